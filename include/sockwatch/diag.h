@@ -1,0 +1,118 @@
+/* diag.h: the kernel's socket tables over netlink sock_diag. */
+#ifndef SOCKWATCH_DIAG_H
+#define SOCKWATCH_DIAG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sockwatch/util.h"
+
+enum sock_proto {
+	SP_TCP,
+	SP_UDP,
+	SP_UDPLITE,
+	SP_UNIX_STREAM,
+	SP_UNIX_DGRAM,
+	SP_UNIX_SEQPACKET,
+	SP_COUNT
+};
+
+/* Kernel TCP states (include/net/tcp_states.h); index into state-name tables. */
+enum {
+	TS_ESTABLISHED = 1,
+	TS_SYN_SENT,
+	TS_SYN_RECV,
+	TS_FIN_WAIT1,
+	TS_FIN_WAIT2,
+	TS_TIME_WAIT,
+	TS_CLOSE,
+	TS_CLOSE_WAIT,
+	TS_LAST_ACK,
+	TS_LISTEN,
+	TS_CLOSING,
+	TS_NEW_SYN_RECV,
+	TS_BOUND_INACTIVE,
+	TS_MAX = 16 /* array size for per-state counters; states >= TS_MAX are clamped to 0 */
+};
+
+#define SOCK_NO_AGE UINT32_MAX
+
+/*
+ * One socket as the kernel reported it. Fixed size, no pointers: a dump is
+ * one flat array. Addresses are in network order (as inet_ntop wants), a v4
+ * address in the first 4 bytes; ports in host order.
+ */
+struct sock_rec {
+	uint64_t cookie;
+	uint32_t inode;	    /* 0: no owner (TIME_WAIT, request, orphan) */
+	uint32_t uid;
+	uint32_t rqueue;    /* LISTEN: accept queue; UNIX listener: pending */
+	uint32_t wqueue;    /* LISTEN: backlog */
+	uint32_t expires;   /* ms */
+	uint32_t last_ack;  /* ms since last ACK received (tcp_info), or SOCK_NO_AGE */
+	uint32_t peer;	    /* UNIX: peer inode */
+	uint32_t name;	    /* UNIX: strpool offset of the bound path; 0 none */
+	uint32_t owner;	    /* set by the model: index of the first owner link, UINT32_MAX none */
+	uint16_t sport;
+	uint16_t dport;
+	uint8_t family;	    /* AF_INET, AF_INET6, AF_UNIX */
+	uint8_t proto;	    /* enum sock_proto */
+	uint8_t state;	    /* kernel state (TCP numbering, also for UDP/UNIX) */
+	uint8_t timer;
+	uint8_t saddr[16];
+	uint8_t daddr[16];
+};
+
+struct sock_table {
+	struct sock_rec *v;
+	size_t n;
+	size_t cap;
+	struct strpool names; /* UNIX paths; may hold NUL bytes (abstract names) */
+};
+
+void sock_table_init(struct sock_table *t);
+void sock_table_fini(struct sock_table *t);
+void sock_table_reset(struct sock_table *t);
+/* Append one zeroed record and return it (owner = UINT32_MAX, last_ack = SOCK_NO_AGE). */
+struct sock_rec *sock_table_add(struct sock_table *t);
+
+/* The dumps sockwatch makes, one request each. */
+enum diag_dump {
+	DD_TCP4,
+	DD_TCP6,
+	DD_UDP4,
+	DD_UDP6,
+	DD_UDPLITE4,
+	DD_UDPLITE6,
+	DD_UNIX,
+	DD_COUNT
+};
+const char *diag_dump_name(enum diag_dump d); /* "TCP/IPv4", ... */
+
+/*
+ * Pure parser: feed it the bytes of one recv() of a dump reply (any number of
+ * netlink messages). It appends every record to ctx->t.
+ */
+struct diag_parse_ctx {
+	struct sock_table *t;
+	enum diag_dump dump;
+	unsigned seq;	 /* expected sequence number, 0: don't check */
+	unsigned portid; /* expected port id, 0: don't check */
+	int status;	 /* out: 0, or -errno from NLMSG_DONE / NLMSG_ERROR */
+};
+/* >0: more messages expected; 0: dump complete (see ctx->status); <0: -errno, malformed input. */
+int diag_parse(const void *buf, size_t len, struct diag_parse_ctx *ctx);
+
+/* Result of one round of dumps. */
+struct diag_status {
+	int err[DD_COUNT]; /* 0 or -errno per dump; -ENOENT: no diag module for it */
+};
+
+struct diag;
+/* Open the netlink socket. NULL on failure, with *cause set (caller frees). */
+struct diag *diag_new(char **cause);
+void diag_free(struct diag *d);
+/* Run every dump, appending to t (not reset). 0, or -errno if the socket itself failed. */
+int diag_dump_all(struct diag *d, struct sock_table *t, struct diag_status *st);
+
+#endif

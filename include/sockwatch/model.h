@@ -1,0 +1,102 @@
+/* model.h: a snapshot joins sockets to processes and aggregates them. No I/O. */
+#ifndef SOCKWATCH_MODEL_H
+#define SOCKWATCH_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "sockwatch/diag.h"
+#include "sockwatch/proc.h"
+#include "sockwatch/util.h"
+
+#define NONE UINT32_MAX
+
+/* One (socket, owning process) pair; a socket's owners form a list. */
+struct owner_link {
+	uint32_t proc; /* index in snapshot.procs.v */
+	uint32_t next; /* next link of the same inode, NONE at the end */
+	uint32_t counted; /* 1 once a dump record was counted for this pair */
+};
+
+struct proc_stats {
+	uint32_t tcp, udp, unix_, other;
+	uint32_t states[TS_MAX];
+	uint8_t shown; /* passes the filter and has (or may have) sockets */
+};
+
+struct listener {
+	uint32_t sock;	      /* index in snapshot.socks.v */
+	uint32_t connections; /* ESTABLISHED sockets on its address and port; NONE: n/a (UDP) */
+};
+
+enum port_dir { PORT_IN, PORT_OUT };
+
+struct port_row {
+	uint16_t port;
+	uint8_t proto; /* enum sock_proto */
+	uint8_t dir;   /* enum port_dir */
+	uint32_t total;
+	uint32_t states[TS_MAX];
+	uint32_t peers;	  /* distinct remote addresses */
+	uint32_t pid_off; /* range in snapshot.pids */
+	uint32_t pid_n;
+};
+
+struct totals {
+	uint32_t sockets;
+	uint32_t proto[SP_COUNT];
+	uint32_t tcp_states[TS_MAX];
+	int64_t fds_alloc; /* PROC_UNKNOWN when unreadable */
+	int64_t fds_max;
+};
+
+/* Which processes a run is about: -p and -u. */
+struct filter {
+	int *pids;
+	size_t npids;
+	int64_t uid; /* -1: any */
+};
+
+struct snapshot {
+	struct sock_table socks;
+	struct proc_table procs;
+	struct diag_status diag;
+	struct timespec time; /* CLOCK_REALTIME when the dump started */
+
+	struct owner_link *links;
+	size_t nlinks, linkcap;
+	struct proc_stats *pstats; /* parallel to procs.v */
+	size_t pstatcap;
+	struct listener *listeners;
+	size_t nlisteners, listenercap;
+	struct port_row *ports;
+	size_t nports, portcap;
+	uint32_t *pids;
+	size_t npids, pidcap;
+	struct totals totals;
+
+	struct hmap inode_map; /* inode -> first owner link */
+	struct hmap scratch;   /* reused by the aggregation passes */
+	struct hmap scratch2;
+};
+
+void snapshot_init(struct snapshot *s);
+void snapshot_fini(struct snapshot *s);
+/* Forget the last refresh's data (keeps allocations). */
+void snapshot_reset(struct snapshot *s);
+/* Join socks and procs (already filled) and compute every aggregate. */
+void snapshot_join(struct snapshot *s, const struct filter *f);
+
+/* Whether a socket belongs to the filtered set (has a shown owner, or no filter). */
+int snapshot_sock_shown(const struct snapshot *s, const struct filter *f, uint32_t sock);
+int filter_active(const struct filter *f);
+
+/* Names. */
+const char *tcp_state_name(unsigned state);	    /* "established", ...; "unknown" */
+const char *sock_proto_name(unsigned proto);	    /* "tcp", "udp", "udplite", "unix" */
+const char *sock_type_name(const struct sock_rec *r); /* "tcp", "tcp6", "u_str", ... */
+/* Format an address (no port): "127.0.0.1", "::1", "0.0.0.0", "::". */
+void sock_addr_format(struct strbuf *sb, int family, const uint8_t *addr);
+
+#endif

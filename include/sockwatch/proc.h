@@ -1,0 +1,54 @@
+/* proc.h: one pass over /proc: processes, their fd tables and limits. */
+#ifndef SOCKWATCH_PROC_H
+#define SOCKWATCH_PROC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sockwatch/util.h"
+
+#define PROC_UNKNOWN (-1)	  /* for fds, fd_limit, uid: could not be read */
+#define PROC_UNLIMITED INT64_MAX /* fd_limit "unlimited" */
+
+struct proc_rec {
+	int pid;
+	uint64_t start;	     /* starttime, field 22 of /proc/PID/stat (clock ticks) */
+	int64_t uid;	     /* real uid, PROC_UNKNOWN if unreadable */
+	char comm[17];	     /* raw bytes from the kernel, NUL-terminated; untrusted */
+	uint32_t cmdline;    /* strpool offset: argv joined by single spaces, raw; 0 none */
+	uint32_t user;	     /* strpool offset of the user name; 0: unknown (show the uid) */
+	int64_t fds;	     /* open fds, PROC_UNKNOWN if unknown */
+	int64_t fd_limit;    /* soft RLIMIT_NOFILE, PROC_UNKNOWN / PROC_UNLIMITED */
+	int fd_readable;     /* 1: every fd link was read, socket inodes are complete */
+	uint32_t ino_off;    /* range of this process's socket inodes in proc_table.inodes */
+	uint32_t ino_n;	     /* distinct socket inodes (a dup'ed socket counts once) */
+};
+
+struct proc_table {
+	struct proc_rec *v;
+	size_t n;
+	size_t cap;
+	uint32_t *inodes; /* socket inodes, grouped per process, sorted within a process */
+	size_t ninodes;
+	size_t inocap;
+	struct strpool strs;
+	size_t denied;	   /* processes whose fd table could not be read (EACCES/EPERM) */
+	int64_t file_nr;   /* /proc/sys/fs/file-nr allocated, PROC_UNKNOWN */
+	int64_t file_max;  /* /proc/sys/fs/file-nr max, PROC_UNKNOWN */
+};
+
+void proc_table_init(struct proc_table *t);
+void proc_table_fini(struct proc_table *t);
+void proc_table_reset(struct proc_table *t);
+
+/* A scanner keeps caches across refreshes (user names, ...). */
+struct proc_scanner;
+struct proc_scanner *proc_scanner_new(const char *root); /* root: "/proc" or a fixture tree */
+void proc_scanner_free(struct proc_scanner *s);
+/*
+ * Scan every process under root into t (reset first). Processes and fds that
+ * vanish mid-scan are skipped. 0, or -errno if root itself cannot be read.
+ */
+int proc_scan(struct proc_scanner *s, struct proc_table *t);
+
+#endif

@@ -1,0 +1,93 @@
+/* util.h: allocation helpers, growable buffers, string pool, hash map, escaping. */
+#ifndef SOCKWATCH_UTIL_H
+#define SOCKWATCH_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdarg.h>
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Allocation: abort with a message on failure, never return NULL. */
+void *xmalloc(size_t size);
+void *xcalloc(size_t n, size_t size);
+void *xreallocarray(void *p, size_t n, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+
+/* Grow *v (element size esz) so that it holds at least need elements. */
+void *xgrow(void *v, size_t *cap, size_t need, size_t esz);
+
+/* A growable byte buffer, always NUL-terminated when buf != NULL. */
+struct strbuf {
+	char *buf;
+	size_t len;
+	size_t cap;
+};
+void sb_init(struct strbuf *sb);
+void sb_fini(struct strbuf *sb);
+void sb_reset(struct strbuf *sb);
+void sb_reserve(struct strbuf *sb, size_t extra);
+void sb_putc(struct strbuf *sb, char c);
+void sb_append(struct strbuf *sb, const void *p, size_t n);
+void sb_puts(struct strbuf *sb, const char *s);
+void sb_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap);
+
+/*
+ * An append-only string pool. Strings are referenced by offset; offset 0 is
+ * the empty string and means "none". Stored strings may contain NUL bytes
+ * (abstract UNIX names), so the length is stored in front of each string.
+ */
+struct strpool {
+	char *buf;
+	size_t len;
+	size_t cap;
+};
+void strpool_init(struct strpool *p);
+void strpool_fini(struct strpool *p);
+void strpool_reset(struct strpool *p);
+uint32_t strpool_add(struct strpool *p, const void *s, size_t len);
+/* The string at off (NUL-terminated for convenience) and its length. */
+const char *strpool_get(const struct strpool *p, uint32_t off, size_t *len);
+
+/*
+ * Open-addressing hash map with fixed-size keys and uint32_t values.
+ * Sized from a hint; grows at 50% load.
+ */
+struct hmap {
+	unsigned char *keys;
+	uint32_t *vals;
+	unsigned char *used;
+	size_t keylen;
+	size_t cap; /* power of two */
+	size_t n;
+};
+void hmap_init(struct hmap *h, size_t keylen, size_t hint);
+void hmap_fini(struct hmap *h);
+void hmap_clear(struct hmap *h);
+/* Slot of key's value, inserting it (value 0) if absent; *isnew says which. */
+uint32_t *hmap_put(struct hmap *h, const void *key, int *isnew);
+/* Slot of key's value, or NULL. */
+uint32_t *hmap_get(const struct hmap *h, const void *key);
+
+uint64_t hash_bytes(const void *p, size_t n);
+
+/*
+ * Escaping of untrusted text (process names, command lines, socket paths).
+ * All three accept arbitrary bytes, including NUL and invalid UTF-8.
+ */
+/* JSON string body (no quotes): valid UTF-8 out; invalid bytes as U+FFFD. */
+void esc_json(struct strbuf *sb, const char *s, size_t len);
+/* Terminal/table text: controls (C0, DEL, C1), bidi controls as \xNN / \u{..}; invalid UTF-8 as \xNN. */
+void esc_text(struct strbuf *sb, const char *s, size_t len);
+/* One CSV cell, RFC 4180 quoting, formula guard, text escaped as in esc_text. */
+void esc_csv(struct strbuf *sb, const char *s, size_t len);
+/* The CSV quoting and formula guard of esc_csv alone, for text already escaped. */
+void csv_quote(struct strbuf *sb, const char *s, size_t len);
+
+/* Parse helpers for the command line: 0 on success, -1 on error. */
+int parse_uint(const char *s, unsigned long max, unsigned long *out);
+int parse_seconds(const char *s, double *out);
+
+#endif

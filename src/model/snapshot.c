@@ -1,0 +1,403 @@
+/* snapshot.c: join sockets to their owners by inode and build the aggregates. */
+#include <arpa/inet.h>
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "sockwatch/model.h"
+
+void snapshot_init(struct snapshot *s)
+{
+	memset(s, 0, sizeof *s);
+	sock_table_init(&s->socks);
+	proc_table_init(&s->procs);
+	hmap_init(&s->inode_map, sizeof(uint32_t), 1024);
+	hmap_init(&s->scratch, 20, 1024);
+	hmap_init(&s->scratch2, 8, 1024);
+}
+
+void snapshot_fini(struct snapshot *s)
+{
+	sock_table_fini(&s->socks);
+	proc_table_fini(&s->procs);
+	free(s->links);
+	free(s->pstats);
+	free(s->listeners);
+	free(s->ports);
+	free(s->pids);
+	hmap_fini(&s->inode_map);
+	hmap_fini(&s->scratch);
+	hmap_fini(&s->scratch2);
+	memset(s, 0, sizeof *s);
+}
+
+void snapshot_reset(struct snapshot *s)
+{
+	sock_table_reset(&s->socks);
+	proc_table_reset(&s->procs);
+	memset(&s->diag, 0, sizeof s->diag);
+	s->nlinks = s->nlisteners = s->nports = s->npids = 0;
+	memset(&s->totals, 0, sizeof s->totals);
+}
+
+int filter_active(const struct filter *f)
+{
+	return f != NULL && (f->npids > 0 || f->uid >= 0);
+}
+
+static int filter_match(const struct filter *f, const struct proc_rec *p)
+{
+	size_t i;
+
+	if (f == NULL)
+		return 1;
+	if (f->uid >= 0 && p->uid != f->uid)
+		return 0;
+	if (f->npids == 0)
+		return 1;
+	for (i = 0; i < f->npids; i++) {
+		if (f->pids[i] == p->pid)
+			return 1;
+	}
+	return 0;
+}
+
+int snapshot_sock_shown(const struct snapshot *s, const struct filter *f, uint32_t sock)
+{
+	uint32_t l;
+
+	if (!filter_active(f))
+		return 1;
+	for (l = s->socks.v[sock].owner; l != NONE; l = s->links[l].next) {
+		if (s->pstats[s->links[l].proc].shown)
+			return 1;
+	}
+	return 0;
+}
+
+static unsigned state_index(unsigned state)
+{
+	return state < TS_MAX ? state : 0;
+}
+
+/* Build inode -> owner links from every process's socket inodes. */
+static void join_owners(struct snapshot *s)
+{
+	const struct proc_table *pt = &s->procs;
+	size_t p, i;
+	int isnew;
+
+	hmap_clear(&s->inode_map);
+	s->links = xgrow(s->links, &s->linkcap, pt->ninodes, sizeof *s->links);
+	s->nlinks = 0;
+	for (p = 0; p < pt->n; p++) {
+		const struct proc_rec *pr = &pt->v[p];
+
+		for (i = 0; i < pr->ino_n; i++) {
+			uint32_t ino = pt->inodes[pr->ino_off + i];
+			uint32_t *slot = hmap_put(&s->inode_map, &ino, &isnew);
+			struct owner_link *l = &s->links[s->nlinks];
+
+			l->proc = (uint32_t)p;
+			l->next = isnew ? NONE : *slot;
+			l->counted = 0;
+			*slot = (uint32_t)s->nlinks++;
+		}
+	}
+}
+
+/* Count one socket into totals and into each owner's stats. */
+static void count_socket(struct snapshot *s, struct sock_rec *r)
+{
+	uint32_t *slot, l;
+
+	s->totals.sockets++;
+	if (r->proto < SP_COUNT)
+		s->totals.proto[r->proto]++;
+	if (r->proto == SP_TCP)
+		s->totals.tcp_states[state_index(r->state)]++;
+	r->owner = NONE;
+	if (r->inode == 0)
+		return;
+	slot = hmap_get(&s->inode_map, &r->inode);
+	if (slot == NULL)
+		return;
+	r->owner = *slot;
+	for (l = *slot; l != NONE; l = s->links[l].next) {
+		struct proc_stats *ps = &s->pstats[s->links[l].proc];
+
+		/* MPTCP subflows and non-atomic dumps can repeat an inode. */
+		if (s->links[l].counted)
+			continue;
+		s->links[l].counted = 1;
+		switch (r->proto) {
+		case SP_TCP:
+			ps->tcp++;
+			ps->states[state_index(r->state)]++;
+			break;
+		case SP_UDP:
+		case SP_UDPLITE:
+			ps->udp++;
+			break;
+		default:
+			ps->unix_++;
+			break;
+		}
+	}
+}
+
+static int is_listener(const struct sock_rec *r)
+{
+	switch (r->proto) {
+	case SP_TCP:
+		return r->state == TS_LISTEN;
+	case SP_UDP:
+	case SP_UDPLITE:
+		return r->state == TS_CLOSE && r->sport != 0;
+	default:
+		return r->state == TS_LISTEN;
+	}
+}
+
+/* Key of an address the way listeners are matched: family, address, port. */
+struct addr_key {
+	uint8_t family;
+	uint8_t proto;
+	uint16_t port;
+	uint8_t addr[16];
+};
+
+static void addr_key_make(struct addr_key *k, const struct sock_rec *r, const uint8_t *addr,
+			  uint16_t port)
+{
+	memset(k, 0, sizeof *k);
+	k->family = r->family;
+	k->proto = r->proto;
+	k->port = port;
+	if (addr != NULL)
+		memcpy(k->addr, addr, r->family == AF_INET ? 4 : 16);
+}
+
+/* UNIX listeners are matched by path: the key holds a hash of it. */
+static void unix_key_make(struct addr_key *k, const struct snapshot *s, const struct sock_rec *r)
+{
+	size_t len;
+	const char *name = strpool_get(&s->socks.names, r->name, &len);
+	uint64_t h = hash_bytes(name, len);
+
+	memset(k, 0, sizeof *k);
+	k->family = AF_UNIX;
+	k->proto = r->proto;
+	memcpy(k->addr, &h, sizeof h);
+	memcpy(k->addr + 8, &len, sizeof(uint32_t));
+}
+
+/*
+ * Listeners and their connections: an ESTABLISHED socket belongs to the
+ * listener bound to its exact local address and port, or else to the
+ * wildcard listener of its family on that port (a v4-mapped address is an
+ * AF_INET6 socket, so "::" catches it).
+ */
+static void build_listeners(struct snapshot *s, const struct filter *f)
+{
+	struct hmap *h = &s->scratch;
+	struct addr_key k;
+	size_t i;
+	int isnew;
+
+	static_assert(sizeof(struct addr_key) == 20, "addr_key is the scratch key");
+	hmap_clear(h);
+	for (i = 0; i < s->socks.n; i++) {
+		const struct sock_rec *r = &s->socks.v[i];
+
+		if (!is_listener(r))
+			continue;
+		if (r->family == AF_UNIX) {
+			if (r->name == 0)
+				continue;
+			unix_key_make(&k, s, r);
+		} else {
+			addr_key_make(&k, r, r->saddr, r->sport);
+		}
+		*hmap_put(h, &k, &isnew) = 0;
+		if (!snapshot_sock_shown(s, f, (uint32_t)i))
+			continue;
+		s->listeners = xgrow(s->listeners, &s->listenercap, s->nlisteners + 1,
+				     sizeof *s->listeners);
+		s->listeners[s->nlisteners].sock = (uint32_t)i;
+		s->listeners[s->nlisteners].connections = 0;
+		s->nlisteners++;
+	}
+	for (i = 0; i < s->socks.n; i++) {
+		const struct sock_rec *r = &s->socks.v[i];
+		uint32_t *slot;
+
+		if (r->state != TS_ESTABLISHED)
+			continue;
+		if (r->proto == SP_TCP) {
+			addr_key_make(&k, r, r->saddr, r->sport);
+			slot = hmap_get(h, &k);
+			if (slot == NULL) {
+				addr_key_make(&k, r, NULL, r->sport);
+				slot = hmap_get(h, &k);
+			}
+		} else if (r->family == AF_UNIX && r->name != 0) {
+			unix_key_make(&k, s, r);
+			slot = hmap_get(h, &k);
+		} else {
+			continue;
+		}
+		if (slot != NULL)
+			(*slot)++;
+	}
+	for (i = 0; i < s->nlisteners; i++) {
+		const struct sock_rec *r = &s->socks.v[s->listeners[i].sock];
+
+		if (r->proto == SP_UDP || r->proto == SP_UDPLITE) {
+			s->listeners[i].connections = NONE;
+			continue;
+		}
+		if (r->family == AF_UNIX)
+			unix_key_make(&k, s, r);
+		else
+			addr_key_make(&k, r, r->saddr, r->sport);
+		s->listeners[i].connections = *hmap_get(h, &k);
+	}
+}
+
+struct row_pid {
+	uint32_t row;
+	uint32_t pid;
+};
+
+static int row_pid_cmp(const void *a, const void *b)
+{
+	const struct row_pid *x = a, *y = b;
+
+	if (x->row != y->row)
+		return x->row < y->row ? -1 : 1;
+	return x->pid < y->pid ? -1 : x->pid > y->pid;
+}
+
+/*
+ * Ports: a socket whose local port has a listener of its protocol counts
+ * inbound on that port; any other counts outbound on its remote port.
+ */
+static void build_ports(struct snapshot *s, const struct filter *f)
+{
+	struct hmap rows, peers, *pidset = &s->scratch2;
+	struct row_pid *pairs = NULL;
+	size_t npairs = 0, paircap = 0, i;
+	int isnew;
+
+	hmap_init(&rows, 4, 256);
+	hmap_init(&peers, 20, 1024);
+	hmap_clear(pidset);
+	/* The listening ports: (proto, port) -> 1. */
+	hmap_clear(&s->scratch);
+	for (i = 0; i < s->socks.n; i++) {
+		const struct sock_rec *r = &s->socks.v[i];
+		uint32_t key;
+
+		if (r->family == AF_UNIX || !is_listener(r))
+			continue;
+		key = (uint32_t)r->proto << 16 | r->sport;
+		hmap_put(&s->scratch, &key, NULL);
+	}
+	for (i = 0; i < s->socks.n; i++) {
+		const struct sock_rec *r = &s->socks.v[i];
+		uint32_t key, *slot, row, l;
+		uint8_t dir, peerkey[20];
+		uint16_t port;
+
+		if (r->family == AF_UNIX || is_listener(r))
+			continue;
+		if (r->proto != SP_TCP && r->state != TS_ESTABLISHED)
+			continue;
+		if (!snapshot_sock_shown(s, f, (uint32_t)i))
+			continue;
+		key = (uint32_t)r->proto << 16 | r->sport;
+		if (hmap_get(&s->scratch, &key) != NULL) {
+			dir = PORT_IN;
+			port = r->sport;
+		} else {
+			dir = PORT_OUT;
+			port = r->dport;
+			if (port == 0)
+				continue;
+		}
+		key = (uint32_t)dir << 24 | (uint32_t)r->proto << 16 | port;
+		slot = hmap_put(&rows, &key, &isnew);
+		if (isnew) {
+			struct port_row *pr;
+
+			s->ports = xgrow(s->ports, &s->portcap, s->nports + 1, sizeof *s->ports);
+			pr = &s->ports[s->nports];
+			memset(pr, 0, sizeof *pr);
+			pr->port = port;
+			pr->proto = r->proto;
+			pr->dir = dir;
+			*slot = (uint32_t)s->nports++;
+		}
+		row = *slot;
+		s->ports[row].total++;
+		s->ports[row].states[state_index(r->state)]++;
+		memcpy(peerkey, &row, 4);
+		memcpy(peerkey + 4, r->daddr, 16);
+		hmap_put(&peers, peerkey, &isnew);
+		if (isnew)
+			s->ports[row].peers++;
+		for (l = r->owner; l != NONE; l = s->links[l].next) {
+			struct row_pid rp = { row, (uint32_t)s->procs.v[s->links[l].proc].pid };
+
+			hmap_put(pidset, &rp, &isnew);
+			if (!isnew)
+				continue;
+			pairs = xgrow(pairs, &paircap, npairs + 1, sizeof *pairs);
+			pairs[npairs++] = rp;
+		}
+	}
+	qsort(pairs, npairs, sizeof *pairs, row_pid_cmp);
+	s->pids = xgrow(s->pids, &s->pidcap, npairs, sizeof *s->pids);
+	s->npids = npairs;
+	for (i = 0; i < npairs; i++) {
+		struct port_row *pr = &s->ports[pairs[i].row];
+
+		if (pr->pid_n == 0)
+			pr->pid_off = (uint32_t)i;
+		pr->pid_n++;
+		s->pids[i] = pairs[i].pid;
+	}
+	free(pairs);
+	hmap_fini(&rows);
+	hmap_fini(&peers);
+}
+
+void snapshot_join(struct snapshot *s, const struct filter *f)
+{
+	size_t p, i;
+
+	s->pstats = xgrow(s->pstats, &s->pstatcap, s->procs.n, sizeof *s->pstats);
+	memset(s->pstats, 0, s->procs.n * sizeof *s->pstats);
+	for (p = 0; p < s->procs.n; p++) {
+		const struct proc_rec *pr = &s->procs.v[p];
+		int maybe = pr->ino_n > 0 || (!pr->fd_readable && pr->fds != 0);
+
+		s->pstats[p].shown = maybe && filter_match(f, pr);
+	}
+	join_owners(s);
+	s->totals.fds_alloc = s->procs.file_nr;
+	s->totals.fds_max = s->procs.file_max;
+	for (i = 0; i < s->socks.n; i++)
+		count_socket(s, &s->socks.v[i]);
+	for (p = 0; p < s->procs.n; p++) {
+		struct proc_stats *ps = &s->pstats[p];
+		uint32_t seen = ps->tcp + ps->udp + ps->unix_;
+		uint32_t n = s->procs.v[p].ino_n;
+
+		ps->other = n > seen ? n - seen : 0;
+	}
+	build_listeners(s, f);
+	build_ports(s, f);
+}

@@ -1,0 +1,623 @@
+/* view.c: rows and columns of the processes, listen, ports and sockets views. */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "sockwatch/view.h"
+
+#define CMP(a, b) ((a) < (b) ? -1 : (a) > (b))
+
+static const struct proc_rec *P(const struct snapshot *s, uint32_t row)
+{
+	return &s->procs.v[row];
+}
+
+static const struct proc_stats *PS(const struct snapshot *s, uint32_t row)
+{
+	return &s->pstats[row];
+}
+
+/* A count that is unknown when the process's fd table could not be read. */
+static int64_t proc_count(const struct snapshot *s, uint32_t row, uint32_t v)
+{
+	return P(s, row)->fd_readable ? (int64_t)v : PROC_UNKNOWN;
+}
+
+static void fmt_i64(struct strbuf *sb, int64_t v)
+{
+	if (v == PROC_UNKNOWN)
+		sb_putc(sb, '?');
+	else if (v == PROC_UNLIMITED)
+		sb_puts(sb, "unlimited");
+	else
+		sb_printf(sb, "%lld", (long long)v);
+}
+
+/* Owners' pids of a socket, comma separated. */
+static void fmt_owner_pids(struct strbuf *sb, const struct snapshot *s, const struct sock_rec *r)
+{
+	uint32_t l;
+
+	if (r->owner == NONE) {
+		sb_putc(sb, '-');
+		return;
+	}
+	for (l = r->owner; l != NONE; l = s->links[l].next) {
+		sb_printf(sb, "%d", s->procs.v[s->links[l].proc].pid);
+		if (s->links[l].next != NONE)
+			sb_putc(sb, ',');
+	}
+}
+
+static void fmt_owner_comm(struct strbuf *sb, const struct snapshot *s, const struct sock_rec *r)
+{
+	const char *c;
+
+	if (r->owner == NONE) {
+		sb_putc(sb, '-');
+		return;
+	}
+	c = s->procs.v[s->links[r->owner].proc].comm;
+	esc_text(sb, c, strlen(c));
+}
+
+void fmt_sock_endpoint(struct strbuf *sb, const struct snapshot *s, const struct sock_rec *r,
+		       int local)
+{
+	if (r->family == AF_UNIX) {
+		size_t len;
+		const char *name;
+
+		if (!local) {
+			if (r->peer != 0)
+				sb_printf(sb, "* %u", r->peer);
+			else
+				sb_putc(sb, '*');
+			return;
+		}
+		name = strpool_get(&s->socks.names, r->name, &len);
+		if (len == 0) {
+			sb_printf(sb, "* %u", r->inode);
+		} else if (name[0] == '\0') {
+			sb_putc(sb, '@');
+			esc_text(sb, name + 1, len - 1);
+		} else {
+			esc_text(sb, name, len);
+		}
+		return;
+	}
+	if (r->family == AF_INET6)
+		sb_putc(sb, '[');
+	sock_addr_format(sb, r->family, local ? r->saddr : r->daddr);
+	if (r->family == AF_INET6)
+		sb_putc(sb, ']');
+	sb_printf(sb, ":%u", local ? r->sport : r->dport);
+}
+
+/* ---- processes ---- */
+
+static void p_pid(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	sb_printf(sb, "%d", P(s, r)->pid);
+}
+static int c_pid(const struct snapshot *s, uint32_t a, uint32_t b)
+{
+	return CMP(P(s, a)->pid, P(s, b)->pid);
+}
+
+static void p_user(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	const struct proc_rec *p = P(s, r);
+	size_t len;
+	const char *u = strpool_get(&s->procs.strs, p->user, &len);
+
+	if (len > 0)
+		esc_text(sb, u, len);
+	else
+		fmt_i64(sb, p->uid);
+}
+static int c_user(const struct snapshot *s, uint32_t a, uint32_t b)
+{
+	const char *x = strpool_get(&s->procs.strs, P(s, a)->user, NULL);
+	const char *y = strpool_get(&s->procs.strs, P(s, b)->user, NULL);
+	int c = strcmp(x, y);
+
+	return c != 0 ? c : CMP(P(s, a)->uid, P(s, b)->uid);
+}
+
+static void p_fds(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	fmt_i64(sb, P(s, r)->fds);
+}
+static int c_fds(const struct snapshot *s, uint32_t a, uint32_t b)
+{
+	return CMP(P(s, a)->fds, P(s, b)->fds);
+}
+
+static void p_limit(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	fmt_i64(sb, P(s, r)->fd_limit);
+}
+static int c_limit(const struct snapshot *s, uint32_t a, uint32_t b)
+{
+	return CMP(P(s, a)->fd_limit, P(s, b)->fd_limit);
+}
+
+/* FD% in tenths of a percent, -1 when unknown. */
+static int64_t fd_permille(const struct proc_rec *p)
+{
+	if (p->fds < 0 || p->fd_limit <= 0 || p->fd_limit == PROC_UNLIMITED)
+		return -1;
+	return p->fds * 1000 / p->fd_limit;
+}
+static void p_fdpct(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	int64_t v = fd_permille(P(s, r));
+
+	if (v < 0)
+		sb_putc(sb, '?');
+	else
+		sb_printf(sb, "%lld.%lld", (long long)(v / 10), (long long)(v % 10));
+}
+static int c_fdpct(const struct snapshot *s, uint32_t a, uint32_t b)
+{
+	return CMP(fd_permille(P(s, a)), fd_permille(P(s, b)));
+}
+
+#define PROC_COUNT_COL(name, expr)                                                              \
+	static int64_t v_##name(const struct snapshot *s, uint32_t r)                            \
+	{                                                                                        \
+		const struct proc_stats *ps = PS(s, r);                                          \
+		(void)ps;                                                                        \
+		return proc_count(s, r, (expr));                                                 \
+	}                                                                                        \
+	static void p_##name(struct strbuf *sb, const struct snapshot *s, uint32_t r)            \
+	{                                                                                        \
+		fmt_i64(sb, v_##name(s, r));                                                     \
+	}                                                                                        \
+	static int c_##name(const struct snapshot *s, uint32_t a, uint32_t b)                    \
+	{                                                                                        \
+		return CMP(v_##name(s, a), v_##name(s, b));                                      \
+	}
+
+PROC_COUNT_COL(sockets, P(s, r)->ino_n)
+PROC_COUNT_COL(tcp, ps->tcp)
+PROC_COUNT_COL(udp, ps->udp)
+PROC_COUNT_COL(unix, ps->unix_)
+PROC_COUNT_COL(estab, ps->states[TS_ESTABLISHED])
+PROC_COUNT_COL(closewait, ps->states[TS_CLOSE_WAIT])
+
+static void fmt_proc_command(struct strbuf *sb, const struct snapshot *s, const struct proc_rec *p)
+{
+	size_t len;
+	const char *cmd = strpool_get(&s->procs.strs, p->cmdline, &len);
+
+	if (len > 0) {
+		esc_text(sb, cmd, len);
+		return;
+	}
+	sb_putc(sb, '[');
+	esc_text(sb, p->comm, strlen(p->comm));
+	sb_putc(sb, ']');
+}
+static void p_command(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	fmt_proc_command(sb, s, P(s, r));
+}
+static int c_command(const struct snapshot *s, uint32_t a, uint32_t b)
+{
+	return strcmp(P(s, a)->comm, P(s, b)->comm);
+}
+
+static const struct column proc_cols[] = {
+	{ "PID", "pid", 1, 7, p_pid, c_pid },
+	{ "USER", "user", 0, 9, p_user, c_user },
+	{ "FDS", "fds", 1, 6, p_fds, c_fds },
+	{ "LIMIT", "fd_limit", 1, 7, p_limit, c_limit },
+	{ "FD%", "fd_pct", 1, 5, p_fdpct, c_fdpct },
+	{ "SOCKETS", "sockets", 1, 7, p_sockets, c_sockets },
+	{ "TCP", "tcp", 1, 6, p_tcp, c_tcp },
+	{ "UDP", "udp", 1, 5, p_udp, c_udp },
+	{ "UNIX", "unix", 1, 5, p_unix, c_unix },
+	{ "ESTAB", "established", 1, 6, p_estab, c_estab },
+	{ "CLOSE_WAIT", "close_wait", 1, 10, p_closewait, c_closewait },
+	{ "COMMAND", "command", 0, 0, p_command, c_command },
+};
+
+/* ---- listening ---- */
+
+static const struct sock_rec *LS(const struct snapshot *s, uint32_t row)
+{
+	return &s->socks.v[s->listeners[row].sock];
+}
+
+static void l_proto(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	sb_puts(sb, sock_type_name(LS(s, r)));
+}
+static int c_lproto(const struct snapshot *s, uint32_t a, uint32_t b)
+{
+	return strcmp(sock_type_name(LS(s, a)), sock_type_name(LS(s, b)));
+}
+
+static void l_local(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	fmt_sock_endpoint(sb, s, LS(s, r), 1);
+}
+static int c_llocal(const struct snapshot *s, uint32_t a, uint32_t b)
+{
+	const struct sock_rec *x = LS(s, a), *y = LS(s, b);
+	int c = CMP(x->sport, y->sport);
+
+	if (c == 0)
+		c = CMP(x->family, y->family);
+	if (c == 0)
+		c = memcmp(x->saddr, y->saddr, 16);
+	if (c == 0)
+		c = CMP(x->name, y->name);
+	return c;
+}
+
+static void l_queue(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	const struct sock_rec *x = LS(s, r);
+
+	if (x->proto == SP_UDP || x->proto == SP_UDPLITE)
+		sb_putc(sb, '-');
+	else
+		sb_printf(sb, "%u/%u", x->rqueue, x->wqueue);
+}
+static int c_lqueue(const struct snapshot *s, uint32_t a, uint32_t b)
+{
+	return CMP(LS(s, a)->rqueue, LS(s, b)->rqueue);
+}
+
+static void l_conns(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	uint32_t c = s->listeners[r].connections;
+
+	if (c == NONE)
+		sb_putc(sb, '-');
+	else
+		sb_printf(sb, "%u", c);
+}
+static int c_lconns(const struct snapshot *s, uint32_t a, uint32_t b)
+{
+	uint32_t x = s->listeners[a].connections, y = s->listeners[b].connections;
+
+	return CMP(x == NONE ? 0 : x + 1, y == NONE ? 0 : y + 1);
+}
+
+static uint32_t sock_first_pid(const struct snapshot *s, const struct sock_rec *r)
+{
+	return r->owner == NONE ? 0 : (uint32_t)s->procs.v[s->links[r->owner].proc].pid;
+}
+
+static void l_pid(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	fmt_owner_pids(sb, s, LS(s, r));
+}
+static int c_lpid(const struct snapshot *s, uint32_t a, uint32_t b)
+{
+	return CMP(sock_first_pid(s, LS(s, a)), sock_first_pid(s, LS(s, b)));
+}
+
+static void l_comm(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	fmt_owner_comm(sb, s, LS(s, r));
+}
+
+static const char *sock_first_comm(const struct snapshot *s, const struct sock_rec *r)
+{
+	return r->owner == NONE ? "" : s->procs.v[s->links[r->owner].proc].comm;
+}
+static int c_lcomm(const struct snapshot *s, uint32_t a, uint32_t b)
+{
+	return strcmp(sock_first_comm(s, LS(s, a)), sock_first_comm(s, LS(s, b)));
+}
+
+static const struct column listen_cols[] = {
+	{ "PROTO", "proto", 0, 6, l_proto, c_lproto },
+	{ "LOCAL ADDRESS:PORT", "local", 0, 30, l_local, c_llocal },
+	{ "QUEUE/BACKLOG", "queue", 1, 13, l_queue, c_lqueue },
+	{ "CONNS", "connections", 1, 7, l_conns, c_lconns },
+	{ "PID", "pids", 1, 8, l_pid, c_lpid },
+	{ "COMMAND", "command", 0, 0, l_comm, c_lcomm },
+};
+
+/* ---- ports ---- */
+
+static const struct port_row *PR(const struct snapshot *s, uint32_t row)
+{
+	return &s->ports[row];
+}
+
+static void o_port(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	sb_printf(sb, "%u", PR(s, r)->port);
+}
+static int c_oport(const struct snapshot *s, uint32_t a, uint32_t b)
+{
+	int c = CMP(PR(s, a)->port, PR(s, b)->port);
+
+	return c != 0 ? c : CMP(PR(s, a)->dir, PR(s, b)->dir);
+}
+
+static void o_proto(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	sb_puts(sb, sock_proto_name(PR(s, r)->proto));
+}
+static int c_oproto(const struct snapshot *s, uint32_t a, uint32_t b)
+{
+	return CMP(PR(s, a)->proto, PR(s, b)->proto);
+}
+
+static void o_dir(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	sb_puts(sb, PR(s, r)->dir == PORT_IN ? "in" : "out");
+}
+static int c_odir(const struct snapshot *s, uint32_t a, uint32_t b)
+{
+	return CMP(PR(s, a)->dir, PR(s, b)->dir);
+}
+
+#define PORT_STATE_COL(name, st)                                                                \
+	static void o_##name(struct strbuf *sb, const struct snapshot *s, uint32_t r)            \
+	{                                                                                        \
+		sb_printf(sb, "%u", PR(s, r)->states[st]);                                       \
+	}                                                                                        \
+	static int c_o##name(const struct snapshot *s, uint32_t a, uint32_t b)                   \
+	{                                                                                        \
+		return CMP(PR(s, a)->states[st], PR(s, b)->states[st]);                          \
+	}
+
+PORT_STATE_COL(estab, TS_ESTABLISHED)
+PORT_STATE_COL(synsent, TS_SYN_SENT)
+PORT_STATE_COL(synrecv, TS_SYN_RECV)
+PORT_STATE_COL(finwait1, TS_FIN_WAIT1)
+PORT_STATE_COL(finwait2, TS_FIN_WAIT2)
+PORT_STATE_COL(timewait, TS_TIME_WAIT)
+PORT_STATE_COL(closewait, TS_CLOSE_WAIT)
+PORT_STATE_COL(lastack, TS_LAST_ACK)
+PORT_STATE_COL(closing, TS_CLOSING)
+
+static void o_peers(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	sb_printf(sb, "%u", PR(s, r)->peers);
+}
+static int c_opeers(const struct snapshot *s, uint32_t a, uint32_t b)
+{
+	return CMP(PR(s, a)->peers, PR(s, b)->peers);
+}
+
+static void o_pids(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	const struct port_row *pr = PR(s, r);
+	uint32_t i;
+
+	if (pr->pid_n == 0)
+		sb_putc(sb, '-');
+	for (i = 0; i < pr->pid_n; i++)
+		sb_printf(sb, i ? ",%u" : "%u", s->pids[pr->pid_off + i]);
+}
+static int c_opids(const struct snapshot *s, uint32_t a, uint32_t b)
+{
+	return CMP(PR(s, a)->pid_n, PR(s, b)->pid_n);
+}
+
+static const struct column port_cols[] = {
+	{ "PORT", "port", 1, 6, o_port, c_oport },
+	{ "PROTO", "proto", 0, 5, o_proto, c_oproto },
+	{ "DIR", "direction", 0, 3, o_dir, c_odir },
+	{ "ESTAB", "established", 1, 6, o_estab, c_oestab },
+	{ "SYN_SENT", "syn_sent", 1, 8, o_synsent, c_osynsent },
+	{ "SYN_RECV", "syn_recv", 1, 8, o_synrecv, c_osynrecv },
+	{ "FIN_WAIT1", "fin_wait1", 1, 9, o_finwait1, c_ofinwait1 },
+	{ "FIN_WAIT2", "fin_wait2", 1, 9, o_finwait2, c_ofinwait2 },
+	{ "TIME_WAIT", "time_wait", 1, 9, o_timewait, c_otimewait },
+	{ "CLOSE_WAIT", "close_wait", 1, 10, o_closewait, c_oclosewait },
+	{ "LAST_ACK", "last_ack", 1, 8, o_lastack, c_olastack },
+	{ "CLOSING", "closing", 1, 7, o_closing, c_oclosing },
+	{ "PEERS", "peers", 1, 6, o_peers, c_opeers },
+	{ "PIDS", "pids", 0, 0, o_pids, c_opids },
+};
+
+/* ---- sockets ---- */
+
+static const struct sock_rec *SR(const struct snapshot *s, uint32_t row)
+{
+	return &s->socks.v[row];
+}
+
+static void s_proto(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	sb_puts(sb, sock_type_name(SR(s, r)));
+}
+static int c_sproto(const struct snapshot *s, uint32_t a, uint32_t b)
+{
+	int c = CMP(SR(s, a)->proto, SR(s, b)->proto);
+
+	return c != 0 ? c : CMP(SR(s, a)->family, SR(s, b)->family);
+}
+
+static void s_state(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	const struct sock_rec *x = SR(s, r);
+
+	if (x->proto == SP_TCP || x->family == AF_UNIX)
+		sb_puts(sb, tcp_state_name(x->state));
+	else
+		sb_puts(sb, x->state == TS_ESTABLISHED ? "connected" : "unconn");
+}
+static int c_sstate(const struct snapshot *s, uint32_t a, uint32_t b)
+{
+	return CMP(SR(s, a)->state, SR(s, b)->state);
+}
+
+static void s_local(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	fmt_sock_endpoint(sb, s, SR(s, r), 1);
+}
+static int c_slocal(const struct snapshot *s, uint32_t a, uint32_t b)
+{
+	const struct sock_rec *x = SR(s, a), *y = SR(s, b);
+	int c = CMP(x->sport, y->sport);
+
+	return c != 0 ? c : memcmp(x->saddr, y->saddr, 16);
+}
+
+static void s_remote(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	fmt_sock_endpoint(sb, s, SR(s, r), 0);
+}
+static int c_sremote(const struct snapshot *s, uint32_t a, uint32_t b)
+{
+	const struct sock_rec *x = SR(s, a), *y = SR(s, b);
+	int c = CMP(x->dport, y->dport);
+
+	return c != 0 ? c : memcmp(x->daddr, y->daddr, 16);
+}
+
+static void s_rq(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	sb_printf(sb, "%u", SR(s, r)->rqueue);
+}
+static int c_srq(const struct snapshot *s, uint32_t a, uint32_t b)
+{
+	return CMP(SR(s, a)->rqueue, SR(s, b)->rqueue);
+}
+
+static void s_wq(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	sb_printf(sb, "%u", SR(s, r)->wqueue);
+}
+static int c_swq(const struct snapshot *s, uint32_t a, uint32_t b)
+{
+	return CMP(SR(s, a)->wqueue, SR(s, b)->wqueue);
+}
+
+static void s_pid(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	fmt_owner_pids(sb, s, SR(s, r));
+}
+static int c_spid(const struct snapshot *s, uint32_t a, uint32_t b)
+{
+	return CMP(sock_first_pid(s, SR(s, a)), sock_first_pid(s, SR(s, b)));
+}
+
+static void s_comm(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	fmt_owner_comm(sb, s, SR(s, r));
+}
+static int c_scomm(const struct snapshot *s, uint32_t a, uint32_t b)
+{
+	return strcmp(sock_first_comm(s, SR(s, a)), sock_first_comm(s, SR(s, b)));
+}
+
+static const struct column sock_cols[] = {
+	{ "PROTO", "proto", 0, 6, s_proto, c_sproto },
+	{ "STATE", "state", 0, 11, s_state, c_sstate },
+	{ "LOCAL", "local", 0, 28, s_local, c_slocal },
+	{ "REMOTE", "remote", 0, 28, s_remote, c_sremote },
+	{ "RECV-Q", "recv_q", 1, 7, s_rq, c_srq },
+	{ "SEND-Q", "send_q", 1, 7, s_wq, c_swq },
+	{ "PID", "pids", 1, 8, s_pid, c_spid },
+	{ "COMMAND", "command", 0, 0, s_comm, c_scomm },
+};
+
+static const struct view_def views[VIEW_COUNT] = {
+	[VIEW_PROCESSES] = { "processes", proc_cols, ARRAY_LEN(proc_cols), 5, 1 },
+	[VIEW_LISTEN] = { "listen", listen_cols, ARRAY_LEN(listen_cols), 1, 0 },
+	[VIEW_PORTS] = { "ports", port_cols, ARRAY_LEN(port_cols), 3, 1 },
+	[VIEW_SOCKETS] = { "sockets", sock_cols, ARRAY_LEN(sock_cols), 0, 0 },
+};
+
+const struct view_def *view_get(enum view_id v)
+{
+	return &views[v < VIEW_COUNT ? v : VIEW_PROCESSES];
+}
+
+int view_by_name(const char *name)
+{
+	int i;
+
+	for (i = 0; i < VIEW_COUNT; i++) {
+		if (strcmp(views[i].name, name) == 0)
+			return i;
+	}
+	return -1;
+}
+
+void row_list_fini(struct row_list *rl)
+{
+	free(rl->v);
+	memset(rl, 0, sizeof *rl);
+}
+
+static void row_add(struct row_list *rl, uint32_t row)
+{
+	if (rl->n == rl->cap)
+		rl->v = xgrow(rl->v, &rl->cap, rl->n + 1, sizeof *rl->v);
+	rl->v[rl->n++] = row;
+}
+
+void view_rows(const struct snapshot *s, const struct filter *f, enum view_id v,
+	       struct row_list *rl)
+{
+	size_t i;
+
+	rl->n = 0;
+	switch (v) {
+	case VIEW_PROCESSES:
+		for (i = 0; i < s->procs.n; i++) {
+			if (s->pstats[i].shown)
+				row_add(rl, (uint32_t)i);
+		}
+		break;
+	case VIEW_LISTEN:
+		for (i = 0; i < s->nlisteners; i++)
+			row_add(rl, (uint32_t)i);
+		break;
+	case VIEW_PORTS:
+		for (i = 0; i < s->nports; i++)
+			row_add(rl, (uint32_t)i);
+		break;
+	default:
+		for (i = 0; i < s->socks.n; i++) {
+			if (snapshot_sock_shown(s, f, (uint32_t)i))
+				row_add(rl, (uint32_t)i);
+		}
+		break;
+	}
+}
+
+struct sort_ctx {
+	const struct snapshot *s;
+	const struct column *col;
+	int desc;
+};
+
+static int sort_cmp(const void *a, const void *b, void *arg)
+{
+	const struct sort_ctx *c = arg;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	int r = c->col->cmp(c->s, x, y);
+
+	if (c->desc)
+		r = -r;
+	return r != 0 ? r : CMP(x, y);
+}
+
+void view_sort(const struct snapshot *s, enum view_id v, struct row_list *rl, int col, int desc)
+{
+	const struct view_def *vd = view_get(v);
+	struct sort_ctx c;
+
+	if (col < 0 || (size_t)col >= vd->ncols)
+		col = vd->sort_col;
+	c.s = s;
+	c.col = &vd->cols[col];
+	c.desc = desc;
+	qsort_r(rl->v, rl->n, sizeof *rl->v, sort_cmp, &c);
+}

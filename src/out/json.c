@@ -1,0 +1,268 @@
+/* json.c: one JSON object per refresh, one per line (JSON Lines). */
+#include <arpa/inet.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "sockwatch/out.h"
+
+static void json_str(struct strbuf *sb, const char *s, size_t len)
+{
+	sb_putc(sb, '"');
+	esc_json(sb, s, len);
+	sb_putc(sb, '"');
+}
+
+static void json_cstr(struct strbuf *sb, const char *s)
+{
+	json_str(sb, s, strlen(s));
+}
+
+/* A number, or null when unknown. */
+static void json_i64(struct strbuf *sb, int64_t v)
+{
+	if (v == PROC_UNKNOWN || v == PROC_UNLIMITED)
+		sb_puts(sb, "null");
+	else
+		sb_printf(sb, "%lld", (long long)v);
+}
+
+/* {"established": n, ...} over the TCP states that can be seen. */
+static void json_states(struct strbuf *sb, const uint32_t *states)
+{
+	unsigned st;
+	int first = 1;
+
+	sb_putc(sb, '{');
+	for (st = TS_ESTABLISHED; st <= TS_CLOSING; st++) {
+		sb_printf(sb, "%s\"%s\": %u", first ? "" : ", ", tcp_state_name(st), states[st]);
+		first = 0;
+	}
+	sb_putc(sb, '}');
+}
+
+static void json_addr(struct strbuf *sb, int family, const uint8_t *addr)
+{
+	struct strbuf t;
+
+	sb_init(&t);
+	sock_addr_format(&t, family, addr);
+	json_str(sb, t.buf, t.len);
+	sb_fini(&t);
+}
+
+static void json_owner_pids(struct strbuf *sb, const struct snapshot *s, const struct sock_rec *r)
+{
+	uint32_t l;
+
+	sb_putc(sb, '[');
+	for (l = r->owner; l != NONE; l = s->links[l].next)
+		sb_printf(sb, "%s%d", l == r->owner ? "" : ", ", s->procs.v[s->links[l].proc].pid);
+	sb_putc(sb, ']');
+}
+
+static void json_process(struct strbuf *sb, const struct snapshot *s, uint32_t i)
+{
+	const struct proc_rec *p = &s->procs.v[i];
+	const struct proc_stats *ps = &s->pstats[i];
+	size_t len;
+	const char *str;
+
+	sb_printf(sb, "{\"pid\": %d, \"comm\": ", p->pid);
+	json_cstr(sb, p->comm);
+	sb_puts(sb, ", \"cmdline\": ");
+	str = strpool_get(&s->procs.strs, p->cmdline, &len);
+	json_str(sb, str, len);
+	sb_puts(sb, ", \"user\": ");
+	str = strpool_get(&s->procs.strs, p->user, &len);
+	if (len > 0)
+		json_str(sb, str, len);
+	else
+		sb_puts(sb, "null");
+	sb_puts(sb, ", \"uid\": ");
+	json_i64(sb, p->uid);
+	sb_puts(sb, ", \"fds\": ");
+	json_i64(sb, p->fds);
+	sb_puts(sb, ", \"fd_limit\": ");
+	json_i64(sb, p->fd_limit);
+	if (p->fd_readable) {
+		sb_printf(sb,
+			  ", \"sockets\": %u, \"tcp\": %u, \"udp\": %u, \"unix\": %u, \"other\": %u"
+			  ", \"states\": ",
+			  p->ino_n, ps->tcp, ps->udp, ps->unix_, ps->other);
+		json_states(sb, ps->states);
+	} else {
+		sb_puts(sb, ", \"sockets\": null, \"tcp\": null, \"udp\": null, \"unix\": null"
+			    ", \"other\": null, \"states\": null");
+	}
+	sb_putc(sb, '}');
+}
+
+static void json_listener(struct strbuf *sb, const struct snapshot *s, const struct listener *li)
+{
+	const struct sock_rec *r = &s->socks.v[li->sock];
+	int udp = r->proto == SP_UDP || r->proto == SP_UDPLITE;
+
+	sb_printf(sb, "{\"proto\": \"%s\", \"address\": ", sock_proto_name(r->proto));
+	if (r->family == AF_UNIX) {
+		size_t len;
+		const char *name = strpool_get(&s->socks.names, r->name, &len);
+
+		/* Abstract names: '@' stands for the leading NUL, as in ss. */
+		if (len > 0 && name[0] == '\0') {
+			struct strbuf t;
+
+			sb_init(&t);
+			sb_putc(&t, '@');
+			sb_append(&t, name + 1, len - 1);
+			json_str(sb, t.buf, t.len);
+			sb_fini(&t);
+		} else {
+			json_str(sb, name, len);
+		}
+		sb_puts(sb, ", \"port\": null");
+	} else {
+		json_addr(sb, r->family, r->saddr);
+		sb_printf(sb, ", \"port\": %u", r->sport);
+	}
+	sb_printf(sb, ", \"family\": \"%s\"",
+		  r->family == AF_INET ? "ipv4" : r->family == AF_INET6 ? "ipv6" : "unix");
+	if (udp)
+		sb_puts(sb, ", \"queue\": null, \"backlog\": null, \"connections\": null");
+	else
+		sb_printf(sb, ", \"queue\": %u, \"backlog\": %u, \"connections\": %u", r->rqueue,
+			  r->wqueue, li->connections);
+	sb_puts(sb, ", \"pids\": ");
+	json_owner_pids(sb, s, r);
+	sb_puts(sb, ", \"comm\": ");
+	if (r->owner == NONE)
+		sb_puts(sb, "null");
+	else
+		json_cstr(sb, s->procs.v[s->links[r->owner].proc].comm);
+	sb_putc(sb, '}');
+}
+
+static void json_port(struct strbuf *sb, const struct snapshot *s, const struct port_row *pr)
+{
+	uint32_t i;
+
+	sb_printf(sb,
+		  "{\"port\": %u, \"proto\": \"%s\", \"direction\": \"%s\", \"established\": %u"
+		  ", \"total\": %u, \"states\": ",
+		  pr->port, sock_proto_name(pr->proto), pr->dir == PORT_IN ? "in" : "out",
+		  pr->states[TS_ESTABLISHED], pr->total);
+	json_states(sb, pr->states);
+	sb_printf(sb, ", \"peers\": %u, \"pids\": [", pr->peers);
+	for (i = 0; i < pr->pid_n; i++)
+		sb_printf(sb, "%s%u", i ? ", " : "", s->pids[pr->pid_off + i]);
+	sb_puts(sb, "]}");
+}
+
+static void json_socket(struct strbuf *sb, const struct snapshot *s, const struct sock_rec *r)
+{
+	sb_printf(sb, "{\"proto\": \"%s\", \"type\": \"%s\", \"state\": \"%s\"",
+		  sock_proto_name(r->proto), sock_type_name(r),
+		  r->proto == SP_TCP || r->family == AF_UNIX ? tcp_state_name(r->state)
+		  : r->state == TS_ESTABLISHED		      ? "connected"
+							      : "unconnected");
+	if (r->family == AF_UNIX) {
+		size_t len;
+		const char *name = strpool_get(&s->socks.names, r->name, &len);
+
+		sb_puts(sb, ", \"path\": ");
+		if (len == 0) {
+			sb_puts(sb, "null");
+		} else {
+			/* Abstract: '@' stands for the leading NUL. */
+			sb_putc(sb, '"');
+			if (name[0] == '\0') {
+				sb_putc(sb, '@');
+				esc_json(sb, name + 1, len - 1);
+			} else {
+				esc_json(sb, name, len);
+			}
+			sb_putc(sb, '"');
+		}
+		sb_printf(sb, ", \"peer_inode\": %u", r->peer);
+	} else {
+		sb_puts(sb, ", \"local\": {\"address\": ");
+		json_addr(sb, r->family, r->saddr);
+		sb_printf(sb, ", \"port\": %u}, \"remote\": {\"address\": ", r->sport);
+		json_addr(sb, r->family, r->daddr);
+		sb_printf(sb, ", \"port\": %u}", r->dport);
+	}
+	sb_printf(sb,
+		  ", \"recv_q\": %u, \"send_q\": %u, \"inode\": %u, \"uid\": %u"
+		  ", \"cookie\": \"%llu\", \"pids\": ",
+		  r->rqueue, r->wqueue, r->inode, r->uid, (unsigned long long)r->cookie);
+	json_owner_pids(sb, s, r);
+	sb_putc(sb, '}');
+}
+
+void out_write_json(struct strbuf *sb, const struct snapshot *s, const struct out_opts *o)
+{
+	const struct totals *t = &s->totals;
+	struct row_list rl = { 0 };
+	size_t i;
+	int d, first;
+
+	sb_puts(sb, "{\"time\": \"");
+	out_format_time(sb, &s->time);
+	sb_printf(sb, "\", \"iteration\": %llu, \"interval\": %.3g", (unsigned long long)o->iteration,
+		  o->interval);
+	sb_printf(sb, ", \"totals\": {\"sockets\": %u, \"tcp\": ", t->sockets);
+	json_states(sb, t->tcp_states);
+	sb_printf(sb, ", \"udp\": %u, \"udplite\": %u, \"unix\": %u, \"fds\": {\"allocated\": ",
+		  t->proto[SP_UDP], t->proto[SP_UDPLITE],
+		  t->proto[SP_UNIX_STREAM] + t->proto[SP_UNIX_DGRAM] + t->proto[SP_UNIX_SEQPACKET]);
+	json_i64(sb, t->fds_alloc);
+	sb_puts(sb, ", \"max\": ");
+	json_i64(sb, t->fds_max);
+	sb_printf(sb, "}, \"processes_unknown\": %zu}", s->procs.denied);
+
+	sb_puts(sb, ", \"unavailable\": [");
+	for (d = 0, first = 1; d < DD_COUNT; d++) {
+		if (s->diag.err[d] == 0)
+			continue;
+		sb_printf(sb, "%s\"%s\"", first ? "" : ", ", diag_dump_name((enum diag_dump)d));
+		first = 0;
+	}
+	sb_puts(sb, "]");
+
+	sb_puts(sb, ", \"processes\": [");
+	view_rows(s, o->filter, VIEW_PROCESSES, &rl);
+	view_sort(s, VIEW_PROCESSES, &rl, 0, 0);
+	for (i = 0; i < rl.n; i++) {
+		if (i > 0)
+			sb_puts(sb, ", ");
+		json_process(sb, s, rl.v[i]);
+	}
+	sb_puts(sb, "], \"listening\": [");
+	view_rows(s, o->filter, VIEW_LISTEN, &rl);
+	view_sort(s, VIEW_LISTEN, &rl, -1, 0);
+	for (i = 0; i < rl.n; i++) {
+		if (i > 0)
+			sb_puts(sb, ", ");
+		json_listener(sb, s, &s->listeners[rl.v[i]]);
+	}
+	sb_puts(sb, "], \"ports\": [");
+	view_rows(s, o->filter, VIEW_PORTS, &rl);
+	view_sort(s, VIEW_PORTS, &rl, 0, 0);
+	for (i = 0; i < rl.n; i++) {
+		if (i > 0)
+			sb_puts(sb, ", ");
+		json_port(sb, s, &s->ports[rl.v[i]]);
+	}
+	sb_putc(sb, ']');
+	if (o->view == VIEW_SOCKETS) {
+		sb_puts(sb, ", \"sockets\": [");
+		view_rows(s, o->filter, VIEW_SOCKETS, &rl);
+		for (i = 0; i < rl.n; i++) {
+			if (i > 0)
+				sb_puts(sb, ", ");
+			json_socket(sb, s, &s->socks.v[rl.v[i]]);
+		}
+		sb_putc(sb, ']');
+	}
+	sb_puts(sb, "}\n");
+	row_list_fini(&rl);
+}
