@@ -76,9 +76,13 @@ struct snapshot {
 	size_t npids, pidcap;
 	struct totals totals;
 
-	struct hmap inode_map; /* inode -> first owner link */
-	struct hmap scratch;   /* reused by the aggregation passes */
-	struct hmap scratch2;
+	/* Hash tables of the aggregation passes, kept across refreshes. */
+	struct hmap inode_map;	 /* inode -> first owner link */
+	struct hmap listen_map;	 /* (family, proto, address, port) -> connections */
+	struct hmap listen_ports; /* (proto, port) of listeners */
+	struct hmap port_map;	 /* (direction, proto, port) -> port row */
+	struct hmap peer_set;	 /* (port row, remote address) */
+	struct hmap pid_set;	 /* (port row, pid) */
 };
 
 void snapshot_init(struct snapshot *s);

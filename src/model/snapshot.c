@@ -13,8 +13,11 @@ void snapshot_init(struct snapshot *s)
 	sock_table_init(&s->socks);
 	proc_table_init(&s->procs);
 	hmap_init(&s->inode_map, sizeof(uint32_t), 1024);
-	hmap_init(&s->scratch, 20, 1024);
-	hmap_init(&s->scratch2, 8, 1024);
+	hmap_init(&s->listen_map, 20, 256);
+	hmap_init(&s->listen_ports, 4, 256);
+	hmap_init(&s->port_map, 4, 256);
+	hmap_init(&s->peer_set, 20, 1024);
+	hmap_init(&s->pid_set, 8, 1024);
 }
 
 void snapshot_fini(struct snapshot *s)
@@ -27,8 +30,11 @@ void snapshot_fini(struct snapshot *s)
 	free(s->ports);
 	free(s->pids);
 	hmap_fini(&s->inode_map);
-	hmap_fini(&s->scratch);
-	hmap_fini(&s->scratch2);
+	hmap_fini(&s->listen_map);
+	hmap_fini(&s->listen_ports);
+	hmap_fini(&s->port_map);
+	hmap_fini(&s->peer_set);
+	hmap_fini(&s->pid_set);
 	memset(s, 0, sizeof *s);
 }
 
@@ -91,7 +97,8 @@ static void join_owners(struct snapshot *s)
 	hmap_clear(&s->inode_map);
 	s->links = xgrow(s->links, &s->linkcap, pt->ninodes, sizeof *s->links);
 	s->nlinks = 0;
-	for (p = 0; p < pt->n; p++) {
+	/* Backwards, so that each list (built by prepending) is in process order. */
+	for (p = pt->n; p-- > 0;) {
 		const struct proc_rec *pr = &pt->v[p];
 
 		for (i = 0; i < pr->ino_n; i++) {
@@ -201,12 +208,12 @@ static void unix_key_make(struct addr_key *k, const struct snapshot *s, const st
  */
 static void build_listeners(struct snapshot *s, const struct filter *f)
 {
-	struct hmap *h = &s->scratch;
+	struct hmap *h = &s->listen_map;
 	struct addr_key k;
 	size_t i;
 	int isnew;
 
-	static_assert(sizeof(struct addr_key) == 20, "addr_key is the scratch key");
+	static_assert(sizeof(struct addr_key) == 20, "addr_key is listen_map's key");
 	hmap_clear(h);
 	for (i = 0; i < s->socks.n; i++) {
 		const struct sock_rec *r = &s->socks.v[i];
@@ -286,16 +293,16 @@ static int row_pid_cmp(const void *a, const void *b)
  */
 static void build_ports(struct snapshot *s, const struct filter *f)
 {
-	struct hmap rows, peers, *pidset = &s->scratch2;
+	struct hmap *rows = &s->port_map, *peers = &s->peer_set, *pidset = &s->pid_set;
+	struct hmap *lports = &s->listen_ports;
 	struct row_pid *pairs = NULL;
 	size_t npairs = 0, paircap = 0, i;
 	int isnew;
 
-	hmap_init(&rows, 4, 256);
-	hmap_init(&peers, 20, 1024);
+	hmap_clear(rows);
+	hmap_clear(peers);
 	hmap_clear(pidset);
-	/* The listening ports: (proto, port) -> 1. */
-	hmap_clear(&s->scratch);
+	hmap_clear(lports);
 	for (i = 0; i < s->socks.n; i++) {
 		const struct sock_rec *r = &s->socks.v[i];
 		uint32_t key;
@@ -303,7 +310,7 @@ static void build_ports(struct snapshot *s, const struct filter *f)
 		if (r->family == AF_UNIX || !is_listener(r))
 			continue;
 		key = (uint32_t)r->proto << 16 | r->sport;
-		hmap_put(&s->scratch, &key, NULL);
+		hmap_put(lports, &key, NULL);
 	}
 	for (i = 0; i < s->socks.n; i++) {
 		const struct sock_rec *r = &s->socks.v[i];
@@ -318,7 +325,7 @@ static void build_ports(struct snapshot *s, const struct filter *f)
 		if (!snapshot_sock_shown(s, f, (uint32_t)i))
 			continue;
 		key = (uint32_t)r->proto << 16 | r->sport;
-		if (hmap_get(&s->scratch, &key) != NULL) {
+		if (hmap_get(lports, &key) != NULL) {
 			dir = PORT_IN;
 			port = r->sport;
 		} else {
@@ -328,7 +335,7 @@ static void build_ports(struct snapshot *s, const struct filter *f)
 				continue;
 		}
 		key = (uint32_t)dir << 24 | (uint32_t)r->proto << 16 | port;
-		slot = hmap_put(&rows, &key, &isnew);
+		slot = hmap_put(rows, &key, &isnew);
 		if (isnew) {
 			struct port_row *pr;
 
@@ -345,7 +352,7 @@ static void build_ports(struct snapshot *s, const struct filter *f)
 		s->ports[row].states[state_index(r->state)]++;
 		memcpy(peerkey, &row, 4);
 		memcpy(peerkey + 4, r->daddr, 16);
-		hmap_put(&peers, peerkey, &isnew);
+		hmap_put(peers, peerkey, &isnew);
 		if (isnew)
 			s->ports[row].peers++;
 		for (l = r->owner; l != NONE; l = s->links[l].next) {
@@ -370,8 +377,6 @@ static void build_ports(struct snapshot *s, const struct filter *f)
 		s->pids[i] = pairs[i].pid;
 	}
 	free(pairs);
-	hmap_fini(&rows);
-	hmap_fini(&peers);
 }
 
 void snapshot_join(struct snapshot *s, const struct filter *f)

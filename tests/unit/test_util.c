@@ -1,0 +1,172 @@
+/* Unit tests of util: escaping, string pool, hash map, number parsing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "sockwatch/util.h"
+
+static char *run_esc(void (*f)(struct strbuf *, const char *, size_t), const char *s, size_t n)
+{
+	static char out[1024];
+	struct strbuf sb;
+
+	sb_init(&sb);
+	f(&sb, s, n);
+	snprintf(out, sizeof out, "%s", sb.buf != NULL ? sb.buf : "");
+	sb_fini(&sb);
+	return out;
+}
+
+#define ESC(f, lit) run_esc(f, lit, sizeof(lit) - 1)
+
+/* No byte below 0x20, no DEL, no C1 and no raw ESC may survive esc_text. */
+static void test_esc_text_controls(void **state)
+{
+	const char *out;
+	size_t i;
+
+	(void)state;
+	assert_string_equal(ESC(esc_text, "nginx"), "nginx");
+	assert_string_equal(ESC(esc_text, "a\nb"), "a\\nb");
+	assert_string_equal(ESC(esc_text, "\x1b]2;T\x07"), "\\x1b]2;T\\x07");
+	assert_string_equal(ESC(esc_text, "a\\b"), "a\\\\b");
+	assert_string_equal(ESC(esc_text, "x\0y"), "x\\x00y");
+	assert_string_equal(ESC(esc_text, "\x7f"), "\\x7f");
+	/* C1 CSI as UTF-8 (U+009B) and as a raw byte. */
+	assert_string_equal(ESC(esc_text, "\xc2\x9b"), "\\u{009b}");
+	assert_string_equal(ESC(esc_text, "\x9b"), "\\x9b");
+	/* Bidi override U+202E. */
+	assert_string_equal(ESC(esc_text, "a\xe2\x80\xae"), "a\\u{202e}");
+	/* Valid UTF-8 passes, invalid and overlong do not. */
+	assert_string_equal(ESC(esc_text, "caf\xc3\xa9"), "caf\xc3\xa9");
+	assert_string_equal(ESC(esc_text, "\xc0\xaf"), "\\xc0\\xaf");
+	assert_string_equal(ESC(esc_text, "\xed\xa0\x80"), "\\xed\\xa0\\x80");
+	assert_string_equal(ESC(esc_text, "\xe2\x82"), "\\xe2\\x82");
+	for (i = 0; i < 256; i++) {
+		char c = (char)i;
+
+		out = run_esc(esc_text, &c, 1);
+		for (const char *p = out; *p; p++)
+			assert_true((unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f);
+	}
+}
+
+static void test_esc_json(void **state)
+{
+	(void)state;
+	assert_string_equal(ESC(esc_json, "a\"b\\c"), "a\\\"b\\\\c");
+	assert_string_equal(ESC(esc_json, "\x1b[0m\n"), "\\u001b[0m\\n");
+	assert_string_equal(ESC(esc_json, "\xff"), "\\ufffd");
+	assert_string_equal(ESC(esc_json, "x\0"), "x\\u0000");
+	assert_string_equal(ESC(esc_json, "\xe2\x80\xae"), "\\u202e");
+	assert_string_equal(ESC(esc_json, "\xf0\x9f\x98\x80"), "\xf0\x9f\x98\x80");
+}
+
+static void test_esc_csv(void **state)
+{
+	(void)state;
+	assert_string_equal(ESC(esc_csv, "plain"), "plain");
+	assert_string_equal(ESC(esc_csv, "a,b"), "\"a,b\"");
+	assert_string_equal(ESC(esc_csv, "say \"hi\""), "\"say \"\"hi\"\"\"");
+	assert_string_equal(ESC(esc_csv, "=cmd()"), "'=cmd()");
+	assert_string_equal(ESC(esc_csv, "@SUM(A1)"), "'@SUM(A1)");
+	assert_string_equal(ESC(esc_csv, "+1+1"), "'+1+1");
+	assert_string_equal(ESC(esc_csv, "-"), "-");
+	assert_string_equal(ESC(esc_csv, "-12"), "-12");
+	assert_string_equal(ESC(esc_csv, "=a,b"), "\"'=a,b\"");
+	assert_string_equal(ESC(esc_csv, "a\nb"), "a\\nb");
+}
+
+static void test_strpool(void **state)
+{
+	struct strpool p;
+	uint32_t a, b;
+	size_t len;
+	const char *s;
+
+	(void)state;
+	strpool_init(&p);
+	s = strpool_get(&p, 0, &len);
+	assert_int_equal(len, 0);
+	assert_string_equal(s, "");
+	a = strpool_add(&p, "hello", 5);
+	b = strpool_add(&p, "\0abs\0x", 7);
+	assert_true(a != 0 && b != 0);
+	for (int i = 0; i < 1000; i++)
+		strpool_add(&p, "filler", 6);
+	s = strpool_get(&p, a, &len);
+	assert_int_equal(len, 5);
+	assert_string_equal(s, "hello");
+	s = strpool_get(&p, b, &len);
+	assert_int_equal(len, 7);
+	assert_memory_equal(s, "\0abs\0x", 7);
+	s = strpool_get(&p, 0xfffffff0u, &len);
+	assert_int_equal(len, 0);
+	strpool_fini(&p);
+}
+
+static void test_hmap(void **state)
+{
+	struct hmap h;
+	uint32_t k, *v;
+	int isnew;
+
+	(void)state;
+	hmap_init(&h, sizeof k, 1);
+	for (k = 0; k < 100000; k++) {
+		v = hmap_put(&h, &k, &isnew);
+		assert_true(isnew);
+		*v = k * 3;
+	}
+	assert_int_equal(h.n, 100000);
+	for (k = 0; k < 100000; k++) {
+		v = hmap_get(&h, &k);
+		assert_non_null(v);
+		assert_int_equal(*v, k * 3);
+	}
+	k = 100000;
+	assert_null(hmap_get(&h, &k));
+	k = 5;
+	hmap_put(&h, &k, &isnew);
+	assert_false(isnew);
+	hmap_clear(&h);
+	assert_null(hmap_get(&h, &k));
+	hmap_fini(&h);
+}
+
+static void test_parse_numbers(void **state)
+{
+	unsigned long v;
+	double d;
+
+	(void)state;
+	assert_int_equal(parse_uint("12", 100, &v), 0);
+	assert_int_equal(v, 12);
+	assert_int_equal(parse_uint("abc", 100, &v), -1);
+	assert_int_equal(parse_uint("-1", 100, &v), -1);
+	assert_int_equal(parse_uint("101", 100, &v), -1);
+	assert_int_equal(parse_uint("", 100, &v), -1);
+	assert_int_equal(parse_uint("1x", 100, &v), -1);
+	assert_int_equal(parse_seconds("0.5", &d), 0);
+	assert_true(d == 0.5);
+	assert_int_equal(parse_seconds("-1", &d), -1);
+	assert_int_equal(parse_seconds("nan", &d), -1);
+	assert_int_equal(parse_seconds("inf", &d), -1);
+	assert_int_equal(parse_seconds("1e999", &d), -1);
+	assert_int_equal(parse_seconds("2s", &d), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_esc_text_controls), cmocka_unit_test(test_esc_json),
+		cmocka_unit_test(test_esc_csv),		  cmocka_unit_test(test_strpool),
+		cmocka_unit_test(test_hmap),		  cmocka_unit_test(test_parse_numbers),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
