@@ -1,0 +1,459 @@
+/* scan.c: one pass over /proc: processes, their fd tables, limits and names. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sockwatch/proc.h"
+#include "parse.h"
+#include "users.h"
+
+#define ROOT_DENTS_SIZE (32 * 1024)
+#define FD_DENTS_SIZE	(64 * 1024)
+#define TASK_DENTS_SIZE (4 * 1024)
+#define CMDLINE_MAX	4096
+
+struct proc_scanner {
+	char *root;
+	struct proc_users users;
+	char *root_dents; /* getdents64 buffer for the root listing */
+	char *fd_dents;	  /* getdents64 buffer for fd directories */
+};
+
+/* Why a process's fd table was not read completely. */
+enum {
+	FDS_OK,
+	FDS_DENIED,  /* EACCES/EPERM, or the fd directory is missing from a live process */
+	FDS_UNKNOWN, /* some other error (e.g. we ran out of fds): unknown, not denied */
+	FDS_VANISHED,
+};
+
+void proc_table_init(struct proc_table *t)
+{
+	memset(t, 0, sizeof(*t));
+	strpool_init(&t->strs);
+	t->file_nr = PROC_UNKNOWN;
+	t->file_max = PROC_UNKNOWN;
+}
+
+void proc_table_fini(struct proc_table *t)
+{
+	free(t->v);
+	free(t->inodes);
+	strpool_fini(&t->strs);
+	memset(t, 0, sizeof(*t));
+}
+
+void proc_table_reset(struct proc_table *t)
+{
+	t->n = 0;
+	t->ninodes = 0;
+	strpool_reset(&t->strs);
+	t->denied = 0;
+	t->file_nr = PROC_UNKNOWN;
+	t->file_max = PROC_UNKNOWN;
+}
+
+struct proc_scanner *proc_scanner_new(const char *root)
+{
+	struct proc_scanner *s = xcalloc(1, sizeof(*s));
+
+	s->root = xstrdup(root ? root : "/proc");
+	proc_users_init(&s->users);
+	s->root_dents = xmalloc(ROOT_DENTS_SIZE);
+	s->fd_dents = xmalloc(FD_DENTS_SIZE);
+	return s;
+}
+
+void proc_scanner_free(struct proc_scanner *s)
+{
+	if (!s)
+		return;
+	proc_users_fini(&s->users);
+	free(s->root_dents);
+	free(s->fd_dents);
+	free(s->root);
+	free(s);
+}
+
+/*
+ * Read up to cap bytes of dirfd/name into buf: the length, or -errno. A short
+ * read ends it: procfs generates these files whole and returns all it has in
+ * one read, so this saves a second read() per file (regular files in fixtures
+ * behave the same).
+ */
+static ssize_t read_at(int dirfd, const char *name, char *buf, size_t cap)
+{
+	size_t len = 0;
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0)
+		return -errno;
+	while (len < cap) {
+		size_t want = cap - len;
+		ssize_t r = read(fd, buf + len, want);
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			close(fd);
+			return r;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+		if ((size_t)r < want)
+			break;
+	}
+	close(fd);
+	return (ssize_t)len;
+}
+
+/* After ENOENT/ESRCH on one of its files: has the process itself gone? */
+static int pid_vanished(int pfd)
+{
+	return faccessat(pfd, "stat", F_OK, 0) != 0;
+}
+
+static int is_gone_errno(int e)
+{
+	return e == ENOENT || e == ESRCH;
+}
+
+/* Append one socket inode to the table. */
+static inline void push_inode(struct proc_table *t, uint32_t ino)
+{
+	if (t->ninodes == t->inocap)
+		t->inodes = xgrow(t->inodes, &t->inocap, t->ninodes + 1, sizeof(*t->inodes));
+	t->inodes[t->ninodes++] = ino;
+}
+
+/*
+ * List one open fd directory: count the numeric entries into *count and append
+ * the socket inodes. If a link cannot be read for lack of permission, the
+ * inodes collected so far are dropped and only counting goes on. Returns FDS_*.
+ */
+static int read_fd_dir(struct proc_scanner *s, struct proc_table *t, int ffd, size_t *count)
+{
+	size_t off = t->ninodes;
+	int links = 1; /* still reading link targets */
+	int rc = FDS_OK;
+	char lbuf[64];
+
+	*count = 0;
+	for (;;) {
+		ssize_t n = getdents64(ffd, s->fd_dents, FD_DENTS_SIZE);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EACCES || errno == EPERM)
+				rc = FDS_DENIED;
+			else if (is_gone_errno(errno))
+				rc = FDS_VANISHED;
+			else
+				rc = FDS_UNKNOWN;
+			*count = 0; /* a partial listing counts nothing */
+			break;
+		}
+		if (n == 0)
+			break;
+		for (ssize_t pos = 0; pos < n;) {
+			struct dirent64 *d = (struct dirent64 *)(s->fd_dents + pos);
+			const char *name = d->d_name;
+			ssize_t l;
+
+			pos += d->d_reclen;
+			if (name[0] < '0' || name[0] > '9')
+				continue; /* ".", "..", and stray fixture files */
+			if (!links) {
+				(*count)++;
+				continue;
+			}
+			l = readlinkat(ffd, name, lbuf, sizeof(lbuf));
+			if (l < 0) {
+				if (is_gone_errno(errno))
+					continue; /* closed since the listing: not counted */
+				if (errno == EACCES || errno == EPERM) {
+					links = 0;
+					rc = FDS_DENIED;
+					t->ninodes = off;
+				}
+				(*count)++; /* exists, type unknown (EINVAL: not a link) */
+				continue;
+			}
+			(*count)++;
+			uint32_t ino = proc_parse_socket_link(lbuf, (size_t)l);
+			if (ino)
+				push_inode(t, ino);
+		}
+	}
+	if (rc != FDS_OK)
+		t->ninodes = off;
+	return rc;
+}
+
+/*
+ * A zombie thread-group leader has an empty /proc/PID/fd (owned by root, as it
+ * has no mm any more) while its live threads still hold the shared fd table:
+ * read it from the first other thread whose task/TID/fd lists anything. Cheap
+ * because it runs only for state Z with more than one thread. 1 if found.
+ */
+static int read_task_fds(struct proc_scanner *s, struct proc_table *t, int pfd, int pid,
+			 size_t *count)
+{
+	char buf[TASK_DENTS_SIZE];
+	char path[32];
+	int tfd = openat(pfd, "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (tfd < 0)
+		return 0;
+	for (;;) {
+		ssize_t n = getdents64(tfd, buf, sizeof(buf));
+
+		if (n <= 0)
+			break;
+		for (ssize_t pos = 0; pos < n;) {
+			struct dirent64 *d = (struct dirent64 *)(buf + pos);
+			int tid = proc_parse_pid(d->d_name);
+			int ffd;
+
+			pos += d->d_reclen;
+			if (tid < 0 || tid == pid)
+				continue;
+			snprintf(path, sizeof(path), "%d/fd", tid);
+			ffd = openat(tfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (ffd < 0)
+				continue;
+			int rc = read_fd_dir(s, t, ffd, count);
+			close(ffd);
+			if (rc == FDS_OK && *count > 0) {
+				close(tfd);
+				return 1;
+			}
+		}
+	}
+	close(tfd);
+	return 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Sort and deduplicate the inodes from off to the end of the table. */
+static uint32_t sort_dedupe(struct proc_table *t, size_t off)
+{
+	uint32_t *v = t->inodes + off;
+	size_t n = t->ninodes - off, m;
+
+	if (n == 0)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if (v[i] < v[i - 1]) {
+			qsort(v, n, sizeof(*v), cmp_u32);
+			break;
+		}
+	}
+	m = 1;
+	for (size_t i = 1; i < n; i++)
+		if (v[i] != v[m - 1])
+			v[m++] = v[i];
+	t->ninodes = off + m;
+	return (uint32_t)m;
+}
+
+/* The fd count from stat(/proc/PID/fd).st_size (Linux >= 6.2), or PROC_UNKNOWN. */
+static int64_t fds_from_stat(int pfd)
+{
+	struct stat st;
+
+	if (fstatat(pfd, "fd", &st, 0) == 0 && st.st_size > 0)
+		return (int64_t)st.st_size;
+	return PROC_UNKNOWN;
+}
+
+/* Fill rec's fd fields. Returns FDS_VANISHED if the process has gone. */
+static int scan_fds(struct proc_scanner *s, struct proc_table *t, int pfd,
+		    const struct proc_stat_info *si, struct proc_rec *rec)
+{
+	size_t count = 0;
+	int rc;
+	int ffd = openat(pfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	rec->ino_off = (uint32_t)t->ninodes;
+	if (ffd < 0) {
+		int e = errno;
+
+		if (is_gone_errno(e) && pid_vanished(pfd))
+			return FDS_VANISHED;
+		rc = (e == EACCES || e == EPERM || is_gone_errno(e)) ? FDS_DENIED : FDS_UNKNOWN;
+	} else {
+		rc = read_fd_dir(s, t, ffd, &count);
+		close(ffd);
+		if (rc == FDS_VANISHED) {
+			if (pid_vanished(pfd))
+				return FDS_VANISHED;
+			rc = FDS_UNKNOWN;
+		}
+	}
+	if ((rc != FDS_OK || count == 0) && si->state == 'Z' && si->threads > 1) {
+		size_t tcount;
+
+		if (read_task_fds(s, t, pfd, rec->pid, &tcount)) {
+			rc = FDS_OK;
+			count = tcount;
+		}
+	}
+
+	if (rc == FDS_OK) {
+		rec->fd_readable = 1;
+		rec->fds = (int64_t)count;
+		rec->ino_n = sort_dedupe(t, rec->ino_off);
+		return FDS_OK;
+	}
+	rec->fd_readable = 0;
+	rec->ino_n = 0;
+	/* A complete listing whose links were denied still counted them. */
+	rec->fds = count > 0 ? (int64_t)count : fds_from_stat(pfd);
+	if (rc == FDS_DENIED)
+		t->denied++;
+	return rc;
+}
+
+/* Scan one pid directory into a new record; a vanished process leaves no record. */
+static void scan_pid(struct proc_scanner *s, struct proc_table *t, int rootfd, const char *name,
+		     int pid)
+{
+	char buf[4096];
+	struct proc_stat_info si;
+	struct proc_rec *rec;
+	ssize_t n;
+	int pfd = openat(rootfd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (pfd < 0)
+		return;
+	/* stat gives the key (pid, starttime) and comm: the same bytes as /proc/PID/comm. */
+	n = read_at(pfd, "stat", buf, sizeof(buf));
+	if (n <= 0 || proc_parse_stat(buf, (size_t)n, &si) < 0)
+		goto out;
+
+	if (t->n == t->cap)
+		t->v = xgrow(t->v, &t->cap, t->n + 1, sizeof(*t->v));
+	rec = &t->v[t->n];
+	memset(rec, 0, sizeof(*rec));
+	rec->pid = pid;
+	rec->start = si.start;
+	rec->uid = PROC_UNKNOWN;
+	rec->fds = PROC_UNKNOWN;
+	rec->fd_limit = PROC_UNKNOWN;
+	rec->ino_off = (uint32_t)t->ninodes;
+	{
+		size_t cl =
+		    si.comm_len < sizeof(rec->comm) - 1 ? si.comm_len : sizeof(rec->comm) - 1;
+		const char *nul = memchr(si.comm, '\0', cl);
+
+		if (nul)
+			cl = (size_t)(nul - si.comm);
+		memcpy(rec->comm, si.comm, cl);
+		rec->comm[cl] = '\0';
+	}
+
+	n = read_at(pfd, "cmdline", buf, CMDLINE_MAX);
+	if (n > 0) {
+		size_t len = proc_cmdline_join(buf, (size_t)n);
+
+		if (len > 0)
+			rec->cmdline = strpool_add(&t->strs, buf, len);
+	} else if (n < 0 && is_gone_errno((int)-n) && pid_vanished(pfd)) {
+		goto out;
+	}
+
+	/* Uid: is near the top; 2 KiB holds it even after a 64-byte name escaped 4x. */
+	n = read_at(pfd, "status", buf, 2048);
+	if (n > 0) {
+		rec->uid = proc_parse_status_uid(buf, (size_t)n);
+		if (rec->uid >= 0)
+			rec->user = proc_users_name(&s->users, (uint32_t)rec->uid, &t->strs);
+	} else if (n < 0 && is_gone_errno((int)-n) && pid_vanished(pfd)) {
+		goto out;
+	}
+
+	n = read_at(pfd, "limits", buf, sizeof(buf));
+	if (n > 0)
+		rec->fd_limit = proc_parse_limits_nofile(buf, (size_t)n);
+	else if (n < 0 && is_gone_errno((int)-n) && pid_vanished(pfd))
+		goto out;
+
+	if (scan_fds(s, t, pfd, &si, rec) == FDS_VANISHED) {
+		t->ninodes = rec->ino_off;
+		goto out;
+	}
+	t->n++;
+out:
+	close(pfd);
+}
+
+/* root/sys/fs/file-nr: allocated and max file handles. */
+static void scan_file_nr(struct proc_table *t, int rootfd)
+{
+	char buf[128];
+	ssize_t n = read_at(rootfd, "sys/fs/file-nr", buf, sizeof(buf));
+
+	if (n <= 0 || proc_parse_file_nr(buf, (size_t)n, &t->file_nr, &t->file_max) < 0) {
+		t->file_nr = PROC_UNKNOWN;
+		t->file_max = PROC_UNKNOWN;
+	}
+}
+
+int proc_scan(struct proc_scanner *s, struct proc_table *t)
+{
+	int rootfd;
+	int first = 1;
+
+	proc_table_reset(t);
+	rootfd = open(s->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return -errno;
+	proc_users_begin(&s->users);
+	scan_file_nr(t, rootfd);
+	for (;;) {
+		ssize_t n = getdents64(rootfd, s->root_dents, ROOT_DENTS_SIZE);
+
+		if (n < 0) {
+			int e = errno;
+
+			if (e == EINTR)
+				continue;
+			if (first) {
+				close(rootfd);
+				return -e;
+			}
+			break; /* keep what was scanned */
+		}
+		if (n == 0)
+			break;
+		first = 0;
+		for (ssize_t pos = 0; pos < n;) {
+			struct dirent64 *d = (struct dirent64 *)(s->root_dents + pos);
+			int pid;
+
+			pos += d->d_reclen;
+			if (d->d_type != DT_DIR && d->d_type != DT_UNKNOWN)
+				continue;
+			pid = proc_parse_pid(d->d_name);
+			if (pid > 0)
+				scan_pid(s, t, rootfd, d->d_name, pid);
+		}
+	}
+	close(rootfd);
+	return 0;
+}
