@@ -10,10 +10,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sockwatch/collect.h"
 #include "sockwatch/diag.h"
 #include "sockwatch/model.h"
 #include "sockwatch/out.h"
 #include "sockwatch/proc.h"
+#include "sockwatch/ui.h"
 #include "sockwatch/view.h"
 
 struct config {
@@ -249,43 +251,31 @@ static void timespec_add(struct timespec *t, double sec)
 static int run_batch(const struct config *c)
 {
 	struct out_opts oo = { c->format, c->view, &c->filter, c->delay, 0 };
-	struct proc_scanner *ps;
+	struct collector *col;
 	struct snapshot snap;
 	struct timespec next;
 	struct strbuf out;
-	struct diag *d;
 	char *cause = NULL;
 	unsigned reported = 0;
-	int hinted = 0, rc = 0, err;
+	int hinted = 0, rc = 0;
 	uint64_t i;
 
-	d = diag_new(&cause);
-	if (d == NULL) {
+	col = collector_new(c->proc_root, &cause);
+	if (col == NULL) {
 		fprintf(stderr, "sockwatch: cannot open sock_diag: %s\n", cause);
 		free(cause);
 		return 1;
 	}
-	ps = proc_scanner_new(c->proc_root);
 	snapshot_init(&snap);
 	sb_init(&out);
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	for (i = 1; c->iterations == 0 || i <= c->iterations; i++) {
-		snapshot_reset(&snap);
-		clock_gettime(CLOCK_REALTIME, &snap.time);
-		err = diag_dump_all(d, &snap.socks, &snap.diag);
-		if (err < 0) {
-			fprintf(stderr, "sockwatch: sock_diag dump failed: %s\n", strerror(-err));
+		if (collector_refresh(col, &snap, &c->filter, &cause) < 0) {
+			fprintf(stderr, "sockwatch: %s\n", cause);
+			free(cause);
 			rc = 1;
 			break;
 		}
-		err = proc_scan(ps, &snap.procs);
-		if (err < 0) {
-			fprintf(stderr, "sockwatch: cannot read %s: %s\n", c->proc_root,
-				strerror(-err));
-			rc = 1;
-			break;
-		}
-		snapshot_join(&snap, &c->filter);
 		report_once(&snap, &reported, &hinted);
 		oo.iteration = i;
 		sb_reset(&out);
@@ -305,8 +295,7 @@ static int run_batch(const struct config *c)
 	}
 	sb_fini(&out);
 	snapshot_fini(&snap);
-	proc_scanner_free(ps);
-	diag_free(d);
+	collector_free(col);
 	return rc;
 }
 
@@ -323,11 +312,13 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
-	if (!c.batch) {
-		fputs("sockwatch: the interactive view is not built yet; use -b (batch)\n", stderr);
-		return 1;
+	if (c.batch) {
+		rc = run_batch(&c);
+	} else {
+		struct ui_config uc = { c.delay, c.view, &c.filter, c.no_color, c.proc_root };
+
+		rc = ui_run(&uc);
 	}
-	rc = run_batch(&c);
 	free(c.filter.pids);
 	return rc;
 }

@@ -51,6 +51,27 @@ struct totals {
 	int64_t fds_max;
 };
 
+enum leak_level { LEAK_OK, LEAK_WARNING, LEAK_CRITICAL };
+
+enum leak_reason {
+	LR_GROWTH = 1 << 0,
+	LR_CLOSE_WAIT = 1 << 1,
+	LR_FD_LIMIT = 1 << 2,
+	LR_ACCEPT_QUEUE = 1 << 3,
+};
+
+/* What the leak detector (leak.h) says of one process. */
+struct leak_verdict {
+	uint8_t level;	       /* enum leak_level */
+	uint8_t reasons;       /* enum leak_reason bits */
+	uint8_t has_growth;    /* growth_per_min is an estimate */
+	uint8_t has_eta;       /* eta_seconds is an estimate */
+	double growth_per_min; /* sockets per minute over the window */
+	double eta_seconds;    /* until fds reach the soft limit */
+	uint32_t cw_old;       /* CLOSE_WAIT sockets older than the minimum age */
+	uint32_t queue_full;   /* its listeners with a full or overflowed accept queue */
+};
+
 /* Which processes a run is about: -p and -u. */
 struct filter {
 	int *pids;
@@ -75,6 +96,8 @@ struct snapshot {
 	uint32_t *pids;
 	size_t npids, pidcap;
 	struct totals totals;
+	struct leak_verdict *leak; /* parallel to procs.v when the detector runs, else NULL */
+	size_t leakcap;
 
 	/* Hash tables of the aggregation passes, kept across refreshes. */
 	struct hmap inode_map;	 /* inode -> first owner link */

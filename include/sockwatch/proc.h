@@ -51,4 +51,7 @@ void proc_scanner_free(struct proc_scanner *s);
  */
 int proc_scan(struct proc_scanner *s, struct proc_table *t);
 
+/* The start time of one process (to check a pid was not reused): 0 or -errno. */
+int proc_start_time(const char *root, int pid, uint64_t *start);
+
 #endif

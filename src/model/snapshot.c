@@ -29,6 +29,7 @@ void snapshot_fini(struct snapshot *s)
 	free(s->listeners);
 	free(s->ports);
 	free(s->pids);
+	free(s->leak);
 	hmap_fini(&s->inode_map);
 	hmap_fini(&s->listen_map);
 	hmap_fini(&s->listen_ports);

@@ -1,0 +1,42 @@
+/*
+ * leak.h: per-process history of socket, fd and CLOSE_WAIT counts, and the
+ * leak detector that judges it. Pure: no I/O; time is passed in.
+ */
+#ifndef SOCKWATCH_LEAK_H
+#define SOCKWATCH_LEAK_H
+
+#include <stdint.h>
+
+#include "sockwatch/model.h"
+
+/* Thresholds: every one is an option and a config-file key. */
+struct leak_config {
+	double window;		/* seconds of history judged (default 60) */
+	uint32_t growth_min;	/* minimum rise of the floor, sockets (default 20) */
+	double growth_rate_min; /* minimum rate, sockets per minute (default 10) */
+	uint32_t cw_min;	/* CLOSE_WAIT sockets older than cw_age (default 10) */
+	double cw_age;		/* seconds (default 30) */
+	double fd_warn;		/* fraction of the soft fd limit (default 0.80) */
+	double fd_crit;		/* (default 0.95) */
+};
+
+void leak_config_defaults(struct leak_config *c);
+
+struct history;
+
+struct history *history_new(const struct leak_config *c);
+void history_free(struct history *h);
+/*
+ * Record one refresh taken at monotonic time now (seconds) and judge every
+ * process of the snapshot: fills s->leak[i] for s->procs.v[i] (allocating
+ * s->leak). Processes are keyed by (pid, start time); those that are gone
+ * are forgotten; a reused pid starts a new history.
+ */
+void history_update(struct history *h, struct snapshot *s, double now);
+/* Socket counts of one process over the window, oldest first, for a sparkline: count. */
+size_t history_series(const struct history *h, int pid, uint64_t start, uint32_t *out, size_t max);
+
+const char *leak_level_name(unsigned level);	/* "ok", "warning", "critical" */
+const char *leak_reason_name(unsigned reason_bit); /* "growth", ... */
+
+#endif

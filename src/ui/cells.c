@@ -1,0 +1,216 @@
+/* cells.c: the cell buffer that views render into. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cells.h"
+
+void cellbuf_init(struct cellbuf *cb)
+{
+	cb->w = cb->h = 0;
+	cb->c = NULL;
+}
+
+void cellbuf_fini(struct cellbuf *cb)
+{
+	free(cb->c);
+	cellbuf_init(cb);
+}
+
+void cellbuf_resize(struct cellbuf *cb, int w, int h)
+{
+	if (w < 1)
+		w = 1;
+	if (h < 1)
+		h = 1;
+	if (w != cb->w || h != cb->h) {
+		free(cb->c);
+		cb->c = xcalloc((size_t)w * (size_t)h, sizeof *cb->c);
+		cb->w = w;
+		cb->h = h;
+	}
+	cellbuf_clear(cb);
+}
+
+void cellbuf_clear(struct cellbuf *cb)
+{
+	int i;
+
+	for (i = 0; i < cb->w * cb->h; i++) {
+		cb->c[i].ch = ' ';
+		cb->c[i].attr = AT_NORMAL;
+	}
+}
+
+void cellbuf_fill(struct cellbuf *cb, int x, int y, int n, uint32_t ch, uint8_t attr)
+{
+	if (y < 0 || y >= cb->h)
+		return;
+	for (; n > 0 && x < cb->w; x++, n--) {
+		if (x < 0)
+			continue;
+		cb->c[y * cb->w + x].ch = ch;
+		cb->c[y * cb->w + x].attr = attr;
+	}
+}
+
+void cellbuf_attr(struct cellbuf *cb, int x, int y, int n, uint8_t attr)
+{
+	if (y < 0 || y >= cb->h)
+		return;
+	for (; n > 0 && x < cb->w; x++, n--) {
+		if (x >= 0)
+			cb->c[y * cb->w + x].attr = attr;
+	}
+}
+
+int cp_width(uint32_t c)
+{
+	if ((c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf && c != 0x303f) ||
+	    (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) ||
+	    (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) ||
+	    (c >= 0xffe0 && c <= 0xffe6) || (c >= 0x1f300 && c <= 0x1f64f) ||
+	    (c >= 0x1f900 && c <= 0x1f9ff) || (c >= 0x20000 && c <= 0x3fffd))
+		return 2;
+	return 1;
+}
+
+/* Combining marks would merge into the previous cell: they are drawn as '?'. */
+static int cp_combining(uint32_t c)
+{
+	return (c >= 0x300 && c <= 0x36f) || (c >= 0x1ab0 && c <= 0x1aff) ||
+	       (c >= 0x1dc0 && c <= 0x1dff) || (c >= 0x20d0 && c <= 0x20ff) ||
+	       (c >= 0xfe20 && c <= 0xfe2f) || c == 0x200d;
+}
+
+/* Decode one UTF-8 character; invalid bytes decode to U+FFFD, one byte each. */
+static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	size_t len, i;
+	uint32_t c;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		c = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		c = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		c = s[0] & 0x07;
+	} else {
+		*cp = 0xfffd;
+		return 1;
+	}
+	if (n < len) {
+		*cp = 0xfffd;
+		return 1;
+	}
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80) {
+			*cp = 0xfffd;
+			return 1;
+		}
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	*cp = c;
+	return len;
+}
+
+/* Anything that is not printable becomes '?': the buffer never holds a control. */
+static uint32_t cp_safe(uint32_t c)
+{
+	if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || cp_combining(c) ||
+	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+		return '?';
+	return c;
+}
+
+int cellbuf_text(struct cellbuf *cb, int x, int y, const char *str, size_t len, int maxw,
+		 uint8_t attr)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+	int used = 0;
+
+	if (y < 0 || y >= cb->h)
+		return 0;
+	while (i < len && used < maxw && x + used < cb->w) {
+		uint32_t cp;
+		int w;
+
+		i += utf8_next(s + i, len - i, &cp);
+		cp = cp_safe(cp);
+		w = cp_width(cp);
+		if (used + w > maxw || x + used + w > cb->w)
+			break;
+		if (x + used >= 0) {
+			cb->c[y * cb->w + x + used].ch = cp;
+			cb->c[y * cb->w + x + used].attr = attr;
+			if (w == 2) {
+				cb->c[y * cb->w + x + used + 1].ch = 0;
+				cb->c[y * cb->w + x + used + 1].attr = attr;
+			}
+		}
+		used += w;
+	}
+	return used;
+}
+
+int text_columns(const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+	int w = 0;
+
+	while (i < len) {
+		uint32_t cp;
+
+		i += utf8_next(s + i, len - i, &cp);
+		w += cp_width(cp_safe(cp));
+	}
+	return w;
+}
+
+void cellbuf_row_text(const struct cellbuf *cb, int y, struct strbuf *sb)
+{
+	size_t start = sb->len, end;
+	int x;
+
+	if (y < 0 || y >= cb->h)
+		return;
+	for (x = 0; x < cb->w; x++) {
+		uint32_t c = cb->c[y * cb->w + x].ch;
+		char u[4];
+
+		if (c == 0)
+			continue;
+		if (c < 0x80) {
+			sb_putc(sb, (char)c);
+		} else if (c < 0x800) {
+			u[0] = (char)(0xc0 | c >> 6);
+			u[1] = (char)(0x80 | (c & 0x3f));
+			sb_append(sb, u, 2);
+		} else if (c < 0x10000) {
+			u[0] = (char)(0xe0 | c >> 12);
+			u[1] = (char)(0x80 | ((c >> 6) & 0x3f));
+			u[2] = (char)(0x80 | (c & 0x3f));
+			sb_append(sb, u, 3);
+		} else {
+			u[0] = (char)(0xf0 | c >> 18);
+			u[1] = (char)(0x80 | ((c >> 12) & 0x3f));
+			u[2] = (char)(0x80 | ((c >> 6) & 0x3f));
+			u[3] = (char)(0x80 | (c & 0x3f));
+			sb_append(sb, u, 4);
+		}
+	}
+	end = sb->len;
+	while (end > start && sb->buf[end - 1] == ' ')
+		end--;
+	sb->len = end;
+	if (sb->buf != NULL)
+		sb->buf[end] = '\0';
+}

@@ -1,0 +1,61 @@
+/* keys.c: the key map, one table for the handler and the help screen. */
+#include <signal.h>
+
+#include "ui_int.h"
+
+const struct key_binding ui_keys[] = {
+	{ UK_F1, ACT_HELP, "F1 ?", "show this help (Esc or ? closes it)" },
+	{ '?', ACT_HELP, NULL, NULL },
+	{ 'h', ACT_HELP, NULL, NULL },
+	{ '1', ACT_VIEW1, "1", "processes view" },
+	{ '2', ACT_VIEW2, "2", "listening sockets view" },
+	{ '3', ACT_VIEW3, "3", "ports view" },
+	{ '4', ACT_VIEW4, "4", "sockets view" },
+	{ UK_TAB, ACT_NEXT_VIEW, "Tab S-Tab", "next / previous view" },
+	{ UK_BTAB, ACT_PREV_VIEW, NULL, NULL },
+	{ UK_UP, ACT_UP, "Up Down", "move the selection" },
+	{ UK_DOWN, ACT_DOWN, NULL, NULL },
+	{ UK_PGUP, ACT_PGUP, "PgUp PgDn", "move by a page" },
+	{ UK_PGDN, ACT_PGDN, NULL, NULL },
+	{ UK_HOME, ACT_HOME, "Home End", "first / last row" },
+	{ UK_END, ACT_END, NULL, NULL },
+	{ UK_ENTER, ACT_ENTER, "Enter", "sockets of the selected process, listener or port" },
+	{ '\r', ACT_ENTER, NULL, NULL },
+	{ UK_ESC, ACT_BACK, "Esc Bksp", "back from a drill-down; then clear the filter" },
+	{ UK_BACKSPACE, ACT_BACK, NULL, NULL },
+	{ 8, ACT_BACK, NULL, NULL },
+	{ '/', ACT_SEARCH, "/", "search (incremental)" },
+	{ 'n', ACT_SEARCH_NEXT, "n F3", "next match" },
+	{ UK_F3, ACT_SEARCH_NEXT, NULL, NULL },
+	{ '\\', ACT_FILTER, "\\ F4", "filter: only rows containing the text" },
+	{ UK_F4, ACT_FILTER, NULL, NULL },
+	{ '<', ACT_SORT_PREV, "< > F6", "sort by the previous / next column" },
+	{ '>', ACT_SORT_NEXT, NULL, NULL },
+	{ UK_F6, ACT_SORT_NEXT, NULL, NULL },
+	{ 'I', ACT_SORT_INVERT, "I", "invert the sort order" },
+	{ 'z', ACT_PAUSE, "z", "pause / resume refreshing" },
+	{ 'k', ACT_KILL, "k F9", "send a signal to the selected process" },
+	{ UK_F9, ACT_KILL, NULL, NULL },
+	{ UK_CTRL_L, ACT_REDRAW, "Ctrl-L", "redraw the screen" },
+	{ 'q', ACT_QUIT, "q F10", "quit" },
+	{ UK_F10, ACT_QUIT, NULL, NULL },
+};
+const size_t ui_nkeys = sizeof ui_keys / sizeof ui_keys[0];
+
+enum ui_action ui_key_action(uint32_t key)
+{
+	size_t i;
+
+	for (i = 0; i < ui_nkeys; i++) {
+		if (ui_keys[i].key == key)
+			return ui_keys[i].action;
+	}
+	return ACT_NONE;
+}
+
+const struct ui_signal ui_signals[] = {
+	{ SIGTERM, "TERM" }, { SIGKILL, "KILL" }, { SIGHUP, "HUP" },   { SIGINT, "INT" },
+	{ SIGQUIT, "QUIT" }, { SIGUSR1, "USR1" }, { SIGUSR2, "USR2" }, { SIGSTOP, "STOP" },
+	{ SIGCONT, "CONT" },
+};
+const size_t ui_nsignals = sizeof ui_signals / sizeof ui_signals[0];

@@ -1,0 +1,177 @@
+/* loop.c: the TUI's one poll() loop: input, refresh timer and signals. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sockwatch/collect.h"
+#include "sockwatch/proc.h"
+#include "term.h"
+#include "ui_int.h"
+
+static volatile sig_atomic_t sig_stop, sig_winch;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGWINCH)
+		sig_winch = 1;
+	else
+		sig_stop = 1;
+}
+
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Send the chosen signal, but only to the same process (pid and start time). */
+static void do_kill(struct ui *u)
+{
+	const struct ui_signal *sg = &ui_signals[u->kill.sel];
+	uint64_t start;
+
+	if (proc_start_time(u->cfg->proc_root, u->kill.pid, &start) != 0 ||
+	    start != u->kill.start) {
+		snprintf(u->msg, sizeof u->msg, "pid %d has exited; no signal sent", u->kill.pid);
+		return;
+	}
+	if (kill(u->kill.pid, sg->sig) != 0)
+		snprintf(u->msg, sizeof u->msg, "SIG%s to %d failed: %s", sg->name, u->kill.pid,
+			 strerror(errno));
+	else
+		snprintf(u->msg, sizeof u->msg, "sent SIG%s to %d", sg->name, u->kill.pid);
+}
+
+/* Warnings that batch mode prints on stderr go to the message line here. */
+static void note_unavailable(struct ui *u, const struct snapshot *s)
+{
+	int d;
+
+	for (d = 0; d < DD_COUNT; d++) {
+		if (s->diag.err[d] != 0 && s->diag.err[d] != -ENOENT) {
+			snprintf(u->msg, sizeof u->msg, "%s dump failed: %s",
+				 diag_dump_name((enum diag_dump)d), strerror(-s->diag.err[d]));
+			return;
+		}
+	}
+}
+
+int ui_run(const struct ui_config *cfg)
+{
+	struct collector *col;
+	struct snapshot snap;
+	struct cellbuf cb;
+	struct term *t;
+	struct ui u;
+	struct sigaction sa;
+	sigset_t block, empty;
+	char *cause = NULL;
+	double next;
+	int dirty = 1, first = 1;
+
+	col = collector_new(cfg->proc_root, &cause);
+	if (col == NULL) {
+		fprintf(stderr, "sockwatch: cannot open sock_diag: %s\n", cause);
+		free(cause);
+		return 1;
+	}
+	t = term_open(cfg->no_color, &cause);
+	if (t == NULL) {
+		fprintf(stderr, "sockwatch: cannot start the interactive view: %s; use -b for "
+				"batch output\n",
+			cause);
+		free(cause);
+		collector_free(col);
+		return 1;
+	}
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGWINCH, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGWINCH);
+	sigprocmask(SIG_BLOCK, &block, NULL);
+	sigemptyset(&empty);
+
+	snapshot_init(&snap);
+	cellbuf_init(&cb);
+	ui_init(&u, cfg);
+	gethostname(u.host, sizeof u.host - 1);
+	term_size(t, &u.w, &u.h);
+	next = mono_now();
+	while (!u.quit && !sig_stop) {
+		struct pollfd pfd = { STDIN_FILENO, POLLIN, 0 };
+		struct ui_event ev;
+		struct timespec ts;
+		double now = mono_now(), wait;
+
+		if (!u.paused && now >= next) {
+			if (collector_refresh(col, &snap, cfg->filter, &cause) < 0) {
+				snprintf(u.msg, sizeof u.msg, "%s", cause);
+				free(cause);
+				cause = NULL;
+			} else {
+				u.snap = &snap;
+				if (first)
+					note_unavailable(&u, &snap);
+				first = 0;
+				ui_rebuild(&u);
+			}
+			next += cfg->delay;
+			if (next < now)
+				next = now + cfg->delay;
+			dirty = 1;
+		}
+		if (sig_winch) {
+			sig_winch = 0;
+			term_resize(t);
+			term_size(t, &u.w, &u.h);
+			ui_rebuild(&u);
+			dirty = 1;
+		}
+		if (dirty) {
+			ui_render(&u, &cb);
+			term_draw(t, &cb);
+			dirty = 0;
+		}
+		wait = u.paused ? 3600.0 : next - mono_now();
+		if (wait < 0)
+			wait = 0;
+		ts.tv_sec = (time_t)wait;
+		ts.tv_nsec = (long)((wait - (double)ts.tv_sec) * 1e9);
+		if (ppoll(&pfd, 1, &ts, &empty) < 0)
+			continue;
+		if (pfd.revents & (POLLHUP | POLLERR | POLLNVAL))
+			break;
+		while (term_read(t, &ev)) {
+			if (ev.key == UK_RESIZE) {
+				term_size(t, &u.w, &u.h);
+				ui_rebuild(&u);
+			} else if (ev.key == UK_CTRL_L) {
+				term_invalidate(t);
+			}
+			if (ui_handle(&u, &ev) == 1)
+				do_kill(&u);
+			dirty = 1;
+		}
+	}
+	term_close(t);
+	sigprocmask(SIG_UNBLOCK, &block, NULL);
+	ui_fini(&u);
+	cellbuf_fini(&cb);
+	snapshot_fini(&snap);
+	collector_free(col);
+	return 0;
+}

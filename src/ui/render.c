@@ -1,0 +1,284 @@
+/* render.c: draw the TUI into a cell buffer. Pure: no curses, no I/O. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ui_int.h"
+
+static const char *const view_titles[VIEW_COUNT] = { "Processes", "Listen", "Ports", "Sockets" };
+
+/* Text at x, returns the next x. */
+static int put(struct cellbuf *cb, int x, int y, const char *s, uint8_t attr)
+{
+	return x + cellbuf_text(cb, x, y, s, strlen(s), cb->w - x, attr);
+}
+
+static int putf(struct cellbuf *cb, int x, int y, uint8_t attr, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+static int putf(struct cellbuf *cb, int x, int y, uint8_t attr, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	return put(cb, x, y, buf, attr);
+}
+
+/* "label value  " pairs in the header. */
+static int pair(struct cellbuf *cb, int x, int y, const char *label, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+static int pair(struct cellbuf *cb, int x, int y, const char *label, const char *fmt, ...)
+{
+	char buf[64];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	x = put(cb, x, y, label, AT_LABEL);
+	x = put(cb, x, y, " ", AT_NORMAL);
+	x = put(cb, x, y, buf, AT_VALUE);
+	return put(cb, x, y, "  ", AT_NORMAL);
+}
+
+static void render_header(const struct ui *u, struct cellbuf *cb)
+{
+	const struct snapshot *s = u->snap;
+	const struct totals *t = &s->totals;
+	int lines = ui_header_lines(u), x, y = 0, shown = 0;
+	char when[16] = "--:--:--";
+	struct tm tm;
+	size_t i;
+
+	if (s->time.tv_sec != 0 && localtime_r(&s->time.tv_sec, &tm) != NULL)
+		strftime(when, sizeof when, "%H:%M:%S", &tm);
+	x = put(cb, 0, y, "sockwatch ", AT_VALUE);
+	x = put(cb, x, y, u->host, AT_NORMAL);
+	x = putf(cb, x, y, AT_NORMAL, "  %s  every %.1fs", when, u->cfg->delay);
+	if (u->paused)
+		put(cb, x + 2, y, "[PAUSED]", AT_WARN);
+	if (lines < 2)
+		return;
+	y++;
+	for (i = 0; i < s->procs.n; i++)
+		shown += s->pstats[i].shown;
+	x = pair(cb, 0, y, "Sockets", "%u", t->sockets);
+	x = pair(cb, x, y, "tcp", "%u", t->proto[SP_TCP]);
+	x = pair(cb, x, y, "udp", "%u", t->proto[SP_UDP] + t->proto[SP_UDPLITE]);
+	x = pair(cb, x, y, "unix", "%u",
+		 t->proto[SP_UNIX_STREAM] + t->proto[SP_UNIX_DGRAM] + t->proto[SP_UNIX_SEQPACKET]);
+	if (t->fds_alloc >= 0 && t->fds_max >= 0)
+		x = pair(cb, x, y, "Files", "%lld/%lld", (long long)t->fds_alloc,
+			 (long long)t->fds_max);
+	x = pair(cb, x, y, "Procs", "%d", shown);
+	if (s->procs.denied > 0)
+		putf(cb, x, y, AT_DIM, "(%zu not inspectable)", s->procs.denied);
+	if (lines < 3)
+		return;
+	y++;
+	x = put(cb, 0, y, "TCP ", AT_LABEL);
+	x = pair(cb, x, y, "estab", "%u", t->tcp_states[TS_ESTABLISHED]);
+	x = pair(cb, x, y, "listen", "%u", t->tcp_states[TS_LISTEN]);
+	x = pair(cb, x, y, "syn_recv", "%u", t->tcp_states[TS_SYN_RECV]);
+	x = pair(cb, x, y, "close_wait", "%u", t->tcp_states[TS_CLOSE_WAIT]);
+	x = pair(cb, x, y, "time_wait", "%u", t->tcp_states[TS_TIME_WAIT]);
+	pair(cb, x, y, "fin_wait", "%u", t->tcp_states[TS_FIN_WAIT1] + t->tcp_states[TS_FIN_WAIT2]);
+}
+
+static void render_tabs(const struct ui *u, struct cellbuf *cb)
+{
+	int y = ui_header_lines(u), x = 0, v;
+
+	for (v = 0; v < VIEW_COUNT; v++) {
+		uint8_t a = v == (int)u->view ? AT_TAB_ACTIVE : AT_TAB;
+
+		x = putf(cb, x, y, a, " %d %s ", v + 1, view_titles[v]);
+		x = put(cb, x, y, " ", AT_NORMAL);
+	}
+	if (u->ndrill > 0)
+		x = putf(cb, x + 1, y, AT_INFO, "> %s", u->drill[u->ndrill - 1].label);
+	if (u->filter[0] != '\0' && u->mode != MODE_FILTER) {
+		struct strbuf sb;
+
+		sb_init(&sb);
+		esc_text(&sb, u->filter, strlen(u->filter));
+		x = putf(cb, x + 1, y, AT_WARN, "[filter: %s]", sb.buf);
+		sb_fini(&sb);
+	}
+	if (u->msg[0] != '\0')
+		put(cb, x + 2, y, u->msg, AT_INFO);
+}
+
+/* Colour of a cell from its column and text. */
+static uint8_t cell_role(const char *key, const char *text)
+{
+	if (strcmp(text, "?") == 0)
+		return AT_DIM;
+	if (strcmp(key, "state") == 0) {
+		if (strcmp(text, "established") == 0)
+			return AT_GOOD;
+		if (strcmp(text, "close_wait") == 0)
+			return AT_WARN;
+		if (strcmp(text, "listen") == 0)
+			return AT_INFO;
+		if (strcmp(text, "time_wait") == 0)
+			return AT_DIM;
+		return AT_NORMAL;
+	}
+	if (strcmp(key, "close_wait") == 0 && strcmp(text, "0") != 0)
+		return AT_WARN;
+	if (strcmp(key, "fd_pct") == 0) {
+		double v = atof(text);
+
+		return v >= 95.0 ? AT_CRIT : v >= 80.0 ? AT_WARN : AT_NORMAL;
+	}
+	return AT_NORMAL;
+}
+
+static void render_table(const struct ui *u, struct cellbuf *cb, struct strbuf *sb)
+{
+	const struct view_def *vd = view_get(u->view);
+	const struct view_state *vs = &u->vs[u->view];
+	int x[32], w[32], n, k, i, ty = ui_table_y(u), rows = ui_table_rows(u);
+
+	n = ui_layout_columns(u, x, w, 32);
+	cellbuf_fill(cb, 0, ty, cb->w, ' ', AT_TITLE);
+	for (k = 0; k < n; k++) {
+		const struct column *c = &vd->cols[k];
+		int tw = (int)strlen(c->title), off = c->right && w[k] > tw ? w[k] - tw : 0;
+		uint8_t a = k == vs->sort_col ? AT_TITLE_SORT : AT_TITLE;
+
+		cellbuf_fill(cb, x[k], ty, w[k], ' ', a);
+		cellbuf_text(cb, x[k] + off, ty, c->title, (size_t)tw, w[k] - off, a);
+	}
+	/* Only the rows on screen are formatted. */
+	for (i = 0; i < rows && vs->top + i < (int)u->rows.n; i++) {
+		uint32_t row = u->rows.v[vs->top + i];
+		int y = ty + 1 + i, sel = vs->top + i == u->cursor;
+
+		for (k = 0; k < n; k++) {
+			const struct column *c = &vd->cols[k];
+			int tw, off;
+
+			sb_reset(sb);
+			c->fmt(sb, u->snap, row);
+			tw = text_columns(sb->buf, sb->len);
+			off = c->right && w[k] > tw ? w[k] - tw : 0;
+			cellbuf_text(cb, x[k] + off, y, sb->buf, sb->len, w[k] - off,
+				     sel ? AT_SELECTED : cell_role(c->key, sb->buf));
+		}
+		if (sel)
+			cellbuf_attr(cb, 0, y, cb->w, AT_SELECTED);
+	}
+	if (u->rows.n == 0 && rows > 0)
+		put(cb, 1, ty + 1,
+		    u->filter[0] != '\0' ? "(no row matches the filter)" : "(nothing to show)",
+		    AT_DIM);
+}
+
+static void render_footer(const struct ui *u, struct cellbuf *cb)
+{
+	static const char *const keys[][2] = {
+		{ "F1", "Help" }, { "/", "Search" }, { "\\", "Filter" }, { "<>", "Sort" },
+		{ "Enter", "Drill" }, { "k", "Kill" }, { "z", "Pause" }, { "q", "Quit" },
+	};
+	int y = cb->h - 1, x = 0;
+	size_t i;
+
+	if (u->mode == MODE_FILTER || u->mode == MODE_SEARCH) {
+		struct strbuf sb;
+		const char *t = u->mode == MODE_FILTER ? u->filter : u->search;
+
+		sb_init(&sb);
+		esc_text(&sb, t, strlen(t));
+		x = put(cb, 0, y, u->mode == MODE_FILTER ? "Filter: " : "Search: ", AT_KEY);
+		x = put(cb, x, y, sb.buf != NULL ? sb.buf : "", AT_NORMAL);
+		put(cb, x, y, "_", AT_SELECTED);
+		put(cb, x + 3, y, "Enter: keep  Esc: clear", AT_DIM);
+		sb_fini(&sb);
+		return;
+	}
+	if (u->mode == MODE_KILL) {
+		x = put(cb, 0, y, "Enter", AT_KEY);
+		x = put(cb, x, y, "Send   ", AT_KEYTEXT);
+		x = put(cb, x, y, "Esc", AT_KEY);
+		x = put(cb, x, y, "Cancel ", AT_KEYTEXT);
+		cellbuf_fill(cb, x, y, cb->w - x, ' ', AT_KEYTEXT);
+		return;
+	}
+	for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		x = put(cb, x, y, keys[i][0], AT_KEY);
+		x = putf(cb, x, y, AT_KEYTEXT, "%s ", keys[i][1]);
+	}
+	cellbuf_fill(cb, x, y, cb->w - x, ' ', AT_KEYTEXT);
+}
+
+static void render_help(const struct ui *u, struct cellbuf *cb)
+{
+	int y = 0, i;
+	size_t k;
+
+	(void)u;
+	cellbuf_clear(cb);
+	put(cb, 0, y++, "sockwatch help: keys", AT_VALUE);
+	y++;
+	for (k = 0; k < ui_nkeys && y < cb->h - 2; k++) {
+		if (ui_keys[k].name == NULL)
+			continue;
+		put(cb, 2, y, ui_keys[k].name, AT_INFO);
+		put(cb, 14, y, ui_keys[k].help, AT_NORMAL);
+		y++;
+	}
+	if (y < cb->h - 2) {
+		put(cb, 2, y++, "mouse", AT_INFO);
+		put(cb, 14, y - 1, "click a row to select it, a column title to sort by it", AT_NORMAL);
+	}
+	i = cb->h - 1;
+	put(cb, 0, i, "Press Esc or ? to close this help; q quits from the main screen.", AT_DIM);
+}
+
+static void render_kill(const struct ui *u, struct cellbuf *cb)
+{
+	int y = ui_table_y(u), bw = 30, i;
+	struct strbuf sb;
+
+	sb_init(&sb);
+	esc_text(&sb, u->kill.comm, strlen(u->kill.comm));
+	if (bw > cb->w)
+		bw = cb->w;
+	cellbuf_fill(cb, 0, y, bw, ' ', AT_TITLE);
+	putf(cb, 0, y, AT_TITLE, "Send signal to %d (%s):", u->kill.pid, sb.buf);
+	for (i = 0; i < (int)ui_nsignals && y + 1 + i < cb->h - 1; i++) {
+		uint8_t a = i == u->kill.sel ? AT_SELECTED : AT_NORMAL;
+
+		cellbuf_fill(cb, 0, y + 1 + i, bw, ' ', a);
+		putf(cb, 1, y + 1 + i, a, "%2d SIG%s", ui_signals[i].sig, ui_signals[i].name);
+	}
+	sb_fini(&sb);
+}
+
+void ui_render(const struct ui *u, struct cellbuf *cb)
+{
+	struct strbuf sb;
+
+	cellbuf_resize(cb, u->w, u->h);
+	if (u->mode == MODE_HELP) {
+		render_help(u, cb);
+		return;
+	}
+	if (u->snap == NULL) {
+		put(cb, 0, 0, "sockwatch: collecting...", AT_NORMAL);
+		return;
+	}
+	sb_init(&sb);
+	render_header(u, cb);
+	render_tabs(u, cb);
+	render_table(u, cb, &sb);
+	render_footer(u, cb);
+	if (u->mode == MODE_KILL)
+		render_kill(u, cb);
+	sb_fini(&sb);
+}

@@ -1,0 +1,605 @@
+/* state.c: the TUI's state machine: views, selection, filter, search, drill-down. Pure. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "ui_int.h"
+
+void ui_init(struct ui *u, const struct ui_config *cfg)
+{
+	int v;
+
+	memset(u, 0, sizeof *u);
+	u->cfg = cfg;
+	u->view = cfg->view;
+	for (v = 0; v < VIEW_COUNT; v++) {
+		u->vs[v].sort_col = view_get((enum view_id)v)->sort_col;
+		u->vs[v].sort_desc = view_get((enum view_id)v)->sort_desc;
+	}
+	sb_init(&u->scratch);
+	u->w = 80;
+	u->h = 24;
+}
+
+void ui_fini(struct ui *u)
+{
+	row_list_fini(&u->rows);
+	sb_fini(&u->scratch);
+}
+
+static struct row_key row_key_of(const struct ui *u, uint32_t row)
+{
+	const struct snapshot *s = u->snap;
+	struct row_key k = { 0, 0 };
+
+	switch (u->view) {
+	case VIEW_PROCESSES:
+		k.a = (uint64_t)s->procs.v[row].pid;
+		k.b = s->procs.v[row].start;
+		break;
+	case VIEW_LISTEN: {
+		const struct sock_rec *r = &s->socks.v[s->listeners[row].sock];
+
+		k.a = r->cookie;
+		k.b = (uint64_t)r->proto << 8 | r->family;
+		break;
+	}
+	case VIEW_PORTS:
+		k.a = (uint64_t)s->ports[row].dir << 24 | (uint64_t)s->ports[row].proto << 16 |
+		      s->ports[row].port;
+		break;
+	default:
+		k.a = s->socks.v[row].cookie;
+		k.b = (uint64_t)s->socks.v[row].proto << 8 | s->socks.v[row].family;
+		break;
+	}
+	return k;
+}
+
+static uint64_t name_hash(const struct snapshot *s, const struct sock_rec *r)
+{
+	size_t len;
+	const char *n = strpool_get(&s->socks.names, r->name, &len);
+
+	return hash_bytes(n, len);
+}
+
+static int sock_owned_by(const struct snapshot *s, const struct sock_rec *r, int pid,
+			 uint64_t start)
+{
+	uint32_t l;
+
+	for (l = r->owner; l != NONE; l = s->links[l].next) {
+		const struct proc_rec *p = &s->procs.v[s->links[l].proc];
+
+		if (p->pid == pid && p->start == start)
+			return 1;
+	}
+	return 0;
+}
+
+static int drill_match(const struct ui *u, const struct drill *d, uint32_t sock)
+{
+	static const uint8_t zero[16];
+	const struct snapshot *s = u->snap;
+	const struct sock_rec *r = &s->socks.v[sock];
+	size_t alen;
+
+	switch (d->kind) {
+	case DRILL_PROC:
+		return sock_owned_by(s, r, d->pid, d->start);
+	case DRILL_PORT:
+		if (r->proto != d->proto || r->family == AF_UNIX)
+			return 0;
+		return d->dir == PORT_IN ? r->sport == d->port : r->dport == d->port;
+	default:
+		if (r->proto != d->proto || r->family != d->family)
+			return 0;
+		if (d->family == AF_UNIX)
+			return r->name != 0 && name_hash(s, r) == d->name_hash;
+		alen = d->family == AF_INET ? 4 : 16;
+		return r->sport == d->port &&
+		       (memcmp(d->addr, zero, alen) == 0 || memcmp(d->addr, r->saddr, alen) == 0);
+	}
+}
+
+/* The text of a row as the table shows it, for the filter and the search. */
+static const char *row_text(struct ui *u, uint32_t row)
+{
+	const struct view_def *vd = view_get(u->view);
+	size_t k;
+
+	sb_reset(&u->scratch);
+	for (k = 0; k < vd->ncols; k++) {
+		vd->cols[k].fmt(&u->scratch, u->snap, row);
+		sb_putc(&u->scratch, ' ');
+	}
+	return u->scratch.buf;
+}
+
+static int row_contains(struct ui *u, uint32_t row, const char *needle)
+{
+	return strcasestr(row_text(u, row), needle) != NULL;
+}
+
+static void keep_visible(struct ui *u)
+{
+	struct view_state *vs = &u->vs[u->view];
+	int n = ui_table_rows(u);
+
+	if (u->cursor >= (int)u->rows.n)
+		u->cursor = (int)u->rows.n - 1;
+	if (u->cursor < 0)
+		u->cursor = 0;
+	if (vs->top > u->cursor)
+		vs->top = u->cursor;
+	if (n > 0 && u->cursor >= vs->top + n)
+		vs->top = u->cursor - n + 1;
+	if (vs->top > (int)u->rows.n - n)
+		vs->top = (int)u->rows.n - n;
+	if (vs->top < 0)
+		vs->top = 0;
+}
+
+static void remember_selection(struct ui *u)
+{
+	struct view_state *vs = &u->vs[u->view];
+
+	vs->has_sel = u->cursor >= 0 && (size_t)u->cursor < u->rows.n;
+	if (vs->has_sel)
+		vs->sel = row_key_of(u, u->rows.v[u->cursor]);
+}
+
+void ui_rebuild(struct ui *u)
+{
+	struct view_state *vs = &u->vs[u->view];
+	size_t i, n = 0;
+	int found = 0;
+
+	if (u->snap == NULL)
+		return;
+	view_rows(u->snap, u->cfg->filter, u->view, &u->rows);
+	for (i = 0; i < u->rows.n; i++) {
+		uint32_t row = u->rows.v[i];
+
+		if (u->view == VIEW_SOCKETS && u->ndrill > 0 &&
+		    !drill_match(u, &u->drill[u->ndrill - 1], row))
+			continue;
+		if (u->filter[0] != '\0' && !row_contains(u, row, u->filter))
+			continue;
+		u->rows.v[n++] = row;
+	}
+	u->rows.n = n;
+	view_sort(u->snap, u->view, &u->rows, vs->sort_col, vs->sort_desc);
+	if (vs->has_sel) {
+		for (i = 0; i < u->rows.n; i++) {
+			struct row_key k = row_key_of(u, u->rows.v[i]);
+
+			if (k.a == vs->sel.a && k.b == vs->sel.b) {
+				u->cursor = (int)i;
+				found = 1;
+				break;
+			}
+		}
+	}
+	if (!found && u->cursor >= (int)u->rows.n)
+		u->cursor = (int)u->rows.n - 1;
+	keep_visible(u);
+	if (!found)
+		remember_selection(u);
+}
+
+int ui_header_lines(const struct ui *u)
+{
+	return u->h >= 14 ? 3 : u->h >= 11 ? 2 : 1;
+}
+
+int ui_table_y(const struct ui *u)
+{
+	return ui_header_lines(u) + 1;
+}
+
+int ui_table_rows(const struct ui *u)
+{
+	int n = u->h - ui_table_y(u) - 2;
+
+	return n > 0 ? n : 0;
+}
+
+int ui_layout_columns(const struct ui *u, int *x, int *w, int max)
+{
+	const struct view_def *vd = view_get(u->view);
+	int k, pos = 0, n = 0;
+
+	for (k = 0; k < (int)vd->ncols && n < max; k++) {
+		int cw = vd->cols[k].width;
+		int tw = (int)strlen(vd->cols[k].title);
+
+		if (cw < tw)
+			cw = tw;
+		if (vd->cols[k].width == 0) {
+			cw = u->w - pos;
+			if (cw < 8 && k > 0)
+				break;
+		} else if (pos + cw > u->w) {
+			if (k > 0)
+				break;
+			cw = u->w - pos;
+		}
+		x[n] = pos;
+		w[n] = cw;
+		n++;
+		pos += cw + 1;
+		if (pos >= u->w)
+			break;
+	}
+	return n;
+}
+
+static void set_view(struct ui *u, enum view_id v)
+{
+	if (u->ndrill > 0) {
+		/* Leaving the drill-downs: back to the first view's own filter. */
+		snprintf(u->filter, sizeof u->filter, "%s", u->drill[0].saved_filter);
+		u->ndrill = 0;
+	}
+	remember_selection(u);
+	u->view = v;
+	u->cursor = 0;
+	ui_rebuild(u);
+}
+
+static void drill_down(struct ui *u)
+{
+	const struct snapshot *s = u->snap;
+	struct drill *d;
+	uint32_t row;
+	struct strbuf sb;
+
+	if (u->cursor < 0 || (size_t)u->cursor >= u->rows.n || u->view == VIEW_SOCKETS)
+		return;
+	if (u->ndrill == UI_MAX_DRILL)
+		return;
+	remember_selection(u);
+	row = u->rows.v[u->cursor];
+	d = &u->drill[u->ndrill];
+	memset(d, 0, sizeof *d);
+	d->from = u->view;
+	snprintf(d->saved_filter, sizeof d->saved_filter, "%s", u->filter);
+	sb_init(&sb);
+	if (u->view == VIEW_PROCESSES) {
+		const struct proc_rec *p = &s->procs.v[row];
+
+		d->kind = DRILL_PROC;
+		d->pid = p->pid;
+		d->start = p->start;
+		sb_printf(&sb, "sockets of pid %d (", p->pid);
+		esc_text(&sb, p->comm, strlen(p->comm));
+		sb_putc(&sb, ')');
+	} else if (u->view == VIEW_PORTS) {
+		const struct port_row *pr = &s->ports[row];
+
+		d->kind = DRILL_PORT;
+		d->proto = pr->proto;
+		d->dir = pr->dir;
+		d->port = pr->port;
+		sb_printf(&sb, "sockets on port %u/%s %s", pr->port, sock_proto_name(pr->proto),
+			  pr->dir == PORT_IN ? "in" : "out");
+	} else {
+		const struct sock_rec *r = &s->socks.v[s->listeners[row].sock];
+
+		d->kind = DRILL_LISTENER;
+		d->proto = r->proto;
+		d->family = r->family;
+		d->port = r->sport;
+		memcpy(d->addr, r->saddr, sizeof d->addr);
+		if (r->family == AF_UNIX)
+			d->name_hash = name_hash(s, r);
+		sb_puts(&sb, "sockets of listener ");
+		fmt_sock_endpoint(&sb, s, r, 1);
+	}
+	snprintf(d->label, sizeof d->label, "%s", sb.buf);
+	sb_fini(&sb);
+	u->ndrill++;
+	u->filter[0] = '\0';
+	u->view = VIEW_SOCKETS;
+	u->vs[VIEW_SOCKETS].has_sel = 0;
+	u->vs[VIEW_SOCKETS].top = 0;
+	u->cursor = 0;
+	ui_rebuild(u);
+}
+
+/* Esc / Backspace: leave a drill-down first, then clear the filter. */
+static void go_back(struct ui *u)
+{
+	if (u->ndrill > 0) {
+		struct drill *d = &u->drill[--u->ndrill];
+
+		remember_selection(u);
+		u->view = d->from;
+		snprintf(u->filter, sizeof u->filter, "%s", d->saved_filter);
+		ui_rebuild(u);
+		return;
+	}
+	if (u->filter[0] != '\0') {
+		u->filter[0] = '\0';
+		ui_rebuild(u);
+	}
+}
+
+static void move_cursor(struct ui *u, int to)
+{
+	u->cursor = to;
+	keep_visible(u);
+	remember_selection(u);
+}
+
+/* Find the next row (from `from`, wrapping) whose text holds the search. */
+static void search_from(struct ui *u, int from)
+{
+	size_t i, n = u->rows.n;
+
+	if (u->search[0] == '\0' || n == 0)
+		return;
+	for (i = 0; i < n; i++) {
+		size_t r = ((size_t)from + i) % n;
+
+		if (row_contains(u, u->rows.v[r], u->search)) {
+			move_cursor(u, (int)r);
+			u->msg[0] = '\0';
+			return;
+		}
+	}
+	snprintf(u->msg, sizeof u->msg, "not found: %s", u->search);
+}
+
+static void sort_by(struct ui *u, int col, int toggle)
+{
+	const struct view_def *vd = view_get(u->view);
+	struct view_state *vs = &u->vs[u->view];
+
+	if (col < 0)
+		col = (int)vd->ncols - 1;
+	if (col >= (int)vd->ncols)
+		col = 0;
+	if (toggle && col == vs->sort_col)
+		vs->sort_desc = !vs->sort_desc;
+	else if (col != vs->sort_col)
+		vs->sort_desc = vd->cols[col].right; /* numbers: largest first */
+	vs->sort_col = col;
+	remember_selection(u);
+	ui_rebuild(u);
+}
+
+/* The process a kill would go to: the selected process, or the selected socket's owner. */
+static int kill_target(struct ui *u)
+{
+	const struct snapshot *s = u->snap;
+	const struct proc_rec *p = NULL;
+	uint32_t row, owner = NONE;
+
+	if (u->cursor < 0 || (size_t)u->cursor >= u->rows.n)
+		return 0;
+	row = u->rows.v[u->cursor];
+	switch (u->view) {
+	case VIEW_PROCESSES:
+		p = &s->procs.v[row];
+		break;
+	case VIEW_LISTEN:
+		owner = s->socks.v[s->listeners[row].sock].owner;
+		break;
+	case VIEW_SOCKETS:
+		owner = s->socks.v[row].owner;
+		break;
+	default:
+		break;
+	}
+	if (p == NULL && owner != NONE)
+		p = &s->procs.v[s->links[owner].proc];
+	if (p == NULL) {
+		snprintf(u->msg, sizeof u->msg, "no process to signal here");
+		return 0;
+	}
+	u->kill.pid = p->pid;
+	u->kill.start = p->start;
+	memcpy(u->kill.comm, p->comm, sizeof u->kill.comm);
+	u->kill.sel = 0;
+	return 1;
+}
+
+static void edit_line(char *buf, size_t size, uint32_t key)
+{
+	size_t len = strlen(buf);
+
+	if (key == UK_BACKSPACE || key == 8) {
+		/* Drop a whole UTF-8 character. */
+		while (len > 0 && ((unsigned char)buf[len - 1] & 0xc0) == 0x80)
+			len--;
+		if (len > 0)
+			len--;
+		buf[len] = '\0';
+		return;
+	}
+	if (key < 0x20 || key == 0x7f || key >= 0x110000 || (key >= 0x80 && key < 0xa0))
+		return;
+	if (key < 0x80 && len + 1 < size) {
+		buf[len++] = (char)key;
+	} else if (key < 0x800 && len + 2 < size) {
+		buf[len++] = (char)(0xc0 | key >> 6);
+		buf[len++] = (char)(0x80 | (key & 0x3f));
+	} else if (key >= 0x800 && key < 0x10000 && len + 3 < size) {
+		buf[len++] = (char)(0xe0 | key >> 12);
+		buf[len++] = (char)(0x80 | ((key >> 6) & 0x3f));
+		buf[len++] = (char)(0x80 | (key & 0x3f));
+	}
+	buf[len] = '\0';
+}
+
+/* A key while the filter or search prompt is open. */
+static void edit_prompt(struct ui *u, uint32_t key)
+{
+	int filter = u->mode == MODE_FILTER;
+	char *buf = filter ? u->filter : u->search;
+	size_t size = filter ? sizeof u->filter : sizeof u->search;
+
+	if (key == UK_ENTER || key == '\r') {
+		u->mode = MODE_NORMAL;
+		return;
+	}
+	if (key == UK_ESC) {
+		buf[0] = '\0';
+		u->mode = MODE_NORMAL;
+	} else if (!filter && key == UK_F3) {
+		search_from(u, u->cursor + 1);
+		return;
+	} else {
+		edit_line(buf, size, key);
+	}
+	if (filter)
+		ui_rebuild(u);
+	else
+		search_from(u, u->cursor);
+}
+
+static void handle_mouse(struct ui *u, int mx, int my)
+{
+	int x[32], w[32], n, k, ty = ui_table_y(u);
+
+	if (my == ty) {
+		n = ui_layout_columns(u, x, w, 32);
+		for (k = 0; k < n; k++) {
+			if (mx >= x[k] && mx < x[k] + w[k] + 1) {
+				sort_by(u, k, 1);
+				return;
+			}
+		}
+		return;
+	}
+	if (my > ty && my < ty + 1 + ui_table_rows(u)) {
+		int row = u->vs[u->view].top + (my - ty - 1);
+
+		if (row < (int)u->rows.n)
+			move_cursor(u, row);
+	}
+}
+
+int ui_handle(struct ui *u, const struct ui_event *ev)
+{
+	int page = ui_table_rows(u) > 1 ? ui_table_rows(u) - 1 : 1;
+	enum ui_action a;
+
+	if (ev->key == UK_RESIZE)
+		return 0;
+	switch (u->mode) {
+	case MODE_HELP:
+		if (ev->key == UK_ESC || ev->key == '?' || ev->key == UK_F1 || ev->key == 'q')
+			u->mode = MODE_NORMAL;
+		return 0;
+	case MODE_KILL:
+		if (ev->key == UK_UP && u->kill.sel > 0)
+			u->kill.sel--;
+		else if (ev->key == UK_DOWN && u->kill.sel + 1 < (int)ui_nsignals)
+			u->kill.sel++;
+		else if (ev->key == UK_ESC || ev->key == 'q')
+			u->mode = MODE_NORMAL;
+		else if (ev->key == UK_ENTER || ev->key == '\r') {
+			u->mode = MODE_NORMAL;
+			return 1;
+		}
+		return 0;
+	case MODE_FILTER:
+	case MODE_SEARCH:
+		if (ev->key == UK_UP || ev->key == UK_DOWN) {
+			u->mode = MODE_NORMAL; /* and move, below */
+			break;
+		}
+		edit_prompt(u, ev->key);
+		return 0;
+	default:
+		break;
+	}
+	if (ev->key == UK_MOUSE) {
+		handle_mouse(u, ev->x, ev->y);
+		return 0;
+	}
+	a = ui_key_action(ev->key);
+	if (a != ACT_NONE && a != ACT_REDRAW)
+		u->msg[0] = '\0';
+	switch (a) {
+	case ACT_QUIT:
+		u->quit = 1;
+		break;
+	case ACT_HELP:
+		u->mode = MODE_HELP;
+		break;
+	case ACT_VIEW1:
+	case ACT_VIEW2:
+	case ACT_VIEW3:
+	case ACT_VIEW4:
+		set_view(u, (enum view_id)(a - ACT_VIEW1));
+		break;
+	case ACT_NEXT_VIEW:
+		set_view(u, (enum view_id)((u->view + 1) % VIEW_COUNT));
+		break;
+	case ACT_PREV_VIEW:
+		set_view(u, (enum view_id)((u->view + VIEW_COUNT - 1) % VIEW_COUNT));
+		break;
+	case ACT_UP:
+		move_cursor(u, u->cursor - 1);
+		break;
+	case ACT_DOWN:
+		move_cursor(u, u->cursor + 1);
+		break;
+	case ACT_PGUP:
+		move_cursor(u, u->cursor - page);
+		break;
+	case ACT_PGDN:
+		move_cursor(u, u->cursor + page);
+		break;
+	case ACT_HOME:
+		move_cursor(u, 0);
+		break;
+	case ACT_END:
+		move_cursor(u, (int)u->rows.n - 1);
+		break;
+	case ACT_ENTER:
+		drill_down(u);
+		break;
+	case ACT_BACK:
+		go_back(u);
+		break;
+	case ACT_SEARCH:
+		u->search[0] = '\0';
+		u->mode = MODE_SEARCH;
+		break;
+	case ACT_SEARCH_NEXT:
+		search_from(u, u->cursor + 1);
+		break;
+	case ACT_FILTER:
+		u->mode = MODE_FILTER;
+		break;
+	case ACT_SORT_PREV:
+		sort_by(u, u->vs[u->view].sort_col - 1, 0);
+		break;
+	case ACT_SORT_NEXT:
+		sort_by(u, u->vs[u->view].sort_col + 1, 0);
+		break;
+	case ACT_SORT_INVERT:
+		u->vs[u->view].sort_desc = !u->vs[u->view].sort_desc;
+		remember_selection(u);
+		ui_rebuild(u);
+		break;
+	case ACT_PAUSE:
+		u->paused = !u->paused;
+		break;
+	case ACT_KILL:
+		if (kill_target(u))
+			u->mode = MODE_KILL;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}

@@ -1,0 +1,275 @@
+/* Unit tests of the TUI's pure parts: state, keys and the rendered cell buffer as text. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "snapfix.h"
+#include "../../src/ui/ui_int.h"
+
+struct fixture {
+	struct snapshot s;
+	struct ui_config cfg;
+	struct ui u;
+	struct cellbuf cb;
+	struct strbuf line;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = xcalloc(1, sizeof *f);
+
+	build(&f->s);
+	snapshot_join(&f->s, NULL);
+	f->cfg.delay = 1.0;
+	f->cfg.proc_root = "/proc";
+	ui_init(&f->u, &f->cfg);
+	f->u.snap = &f->s;
+	f->u.w = 120;
+	f->u.h = 30;
+	snprintf(f->u.host, sizeof f->u.host, "testhost");
+	ui_rebuild(&f->u);
+	cellbuf_init(&f->cb);
+	sb_init(&f->line);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	ui_fini(&f->u);
+	cellbuf_fini(&f->cb);
+	sb_fini(&f->line);
+	snapshot_fini(&f->s);
+	free(f);
+	return 0;
+}
+
+/* The whole screen as text, one line per row. */
+static const char *screen(struct fixture *f)
+{
+	int y;
+
+	ui_render(&f->u, &f->cb);
+	sb_reset(&f->line);
+	for (y = 0; y < f->cb.h; y++) {
+		cellbuf_row_text(&f->cb, y, &f->line);
+		sb_putc(&f->line, '\n');
+	}
+	return f->line.buf;
+}
+
+static void key(struct fixture *f, uint32_t k)
+{
+	struct ui_event ev = { k, 0, 0 };
+
+	ui_handle(&f->u, &ev);
+}
+
+static void keys(struct fixture *f, const char *s)
+{
+	while (*s)
+		key(f, (unsigned char)*s++);
+}
+
+static uint32_t selected(struct fixture *f)
+{
+	return f->u.rows.v[f->u.cursor];
+}
+
+static void test_processes_view(void **state)
+{
+	struct fixture *f = *state;
+	const char *scr = screen(f);
+
+	assert_non_null(strstr(scr, "sockwatch testhost"));
+	assert_non_null(strstr(scr, "Sockets 9"));
+	assert_non_null(strstr(scr, " 1 Processes "));
+	assert_non_null(strstr(scr, "PID USER"));
+	assert_non_null(strstr(scr, "[p100]"));
+	assert_non_null(strstr(scr, "[p300]"));
+	assert_null(strstr(scr, "[p400]"));
+	assert_non_null(strstr(scr, "F1Help"));
+	/* The unreadable process shows ? for its sockets, never 0. */
+	assert_non_null(strstr(scr, "?"));
+}
+
+static void test_views_and_drill(void **state)
+{
+	struct fixture *f = *state;
+	const char *scr;
+
+	key(f, '2');
+	assert_int_equal(f->u.view, VIEW_LISTEN);
+	scr = screen(f);
+	assert_non_null(strstr(scr, "LOCAL ADDRESS:PORT"));
+	assert_non_null(strstr(scr, "0.0.0.0:80"));
+	/* Select the :80 listener and drill into its sockets. */
+	while (f->s.socks.v[f->s.listeners[selected(f)].sock].sport != 80)
+		key(f, UK_DOWN);
+	key(f, UK_ENTER);
+	assert_int_equal(f->u.view, VIEW_SOCKETS);
+	scr = screen(f);
+	assert_non_null(strstr(scr, "sockets of listener 0.0.0.0:80"));
+	assert_non_null(strstr(scr, "10.0.0.2:6000"));
+	assert_null(strstr(scr, "[::]:443"));
+	key(f, UK_ESC);
+	assert_int_equal(f->u.view, VIEW_LISTEN);
+	key(f, UK_TAB);
+	assert_int_equal(f->u.view, VIEW_PORTS);
+	key(f, '4');
+	assert_int_equal(f->u.view, VIEW_SOCKETS);
+	assert_int_equal(f->u.rows.n, 9);
+	key(f, '1');
+	assert_int_equal(f->u.view, VIEW_PROCESSES);
+}
+
+static void test_filter_then_drill(void **state)
+{
+	struct fixture *f = *state;
+	const char *scr;
+
+	key(f, '\\');
+	assert_int_equal(f->u.mode, MODE_FILTER);
+	keys(f, "p200");
+	key(f, UK_ENTER);
+	assert_int_equal(f->u.mode, MODE_NORMAL);
+	scr = screen(f);
+	assert_non_null(strstr(scr, "[p200]"));
+	assert_null(strstr(scr, "[p100]"));
+	assert_non_null(strstr(scr, "[filter: p200]"));
+	key(f, UK_ENTER);
+	assert_int_equal(f->u.view, VIEW_SOCKETS);
+	scr = screen(f);
+	assert_non_null(strstr(scr, "sockets of pid 200 (p200)"));
+	assert_int_equal(f->u.rows.n, 2); /* the shared listener and its client socket */
+	key(f, UK_ESC);
+	assert_int_equal(f->u.view, VIEW_PROCESSES);
+	assert_string_equal(f->u.filter, "p200");
+	key(f, UK_ESC);
+	assert_string_equal(f->u.filter, "");
+	assert_null(strstr(screen(f), "[filter:"));
+}
+
+static void test_search_sort_and_selection(void **state)
+{
+	struct fixture *f = *state;
+
+	key(f, '/');
+	keys(f, "p300");
+	assert_int_equal(f->s.procs.v[selected(f)].pid, 300);
+	key(f, UK_ENTER);
+	/* Re-sorting keeps the selected process. */
+	key(f, '<');
+	key(f, 'I');
+	assert_int_equal(f->s.procs.v[selected(f)].pid, 300);
+	/* A new snapshot in another order keeps it too. */
+	ui_rebuild(&f->u);
+	assert_int_equal(f->s.procs.v[selected(f)].pid, 300);
+	key(f, '/');
+	keys(f, "nomatch");
+	assert_non_null(strstr(f->u.msg, "not found"));
+	key(f, UK_ESC);
+}
+
+static void test_kill_dialog_and_help(void **state)
+{
+	struct fixture *f = *state;
+	struct ui_event ev = { UK_ENTER, 0, 0 };
+	const char *scr;
+
+	key(f, 'k');
+	assert_int_equal(f->u.mode, MODE_KILL);
+	scr = screen(f);
+	assert_non_null(strstr(scr, "Send signal to"));
+	assert_non_null(strstr(scr, "15 SIGTERM"));
+	key(f, UK_DOWN);
+	assert_int_equal(ui_signals[f->u.kill.sel].sig, 9);
+	key(f, UK_ESC);
+	assert_int_equal(f->u.mode, MODE_NORMAL);
+	key(f, 'k');
+	assert_int_equal(ui_handle(&f->u, &ev), 1); /* Enter asks the loop to send it */
+	key(f, '?');
+	scr = screen(f);
+	assert_non_null(strstr(scr, "q F10"));
+	assert_non_null(strstr(scr, "quit"));
+	key(f, 'q'); /* closes help, does not quit */
+	assert_int_equal(f->u.quit, 0);
+	key(f, 'q');
+	assert_int_equal(f->u.quit, 1);
+}
+
+static void test_small_screen_and_mouse(void **state)
+{
+	struct fixture *f = *state;
+	struct ui_event ev = { UK_MOUSE, 0, 0 };
+	const char *scr;
+	int y;
+
+	f->u.w = 40;
+	f->u.h = 10;
+	ui_rebuild(&f->u);
+	scr = screen(f);
+	assert_int_equal(f->cb.w, 40);
+	assert_non_null(strstr(scr, "PID"));
+	for (y = 0; y < f->cb.h; y++) {
+		sb_reset(&f->line);
+		cellbuf_row_text(&f->cb, y, &f->line);
+		assert_true(text_columns(f->line.buf ? f->line.buf : "", f->line.len) <= 40);
+	}
+	for (int w = 1; w < 50; w += 7) {
+		for (int h = 1; h < 14; h += 3) {
+			f->u.w = w;
+			f->u.h = h;
+			ui_rebuild(&f->u);
+			screen(f);
+		}
+	}
+	f->u.w = 120;
+	f->u.h = 30;
+	ui_rebuild(&f->u);
+	/* A click on the PID title sorts by PID; a click on a row selects it. */
+	ev.y = ui_table_y(&f->u);
+	ev.x = 2;
+	ui_handle(&f->u, &ev);
+	assert_int_equal(f->u.vs[VIEW_PROCESSES].sort_col, 0);
+	ev.y = ui_table_y(&f->u) + 2;
+	ui_handle(&f->u, &ev);
+	assert_int_equal(f->u.cursor, 1);
+}
+
+static void test_hostile_name(void **state)
+{
+	struct fixture *f = *state;
+	int i;
+
+	snprintf(f->s.procs.v[0].comm, sizeof f->s.procs.v[0].comm, "\x1b]2;T\x07\n\xff\xc2\x9b");
+	ui_rebuild(&f->u);
+	screen(f);
+	for (i = 0; i < f->cb.w * f->cb.h; i++) {
+		uint32_t c = f->cb.c[i].ch;
+
+		assert_true(c == 0 || (c >= 0x20 && c != 0x7f && !(c >= 0x80 && c < 0xa0)));
+	}
+	assert_non_null(strstr(f->line.buf, "\\x1b]2;T\\x07\\n\\xff\\u{009b}"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_processes_view, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_views_and_drill, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_filter_then_drill, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_search_sort_and_selection, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kill_dialog_and_help, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_small_screen_and_mouse, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hostile_name, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
