@@ -1,0 +1,355 @@
+/*
+ * dump.c: the sock_diag socket and the dumps sockwatch makes over it.
+ *
+ * One NETLINK_SOCK_DIAG socket, one SOCK_DIAG_BY_FAMILY dump request at a
+ * time, the reply parsed by diag_parse() as it arrives. A dump that fails
+ * contributes no records (the table is rolled back to where it started) and
+ * its error lands in diag_status; the other dumps go on. After any failure in
+ * the middle of a reply the socket is replaced, so no stale part of that
+ * reply can reach the next dump.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
+
+#include "sockwatch/diag.h"
+
+/*
+ * The kernel sizes each dump batch from the largest read it has seen, capped
+ * just under 32 KiB, so a 32 KiB buffer takes a full batch per recv();
+ * MNL_SOCKET_BUFFER_SIZE (4 KiB) would need about 8 times as many.
+ */
+#define DIAG_BUF_SIZE 32768
+
+/* A reply that stalls this long means a broken socket, not a slow kernel. */
+#define DIAG_RECV_TIMEOUT_SEC 5
+
+#define DIAG_STATE_BIT(s) (1u << (s))
+
+/*
+ * TCP states 1 (ESTABLISHED) to 12 (NEW_SYN_RECV). Bit 13 (BOUND_INACTIVE,
+ * Linux 6.7+) is left out on purpose, as `ss -a` does: it makes the kernel
+ * walk the whole bind hash as well, at a cost that grows with every bound
+ * socket on the machine, to find sockets that are bound but neither
+ * listening nor connected; these come back as state 7 (CLOSE),
+ * indistinguishable from other closed sockets, and are rare and transient in
+ * practice. Their fds still count in the per-process fd totals from /proc.
+ */
+#define DIAG_TCP_STATES ((DIAG_STATE_BIT(TS_NEW_SYN_RECV + 1) - 1) & ~DIAG_STATE_BIT(0))
+
+/* UDP uses 7 (unconnected) and 1 (connected); UNIX 1, 7 and 10. Ask for all. */
+#define DIAG_ALL_STATES (~0u)
+
+struct diag {
+	struct mnl_socket *nl;
+	unsigned portid;
+	unsigned seq;
+	char *buf;		  /* DIAG_BUF_SIZE bytes, malloc-aligned */
+	struct sock_table cw;	  /* scratch: the CLOSE_WAIT sockets with tcp_info */
+	struct diag_cw_ref *refs; /* scratch: CLOSE_WAIT records of the main dump */
+	size_t refs_cap;
+};
+
+/* A CLOSE_WAIT record of the main dump, by cookie, for the merge. */
+struct diag_cw_ref {
+	uint64_t cookie;
+	size_t i;
+};
+
+/* One request on the wire. */
+struct diag_req {
+	uint8_t family;
+	uint8_t protocol;
+	uint32_t states;
+};
+
+/* One request per dump. */
+static const struct diag_req diag_reqs[DD_COUNT] = {
+    [DD_TCP4] = {AF_INET, IPPROTO_TCP, DIAG_TCP_STATES},
+    [DD_TCP6] = {AF_INET6, IPPROTO_TCP, DIAG_TCP_STATES},
+    [DD_UDP4] = {AF_INET, IPPROTO_UDP, DIAG_ALL_STATES},
+    [DD_UDP6] = {AF_INET6, IPPROTO_UDP, DIAG_ALL_STATES},
+    [DD_UDPLITE4] = {AF_INET, IPPROTO_UDPLITE, DIAG_ALL_STATES},
+    [DD_UDPLITE6] = {AF_INET6, IPPROTO_UDPLITE, DIAG_ALL_STATES},
+    [DD_UNIX] = {AF_UNIX, 0, DIAG_ALL_STATES},
+};
+
+static const char *const diag_dump_names[DD_COUNT] = {
+    [DD_TCP4] = "TCP/IPv4", [DD_TCP6] = "TCP/IPv6",	    [DD_UDP4] = "UDP/IPv4",
+    [DD_UDP6] = "UDP/IPv6", [DD_UDPLITE4] = "UDPLITE/IPv4", [DD_UDPLITE6] = "UDPLITE/IPv6",
+    [DD_UNIX] = "UNIX",
+};
+
+const char *diag_dump_name(enum diag_dump d)
+{
+	if ((unsigned)d >= DD_COUNT)
+		return "?";
+	return diag_dump_names[d];
+}
+
+/* Open and bind a fresh netlink socket into d: 0 or -errno. */
+static int diag_socket_open(struct diag *d)
+{
+	struct timeval tv = {.tv_sec = DIAG_RECV_TIMEOUT_SEC};
+	int err;
+
+	d->nl = mnl_socket_open2(NETLINK_SOCK_DIAG, SOCK_CLOEXEC);
+	if (d->nl == NULL)
+		return -errno;
+	if (mnl_socket_bind(d->nl, 0, MNL_SOCKET_AUTOPID) < 0)
+		goto fail;
+	if (setsockopt(mnl_socket_get_fd(d->nl), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
+		goto fail;
+	d->portid = mnl_socket_get_portid(d->nl);
+	return 0;
+fail:
+	err = -errno;
+	mnl_socket_close(d->nl);
+	d->nl = NULL;
+	return err;
+}
+
+/* Drop the socket (and whatever reply is still queued on it) for a new one. */
+static int diag_socket_reset(struct diag *d)
+{
+	if (d->nl != NULL)
+		mnl_socket_close(d->nl);
+	d->nl = NULL;
+	return diag_socket_open(d);
+}
+
+struct diag *diag_new(char **cause)
+{
+	struct diag *d = xcalloc(1, sizeof(*d));
+	int err;
+
+	err = diag_socket_open(d);
+	if (err < 0) {
+		char msg[160];
+
+		if (cause != NULL) {
+			snprintf(msg, sizeof(msg), "cannot open a netlink sock_diag socket: %s",
+				 strerror(-err));
+			*cause = xstrdup(msg);
+		}
+		free(d);
+		return NULL;
+	}
+	d->buf = xmalloc(DIAG_BUF_SIZE);
+	sock_table_init(&d->cw);
+	return d;
+}
+
+void diag_free(struct diag *d)
+{
+	if (d == NULL)
+		return;
+	if (d->nl != NULL)
+		mnl_socket_close(d->nl);
+	free(d->buf);
+	sock_table_fini(&d->cw);
+	free(d->refs);
+	free(d);
+}
+
+/* The next sequence number; 0 is skipped since it disables the check. */
+static unsigned diag_seq_next(struct diag *d)
+{
+	if (++d->seq == 0)
+		d->seq = 1;
+	return d->seq;
+}
+
+/* Build and send one dump request (idiag_ext = ext) with number seq: 0 or -errno. */
+static int diag_req_send(struct diag *d, const struct diag_req *rq, uint8_t ext, unsigned seq)
+{
+	union {
+		char buf[MNL_NLMSG_HDRLEN + 128];
+		struct nlmsghdr align;
+	} u;
+	struct nlmsghdr *nlh;
+	ssize_t n;
+
+	nlh = mnl_nlmsg_put_header(u.buf);
+	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = seq;
+	if (rq->family == AF_UNIX) {
+		struct unix_diag_req *r = mnl_nlmsg_put_extra_header(nlh, sizeof(*r));
+
+		r->sdiag_family = AF_UNIX;
+		r->udiag_states = rq->states;
+		r->udiag_show =
+		    UDIAG_SHOW_NAME | UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN | UDIAG_SHOW_UID;
+	} else {
+		struct inet_diag_req_v2 *r = mnl_nlmsg_put_extra_header(nlh, sizeof(*r));
+
+		r->sdiag_family = rq->family;
+		r->sdiag_protocol = rq->protocol;
+		r->idiag_ext = ext;
+		r->idiag_states = rq->states;
+	}
+	do
+		n = mnl_socket_sendto(d->nl, nlh, nlh->nlmsg_len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	return 0;
+}
+
+/*
+ * One request and its whole reply, appending to t. 0 with *status set to the
+ * kernel's verdict (0, or -ENOENT for a missing diag module...), or -errno
+ * when the exchange itself failed; then the socket may hold the rest of the
+ * reply and must be reset.
+ */
+static int diag_req_run(struct diag *d, enum diag_dump dd, const struct diag_req *rq, uint8_t ext,
+			struct sock_table *t, int *status)
+{
+	struct diag_parse_ctx ctx = {.t = t, .dump = dd};
+	ssize_t n;
+	int ret;
+
+	ctx.seq = diag_seq_next(d);
+	ctx.portid = d->portid;
+	ret = diag_req_send(d, rq, ext, ctx.seq);
+	if (ret < 0)
+		return ret;
+	for (;;) {
+		n = mnl_socket_recvfrom(d->nl, d->buf, DIAG_BUF_SIZE);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return -ETIMEDOUT;
+			return -errno;
+		}
+		if (n == 0)
+			return -EPROTO;
+		ret = diag_parse(d->buf, (size_t)n, &ctx);
+		if (ret < 0)
+			return ret;
+		if (ret == 0) {
+			*status = ctx.status;
+			return 0;
+		}
+	}
+}
+
+static int diag_cw_ref_cmp(const void *pa, const void *pb)
+{
+	const struct diag_cw_ref *a = pa, *b = pb;
+
+	return a->cookie < b->cookie ? -1 : a->cookie > b->cookie;
+}
+
+/*
+ * The ages of CLOSE_WAIT sockets. tcp_info makes a record about 2.5 times
+ * larger, so it is asked for in a second request with only the CLOSE_WAIT
+ * bit, and only when the main dump found CLOSE_WAIT sockets: a healthy
+ * machine pays one walk of the TCP hash, not two (the second walk cost
+ * about 20% of the whole dump at 54k sockets). Its records only lend their
+ * last_ack to main-dump records with the same cookie; a socket that entered
+ * or left CLOSE_WAIT between the two walks keeps its main-dump state and
+ * no age, so no socket is missing or counted twice. 0 or -errno.
+ */
+static int diag_cw_ages(struct diag *d, enum diag_dump dd, struct sock_table *t, size_t n0,
+			int *status)
+{
+	struct diag_req rq = diag_reqs[dd];
+	size_t i, n = 0;
+	int ret;
+
+	for (i = n0; i < t->n; i++) {
+		if (t->v[i].state != TS_CLOSE_WAIT)
+			continue;
+		d->refs = xgrow(d->refs, &d->refs_cap, n + 1, sizeof(*d->refs));
+		d->refs[n].cookie = t->v[i].cookie;
+		d->refs[n].i = i;
+		n++;
+	}
+	if (n == 0)
+		return 0;
+	qsort(d->refs, n, sizeof(*d->refs), diag_cw_ref_cmp);
+
+	sock_table_reset(&d->cw);
+	rq.states = DIAG_STATE_BIT(TS_CLOSE_WAIT);
+	ret = diag_req_run(d, dd, &rq, 1 << (INET_DIAG_INFO - 1), &d->cw, status);
+	if (ret < 0 || *status < 0)
+		return ret;
+	for (i = 0; i < d->cw.n; i++) {
+		struct diag_cw_ref key = {.cookie = d->cw.v[i].cookie};
+		const struct diag_cw_ref *ref;
+
+		ref = bsearch(&key, d->refs, n, sizeof(*d->refs), diag_cw_ref_cmp);
+		if (ref != NULL && d->cw.v[i].state == TS_CLOSE_WAIT)
+			t->v[ref->i].last_ack = d->cw.v[i].last_ack;
+	}
+	return 0;
+}
+
+/*
+ * Run dump dd (and for TCP the CLOSE_WAIT ages). Sets *err to 0 or -errno
+ * for this dump. Returns 0, or -errno when no working socket could be had.
+ */
+static int diag_dump_one(struct diag *d, enum diag_dump dd, struct sock_table *t, int *err)
+{
+	size_t n0 = t->n;
+	int attempt;
+
+	/* ENOBUFS (and NLM_F_DUMP_INTR, as EINTR) lose records: start over, once. */
+	for (attempt = 0; attempt < 2; attempt++) {
+		int status = 0;
+		int ret;
+
+		if (d->nl == NULL && (ret = diag_socket_open(d)) < 0)
+			return ret;
+		ret = diag_req_run(d, dd, &diag_reqs[dd], 0, t, &status);
+		if (ret == 0 && status == 0 && diag_reqs[dd].protocol == IPPROTO_TCP)
+			ret = diag_cw_ages(d, dd, t, n0, &status);
+		if (ret == 0) {
+			*err = status;
+			if (status < 0)
+				t->n = n0;
+			return 0;
+		}
+		*err = ret;
+		t->n = n0;
+		ret = diag_socket_reset(d);
+		if (ret < 0)
+			return ret;
+		if (*err != -ENOBUFS && *err != -EINTR)
+			break;
+	}
+	return 0;
+}
+
+int diag_dump_all(struct diag *d, struct sock_table *t, struct diag_status *st)
+{
+	struct diag_status dummy;
+	unsigned dd;
+	int ret;
+
+	if (st == NULL)
+		st = &dummy;
+	for (dd = 0; dd < DD_COUNT; dd++)
+		st->err[dd] = 0;
+	for (dd = 0; dd < DD_COUNT; dd++) {
+		ret = diag_dump_one(d, (enum diag_dump)dd, t, &st->err[dd]);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
