@@ -42,7 +42,7 @@ static void usage(FILE *f)
 {
 	fputs("Usage: sockwatch [options]\n"
 	      "Watch sockets per process, listener and port; find socket leaks.\n"
-	      "Without -b, an interactive view opens (see sockwatch(1)).\n"
+	      "Without -b, an interactive view opens (? lists its keys, q quits).\n"
 	      "\n"
 	      "  -b, --batch              print snapshots to stdout instead of the TUI\n"
 	      "  -n, --iterations N       refreshes before exit (batch default 1; 0: until\n"
