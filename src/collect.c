@@ -23,7 +23,7 @@ static char *cause_errno(const char *what, int err)
 	return sb.buf;
 }
 
-struct collector *collector_new(const char *proc_root, char **cause)
+struct collector *collector_new(const char *proc_root, unsigned rescan, char **cause)
 {
 	struct collector *c = xcalloc(1, sizeof *c);
 
@@ -33,6 +33,7 @@ struct collector *collector_new(const char *proc_root, char **cause)
 		return NULL;
 	}
 	c->scanner = proc_scanner_new(proc_root);
+	proc_scanner_set_full_every(c->scanner, rescan);
 	c->proc_root = xstrdup(proc_root);
 	return c;
 }
@@ -45,6 +46,23 @@ void collector_free(struct collector *c)
 	proc_scanner_free(c->scanner);
 	free(c->proc_root);
 	free(c);
+}
+
+/*
+ * A socket inode that no process holds may belong to a process whose fd
+ * count did not change (close() then socket()): have its uid's processes
+ * rescanned at the next refresh. The scanner rate-limits this.
+ */
+static void chase_unowned(struct collector *c, const struct snapshot *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->socks.n; i++) {
+		const struct sock_rec *r = &s->socks.v[i];
+
+		if (r->inode != 0 && r->owner == NONE)
+			proc_scanner_unowned(c->scanner, r->inode, r->uid);
+	}
 }
 
 /*
@@ -70,5 +88,6 @@ int collector_refresh(struct collector *c, struct snapshot *s, const struct filt
 		return -1;
 	}
 	snapshot_join(s, f);
+	chase_unowned(c, s);
 	return 0;
 }

@@ -27,6 +27,7 @@ struct config {
 	enum view_id view;
 	struct filter filter;
 	int no_color;
+	unsigned rescan;
 	const char *proc_root;
 };
 
@@ -53,6 +54,8 @@ static void usage(FILE *f)
 	      "  -p, --pid PID[,PID...]   only these processes (and their sockets)\n"
 	      "  -u, --user USER          only processes of USER (name or uid)\n"
 	      "      --no-color           no colours (NO_COLOR in the environment does the same)\n"
+	      "      --rescan N           re-read every process's fd table every N refreshes\n"
+	      "                           (default 30; between, only changed fd tables)\n"
 	      "  -h, --help               this help\n"
 	      "  -V, --version            the version\n"
 	      "\n"
@@ -102,7 +105,7 @@ static void parse_user(struct filter *f, const char *arg)
 		die_usage("unknown user '%s'", arg);
 }
 
-enum { OPT_VIEW = 256, OPT_NO_COLOR };
+enum { OPT_VIEW = 256, OPT_NO_COLOR, OPT_RESCAN };
 
 static void config_parse(struct config *c, int argc, char **argv)
 {
@@ -115,6 +118,7 @@ static void config_parse(struct config *c, int argc, char **argv)
 		{ "pid", required_argument, NULL, 'p' },
 		{ "user", required_argument, NULL, 'u' },
 		{ "no-color", no_argument, NULL, OPT_NO_COLOR },
+		{ "rescan", required_argument, NULL, OPT_RESCAN },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -126,6 +130,7 @@ static void config_parse(struct config *c, int argc, char **argv)
 	c->delay = 1.0;
 	c->filter.uid = -1;
 	c->proc_root = "/proc";
+	c->rescan = PROC_FULL_EVERY_DEFAULT;
 	c->no_color = getenv("NO_COLOR") != NULL && getenv("NO_COLOR")[0] != '\0';
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":bn:d:o:p:u:hV", longopts, NULL)) != -1) {
@@ -163,6 +168,11 @@ static void config_parse(struct config *c, int argc, char **argv)
 			break;
 		case OPT_NO_COLOR:
 			c->no_color = 1;
+			break;
+		case OPT_RESCAN:
+			if (parse_uint(optarg, 1000000, &v) != 0 || v == 0)
+				die_usage("invalid --rescan '%s' (refreshes, at least 1)", optarg);
+			c->rescan = (unsigned)v;
 			break;
 		case 'h':
 			usage(stdout);
@@ -260,7 +270,7 @@ static int run_batch(const struct config *c)
 	int hinted = 0, rc = 0;
 	uint64_t i;
 
-	col = collector_new(c->proc_root, &cause);
+	col = collector_new(c->proc_root, c->rescan, &cause);
 	if (col == NULL) {
 		fprintf(stderr, "sockwatch: cannot open sock_diag: %s\n", cause);
 		free(cause);
@@ -315,7 +325,7 @@ int main(int argc, char **argv)
 	if (c.batch) {
 		rc = run_batch(&c);
 	} else {
-		struct ui_config uc = { c.delay, c.view, &c.filter, c.no_color, c.proc_root };
+		struct ui_config uc = { c.delay, c.view, &c.filter, c.no_color, c.proc_root, c.rescan };
 
 		rc = ui_run(&uc);
 	}

@@ -6,8 +6,11 @@
 
 struct collector;
 
-/* NULL on failure with *cause set (the caller frees it). */
-struct collector *collector_new(const char *proc_root, char **cause);
+/*
+ * rescan: re-read every fd table every N refreshes (between, only the changed
+ * ones). NULL on failure with *cause set (the caller frees it).
+ */
+struct collector *collector_new(const char *proc_root, unsigned rescan, char **cause);
 void collector_free(struct collector *c);
 /*
  * Fill s (reset first) with a new snapshot and join it under filter f.

@@ -51,6 +51,27 @@ void proc_scanner_free(struct proc_scanner *s);
  */
 int proc_scan(struct proc_scanner *s, struct proc_table *t);
 
+/* Steady state: a full rescan every N refreshes catches a close()+socket() that kept the count. */
+#define PROC_FULL_EVERY_DEFAULT 30
+/* An unowned socket makes its uid's processes rescanned at most every N refreshes. */
+#define PROC_CHASE_EVERY 5
+
+struct proc_scan_stats {
+	size_t rescanned; /* processes whose fd table was read */
+	size_t cached;	  /* processes taken from the cache */
+	size_t chases;	  /* uids whose processes were marked for a rescan */
+	int full;	  /* this was a full rescan */
+};
+
+/* A full rescan every n refreshes (0: every refresh, no cache). */
+void proc_scanner_set_full_every(struct proc_scanner *s, unsigned n);
+/*
+ * The dump showed a socket inode that no scanned process holds: rescan the
+ * processes of its uid at the next refresh (once per inode, rate-limited).
+ */
+void proc_scanner_unowned(struct proc_scanner *s, uint32_t inode, uint32_t uid);
+const struct proc_scan_stats *proc_scanner_stats(const struct proc_scanner *s);
+
 /* The start time of one process (to check a pid was not reused): 0 or -errno. */
 int proc_start_time(const char *root, int pid, uint64_t *start);
 

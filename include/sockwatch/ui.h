@@ -11,6 +11,7 @@ struct ui_config {
 	const struct filter *filter;
 	int no_color;
 	const char *proc_root;
+	unsigned rescan; /* full /proc rescan every N refreshes */
 };
 
 /* Run until the user quits; returns the exit status (0, or 1 on a terminal error). */

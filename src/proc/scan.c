@@ -17,11 +17,42 @@
 #define TASK_DENTS_SIZE (4 * 1024)
 #define CMDLINE_MAX	4096
 
+/*
+ * What the scanner remembers of a process between refreshes, so that a
+ * steady-state refresh reads only stat and the size of /proc/PID/fd for most
+ * processes: the fd table is read again only when its size changed.
+ */
+struct proc_cache {
+	int pid;
+	uint64_t start;
+	int64_t fd_size;   /* st_size of /proc/PID/fd when the fds were read */
+	uint32_t seen;	   /* generation of the last refresh that saw it */
+	uint32_t info_gen; /* generation when cmdline, uid and limits were read */
+	int force;	   /* read its fds at the next refresh */
+	int denied;	   /* its fd table could not be read for lack of permission */
+	struct proc_rec rec; /* string offsets in rec are meaningless here */
+	char *cmdline;
+	size_t cmdlen;
+	uint32_t *ino;
+	size_t inocap;
+};
+
 struct proc_scanner {
 	char *root;
 	struct proc_users users;
 	char *root_dents; /* getdents64 buffer for the root listing */
 	char *fd_dents;	  /* getdents64 buffer for fd directories */
+
+	struct proc_cache *cache;
+	size_t ncache, cachecap;
+	struct hmap pids;	 /* pid -> index + 1 in cache */
+	struct hmap chased;	 /* unowned socket inodes already looked for */
+	struct hmap uid_chase;	 /* uid -> generation of its last forced rescan */
+	uint32_t gen;		 /* refresh counter */
+	unsigned full_every;	 /* a full rescan every N refreshes; 0: always */
+	int full_now;		 /* this refresh reads everything */
+	int size_counts;	 /* st_size of /proc/PID/fd counts fds (Linux >= 6.2) */
+	struct proc_scan_stats stats;
 };
 
 /* Why a process's fd table was not read completely. */
@@ -66,7 +97,28 @@ struct proc_scanner *proc_scanner_new(const char *root)
 	proc_users_init(&s->users);
 	s->root_dents = xmalloc(ROOT_DENTS_SIZE);
 	s->fd_dents = xmalloc(FD_DENTS_SIZE);
+	hmap_init(&s->pids, sizeof(int), 256);
+	hmap_init(&s->chased, sizeof(uint32_t), 256);
+	hmap_init(&s->uid_chase, sizeof(uint32_t), 16);
+	s->full_every = PROC_FULL_EVERY_DEFAULT;
+	s->size_counts = -1;
 	return s;
+}
+
+void proc_scanner_set_full_every(struct proc_scanner *s, unsigned n)
+{
+	s->full_every = n;
+}
+
+const struct proc_scan_stats *proc_scanner_stats(const struct proc_scanner *s)
+{
+	return &s->stats;
+}
+
+static void cache_ent_free(struct proc_cache *e)
+{
+	free(e->cmdline);
+	free(e->ino);
 }
 
 void proc_scanner_free(struct proc_scanner *s)
@@ -74,6 +126,12 @@ void proc_scanner_free(struct proc_scanner *s)
 	if (!s)
 		return;
 	proc_users_fini(&s->users);
+	for (size_t i = 0; i < s->ncache; i++)
+		cache_ent_free(&s->cache[i]);
+	free(s->cache);
+	hmap_fini(&s->pids);
+	hmap_fini(&s->chased);
+	hmap_fini(&s->uid_chase);
 	free(s->root_dents);
 	free(s->fd_dents);
 	free(s->root);
@@ -329,43 +387,119 @@ static int scan_fds(struct proc_scanner *s, struct proc_table *t, int pfd,
 	return rc;
 }
 
-/* Scan one pid directory into a new record; a vanished process leaves no record. */
-static void scan_pid(struct proc_scanner *s, struct proc_table *t, int rootfd, const char *name,
-		     int pid)
+static struct proc_cache *cache_get(struct proc_scanner *s, int pid)
 {
-	char buf[4096];
-	struct proc_stat_info si;
-	struct proc_rec *rec;
-	ssize_t n;
-	int pfd = openat(rootfd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	uint32_t *slot = hmap_get(&s->pids, &pid);
 
-	if (pfd < 0)
+	return slot ? &s->cache[*slot - 1] : NULL;
+}
+
+static struct proc_cache *cache_put(struct proc_scanner *s, int pid)
+{
+	int isnew;
+	uint32_t *slot = hmap_put(&s->pids, &pid, &isnew);
+
+	if (isnew) {
+		s->cache = xgrow(s->cache, &s->cachecap, s->ncache + 1, sizeof(*s->cache));
+		memset(&s->cache[s->ncache], 0, sizeof(*s->cache));
+		s->cache[s->ncache].pid = pid;
+		*slot = (uint32_t)++s->ncache;
+	}
+	return &s->cache[*slot - 1];
+}
+
+/* Forget the processes this refresh did not see. */
+static void cache_sweep(struct proc_scanner *s)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < s->ncache; i++) {
+		if (s->cache[i].seen != s->gen) {
+			cache_ent_free(&s->cache[i]);
+			continue;
+		}
+		s->cache[n++] = s->cache[i];
+	}
+	if (n == s->ncache)
 		return;
-	/* stat gives the key (pid, starttime) and comm: the same bytes as /proc/PID/comm. */
-	n = read_at(pfd, "stat", buf, sizeof(buf));
-	if (n <= 0 || proc_parse_stat(buf, (size_t)n, &si) < 0)
-		goto out;
+	s->ncache = n;
+	hmap_clear(&s->pids);
+	for (i = 0; i < n; i++)
+		*hmap_put(&s->pids, &s->cache[i].pid, NULL) = (uint32_t)(i + 1);
+}
 
+static void copy_comm(struct proc_rec *rec, const struct proc_stat_info *si)
+{
+	size_t cl = si->comm_len < sizeof(rec->comm) - 1 ? si->comm_len : sizeof(rec->comm) - 1;
+	const char *nul = memchr(si->comm, '\0', cl);
+
+	if (nul)
+		cl = (size_t)(nul - si->comm);
+	memcpy(rec->comm, si->comm, cl);
+	rec->comm[cl] = '\0';
+}
+
+static struct proc_rec *table_new_rec(struct proc_table *t)
+{
 	if (t->n == t->cap)
 		t->v = xgrow(t->v, &t->cap, t->n + 1, sizeof(*t->v));
-	rec = &t->v[t->n];
-	memset(rec, 0, sizeof(*rec));
-	rec->pid = pid;
-	rec->start = si.start;
-	rec->uid = PROC_UNKNOWN;
-	rec->fds = PROC_UNKNOWN;
-	rec->fd_limit = PROC_UNKNOWN;
-	rec->ino_off = (uint32_t)t->ninodes;
-	{
-		size_t cl =
-		    si.comm_len < sizeof(rec->comm) - 1 ? si.comm_len : sizeof(rec->comm) - 1;
-		const char *nul = memchr(si.comm, '\0', cl);
+	return &t->v[t->n];
+}
 
-		if (nul)
-			cl = (size_t)(nul - si.comm);
-		memcpy(rec->comm, si.comm, cl);
-		rec->comm[cl] = '\0';
+/* A process whose fd table did not change: its record comes from the cache. */
+static void emit_cached(struct proc_scanner *s, struct proc_table *t, struct proc_cache *e,
+			const struct proc_stat_info *si)
+{
+	struct proc_rec *rec = table_new_rec(t);
+
+	*rec = e->rec;
+	copy_comm(rec, si);
+	rec->cmdline = e->cmdlen ? strpool_add(&t->strs, e->cmdline, e->cmdlen) : 0;
+	rec->user = rec->uid >= 0 ? proc_users_name(&s->users, (uint32_t)rec->uid, &t->strs) : 0;
+	rec->ino_off = (uint32_t)t->ninodes;
+	if (rec->ino_n > 0) {
+		t->inodes = xgrow(t->inodes, &t->inocap, t->ninodes + rec->ino_n, sizeof(*t->inodes));
+		memcpy(t->inodes + t->ninodes, e->ino, rec->ino_n * sizeof(*e->ino));
+		t->ninodes += rec->ino_n;
 	}
+	if (e->denied)
+		t->denied++;
+	t->n++;
+	s->stats.cached++;
+}
+
+/* Remember what a full read of a process found. */
+static void cache_store(struct proc_scanner *s, const struct proc_table *t,
+			const struct proc_rec *rec, int64_t fd_size, int denied, int info_read)
+{
+	struct proc_cache *e = cache_put(s, rec->pid);
+	size_t len;
+	const char *cmd;
+
+	e->start = rec->start;
+	e->fd_size = fd_size;
+	e->seen = s->gen;
+	e->force = 0;
+	e->rec = *rec;
+	e->denied = denied;
+	if (info_read) {
+		e->info_gen = s->gen;
+		cmd = strpool_get(&t->strs, rec->cmdline, &len);
+		free(e->cmdline);
+		e->cmdline = len ? xstrndup(cmd, len) : NULL;
+		e->cmdlen = len;
+	}
+	if (rec->ino_n > 0) {
+		e->ino = xgrow(e->ino, &e->inocap, rec->ino_n, sizeof(*e->ino));
+		memcpy(e->ino, t->inodes + rec->ino_off, rec->ino_n * sizeof(*e->ino));
+	}
+}
+
+/* Read cmdline, uid and the fd limit; 0, or -1 if the process vanished. */
+static int scan_info(struct proc_scanner *s, struct proc_table *t, int pfd, struct proc_rec *rec)
+{
+	char buf[CMDLINE_MAX];
+	ssize_t n;
 
 	n = read_at(pfd, "cmdline", buf, CMDLINE_MAX);
 	if (n > 0) {
@@ -374,7 +508,7 @@ static void scan_pid(struct proc_scanner *s, struct proc_table *t, int rootfd, c
 		if (len > 0)
 			rec->cmdline = strpool_add(&t->strs, buf, len);
 	} else if (n < 0 && is_gone_errno((int)-n) && pid_vanished(pfd)) {
-		goto out;
+		return -1;
 	}
 
 	/* Uid: is near the top; 2 KiB holds it even after a 64-byte name escaped 4x. */
@@ -384,22 +518,107 @@ static void scan_pid(struct proc_scanner *s, struct proc_table *t, int rootfd, c
 		if (rec->uid >= 0)
 			rec->user = proc_users_name(&s->users, (uint32_t)rec->uid, &t->strs);
 	} else if (n < 0 && is_gone_errno((int)-n) && pid_vanished(pfd)) {
-		goto out;
+		return -1;
 	}
 
 	n = read_at(pfd, "limits", buf, sizeof(buf));
 	if (n > 0)
 		rec->fd_limit = proc_parse_limits_nofile(buf, (size_t)n);
 	else if (n < 0 && is_gone_errno((int)-n) && pid_vanished(pfd))
+		return -1;
+	return 0;
+}
+
+/*
+ * Scan one pid directory into a new record; a vanished process leaves no
+ * record. In steady state only stat and the size of the fd directory are
+ * read: the rest comes from the cache unless the fd count changed, the
+ * process is new (or a reused pid), a rescan was forced, or this is a full
+ * rescan. Names, command lines and limits are re-read only by full rescans.
+ */
+static void scan_pid(struct proc_scanner *s, struct proc_table *t, int rootfd, const char *name,
+		     int pid)
+{
+	char buf[4096];
+	struct proc_stat_info si;
+	struct proc_cache *e;
+	struct proc_rec *rec;
+	struct stat st;
+	int64_t fd_size = -1;
+	size_t denied0 = t->denied;
+	int info_read = 1;
+	ssize_t n;
+	int pfd = openat(rootfd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (pfd < 0)
+		return;
+	/* stat gives the key (pid, starttime) and comm: the same bytes as /proc/PID/comm. */
+	n = read_at(pfd, "stat", buf, sizeof(buf));
+	if (n <= 0 || proc_parse_stat(buf, (size_t)n, &si) < 0)
 		goto out;
+	if (s->size_counts > 0 && fstatat(pfd, "fd", &st, 0) == 0)
+		fd_size = (int64_t)st.st_size;
+
+	e = cache_get(s, pid);
+	if (e != NULL && e->start != si.start)
+		e = NULL; /* a reused pid: a new process */
+	if (e != NULL && !s->full_now && !e->force && fd_size > 0 && fd_size == e->fd_size) {
+		e->seen = s->gen;
+		emit_cached(s, t, e, &si);
+		goto out;
+	}
+
+	rec = table_new_rec(t);
+	memset(rec, 0, sizeof(*rec));
+	rec->pid = pid;
+	rec->start = si.start;
+	rec->uid = PROC_UNKNOWN;
+	rec->fds = PROC_UNKNOWN;
+	rec->fd_limit = PROC_UNKNOWN;
+	rec->ino_off = (uint32_t)t->ninodes;
+	copy_comm(rec, &si);
+
+	if (e != NULL && !s->full_now) {
+		/* Same process: what it runs, who it is and its limit are known. */
+		info_read = 0;
+		rec->uid = e->rec.uid;
+		rec->fd_limit = e->rec.fd_limit;
+		rec->cmdline = e->cmdlen ? strpool_add(&t->strs, e->cmdline, e->cmdlen) : 0;
+		if (rec->uid >= 0)
+			rec->user = proc_users_name(&s->users, (uint32_t)rec->uid, &t->strs);
+	} else if (scan_info(s, t, pfd, rec) < 0) {
+		goto out;
+	}
 
 	if (scan_fds(s, t, pfd, &si, rec) == FDS_VANISHED) {
 		t->ninodes = rec->ino_off;
 		goto out;
 	}
 	t->n++;
+	s->stats.rescanned++;
+	cache_store(s, t, rec, fd_size, t->denied > denied0, info_read);
 out:
 	close(pfd);
+}
+
+void proc_scanner_unowned(struct proc_scanner *s, uint32_t inode, uint32_t uid)
+{
+	uint32_t *g;
+	int isnew;
+	size_t i;
+
+	if (hmap_get(&s->chased, &inode) != NULL)
+		return;
+	g = hmap_put(&s->uid_chase, &uid, &isnew);
+	if (!isnew && s->gen - *g < PROC_CHASE_EVERY)
+		return; /* rate limit: ask again in a few refreshes */
+	*g = s->gen;
+	hmap_put(&s->chased, &inode, NULL);
+	for (i = 0; i < s->ncache; i++) {
+		if (s->cache[i].rec.uid == (int64_t)uid)
+			s->cache[i].force = 1;
+	}
+	s->stats.chases++;
 }
 
 /* root/sys/fs/file-nr: allocated and max file handles. */
@@ -423,6 +642,18 @@ int proc_scan(struct proc_scanner *s, struct proc_table *t)
 	rootfd = open(s->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return -errno;
+	if (s->size_counts < 0) {
+		/* Since Linux 6.2 the size of /proc/PID/fd is its fd count; before, 0. */
+		struct stat st;
+
+		s->size_counts = fstatat(rootfd, "self/fd", &st, 0) == 0 && st.st_size > 0;
+	}
+	s->gen++;
+	s->full_now = s->full_every == 0 || !s->size_counts || s->gen % s->full_every == 1;
+	if (s->full_now)
+		hmap_clear(&s->chased);
+	memset(&s->stats, 0, sizeof(s->stats));
+	s->stats.full = s->full_now;
 	proc_users_begin(&s->users);
 	scan_file_nr(t, rootfd);
 	for (;;) {
@@ -455,5 +686,6 @@ int proc_scan(struct proc_scanner *s, struct proc_table *t)
 		}
 	}
 	close(rootfd);
+	cache_sweep(s);
 	return 0;
 }

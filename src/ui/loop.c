@@ -76,7 +76,7 @@ int ui_run(const struct ui_config *cfg)
 	double next;
 	int dirty = 1, first = 1;
 
-	col = collector_new(cfg->proc_root, &cause);
+	col = collector_new(cfg->proc_root, cfg->rescan, &cause);
 	if (col == NULL) {
 		fprintf(stderr, "sockwatch: cannot open sock_diag: %s\n", cause);
 		free(cause);
