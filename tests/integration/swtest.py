@@ -1,0 +1,341 @@
+"""Shared helpers for sockwatch's integration tests (Python 3 standard library only).
+
+A test script does:
+
+    import swtest
+
+    def main(t):
+        w = t.workload("--conns", "20")
+        rc, out, err = t.sockwatch("-b", "-o", "json", "-n", "1")
+        t.check(rc == 0, "sockwatch exits 0", got=rc)
+        t.check_eq(len(out.splitlines()), 1, "one line of output")
+
+    swtest.run(main, "what this test checks")
+
+swtest.run() parses --sockwatch PATH and --bindir DIR, calls main(t), turns an
+uncaught exception into a failed check, always kills and reaps every child it
+started (SIGTERM, then SIGKILL), prints "ok - ..." / "not ok - ..." per check and a
+closing "N passed, N failed" line, and exits 1 if any check failed, else 0.
+Nothing sleeps a fixed time: every wait polls a condition up to a deadline.
+"""
+
+import argparse
+import atexit
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+# How long a workload may take to write its ready file (10k connections take ~1 s).
+READY_TIMEOUT = 60.0
+# Default timeout of one sockwatch run.
+RUN_TIMEOUT = 30.0
+
+_NOTHING = object()  # "no observed value to show"
+
+
+class Workload:
+    """A running tests/integration/workload process."""
+
+    def __init__(self, proc, pid, port, args, stderr_path):
+        self.proc = proc
+        self.pid = pid
+        self.port = port
+        self.args = args
+        self.stderr_path = stderr_path
+
+    def stderr(self):
+        try:
+            with open(self.stderr_path, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def __repr__(self):
+        return "workload(pid=%d, port=%d, %s)" % (self.pid, self.port, " ".join(self.args))
+
+
+class Suite:
+    """One test script: arguments, children, checks."""
+
+    def __init__(self, description):
+        ap = argparse.ArgumentParser(description=description)
+        ap.add_argument("--sockwatch", required=True, help="the sockwatch binary")
+        ap.add_argument("--bindir", required=True,
+                        help="the build's tests/ directory (holds the workload program)")
+        self.args = ap.parse_args()
+        self.sockwatch_path = os.path.abspath(self.args.sockwatch)
+        self.bindir = os.path.abspath(self.args.bindir)
+        self.workload_path = os.path.join(self.bindir, "workload")
+        self.tmpdir = tempfile.mkdtemp(prefix="sockwatch-it-")
+        self.passed = 0
+        self.failed = 0
+        self._children = []  # every Popen started, reaped by cleanup()
+        self._nworkloads = 0
+        self._cleaned = False
+        atexit.register(self.cleanup)
+
+    # ---- checks -------------------------------------------------------------
+
+    def check(self, cond, what, got=_NOTHING):
+        """Record one check; `got` (if given) is shown when it fails."""
+        if cond:
+            self.passed += 1
+            print("ok - %s" % what, flush=True)
+        else:
+            self.failed += 1
+            extra = "" if got is _NOTHING else " (got %s)" % _short(got)
+            print("not ok - %s%s" % (what, extra), flush=True)
+        return bool(cond)
+
+    def check_eq(self, got, want, what):
+        """Check got == want, where a JSON true/false never passes for 1/0."""
+        ok = got is want or (got == want and type(got) is not bool and type(want) is not bool)
+        return self.check(ok, "%s == %s" % (what, _short(want)), got=got)
+
+    def check_ge(self, got, want, what):
+        ok = is_number(got) and got >= want
+        return self.check(ok, "%s >= %s" % (what, want), got=got)
+
+    def fail(self, what, got=_NOTHING):
+        return self.check(False, what, got=got)
+
+    def note(self, text):
+        """A diagnostic line that is not a check."""
+        for line in str(text).splitlines():
+            print("# %s" % line, flush=True)
+
+    # ---- children -----------------------------------------------------------
+
+    def workload(self, *args, timeout=READY_TIMEOUT):
+        """Start `workload ARGS --ready-file ...` and wait until it is ready.
+
+        Returns a Workload; raises RuntimeError if it dies or is not ready in time.
+        """
+        if not os.access(self.workload_path, os.X_OK):
+            raise RuntimeError("workload program not found at %s" % self.workload_path)
+        self._nworkloads += 1
+        ready = os.path.join(self.tmpdir, "ready.%d" % self._nworkloads)
+        errpath = os.path.join(self.tmpdir, "workload.%d.stderr" % self._nworkloads)
+        argv = [self.workload_path] + [str(a) for a in args] + ["--ready-file", ready]
+        with open(errpath, "wb") as errf:
+            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.DEVNULL, stderr=errf)
+        self._children.append(proc)
+        deadline = time.monotonic() + timeout
+        delay = 0.005
+        while True:
+            if os.path.exists(ready):
+                with open(ready) as f:
+                    fields = f.read().split()
+                pid, port = int(fields[0]), int(fields[1])
+                if pid != proc.pid:
+                    raise RuntimeError("ready file names pid %d, started %d" % (pid, proc.pid))
+                return Workload(proc, pid, port, [str(a) for a in args], errpath)
+            if proc.poll() is not None:
+                with open(errpath, errors="replace") as f:
+                    raise RuntimeError("workload %s exited with %d before it was ready: %s"
+                                       % (" ".join(argv[1:]), proc.returncode, f.read().strip()))
+            if time.monotonic() > deadline:
+                raise RuntimeError("workload %s not ready after %.0f s"
+                                   % (" ".join(argv[1:]), timeout))
+            time.sleep(delay)
+            delay = min(delay * 2, 0.1)
+
+    def stop(self, child):
+        """Stop one child (a Workload or a Popen): SIGTERM, then SIGKILL; reap it."""
+        proc = child.proc if isinstance(child, Workload) else child
+        _terminate(proc)
+        return proc.returncode
+
+    def popen(self, argv, **kw):
+        """subprocess.Popen registered for cleanup."""
+        proc = subprocess.Popen(argv, **kw)
+        self._children.append(proc)
+        return proc
+
+    def sockwatch(self, *args, timeout=RUN_TIMEOUT, user=None, binary=None, env=None):
+        """Run sockwatch ARGS (stdin from /dev/null); return (rc, stdout, stderr).
+
+        rc is None if it did not finish within `timeout` (it is then killed).
+        `user` = uid: run it with that uid and gid, no supplementary groups.
+        """
+        argv = [binary or self.sockwatch_path] + [str(a) for a in args]
+        kw = {}
+        if user is not None:
+            kw["preexec_fn"] = _drop_to(user)
+            kw["cwd"] = "/"
+        proc = self.popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, env=env, **kw)
+        try:
+            out, err = proc.communicate(timeout=timeout)
+            rc = proc.returncode
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+            rc = None
+            self.note("sockwatch %s: no exit after %.0f s, killed" % (" ".join(argv[1:]), timeout))
+        return rc, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+
+    def sockwatch_json(self, *args, **kw):
+        """Run sockwatch -b -o json -n 1 ARGS; return (rc, objects or None, stdout, stderr)."""
+        rc, out, err = self.sockwatch("-b", "-o", "json", "-n", "1", *args, **kw)
+        return rc, parse_json_lines(out), out, err
+
+    def private_copy_of_sockwatch(self):
+        """A copy of the binary in a world-readable directory (for other users)."""
+        d = os.path.join(self.tmpdir, "bin")
+        os.makedirs(d, exist_ok=True)
+        os.chmod(self.tmpdir, 0o755)
+        os.chmod(d, 0o755)
+        dst = os.path.join(d, "sockwatch")
+        shutil.copy2(self.sockwatch_path, dst)
+        os.chmod(dst, 0o755)
+        return dst
+
+    def cleanup(self):
+        """Kill and reap every child; remove the temporary directory. Idempotent."""
+        if self._cleaned:
+            return
+        self._cleaned = True
+        for proc in self._children:
+            if proc.poll() is None:
+                try:
+                    proc.send_signal(signal.SIGTERM)
+                except OSError:
+                    pass
+        deadline = time.monotonic() + 5.0
+        for proc in self._children:
+            try:
+                proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        shutil.rmtree(self.tmpdir, ignore_errors=True)
+
+    # ---- end ----------------------------------------------------------------
+
+    def finish(self):
+        self.cleanup()
+        print("%d passed, %d failed" % (self.passed, self.failed), flush=True)
+        sys.exit(1 if self.failed else 0)
+
+
+def run(main, description=""):
+    """Run main(suite) with cleanup and the closing line whatever happens."""
+    t = Suite(description)
+
+    def on_signal(signum, frame):
+        raise SystemExit("killed by signal %d" % signum)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)
+    try:
+        main(t)
+    except SystemExit as e:
+        t.fail("test interrupted: %s" % e)
+    except BaseException as e:  # an exception is a failed test, never a crash without a verdict
+        t.fail("uncaught %s: %s" % (type(e).__name__, e))
+        t.note(traceback.format_exc())
+    finally:
+        t.cleanup()
+    t.finish()
+
+
+# ---- helpers ------------------------------------------------------------------
+
+
+def is_number(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def parse_json_lines(text):
+    """Each line parsed as JSON; None if any line does not parse."""
+    objs = []
+    for line in text.splitlines():
+        try:
+            objs.append(json.loads(line))
+        except ValueError:
+            return None
+    return objs
+
+
+def find_process(snap, pid):
+    """The process object with this pid in one JSON snapshot, or None."""
+    for p in (snap or {}).get("processes") or []:
+        if isinstance(p, dict) and p.get("pid") == pid:
+            return p
+    return None
+
+
+def get(obj, *path):
+    """obj[path[0]][path[1]]..., or None if any step is missing."""
+    for k in path:
+        if isinstance(obj, dict) and k in obj:
+            obj = obj[k]
+        elif isinstance(obj, list) and isinstance(k, int) and -len(obj) <= k < len(obj):
+            obj = obj[k]
+        else:
+            return None
+    return obj
+
+
+def wait_for(cond, timeout, interval=0.05):
+    """Poll cond() until it is true or `timeout` seconds pass; return its last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = cond()
+        if v or time.monotonic() > deadline:
+            return v
+        time.sleep(interval)
+
+
+def read_line(fileobj, timeout):
+    """One line from a pipe within `timeout` seconds (b"" on EOF or timeout)."""
+    fd = fileobj.fileno()
+    buf = b""
+    deadline = time.monotonic() + timeout
+    while b"\n" not in buf:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        r, _, _ = select.select([fd], [], [], left)
+        if not r:
+            break
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            break
+        buf += chunk
+    return buf.split(b"\n", 1)[0] + (b"\n" if b"\n" in buf else b"")
+
+
+def _terminate(proc, grace=5.0):
+    if proc.poll() is None:
+        try:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        except OSError:
+            pass
+    proc.wait()
+
+
+def _drop_to(uid):
+    def preexec():
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+    return preexec
+
+
+def _short(v, limit=300):
+    s = json.dumps(v) if isinstance(v, (type(None), bool)) else repr(v)
+    return s if len(s) <= limit else s[:limit] + "..."
