@@ -235,14 +235,16 @@ static void report_once(const struct snapshot *s, unsigned *reported, int *hinte
 		*hinted = 1;
 		if (geteuid() == 0)
 			fprintf(stderr,
-				"sockwatch: %zu processes cannot be inspected even as root (another "
-				"user namespace?) and show as unknown\n",
-				s->procs.denied);
+				"sockwatch: %zu %s cannot be inspected even as root (another user "
+				"namespace?) and %s as unknown\n",
+				s->procs.denied, s->procs.denied == 1 ? "process" : "processes",
+				s->procs.denied == 1 ? "shows" : "show");
 		else
 			fprintf(stderr,
-				"sockwatch: %zu processes of other users show as unknown; run as root "
-				"or grant CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE (see sockwatch(1))\n",
-				s->procs.denied);
+				"sockwatch: %zu %s of other users %s as unknown; run as root or grant "
+				"CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE (see sockwatch(1))\n",
+				s->procs.denied, s->procs.denied == 1 ? "process" : "processes",
+				s->procs.denied == 1 ? "shows" : "show");
 	}
 }
 

@@ -63,17 +63,20 @@ int proc_parse_stat(const char *buf, size_t len, struct proc_stat_info *out)
 		return -1;
 	out->state = *p;
 	out->threads = -1;
+	out->flags = 0;
 	for (int field = 3; field < 22; field++) {
 		while (p < end && *p != ' ')
 			p++;
 		if (p >= end)
 			return -1;
 		p++;
-		if (field + 1 == 20 || field + 1 == 22) {
-			/* num_threads and starttime are unsigned here; others may be negative. */
+		if (field + 1 == 9 || field + 1 == 20 || field + 1 == 22) {
+			/* flags, num_threads and starttime are unsigned; others may be negative. */
 			if (parse_u64(&p, end, &v) < 0)
 				return -1;
-			if (field + 1 == 20)
+			if (field + 1 == 9)
+				out->flags = v;
+			else if (field + 1 == 20)
 				out->threads = v > LONG_MAX ? LONG_MAX : (long)v;
 			else
 				out->start = v;

@@ -16,6 +16,7 @@
 #define FD_DENTS_SIZE	(64 * 1024)
 #define TASK_DENTS_SIZE (4 * 1024)
 #define CMDLINE_MAX	4096
+#define PF_KTHREAD	0x00200000 /* include/linux/sched.h */
 
 /*
  * What the scanner remembers of a process between refreshes, so that a
@@ -344,10 +345,17 @@ static int scan_fds(struct proc_scanner *s, struct proc_table *t, int pfd,
 		    const struct proc_stat_info *si, struct proc_rec *rec)
 {
 	size_t count = 0;
-	int rc;
-	int ffd = openat(pfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc, ffd;
 
 	rec->ino_off = (uint32_t)t->ninodes;
+	if (si->flags & PF_KTHREAD) {
+		/* Kernel threads have no fd table (even root lists none): nothing is denied. */
+		rec->fd_readable = 1;
+		rec->fds = 0;
+		rec->ino_n = 0;
+		return FDS_OK;
+	}
+	ffd = openat(pfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (ffd < 0) {
 		int e = errno;
 
