@@ -82,6 +82,7 @@ int collector_refresh(struct collector *c, struct snapshot *s, const struct filt
 		*cause = cause_errno("sock_diag dump failed", -err);
 		return -1;
 	}
+	proc_read_sys(c->proc_root, &s->sys);
 	err = proc_scan(c->scanner, &s->procs);
 	if (err < 0) {
 		*cause = cause_errno(c->proc_root, -err);

@@ -49,6 +49,9 @@ struct totals {
 	uint32_t tcp_states[TS_MAX];
 	int64_t fds_alloc; /* PROC_UNKNOWN when unreadable */
 	int64_t fds_max;
+	uint32_t orphans;	 /* TCP sockets their owner closed, still finishing (inode 0) */
+	uint32_t tw_peer_max;	 /* most TIME_WAIT sockets toward one remote address and port */
+	uint32_t tw_peer_sock;	 /* one of them (index in socks.v), NONE if there are none */
 };
 
 enum leak_level { LEAK_OK, LEAK_WARNING, LEAK_CRITICAL };
@@ -83,6 +86,7 @@ struct snapshot {
 	struct sock_table socks;
 	struct proc_table procs;
 	struct diag_status diag;
+	struct proc_sys sys;  /* system-wide limits and counters */
 	struct timespec time; /* CLOCK_REALTIME when the dump started */
 
 	struct owner_link *links;
@@ -106,6 +110,7 @@ struct snapshot {
 	struct hmap port_map;	 /* (direction, proto, port) -> port row */
 	struct hmap peer_set;	 /* (port row, remote address) */
 	struct hmap pid_set;	 /* (port row, pid) */
+	struct hmap tw_map;	 /* (family, remote address, port) -> TIME_WAIT count */
 };
 
 void snapshot_init(struct snapshot *s);

@@ -72,6 +72,18 @@ void proc_scanner_set_full_every(struct proc_scanner *s, unsigned n);
 void proc_scanner_unowned(struct proc_scanner *s, uint32_t inode, uint32_t uid);
 const struct proc_scan_stats *proc_scanner_stats(const struct proc_scanner *s);
 
+/* System-wide limits and counters (PROC_UNKNOWN when unreadable). */
+struct proc_sys {
+	int64_t max_orphans;	  /* net.ipv4.tcp_max_orphans */
+	int64_t port_lo, port_hi; /* net.ipv4.ip_local_port_range */
+	int64_t listen_overflows; /* TcpExt ListenOverflows, since boot */
+	int64_t listen_drops;	  /* TcpExt ListenDrops, since boot */
+};
+void proc_read_sys(const char *root, struct proc_sys *out);
+/* One counter of /proc/net/netstat ("TcpExt:", "ListenOverflows"): 0, or -1. */
+int proc_parse_netstat(const char *buf, size_t len, const char *prefix, const char *key,
+		       int64_t *out);
+
 /* The start time of one process (to check a pid was not reused): 0 or -errno. */
 int proc_start_time(const char *root, int pid, uint64_t *start);
 

@@ -18,6 +18,7 @@ void snapshot_init(struct snapshot *s)
 	hmap_init(&s->port_map, 4, 256);
 	hmap_init(&s->peer_set, 20, 1024);
 	hmap_init(&s->pid_set, 8, 1024);
+	hmap_init(&s->tw_map, 20, 256);
 }
 
 void snapshot_fini(struct snapshot *s)
@@ -36,6 +37,7 @@ void snapshot_fini(struct snapshot *s)
 	hmap_fini(&s->port_map);
 	hmap_fini(&s->peer_set);
 	hmap_fini(&s->pid_set);
+	hmap_fini(&s->tw_map);
 	memset(s, 0, sizeof *s);
 }
 
@@ -115,6 +117,59 @@ static void join_owners(struct snapshot *s)
 	}
 }
 
+/* Key of an address the way listeners are matched: family, address, port. */
+struct addr_key {
+	uint8_t family;
+	uint8_t proto;
+	uint16_t port;
+	uint8_t addr[16];
+};
+
+static void addr_key_make(struct addr_key *k, const struct sock_rec *r, const uint8_t *addr,
+			  uint16_t port)
+{
+	memset(k, 0, sizeof *k);
+	k->family = r->family;
+	k->proto = r->proto;
+	k->port = port;
+	if (addr != NULL)
+		memcpy(k->addr, addr, r->family == AF_INET ? 4 : 16);
+}
+
+/*
+ * System-wide pressure from sockets nobody holds: orphans (closed by their
+ * owner, still finishing; capped by tcp_max_orphans) and TIME_WAIT sockets
+ * toward one remote address and port, which pin local ports of the
+ * ephemeral range (outbound port exhaustion).
+ */
+static void count_unowned(struct snapshot *s, const struct sock_rec *r, uint32_t idx)
+{
+	struct addr_key k;
+	uint32_t *n;
+
+	if (r->proto != SP_TCP || r->inode != 0)
+		return;
+	switch (r->state) {
+	case TS_FIN_WAIT2:
+		if (r->timer == 3)
+			return; /* a TIME_WAIT minisocket in FIN_WAIT2's clothes */
+		/* fall through */
+	case TS_FIN_WAIT1:
+	case TS_CLOSING:
+	case TS_LAST_ACK:
+		s->totals.orphans++;
+		return;
+	case TS_TIME_WAIT:
+		addr_key_make(&k, r, r->daddr, r->dport);
+		n = hmap_put(&s->tw_map, &k, NULL);
+		if (++*n > s->totals.tw_peer_max) {
+			s->totals.tw_peer_max = *n;
+			s->totals.tw_peer_sock = idx;
+		}
+		return;
+	}
+}
+
 /* Count one socket into totals and into each owner's stats. */
 static void count_socket(struct snapshot *s, struct sock_rec *r)
 {
@@ -166,25 +221,6 @@ static int is_listener(const struct sock_rec *r)
 	default:
 		return r->state == TS_LISTEN;
 	}
-}
-
-/* Key of an address the way listeners are matched: family, address, port. */
-struct addr_key {
-	uint8_t family;
-	uint8_t proto;
-	uint16_t port;
-	uint8_t addr[16];
-};
-
-static void addr_key_make(struct addr_key *k, const struct sock_rec *r, const uint8_t *addr,
-			  uint16_t port)
-{
-	memset(k, 0, sizeof *k);
-	k->family = r->family;
-	k->proto = r->proto;
-	k->port = port;
-	if (addr != NULL)
-		memcpy(k->addr, addr, r->family == AF_INET ? 4 : 16);
 }
 
 /* UNIX listeners are matched by path: the key holds a hash of it. */
@@ -395,8 +431,12 @@ void snapshot_join(struct snapshot *s, const struct filter *f)
 	join_owners(s);
 	s->totals.fds_alloc = s->procs.file_nr;
 	s->totals.fds_max = s->procs.file_max;
-	for (i = 0; i < s->socks.n; i++)
+	hmap_clear(&s->tw_map);
+	s->totals.tw_peer_sock = NONE;
+	for (i = 0; i < s->socks.n; i++) {
 		count_socket(s, &s->socks.v[i]);
+		count_unowned(s, &s->socks.v[i], (uint32_t)i);
+	}
 	for (p = 0; p < s->procs.n; p++) {
 		struct proc_stats *ps = &s->pstats[p];
 		uint32_t seen = ps->tcp + ps->udp + ps->unix_;

@@ -198,6 +198,33 @@ static void json_socket(struct strbuf *sb, const struct snapshot *s, const struc
 	sb_putc(sb, '}');
 }
 
+/* System-wide pressure: orphans, TIME_WAIT per peer against the port range, listen overflows. */
+static void json_system(struct strbuf *sb, const struct snapshot *s)
+{
+	const struct totals *t = &s->totals;
+	const struct proc_sys *y = &s->sys;
+
+	sb_printf(sb, "{\"orphans\": %u, \"max_orphans\": ", t->orphans);
+	json_i64(sb, y->max_orphans);
+	sb_puts(sb, ", \"ephemeral_ports\": ");
+	json_i64(sb, y->port_lo >= 0 ? y->port_hi - y->port_lo + 1 : PROC_UNKNOWN);
+	sb_puts(sb, ", \"time_wait_peer\": ");
+	if (t->tw_peer_sock == NONE) {
+		sb_puts(sb, "null");
+	} else {
+		const struct sock_rec *r = &s->socks.v[t->tw_peer_sock];
+
+		sb_puts(sb, "{\"address\": ");
+		json_addr(sb, r->family, r->daddr);
+		sb_printf(sb, ", \"port\": %u, \"time_wait\": %u}", r->dport, t->tw_peer_max);
+	}
+	sb_puts(sb, ", \"listen_overflows\": ");
+	json_i64(sb, y->listen_overflows);
+	sb_puts(sb, ", \"listen_drops\": ");
+	json_i64(sb, y->listen_drops);
+	sb_putc(sb, '}');
+}
+
 void out_write_json(struct strbuf *sb, const struct snapshot *s, const struct out_opts *o)
 {
 	const struct totals *t = &s->totals;
@@ -217,7 +244,9 @@ void out_write_json(struct strbuf *sb, const struct snapshot *s, const struct ou
 	json_i64(sb, t->fds_alloc);
 	sb_puts(sb, ", \"max\": ");
 	json_i64(sb, t->fds_max);
-	sb_printf(sb, "}, \"processes_unknown\": %zu}", s->procs.denied);
+	sb_printf(sb, "}, \"processes_unknown\": %zu, \"system\": ", s->procs.denied);
+	json_system(sb, s);
+	sb_putc(sb, '}');
 
 	sb_puts(sb, ", \"unavailable\": [");
 	for (d = 0, first = 1; d < DD_COUNT; d++) {

@@ -1,0 +1,123 @@
+/* sys.c: the system-wide limits and counters behind the leak signals. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "parse.h"
+#include "sockwatch/proc.h"
+
+/* Read a small file under root into buf (NUL-terminated); its length or -1. */
+static ssize_t read_small(const char *root, const char *name, char *buf, size_t cap)
+{
+	char path[4096];
+	ssize_t n, len = 0;
+	int fd;
+
+	snprintf(path, sizeof path, "%s/%s", root, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	while ((size_t)len < cap - 1 && (n = read(fd, buf + len, cap - 1 - (size_t)len)) > 0)
+		len += n;
+	close(fd);
+	buf[len] = '\0';
+	return len;
+}
+
+int proc_parse_netstat(const char *buf, size_t len, const char *prefix, const char *key,
+		       int64_t *out)
+{
+	const char *end = buf + len, *p = buf;
+	size_t plen = strlen(prefix), klen = strlen(key);
+
+	/* Pairs of lines: "TcpExt: Name Name ..." then "TcpExt: 1 2 ...". */
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *vals, *veol, *k, *v;
+		int idx = -1, i;
+
+		if (eol == NULL)
+			return -1;
+		if ((size_t)(eol - p) <= plen || memcmp(p, prefix, plen) != 0) {
+			p = eol + 1;
+			continue;
+		}
+		/* Find key's column in the header line. */
+		k = p + plen;
+		for (i = 0; k < eol; i++) {
+			const char *w;
+
+			while (k < eol && *k == ' ')
+				k++;
+			w = k;
+			while (k < eol && *k != ' ')
+				k++;
+			if ((size_t)(k - w) == klen && memcmp(w, key, klen) == 0) {
+				idx = i;
+				break;
+			}
+		}
+		vals = eol + 1;
+		if (vals >= end)
+			return -1;
+		veol = memchr(vals, '\n', (size_t)(end - vals));
+		if (veol == NULL)
+			veol = end;
+		if (idx < 0 || (size_t)(veol - vals) <= plen || memcmp(vals, prefix, plen) != 0) {
+			p = veol < end ? veol + 1 : end;
+			continue;
+		}
+		v = vals + plen;
+		for (i = 0; v < veol; i++) {
+			const char *w;
+			char *stop;
+			long long x;
+
+			while (v < veol && *v == ' ')
+				v++;
+			w = v;
+			while (v < veol && *v != ' ')
+				v++;
+			if (i != idx)
+				continue;
+			if (w == v || *w < '0' || *w > '9')
+				return -1;
+			x = strtoll(w, &stop, 10);
+			if (stop != v)
+				return -1;
+			*out = x;
+			return 0;
+		}
+		return -1;
+	}
+	return -1;
+}
+
+void proc_read_sys(const char *root, struct proc_sys *out)
+{
+	char buf[16384];
+	long long a, b;
+
+	out->max_orphans = PROC_UNKNOWN;
+	out->port_lo = out->port_hi = PROC_UNKNOWN;
+	out->listen_overflows = out->listen_drops = PROC_UNKNOWN;
+	if (read_small(root, "sys/net/ipv4/tcp_max_orphans", buf, sizeof buf) > 0 &&
+	    sscanf(buf, "%lld", &a) == 1 && a >= 0)
+		out->max_orphans = a;
+	if (read_small(root, "sys/net/ipv4/ip_local_port_range", buf, sizeof buf) > 0 &&
+	    sscanf(buf, "%lld %lld", &a, &b) == 2 && a > 0 && b >= a && b < 65536) {
+		out->port_lo = a;
+		out->port_hi = b;
+	}
+	if (read_small(root, "net/netstat", buf, sizeof buf) > 0) {
+		size_t len = strlen(buf);
+
+		if (proc_parse_netstat(buf, len, "TcpExt:", "ListenOverflows",
+				       &out->listen_overflows) < 0)
+			out->listen_overflows = PROC_UNKNOWN;
+		if (proc_parse_netstat(buf, len, "TcpExt:", "ListenDrops", &out->listen_drops) < 0)
+			out->listen_drops = PROC_UNKNOWN;
+	}
+}

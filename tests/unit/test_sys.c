@@ -1,0 +1,83 @@
+/* System-wide signals: /proc/net/netstat parsing, orphans and TIME_WAIT per peer. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "snapfix.h"
+#include "sockwatch/proc.h"
+
+static const char netstat[] =
+	"TcpExt: SyncookiesSent TW ListenOverflows ListenDrops\n"
+	"TcpExt: 0 332 17 19\n"
+	"IpExt: InNoRoutes ListenOverflows\n"
+	"IpExt: 5 99\n";
+
+static void test_netstat(void **state)
+{
+	int64_t v = -5;
+
+	(void)state;
+	assert_int_equal(proc_parse_netstat(netstat, strlen(netstat), "TcpExt:", "ListenOverflows", &v), 0);
+	assert_int_equal(v, 17);
+	assert_int_equal(proc_parse_netstat(netstat, strlen(netstat), "TcpExt:", "ListenDrops", &v), 0);
+	assert_int_equal(v, 19);
+	assert_int_equal(proc_parse_netstat(netstat, strlen(netstat), "IpExt:", "ListenOverflows", &v), 0);
+	assert_int_equal(v, 99);
+	assert_int_equal(proc_parse_netstat(netstat, strlen(netstat), "TcpExt:", "Nope", &v), -1);
+	/* A values line cut short, a missing values line, garbage. */
+	assert_int_equal(proc_parse_netstat("TcpExt: A B\nTcpExt: 1\n", 22, "TcpExt:", "B", &v), -1);
+	assert_int_equal(proc_parse_netstat("TcpExt: A B\n", 12, "TcpExt:", "A", &v), -1);
+	assert_int_equal(proc_parse_netstat("TcpExt: A\nTcpExt: x\n", 20, "TcpExt:", "A", &v), -1);
+	for (size_t n = 0; n < sizeof netstat - 1; n++)
+		proc_parse_netstat(netstat, n, "TcpExt:", "ListenDrops", &v); /* no crash */
+}
+
+static void test_read_sys_live(void **state)
+{
+	struct proc_sys y;
+
+	(void)state;
+	proc_read_sys("/proc", &y);
+	assert_true(y.max_orphans > 0);
+	assert_true(y.port_lo > 0 && y.port_hi >= y.port_lo);
+	assert_true(y.listen_overflows >= 0);
+	proc_read_sys("/nonexistent", &y);
+	assert_int_equal(y.max_orphans, PROC_UNKNOWN);
+	assert_int_equal(y.listen_drops, PROC_UNKNOWN);
+}
+
+static void test_orphans_and_time_wait(void **state)
+{
+	struct snapshot s;
+	struct sock_rec *r;
+	int i;
+
+	(void)state;
+	build(&s);
+	add_tcp(&s.socks, AF_INET, "127.0.0.1", 5005, "127.0.0.1", 80, TS_FIN_WAIT1, 0);
+	add_tcp(&s.socks, AF_INET, "127.0.0.1", 5006, "127.0.0.1", 80, TS_LAST_ACK, 0);
+	r = add_tcp(&s.socks, AF_INET, "127.0.0.1", 5007, "127.0.0.1", 80, TS_FIN_WAIT2, 0);
+	r->timer = 3; /* a TIME_WAIT minisocket: not an orphan */
+	add_tcp(&s.socks, AF_INET, "127.0.0.1", 5008, "127.0.0.1", 80, TS_FIN_WAIT2, 42);
+	for (i = 0; i < 3; i++)
+		add_tcp(&s.socks, AF_INET, "127.0.0.1", 6000 + i, "10.1.1.1", 443, TS_TIME_WAIT, 0);
+	snapshot_join(&s, NULL);
+	assert_int_equal(s.totals.orphans, 2);
+	assert_int_equal(s.totals.tw_peer_max, 3);
+	assert_int_equal(s.socks.v[s.totals.tw_peer_sock].dport, 443);
+	snapshot_fini(&s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_netstat),
+		cmocka_unit_test(test_read_sys_live),
+		cmocka_unit_test(test_orphans_and_time_wait),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
