@@ -47,8 +47,8 @@ struct proc_scanner {
 	struct proc_cache *cache;
 	size_t ncache, cachecap;
 	struct hmap pids;	 /* pid -> index + 1 in cache */
-	struct hmap chased;	 /* unowned socket inodes already looked for */
-	struct hmap uid_chase;	 /* uid -> generation of its last forced rescan */
+	struct hmap chased;	 /* unowned socket inode -> first refresh seen, or resolved */
+	struct hmap uid_chase;	 /* uid -> refresh that last re-read its processes */
 	uint32_t gen;		 /* refresh counter */
 	unsigned full_every;	 /* a full rescan every N refreshes; 0: always */
 	int full_now;		 /* this refresh reads everything */
@@ -609,19 +609,35 @@ out:
 	close(pfd);
 }
 
+/* In the unowned map: the inode was looked for and is held by no readable process. */
+#define UNOWNED_RESOLVED UINT32_MAX
+
 void proc_scanner_unowned(struct proc_scanner *s, uint32_t inode, uint32_t uid)
 {
-	uint32_t *g;
+	uint32_t *first, *rescanned;
 	int isnew;
 	size_t i;
 
-	if (hmap_get(&s->chased, &inode) != NULL)
+	first = hmap_put(&s->chased, &inode, &isnew);
+	if (isnew)
+		*first = s->gen; /* first seen unowned by this refresh */
+	if (*first == UNOWNED_RESOLVED)
 		return;
-	g = hmap_put(&s->uid_chase, &uid, &isnew);
-	if (!isnew && s->gen - *g < PROC_CHASE_EVERY)
-		return; /* rate limit: ask again in a few refreshes */
-	*g = s->gen;
-	hmap_put(&s->chased, &inode, NULL);
+	/*
+	 * A scan that read this uid's fd tables after the socket appeared did
+	 * not find it: it is legitimately unowned (in flight, a private thread
+	 * table, an unreadable process). A full rescan reads every table.
+	 */
+	rescanned = hmap_put(&s->uid_chase, &uid, &isnew);
+	if (isnew)
+		*rescanned = 0;
+	if ((s->full_now && *first == s->gen) || (!isnew && *rescanned > *first)) {
+		*first = UNOWNED_RESOLVED;
+		return;
+	}
+	if (!isnew && *rescanned + PROC_CHASE_EVERY > s->gen + 1)
+		return; /* rate limit: asked again at a later refresh */
+	*rescanned = s->gen + 1; /* the next refresh reads them */
 	for (i = 0; i < s->ncache; i++) {
 		if (s->cache[i].rec.uid == (int64_t)uid)
 			s->cache[i].force = 1;
