@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -31,6 +32,8 @@ struct proc_cache {
 	uint32_t info_gen; /* generation when cmdline, uid and limits were read */
 	int force;	   /* read its fds at the next refresh */
 	int denied;	   /* its fd table could not be read for lack of permission */
+	int info_read;	   /* cmdline, uid and limit were read (not only guessed) */
+	uint64_t dir_ino;  /* inode of /proc/PID: a reused pid gets a new one */
 	struct proc_rec rec; /* string offsets in rec are meaningless here */
 	char *cmdline;
 	size_t cmdlen;
@@ -53,6 +56,7 @@ struct proc_scanner {
 	unsigned full_every;	 /* a full rescan every N refreshes; 0: always */
 	int full_now;		 /* this refresh reads everything */
 	int size_counts;	 /* st_size of /proc/PID/fd counts fds (Linux >= 6.2) */
+	int live;		 /* root is the real /proc (prlimit works on its pids) */
 	struct proc_scan_stats stats;
 };
 
@@ -95,6 +99,7 @@ struct proc_scanner *proc_scanner_new(const char *root)
 	struct proc_scanner *s = xcalloc(1, sizeof(*s));
 
 	s->root = xstrdup(root ? root : "/proc");
+	s->live = strcmp(s->root, "/proc") == 0;
 	proc_users_init(&s->users);
 	s->root_dents = xmalloc(ROOT_DENTS_SIZE);
 	s->fd_dents = xmalloc(FD_DENTS_SIZE);
@@ -455,13 +460,11 @@ static struct proc_rec *table_new_rec(struct proc_table *t)
 }
 
 /* A process whose fd table did not change: its record comes from the cache. */
-static void emit_cached(struct proc_scanner *s, struct proc_table *t, struct proc_cache *e,
-			const struct proc_stat_info *si)
+static void emit_cached(struct proc_scanner *s, struct proc_table *t, struct proc_cache *e)
 {
 	struct proc_rec *rec = table_new_rec(t);
 
 	*rec = e->rec;
-	copy_comm(rec, si);
 	rec->cmdline = e->cmdlen ? strpool_add(&t->strs, e->cmdline, e->cmdlen) : 0;
 	rec->user = rec->uid >= 0 ? proc_users_name(&s->users, (uint32_t)rec->uid, &t->strs) : 0;
 	rec->ino_off = (uint32_t)t->ninodes;
@@ -478,7 +481,8 @@ static void emit_cached(struct proc_scanner *s, struct proc_table *t, struct pro
 
 /* Remember what a full read of a process found. */
 static void cache_store(struct proc_scanner *s, const struct proc_table *t,
-			const struct proc_rec *rec, int64_t fd_size, int denied, int info_read)
+			const struct proc_rec *rec, int64_t fd_size, uint64_t dir_ino, int denied,
+			int info_read)
 {
 	struct proc_cache *e = cache_put(s, rec->pid);
 	size_t len;
@@ -490,6 +494,8 @@ static void cache_store(struct proc_scanner *s, const struct proc_table *t,
 	e->force = 0;
 	e->rec = *rec;
 	e->denied = denied;
+	e->dir_ino = dir_ino;
+	e->info_read = info_read;
 	if (info_read) {
 		e->info_gen = s->gen;
 		cmd = strpool_get(&t->strs, rec->cmdline, &len);
@@ -507,6 +513,7 @@ static void cache_store(struct proc_scanner *s, const struct proc_table *t,
 static int scan_info(struct proc_scanner *s, struct proc_table *t, int pfd, struct proc_rec *rec)
 {
 	char buf[CMDLINE_MAX];
+	struct rlimit rl;
 	ssize_t n;
 
 	n = read_at(pfd, "cmdline", buf, CMDLINE_MAX);
@@ -521,14 +528,15 @@ static int scan_info(struct proc_scanner *s, struct proc_table *t, int pfd, stru
 
 	/* Uid: is near the top; 2 KiB holds it even after a 64-byte name escaped 4x. */
 	n = read_at(pfd, "status", buf, 2048);
-	if (n > 0) {
-		rec->uid = proc_parse_status_uid(buf, (size_t)n);
-		if (rec->uid >= 0)
-			rec->user = proc_users_name(&s->users, (uint32_t)rec->uid, &t->strs);
-	} else if (n < 0 && is_gone_errno((int)-n) && pid_vanished(pfd)) {
+	rec->uid = n > 0 ? proc_parse_status_uid(buf, (size_t)n) : PROC_UNKNOWN;
+	if (n < 0 && is_gone_errno((int)-n) && pid_vanished(pfd))
 		return -1;
-	}
 
+	/* prlimit() is a syscall where /proc/PID/limits formats a whole table. */
+	if (s->live && prlimit(rec->pid, RLIMIT_NOFILE, NULL, &rl) == 0) {
+		rec->fd_limit = rl.rlim_cur == RLIM_INFINITY ? PROC_UNLIMITED : (int64_t)rl.rlim_cur;
+		return 0;
+	}
 	n = read_at(pfd, "limits", buf, sizeof(buf));
 	if (n > 0)
 		rec->fd_limit = proc_parse_limits_nofile(buf, (size_t)n);
@@ -539,72 +547,84 @@ static int scan_info(struct proc_scanner *s, struct proc_table *t, int pfd, stru
 
 /*
  * Scan one pid directory into a new record; a vanished process leaves no
- * record. In steady state only stat and the size of the fd directory are
- * read: the rest comes from the cache unless the fd count changed, the
- * process is new (or a reused pid), a rescan was forced, or this is a full
- * rescan. Names, command lines and limits are re-read only by full rescans.
+ * record. In steady state an unchanged process costs two stat() calls: the
+ * inode of /proc/PID (a reused pid gets a new one) and the size of its fd
+ * directory (its fd count). Its fd table is read again only when that size
+ * changed, when the process is new, when a rescan was forced, or on a full
+ * rescan. Command lines, uids and limits are read only for processes that
+ * hold sockets (or cannot be inspected), and again only on full rescans.
  */
 static void scan_pid(struct proc_scanner *s, struct proc_table *t, int rootfd, const char *name,
 		     int pid)
 {
 	char buf[4096];
 	struct proc_stat_info si;
-	struct proc_cache *e;
+	struct proc_cache *e = cache_get(s, pid);
 	struct proc_rec *rec;
-	struct stat st;
+	struct stat st, dst;
 	int64_t fd_size = -1;
 	size_t denied0 = t->denied;
-	int info_read = 1;
+	int info_read = 0;
 	ssize_t n;
-	int pfd = openat(rootfd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int pfd;
 
+	if (e != NULL && !s->full_now && !e->force && s->size_counts > 0) {
+		char fdpath[32];
+
+		snprintf(fdpath, sizeof(fdpath), "%s/fd", name);
+		if (fstatat(rootfd, name, &dst, 0) == 0 && (uint64_t)dst.st_ino == e->dir_ino &&
+		    fstatat(rootfd, fdpath, &st, 0) == 0 && st.st_size > 0 &&
+		    (int64_t)st.st_size == e->fd_size) {
+			e->seen = s->gen;
+			emit_cached(s, t, e);
+			return;
+		}
+	}
+	pfd = openat(rootfd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (pfd < 0)
 		return;
 	/* stat gives the key (pid, starttime) and comm: the same bytes as /proc/PID/comm. */
 	n = read_at(pfd, "stat", buf, sizeof(buf));
-	if (n <= 0 || proc_parse_stat(buf, (size_t)n, &si) < 0)
+	if (n <= 0 || proc_parse_stat(buf, (size_t)n, &si) < 0 || fstat(pfd, &dst) != 0)
 		goto out;
 	if (s->size_counts > 0 && fstatat(pfd, "fd", &st, 0) == 0)
 		fd_size = (int64_t)st.st_size;
-
-	e = cache_get(s, pid);
 	if (e != NULL && e->start != si.start)
 		e = NULL; /* a reused pid: a new process */
-	if (e != NULL && !s->full_now && !e->force && fd_size > 0 && fd_size == e->fd_size) {
-		e->seen = s->gen;
-		emit_cached(s, t, e, &si);
-		goto out;
-	}
 
 	rec = table_new_rec(t);
 	memset(rec, 0, sizeof(*rec));
 	rec->pid = pid;
 	rec->start = si.start;
-	rec->uid = PROC_UNKNOWN;
+	rec->uid = (int64_t)dst.st_uid; /* the owner of /proc/PID, until status says */
 	rec->fds = PROC_UNKNOWN;
 	rec->fd_limit = PROC_UNKNOWN;
 	rec->ino_off = (uint32_t)t->ninodes;
 	copy_comm(rec, &si);
 
-	if (e != NULL && !s->full_now) {
-		/* Same process: what it runs, who it is and its limit are known. */
-		info_read = 0;
-		rec->uid = e->rec.uid;
-		rec->fd_limit = e->rec.fd_limit;
-		rec->cmdline = e->cmdlen ? strpool_add(&t->strs, e->cmdline, e->cmdlen) : 0;
-		if (rec->uid >= 0)
-			rec->user = proc_users_name(&s->users, (uint32_t)rec->uid, &t->strs);
-	} else if (scan_info(s, t, pfd, rec) < 0) {
-		goto out;
-	}
-
 	if (scan_fds(s, t, pfd, &si, rec) == FDS_VANISHED) {
 		t->ninodes = rec->ino_off;
 		goto out;
 	}
+	if (e != NULL && e->info_read && !s->full_now) {
+		/* Same process: what it runs, who it is and its limit are known. */
+		info_read = 1;
+		rec->uid = e->rec.uid;
+		rec->fd_limit = e->rec.fd_limit;
+		rec->cmdline = e->cmdlen ? strpool_add(&t->strs, e->cmdline, e->cmdlen) : 0;
+	} else if (rec->ino_n > 0 || !rec->fd_readable) {
+		info_read = 1;
+		if (scan_info(s, t, pfd, rec) < 0) {
+			t->ninodes = rec->ino_off;
+			t->denied = denied0;
+			goto out;
+		}
+	}
+	if (rec->uid >= 0)
+		rec->user = proc_users_name(&s->users, (uint32_t)rec->uid, &t->strs);
 	t->n++;
 	s->stats.rescanned++;
-	cache_store(s, t, rec, fd_size, t->denied > denied0, info_read);
+	cache_store(s, t, rec, fd_size, (uint64_t)dst.st_ino, t->denied > denied0, info_read);
 out:
 	close(pfd);
 }
