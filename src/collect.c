@@ -8,9 +8,11 @@
 #include "sockwatch/collect.h"
 
 struct collector {
+	const struct config *cfg;
 	struct diag *diag;
 	struct proc_scanner *scanner;
-	char *proc_root;
+	struct history *hist;
+	struct trend overflows, drops;
 };
 
 /* "what: strerror(err)" as a new string. */
@@ -23,7 +25,7 @@ static char *cause_errno(const char *what, int err)
 	return sb.buf;
 }
 
-struct collector *collector_new(const char *proc_root, unsigned rescan, char **cause)
+struct collector *collector_new(const struct config *cfg, char **cause)
 {
 	struct collector *c = xcalloc(1, sizeof *c);
 
@@ -32,10 +34,18 @@ struct collector *collector_new(const char *proc_root, unsigned rescan, char **c
 		free(c);
 		return NULL;
 	}
-	c->scanner = proc_scanner_new(proc_root);
-	proc_scanner_set_full_every(c->scanner, rescan);
-	c->proc_root = xstrdup(proc_root);
+	c->cfg = cfg;
+	c->scanner = proc_scanner_new(cfg->proc_root);
+	proc_scanner_set_full_every(c->scanner, cfg->rescan);
+	c->hist = history_new(&cfg->leak);
+	trend_init(&c->overflows);
+	trend_init(&c->drops);
 	return c;
+}
+
+const struct history *collector_history(const struct collector *c)
+{
+	return c->hist;
 }
 
 void collector_free(struct collector *c)
@@ -44,7 +54,7 @@ void collector_free(struct collector *c)
 		return;
 	diag_free(c->diag);
 	proc_scanner_free(c->scanner);
-	free(c->proc_root);
+	history_free(c->hist);
 	free(c);
 }
 
@@ -70,9 +80,9 @@ static void chase_unowned(struct collector *c, const struct snapshot *s)
  * an "other" socket of its process for one refresh, rather than an unowned
  * socket in the tables.
  */
-int collector_refresh(struct collector *c, struct snapshot *s, const struct filter *f,
-		      char **cause)
+int collector_refresh(struct collector *c, struct snapshot *s, double now, char **cause)
 {
+	const struct config *cfg = c->cfg;
 	int err;
 
 	snapshot_reset(s);
@@ -82,13 +92,19 @@ int collector_refresh(struct collector *c, struct snapshot *s, const struct filt
 		*cause = cause_errno("sock_diag dump failed", -err);
 		return -1;
 	}
-	proc_read_sys(c->proc_root, &s->sys);
+	proc_read_sys(cfg->proc_root, &s->sys);
 	err = proc_scan(c->scanner, &s->procs);
 	if (err < 0) {
-		*cause = cause_errno(c->proc_root, -err);
+		*cause = cause_errno(cfg->proc_root, -err);
 		return -1;
 	}
-	snapshot_join(s, f);
+	snapshot_join(s, &cfg->filter);
 	chase_unowned(c, s);
+	history_update(c->hist, s, now);
+	s->totals.overflows_window =
+		trend_update(&c->overflows, now, s->sys.listen_overflows, cfg->leak.window);
+	s->totals.drops_window = trend_update(&c->drops, now, s->sys.listen_drops, cfg->leak.window);
+	if (cfg->leaks_only)
+		snapshot_keep_leaking(s);
 	return 0;
 }

@@ -11,25 +11,14 @@
 #include <unistd.h>
 
 #include "sockwatch/collect.h"
+#include "sockwatch/config.h"
+#include "sockwatch/leak.h"
 #include "sockwatch/diag.h"
 #include "sockwatch/model.h"
 #include "sockwatch/out.h"
 #include "sockwatch/proc.h"
 #include "sockwatch/ui.h"
 #include "sockwatch/view.h"
-
-struct config {
-	int batch;
-	unsigned long iterations;
-	int iterations_set;
-	double delay;
-	enum out_format format;
-	enum view_id view;
-	struct filter filter;
-	int no_color;
-	unsigned rescan;
-	const char *proc_root;
-};
 
 static volatile sig_atomic_t got_stop;
 
@@ -41,25 +30,40 @@ static void on_stop(int sig)
 
 static void usage(FILE *f)
 {
+	size_t i;
+
 	fputs("Usage: sockwatch [options]\n"
 	      "Watch sockets per process, listener and port; find socket leaks.\n"
 	      "Without -b, an interactive view opens (? lists its keys, q quits).\n"
 	      "\n"
 	      "  -b, --batch              print snapshots to stdout instead of the TUI\n"
-	      "  -n, --iterations N       refreshes before exit (batch default 1; 0: until\n"
-	      "                           interrupted)\n"
+	      "  -n, --iterations N       refreshes before exit (batch default 1, --check 2;\n"
+	      "                           0: until interrupted)\n"
 	      "  -d, --delay SECONDS      refresh interval, decimals allowed (default 1.0)\n"
 	      "  -o, --output FORMAT      batch format: table (default), json, csv, prometheus\n"
 	      "      --view VIEW          processes (default) | listen | ports | sockets\n"
 	      "  -p, --pid PID[,PID...]   only these processes (and their sockets)\n"
 	      "  -u, --user USER          only processes of USER (name or uid)\n"
+	      "      --leaks              only processes flagged as leaking\n"
+	      "      --check              monitoring-plugin mode: one status line, exit\n"
+	      "                           0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN\n"
 	      "      --no-color           no colours (NO_COLOR in the environment does the same)\n"
-	      "      --rescan N           re-read every process's fd table every N refreshes\n"
-	      "                           (default 30; between, only changed fd tables)\n"
+	      "      --config FILE        settings file (default ~/.config/sockwatch/config,\n"
+	      "                           then /etc/sockwatch.conf): key = value lines\n"
+	      "\n"
+	      "Settings (options, and keys of the config file):\n",
+	      f);
+	for (i = 0; i < config_nsettings; i++) {
+		char opt[40];
+
+		snprintf(opt, sizeof opt, "--%s %s", config_settings[i].key, config_settings[i].arg);
+		fprintf(f, "      %-23s %s\n", opt, config_settings[i].help);
+	}
+	fputs("\n"
 	      "  -h, --help               this help\n"
 	      "  -V, --version            the version\n"
 	      "\n"
-	      "Exit status: 0 success, 1 runtime error, 2 bad usage.\n",
+	      "Exit status: 0 success, 1 runtime error, 2 bad usage (--check: 0-3 as above).\n",
 	      f);
 }
 
@@ -105,33 +109,63 @@ static void parse_user(struct filter *f, const char *arg)
 		die_usage("unknown user '%s'", arg);
 }
 
-enum { OPT_VIEW = 256, OPT_NO_COLOR, OPT_RESCAN };
+enum { OPT_VIEW = 256, OPT_NO_COLOR, OPT_LEAKS, OPT_CHECK, OPT_CONFIG, OPT_SETTING = 512 };
+
+static const struct option base_opts[] = {
+	{ "batch", no_argument, NULL, 'b' },
+	{ "iterations", required_argument, NULL, 'n' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "view", required_argument, NULL, OPT_VIEW },
+	{ "pid", required_argument, NULL, 'p' },
+	{ "user", required_argument, NULL, 'u' },
+	{ "leaks", no_argument, NULL, OPT_LEAKS },
+	{ "check", no_argument, NULL, OPT_CHECK },
+	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+};
+
+/* The config file first (--config, or the default one), so options override it. */
+static void config_file(struct config *c, int argc, char **argv)
+{
+	const char *path = NULL;
+	char buf[4096], *cause = NULL;
+	int i, must = 1;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			path = argv[++i];
+		else if (strncmp(argv[i], "--config=", 9) == 0)
+			path = argv[i] + 9;
+	}
+	if (path == NULL) {
+		path = config_default_path(buf, sizeof buf);
+		must = 0;
+	}
+	if (path != NULL && config_load_file(c, path, must, &cause) != 0)
+		die_usage("%s", cause);
+}
 
 static void config_parse(struct config *c, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "batch", no_argument, NULL, 'b' },
-		{ "iterations", required_argument, NULL, 'n' },
-		{ "delay", required_argument, NULL, 'd' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "view", required_argument, NULL, OPT_VIEW },
-		{ "pid", required_argument, NULL, 'p' },
-		{ "user", required_argument, NULL, 'u' },
-		{ "no-color", no_argument, NULL, OPT_NO_COLOR },
-		{ "rescan", required_argument, NULL, OPT_RESCAN },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct option longopts[ARRAY_LEN(base_opts) + 16];
+	size_t i, n = 0;
 	unsigned long v;
-	int ch, i;
+	char *cause = NULL;
+	int ch, k;
 
-	memset(c, 0, sizeof *c);
-	c->delay = 1.0;
-	c->filter.uid = -1;
-	c->proc_root = "/proc";
-	c->rescan = PROC_FULL_EVERY_DEFAULT;
+	config_defaults(c);
 	c->no_color = getenv("NO_COLOR") != NULL && getenv("NO_COLOR")[0] != '\0';
+	config_file(c, argc, argv);
+	for (i = 0; i < ARRAY_LEN(base_opts); i++)
+		longopts[n++] = base_opts[i];
+	for (i = 0; i < config_nsettings && n + 1 < ARRAY_LEN(longopts); i++)
+		longopts[n++] = (struct option){ config_settings[i].key, required_argument, NULL,
+						 OPT_SETTING + (int)i };
+	memset(&longopts[n], 0, sizeof longopts[n]);
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":bn:d:o:p:u:hV", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -145,20 +179,20 @@ static void config_parse(struct config *c, int argc, char **argv)
 			c->iterations_set = 1;
 			break;
 		case 'd':
-			if (parse_seconds(optarg, &c->delay) != 0 || c->delay < 0.05)
-				die_usage("invalid delay '%s' (seconds, at least 0.05)", optarg);
+			if (config_set(c, "delay", optarg, &cause) != 0)
+				die_usage("%s", cause);
 			break;
 		case 'o':
-			if ((i = out_format_by_name(optarg)) < 0)
+			if ((k = out_format_by_name(optarg)) < 0)
 				die_usage("unknown output format '%s' (table, json, csv, prometheus)",
 					  optarg);
-			c->format = (enum out_format)i;
+			c->format = (enum out_format)k;
 			break;
 		case OPT_VIEW:
-			if ((i = view_by_name(optarg)) < 0)
+			if ((k = view_by_name(optarg)) < 0)
 				die_usage("unknown view '%s' (processes, listen, ports, sockets)",
 					  optarg);
-			c->view = (enum view_id)i;
+			c->view = (enum view_id)k;
 			break;
 		case 'p':
 			parse_pids(&c->filter, optarg);
@@ -166,14 +200,17 @@ static void config_parse(struct config *c, int argc, char **argv)
 		case 'u':
 			parse_user(&c->filter, optarg);
 			break;
+		case OPT_LEAKS:
+			c->leaks_only = 1;
+			break;
+		case OPT_CHECK:
+			c->check = 1;
+			break;
 		case OPT_NO_COLOR:
 			c->no_color = 1;
 			break;
-		case OPT_RESCAN:
-			if (parse_uint(optarg, 1000000, &v) != 0 || v == 0)
-				die_usage("invalid --rescan '%s' (refreshes, at least 1)", optarg);
-			c->rescan = (unsigned)v;
-			break;
+		case OPT_CONFIG:
+			break; /* read first, in config_file() */
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -181,19 +218,32 @@ static void config_parse(struct config *c, int argc, char **argv)
 			printf("sockwatch %s\n", SOCKWATCH_VERSION);
 			exit(0);
 		case ':':
-			if (optopt != 0)
+			if (optopt != 0 && optopt < 256)
 				die_usage("option -%c needs a value", optopt);
 			die_usage("option '%s' needs a value", argv[optind - 1]);
 		default:
-			if (optopt != 0)
+			if (ch >= OPT_SETTING && ch < OPT_SETTING + (int)config_nsettings) {
+				if (config_set(c, config_settings[ch - OPT_SETTING].key, optarg,
+					       &cause) != 0)
+					die_usage("%s", cause);
+				break;
+			}
+			if (optopt != 0 && optopt < 256)
 				die_usage("unknown option -%c", optopt);
 			die_usage("unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
 		die_usage("unexpected argument '%s'", argv[optind]);
+	if (c->leak.fd_crit < c->leak.fd_warn)
+		die_usage("fd-crit (%g%%) is below fd-warn (%g%%)", c->leak.fd_crit * 100,
+			  c->leak.fd_warn * 100);
+	if (c->check)
+		c->batch = 1;
 	if (!c->iterations_set)
-		c->iterations = 1;
+		c->iterations = c->check ? 2 : 1;
+	if (c->check && c->iterations == 0)
+		die_usage("--check needs a number of refreshes (-n 1 or more)");
 }
 
 /* Write all of buf to stdout; -1 when the reader went away (EPIPE). */
@@ -248,6 +298,80 @@ static void report_once(const struct snapshot *s, unsigned *reported, int *hinte
 	}
 }
 
+/*
+ * --check: one status line with performance data after the last refresh, as
+ * monitoring plugins print it. Returns 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+ */
+static int check_write(struct strbuf *sb, const struct snapshot *s, const struct filter *f)
+{
+	static const char *const status[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
+	size_t i, shown = 0, flagged = 0, unknown = 0, worst = SIZE_MAX, p;
+	unsigned level = LEAK_OK;
+	int rc;
+
+	for (i = 0; i < s->procs.n; i++) {
+		const struct leak_verdict *v = &s->leak[i];
+
+		if (!s->pstats[i].shown)
+			continue;
+		shown++;
+		if (!s->procs.v[i].fd_readable)
+			unknown++;
+		if (v->level == LEAK_OK)
+			continue;
+		flagged++;
+		if (worst == SIZE_MAX || leak_verdict_cmp(v, &s->leak[worst]) > 0)
+			worst = i;
+	}
+	if (worst != SIZE_MAX)
+		level = s->leak[worst].level;
+	rc = (int)level;
+	/* Asked about given processes, and none (or not all) could be judged. */
+	if (f->npids > 0) {
+		for (p = 0; p < f->npids; p++) {
+			int found = 0;
+
+			for (i = 0; i < s->procs.n && !found; i++)
+				found = s->procs.v[i].pid == f->pids[p];
+			if (!found && rc == 0) {
+				sb_printf(sb, "SOCKWATCH UNKNOWN - no process %d\n", f->pids[p]);
+				return 3;
+			}
+		}
+		if (unknown > 0 && rc == 0) {
+			sb_printf(sb, "SOCKWATCH UNKNOWN - %zu of the processes cannot be inspected "
+				      "(run as root)\n", unknown);
+			return 3;
+		}
+	}
+	sb_printf(sb, "SOCKWATCH %s - ", status[rc]);
+	if (worst == SIZE_MAX) {
+		sb_printf(sb, "%zu %s, none leaking", shown, shown == 1 ? "process" : "processes");
+	} else {
+		leak_describe(sb, s, (uint32_t)worst);
+		if (flagged > 1)
+			sb_printf(sb, "; %zu more flagged", flagged - 1);
+	}
+	sb_printf(sb, " | leaking=%zu;;;0 sockets=%u;;;0 tcp_established=%u;;;0 "
+		      "close_wait=%u;;;0 time_wait=%u;;;0 orphans=%u;;;0",
+		  flagged, s->totals.sockets, s->totals.tcp_states[TS_ESTABLISHED],
+		  s->totals.tcp_states[TS_CLOSE_WAIT], s->totals.tcp_states[TS_TIME_WAIT],
+		  s->totals.orphans);
+	if (s->totals.fds_alloc >= 0)
+		sb_printf(sb, " fds=%lld;;;0;%lld", (long long)s->totals.fds_alloc,
+			  (long long)s->totals.fds_max);
+	if (worst != SIZE_MAX) {
+		const struct proc_rec *pr = &s->procs.v[worst];
+
+		sb_printf(sb, " pid_%d_sockets=%u;;;0 pid_%d_fds=%lld;;;0", pr->pid, pr->ino_n,
+			  pr->pid, (long long)pr->fds);
+		if (pr->fd_limit > 0 && pr->fd_limit != PROC_UNLIMITED)
+			sb_printf(sb, ";%lld", (long long)pr->fd_limit);
+	}
+	sb_putc(sb, '\n');
+	return rc;
+}
+
 static void timespec_add(struct timespec *t, double sec)
 {
 	long long ns = (long long)(sec * 1e9);
@@ -260,6 +384,27 @@ static void timespec_add(struct timespec *t, double sec)
 	}
 }
 
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Sleep until next (CLOCK_MONOTONIC), advanced by delay; 0, or -1 when told to stop. */
+static int wait_next(struct timespec *next, double delay)
+{
+	timespec_add(next, delay);
+	while (!got_stop && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, next, NULL) == EINTR)
+		;
+	return got_stop ? -1 : 0;
+}
+
+/*
+ * The batch loop: refresh, judge leaks, write. Also --check, which writes
+ * nothing until the last refresh and then one status line.
+ */
 static int run_batch(const struct config *c)
 {
 	struct out_opts oo = { c->format, c->view, &c->filter, c->delay, 0 };
@@ -272,8 +417,13 @@ static int run_batch(const struct config *c)
 	int hinted = 0, rc = 0;
 	uint64_t i;
 
-	col = collector_new(c->proc_root, c->rescan, &cause);
+	col = collector_new(c, &cause);
 	if (col == NULL) {
+		if (c->check) {
+			printf("SOCKWATCH UNKNOWN - cannot open sock_diag: %s\n", cause);
+			free(cause);
+			return 3;
+		}
 		fprintf(stderr, "sockwatch: cannot open sock_diag: %s\n", cause);
 		free(cause);
 		return 1;
@@ -282,28 +432,38 @@ static int run_batch(const struct config *c)
 	sb_init(&out);
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	for (i = 1; c->iterations == 0 || i <= c->iterations; i++) {
-		if (collector_refresh(col, &snap, &c->filter, &cause) < 0) {
-			fprintf(stderr, "sockwatch: %s\n", cause);
+		if (collector_refresh(col, &snap, mono_now(), &cause) < 0) {
+			if (c->check)
+				printf("SOCKWATCH UNKNOWN - %s\n", cause);
+			else
+				fprintf(stderr, "sockwatch: %s\n", cause);
 			free(cause);
-			rc = 1;
+			rc = c->check ? 3 : 1;
 			break;
 		}
-		report_once(&snap, &reported, &hinted);
+		if (!c->check)
+			report_once(&snap, &reported, &hinted);
 		oo.iteration = i;
 		sb_reset(&out);
-		out_write(&out, &snap, &oo);
-		if (write_all(out.buf, out.len) < 0) {
-			rc = errno == EPIPE ? 0 : 1;
+		if (c->check) {
+			if (i == c->iterations || got_stop)
+				rc = check_write(&out, &snap, &c->filter);
+		} else {
+			out_write(&out, &snap, &oo);
+		}
+		if (out.len > 0 && write_all(out.buf, out.len) < 0) {
+			rc = errno == EPIPE ? rc : 1;
 			break;
 		}
 		if (got_stop || (c->iterations != 0 && i == c->iterations))
 			break;
-		timespec_add(&next, c->delay);
-		while (!got_stop &&
-		       clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR)
-			;
-		if (got_stop)
+		if (wait_next(&next, c->delay) < 0) {
+			if (c->check) {
+				fputs("SOCKWATCH UNKNOWN - interrupted before the last refresh\n", stdout);
+				rc = 3;
+			}
 			break;
+		}
 	}
 	sb_fini(&out);
 	snapshot_fini(&snap);
@@ -327,9 +487,7 @@ int main(int argc, char **argv)
 	if (c.batch) {
 		rc = run_batch(&c);
 	} else {
-		struct ui_config uc = { c.delay, c.view, &c.filter, c.no_color, c.proc_root, c.rescan };
-
-		rc = ui_run(&uc);
+		rc = ui_run(&c);
 	}
 	free(c.filter.pids);
 	return rc;

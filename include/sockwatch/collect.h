@@ -1,22 +1,27 @@
-/* collect.h: one refresh = the sock_diag dumps + the /proc scan + the join. */
+/*
+ * collect.h: one refresh = the sock_diag dumps + the /proc scan + the join,
+ * then the leak detector's judgement. Shared by the batch loop and the TUI.
+ */
 #ifndef SOCKWATCH_COLLECT_H
 #define SOCKWATCH_COLLECT_H
 
+#include "sockwatch/config.h"
+#include "sockwatch/leak.h"
 #include "sockwatch/model.h"
 
 struct collector;
 
-/*
- * rescan: re-read every fd table every N refreshes (between, only the changed
- * ones). NULL on failure with *cause set (the caller frees it).
- */
-struct collector *collector_new(const char *proc_root, unsigned rescan, char **cause);
+/* NULL on failure with *cause set (the caller frees it). cfg must outlive it. */
+struct collector *collector_new(const struct config *cfg, char **cause);
 void collector_free(struct collector *c);
 /*
- * Fill s (reset first) with a new snapshot and join it under filter f.
- * 0, or -1 with *cause set (the caller frees it).
+ * Fill s (reset first) with a new snapshot, join it under the config's
+ * filter, and judge leaks at monotonic time now (seconds). With --leaks,
+ * only flagged processes stay shown. 0, or -1 with *cause set (the caller
+ * frees it).
  */
-int collector_refresh(struct collector *c, struct snapshot *s, const struct filter *f,
-		      char **cause);
+int collector_refresh(struct collector *c, struct snapshot *s, double now, char **cause);
+/* The per-process history (for sparklines). */
+const struct history *collector_history(const struct collector *c);
 
 #endif

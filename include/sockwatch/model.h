@@ -52,6 +52,8 @@ struct totals {
 	uint32_t orphans;	 /* TCP sockets their owner closed, still finishing (inode 0) */
 	uint32_t tw_peer_max;	 /* most TIME_WAIT sockets toward one remote address and port */
 	uint32_t tw_peer_sock;	 /* one of them (index in socks.v), NONE if there are none */
+	int64_t overflows_window; /* ListenOverflows over the leak window, PROC_UNKNOWN */
+	int64_t drops_window;	  /* ListenDrops over the leak window, PROC_UNKNOWN */
 };
 
 enum leak_level { LEAK_OK, LEAK_WARNING, LEAK_CRITICAL };
@@ -74,6 +76,16 @@ struct leak_verdict {
 	uint32_t cw_old;       /* CLOSE_WAIT sockets older than the minimum age */
 	uint32_t queue_full;   /* its listeners with a full or overflowed accept queue */
 };
+
+/* Growth of a cumulative counter over a window (ListenOverflows, ListenDrops). */
+#define TREND_LEN 256
+struct trend {
+	double t[TREND_LEN];
+	int64_t v[TREND_LEN];
+	size_t head, n;
+};
+void trend_init(struct trend *tr);
+int64_t trend_update(struct trend *tr, double now, int64_t v, double window);
 
 /* Which processes a run is about: -p and -u. */
 struct filter {
@@ -120,6 +132,8 @@ void snapshot_reset(struct snapshot *s);
 /* Join socks and procs (already filled) and compute every aggregate. */
 void snapshot_join(struct snapshot *s, const struct filter *f);
 
+/* --leaks: hide the processes that the leak detector did not flag. */
+void snapshot_keep_leaking(struct snapshot *s);
 /* Whether a socket belongs to the filtered set (has a shown owner, or no filter). */
 int snapshot_sock_shown(const struct snapshot *s, const struct filter *f, uint32_t sock);
 int filter_active(const struct filter *f);

@@ -48,4 +48,11 @@ void view_sort(const struct snapshot *s, enum view_id v, struct row_list *rl, in
 void fmt_sock_endpoint(struct strbuf *sb, const struct snapshot *s, const struct sock_rec *r,
 		       int local);
 
+/* Leak verdicts for people: order of severity, and a one-line description. */
+int leak_verdict_cmp(const struct leak_verdict *a, const struct leak_verdict *b);
+/* "pid 123 (java) growth +380/min, 12 old close_wait, fds 3012/4096, eta 5m" */
+void leak_describe(struct strbuf *sb, const struct snapshot *s, uint32_t proc);
+/* "5m", "45s", "2h03m" */
+void fmt_duration(struct strbuf *sb, double seconds);
+
 #endif

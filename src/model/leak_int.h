@@ -16,7 +16,7 @@
  * samples of one window to 2 * HIST_GAPS + 2 (plus the one in effect at its start).
  */
 #define HIST_GAPS 60
-#define HIST_CAP 128
+#define HIST_CAP  128
 
 /* What the history says of one series (socket or fd counts) over the window. */
 struct leak_trend {
@@ -27,10 +27,11 @@ struct leak_trend {
 
 /*
  * Judge one series: t (seconds, increasing; t[0] may be clamped to the window
- * start) and y, n <= HIST_CAP samples, the last one now.
+ * start) and y, n <= HIST_CAP samples, the last one now. was_growing: the
+ * series was found growing at the last refresh (the test is then relaxed).
  */
 void leak_trend(const double *t, const uint32_t *y, size_t n, const struct leak_config *c,
-		struct leak_trend *out);
+		int was_growing, struct leak_trend *out);
 
 /* Everything known of one process this refresh, for leak_judge(). */
 struct leak_facts {

@@ -50,6 +50,16 @@ void snapshot_reset(struct snapshot *s)
 	memset(&s->totals, 0, sizeof s->totals);
 }
 
+void snapshot_keep_leaking(struct snapshot *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->procs.n; i++) {
+		if (s->leak == NULL || s->leak[i].level == LEAK_OK)
+			s->pstats[i].shown = 0;
+	}
+}
+
 int filter_active(const struct filter *f)
 {
 	return f != NULL && (f->npids > 0 || f->uid >= 0);

@@ -210,6 +210,100 @@ static int c_command(const struct snapshot *s, uint32_t a, uint32_t b)
 	return strcmp(P(s, a)->comm, P(s, b)->comm);
 }
 
+static const struct leak_verdict *LV(const struct snapshot *s, uint32_t r)
+{
+	static const struct leak_verdict none;
+
+	return s->leak != NULL ? &s->leak[r] : &none;
+}
+
+int leak_verdict_cmp(const struct leak_verdict *a, const struct leak_verdict *b)
+{
+	int ra = __builtin_popcount(a->reasons), rb = __builtin_popcount(b->reasons);
+	double ga = a->has_growth ? a->growth_per_min : 0, gb = b->has_growth ? b->growth_per_min : 0;
+
+	if (a->level != b->level)
+		return CMP(a->level, b->level);
+	if (ra != rb)
+		return CMP(ra, rb);
+	if (ga != gb)
+		return CMP(ga, gb);
+	return CMP(a->cw_old, b->cw_old);
+}
+
+/* LEAK: "-", or the level and the reasons in short: "WARN grow,cw". */
+static void p_leak(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	static const char *const shortname[] = { "grow", "cw", "fd", "queue" };
+	const struct leak_verdict *v = LV(s, r);
+	unsigned b;
+	int first = 1;
+
+	if (v->level == LEAK_OK) {
+		sb_putc(sb, '-');
+		return;
+	}
+	sb_puts(sb, v->level == LEAK_CRITICAL ? "CRIT " : "WARN ");
+	for (b = 0; b < 4; b++) {
+		if (!(v->reasons & (1u << b)))
+			continue;
+		sb_printf(sb, "%s%s", first ? "" : ",", shortname[b]);
+		first = 0;
+	}
+}
+static int c_leak(const struct snapshot *s, uint32_t a, uint32_t b)
+{
+	return leak_verdict_cmp(LV(s, a), LV(s, b));
+}
+
+void fmt_duration(struct strbuf *sb, double sec)
+{
+	long long t = sec < 0 ? 0 : (long long)(sec + 0.5);
+
+	if (t < 60)
+		sb_printf(sb, "%llds", t);
+	else if (t < 3600)
+		sb_printf(sb, "%lldm%02llds", t / 60, t % 60);
+	else if (t < 86400)
+		sb_printf(sb, "%lldh%02lldm", t / 3600, t / 60 % 60);
+	else
+		sb_printf(sb, "%lldd%02lldh", t / 86400, t / 3600 % 24);
+}
+
+void leak_describe(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	const struct proc_rec *p = P(s, r);
+	const struct leak_verdict *v = LV(s, r);
+	const char *sep = " ";
+
+	sb_printf(sb, "pid %d (", p->pid);
+	esc_text(sb, p->comm, strlen(p->comm));
+	sb_putc(sb, ')');
+	if (v->reasons & LR_GROWTH) {
+		sb_printf(sb, "%sgrowth %+.0f/min", sep, v->has_growth ? v->growth_per_min : 0.0);
+		sep = ", ";
+	}
+	if (v->reasons & LR_CLOSE_WAIT) {
+		sb_printf(sb, "%s%u old close_wait", sep, v->cw_old);
+		sep = ", ";
+	}
+	if (v->reasons & LR_ACCEPT_QUEUE) {
+		sb_printf(sb, "%saccept queue full on %u listener%s", sep, v->queue_full,
+			  v->queue_full == 1 ? "" : "s");
+		sep = ", ";
+	}
+	if (p->fds >= 0) {
+		sb_printf(sb, "%sfds %lld", sep, (long long)p->fds);
+		if (p->fd_limit > 0 && p->fd_limit != PROC_UNLIMITED)
+			sb_printf(sb, "/%lld", (long long)p->fd_limit);
+		sep = ", ";
+	}
+	if (v->has_eta) {
+		sb_printf(sb, "%seta ", sep);
+		fmt_duration(sb, v->eta_seconds);
+	}
+}
+
 static const struct column proc_cols[] = {
 	{ "PID", "pid", 1, 7, p_pid, c_pid },
 	{ "USER", "user", 0, 9, p_user, c_user },
@@ -222,6 +316,7 @@ static const struct column proc_cols[] = {
 	{ "UNIX", "unix", 1, 5, p_unix, c_unix },
 	{ "ESTAB", "established", 1, 6, p_estab, c_estab },
 	{ "CLOSE_WAIT", "close_wait", 1, 10, p_closewait, c_closewait },
+	{ "LEAK", "leak", 0, 14, p_leak, c_leak },
 	{ "COMMAND", "command", 0, 0, p_command, c_command },
 };
 

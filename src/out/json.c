@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "sockwatch/leak.h"
 #include "sockwatch/out.h"
 
 static void json_str(struct strbuf *sb, const char *s, size_t len)
@@ -60,6 +61,32 @@ static void json_owner_pids(struct strbuf *sb, const struct snapshot *s, const s
 	sb_putc(sb, ']');
 }
 
+/* {"level": "warning", "reasons": ["growth"], "growth_per_min": 300.0, "eta_seconds": null} */
+static void json_leak(struct strbuf *sb, const struct leak_verdict *v)
+{
+	unsigned b;
+	int first = 1;
+
+	sb_printf(sb, "{\"level\": \"%s\", \"reasons\": [", leak_level_name(v->level));
+	for (b = 0; b < 8; b++) {
+		if (!(v->reasons & (1u << b)))
+			continue;
+		sb_printf(sb, "%s\"%s\"", first ? "" : ", ", leak_reason_name(1u << b));
+		first = 0;
+	}
+	sb_puts(sb, "], \"growth_per_min\": ");
+	if (v->has_growth)
+		sb_printf(sb, "%.1f", v->growth_per_min);
+	else
+		sb_puts(sb, "null");
+	sb_puts(sb, ", \"eta_seconds\": ");
+	if (v->has_eta)
+		sb_printf(sb, "%.0f", v->eta_seconds);
+	else
+		sb_puts(sb, "null");
+	sb_printf(sb, ", \"close_wait_old\": %u, \"queue_full\": %u}", v->cw_old, v->queue_full);
+}
+
 static void json_process(struct strbuf *sb, const struct snapshot *s, uint32_t i)
 {
 	const struct proc_rec *p = &s->procs.v[i];
@@ -93,6 +120,10 @@ static void json_process(struct strbuf *sb, const struct snapshot *s, uint32_t i
 	} else {
 		sb_puts(sb, ", \"sockets\": null, \"tcp\": null, \"udp\": null, \"unix\": null"
 			    ", \"other\": null, \"states\": null");
+	}
+	if (s->leak != NULL) {
+		sb_puts(sb, ", \"leak\": ");
+		json_leak(sb, &s->leak[i]);
 	}
 	sb_putc(sb, '}');
 }
@@ -222,6 +253,10 @@ static void json_system(struct strbuf *sb, const struct snapshot *s)
 	json_i64(sb, y->listen_overflows);
 	sb_puts(sb, ", \"listen_drops\": ");
 	json_i64(sb, y->listen_drops);
+	sb_puts(sb, ", \"listen_overflows_window\": ");
+	json_i64(sb, t->overflows_window);
+	sb_puts(sb, ", \"listen_drops_window\": ");
+	json_i64(sb, t->drops_window);
 	sb_putc(sb, '}');
 }
 

@@ -85,7 +85,8 @@ static void table_summary(struct strbuf *sb, const struct snapshot *s, const str
 		sb_putc(sb, '?');
 	sb_puts(sb, " allocated");
 	if (s->procs.denied > 0)
-		sb_printf(sb, ", %zu processes not inspectable", s->procs.denied);
+		sb_printf(sb, ", %zu %s not inspectable", s->procs.denied,
+			  s->procs.denied == 1 ? "process" : "processes");
 	sb_puts(sb, "\n\n");
 }
 

@@ -63,7 +63,7 @@ static void note_unavailable(struct ui *u, const struct snapshot *s)
 	}
 }
 
-int ui_run(const struct ui_config *cfg)
+int ui_run(const struct config *cfg)
 {
 	struct collector *col;
 	struct snapshot snap;
@@ -76,7 +76,7 @@ int ui_run(const struct ui_config *cfg)
 	double next;
 	int dirty = 1, first = 1;
 
-	col = collector_new(cfg->proc_root, cfg->rescan, &cause);
+	col = collector_new(cfg, &cause);
 	if (col == NULL) {
 		fprintf(stderr, "sockwatch: cannot open sock_diag: %s\n", cause);
 		free(cause);
@@ -108,6 +108,7 @@ int ui_run(const struct ui_config *cfg)
 	snapshot_init(&snap);
 	cellbuf_init(&cb);
 	ui_init(&u, cfg);
+	u.hist = collector_history(col);
 	gethostname(u.host, sizeof u.host - 1);
 	term_size(t, &u.w, &u.h);
 	next = mono_now();
@@ -118,7 +119,7 @@ int ui_run(const struct ui_config *cfg)
 		double now = mono_now(), wait;
 
 		if (!u.paused && now >= next) {
-			if (collector_refresh(col, &snap, cfg->filter, &cause) < 0) {
+			if (collector_refresh(col, &snap, now, &cause) < 0) {
 				snprintf(u.msg, sizeof u.msg, "%s", cause);
 				free(cause);
 				cause = NULL;

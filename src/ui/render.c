@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "sockwatch/leak.h"
 #include "ui_int.h"
 
 static const char *const view_titles[VIEW_COUNT] = { "Processes", "Listen", "Ports", "Sockets" };
@@ -75,7 +76,20 @@ static void render_header(const struct ui *u, struct cellbuf *cb)
 			 (long long)t->fds_max);
 	x = pair(cb, x, y, "Procs", "%d", shown);
 	if (s->procs.denied > 0)
-		putf(cb, x, y, AT_DIM, "(%zu not inspectable)", s->procs.denied);
+		x = putf(cb, x, y, AT_DIM, "(%zu not inspectable)  ", s->procs.denied);
+	if (s->leak != NULL) {
+		int warn = 0, crit = 0;
+
+		for (i = 0; i < s->procs.n; i++) {
+			warn += s->leak[i].level == LEAK_WARNING;
+			crit += s->leak[i].level == LEAK_CRITICAL;
+		}
+		x = put(cb, x, y, "Leaking ", AT_LABEL);
+		if (warn + crit == 0)
+			put(cb, x, y, "0", AT_GOOD);
+		else
+			putf(cb, x, y, crit ? AT_CRIT : AT_WARN, "%d (%d critical)", warn + crit, crit);
+	}
 	if (lines < 3)
 		return;
 	y++;
@@ -85,7 +99,19 @@ static void render_header(const struct ui *u, struct cellbuf *cb)
 	x = pair(cb, x, y, "syn_recv", "%u", t->tcp_states[TS_SYN_RECV]);
 	x = pair(cb, x, y, "close_wait", "%u", t->tcp_states[TS_CLOSE_WAIT]);
 	x = pair(cb, x, y, "time_wait", "%u", t->tcp_states[TS_TIME_WAIT]);
-	pair(cb, x, y, "fin_wait", "%u", t->tcp_states[TS_FIN_WAIT1] + t->tcp_states[TS_FIN_WAIT2]);
+	x = pair(cb, x, y, "fin_wait", "%u", t->tcp_states[TS_FIN_WAIT1] + t->tcp_states[TS_FIN_WAIT2]);
+	x = pair(cb, x, y, "orphans", "%u", t->orphans);
+	if (t->overflows_window > 0) {
+		x = put(cb, x, y, "overflows ", AT_LABEL);
+		x = putf(cb, x, y, AT_WARN, "+%lld  ", (long long)t->overflows_window);
+	}
+	if (t->tw_peer_sock != NONE && s->sys.port_lo >= 0) {
+		int64_t range = s->sys.port_hi - s->sys.port_lo + 1;
+
+		x = put(cb, x, y, "tw/peer ", AT_LABEL);
+		putf(cb, x, y, (int64_t)t->tw_peer_max * 2 > range ? AT_WARN : AT_VALUE, "%u/%lld",
+		     t->tw_peer_max, (long long)range);
+	}
 }
 
 static void render_tabs(const struct ui *u, struct cellbuf *cb)
@@ -130,6 +156,8 @@ static uint8_t cell_role(const char *key, const char *text)
 	}
 	if (strcmp(key, "close_wait") == 0 && strcmp(text, "0") != 0)
 		return AT_WARN;
+	if (strcmp(key, "leak") == 0)
+		return text[0] == 'C' ? AT_CRIT : text[0] == 'W' ? AT_WARN : AT_NORMAL;
 	if (strcmp(key, "fd_pct") == 0) {
 		double v = atof(text);
 
@@ -177,6 +205,71 @@ static void render_table(const struct ui *u, struct cellbuf *cb, struct strbuf *
 		put(cb, 1, ty + 1,
 		    u->filter[0] != '\0' ? "(no row matches the filter)" : "(nothing to show)",
 		    AT_DIM);
+}
+
+/* The socket count over the window as a sparkline of block characters. */
+static void sparkline(struct cellbuf *cb, int x, int y, int w, const uint32_t *v, size_t n,
+		      uint8_t attr)
+{
+	static const uint32_t bars[] = { 0x2581, 0x2582, 0x2583, 0x2584,
+					 0x2585, 0x2586, 0x2587, 0x2588 };
+	uint32_t lo = UINT32_MAX, hi = 0;
+	size_t i, from = n > (size_t)w ? n - (size_t)w : 0;
+
+	for (i = from; i < n; i++) {
+		lo = v[i] < lo ? v[i] : lo;
+		hi = v[i] > hi ? v[i] : hi;
+	}
+	for (i = from; i < n && x < cb->w; i++, x++) {
+		size_t b = hi > lo ? (size_t)(v[i] - lo) * 7 / (hi - lo) : 0;
+
+		cellbuf_fill(cb, x, y, 1, bars[b], attr);
+	}
+}
+
+/* Above the sockets of a flagged process: why, its socket count over the window, the ETA. */
+static void render_detail(const struct ui *u, struct cellbuf *cb, struct strbuf *sb)
+{
+	int p = ui_detail_proc(u), y = ui_header_lines(u) + 1, x;
+	const struct leak_verdict *v;
+	const struct proc_rec *pr;
+	uint32_t series[512];
+	size_t n;
+
+	if (p < 0 || cb->h < 16)
+		return;
+	v = &u->snap->leak[p];
+	pr = &u->snap->procs.v[p];
+	sb_reset(sb);
+	leak_describe(sb, u->snap, (uint32_t)p);
+	x = put(cb, 0, y, v->level == LEAK_CRITICAL ? "CRITICAL " : "WARNING ",
+		v->level == LEAK_CRITICAL ? AT_CRIT : AT_WARN);
+	cellbuf_text(cb, x, y, sb->buf, sb->len, cb->w - x, AT_VALUE);
+	x = put(cb, 0, y + 1, "sockets ", AT_LABEL);
+	n = u->hist != NULL ? history_series(u->hist, pr->pid, pr->start, series, 512) : 0;
+	if (n > 0) {
+		sparkline(cb, x, y + 1, cb->w - x - 24, series, n, AT_INFO);
+		putf(cb, x + (int)(n < (size_t)(cb->w - x - 24) ? n : (size_t)(cb->w - x - 24)) + 1,
+		     y + 1, AT_DIM, "%u .. %u over %.0fs", series[0], series[n - 1],
+		     u->cfg->leak.window);
+	}
+	sb_reset(sb);
+	if (v->reasons & LR_GROWTH)
+		sb_printf(sb, "growth: the lowest socket count keeps rising (%+.0f/min). ",
+			  v->growth_per_min);
+	if (v->reasons & LR_CLOSE_WAIT)
+		sb_printf(sb, "close_wait: %u sockets closed by the peer, never closed here. ",
+			  v->cw_old);
+	if (v->reasons & LR_FD_LIMIT)
+		sb_puts(sb, "fd_limit: close to RLIMIT_NOFILE. ");
+	if (v->reasons & LR_ACCEPT_QUEUE)
+		sb_puts(sb, "accept_queue: a listener is not accepting. ");
+	if (v->has_eta) {
+		sb_puts(sb, "Too many open files in ");
+		fmt_duration(sb, v->eta_seconds);
+		sb_putc(sb, '.');
+	}
+	cellbuf_text(cb, 0, y + 2, sb->buf, sb->len, cb->w, AT_NORMAL);
 }
 
 static void render_footer(const struct ui *u, struct cellbuf *cb)
@@ -276,6 +369,7 @@ void ui_render(const struct ui *u, struct cellbuf *cb)
 	sb_init(&sb);
 	render_header(u, cb);
 	render_tabs(u, cb);
+	render_detail(u, cb, &sb);
 	render_table(u, cb, &sb);
 	render_footer(u, cb);
 	if (u->mode == MODE_KILL)

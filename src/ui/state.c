@@ -7,7 +7,7 @@
 
 #include "ui_int.h"
 
-void ui_init(struct ui *u, const struct ui_config *cfg)
+void ui_init(struct ui *u, const struct config *cfg)
 {
 	int v;
 
@@ -160,7 +160,7 @@ void ui_rebuild(struct ui *u)
 
 	if (u->snap == NULL)
 		return;
-	view_rows(u->snap, u->cfg->filter, u->view, &u->rows);
+	view_rows(u->snap, &u->cfg->filter, u->view, &u->rows);
 	for (i = 0; i < u->rows.n; i++) {
 		uint32_t row = u->rows.v[i];
 
@@ -191,6 +191,25 @@ void ui_rebuild(struct ui *u)
 		remember_selection(u);
 }
 
+int ui_detail_proc(const struct ui *u)
+{
+	const struct drill *d;
+	size_t i;
+
+	if (u->view != VIEW_SOCKETS || u->ndrill == 0 || u->snap->leak == NULL)
+		return -1;
+	d = &u->drill[u->ndrill - 1];
+	if (d->kind != DRILL_PROC)
+		return -1;
+	for (i = 0; i < u->snap->procs.n; i++) {
+		const struct proc_rec *p = &u->snap->procs.v[i];
+
+		if (p->pid == d->pid && p->start == d->start)
+			return u->snap->leak[i].level != LEAK_OK ? (int)i : -1;
+	}
+	return -1;
+}
+
 int ui_header_lines(const struct ui *u)
 {
 	return u->h >= 14 ? 3 : u->h >= 11 ? 2 : 1;
@@ -198,7 +217,10 @@ int ui_header_lines(const struct ui *u)
 
 int ui_table_y(const struct ui *u)
 {
-	return ui_header_lines(u) + 1;
+	/* A drilled-into flagged process gets its leak detail above the table. */
+	int detail = u->h >= 16 && ui_detail_proc(u) >= 0 ? UI_DETAIL_LINES : 0;
+
+	return ui_header_lines(u) + 1 + detail;
 }
 
 int ui_table_rows(const struct ui *u)
@@ -591,6 +613,22 @@ int ui_handle(struct ui *u, const struct ui_event *ev)
 		remember_selection(u);
 		ui_rebuild(u);
 		break;
+	case ACT_SORT_LEAK: {
+		const struct view_def *vd = view_get(VIEW_PROCESSES);
+		size_t k;
+
+		if (u->view != VIEW_PROCESSES)
+			set_view(u, VIEW_PROCESSES);
+		for (k = 0; k < vd->ncols; k++) {
+			if (strcmp(vd->cols[k].key, "leak") == 0) {
+				u->vs[VIEW_PROCESSES].sort_col = (int)k;
+				u->vs[VIEW_PROCESSES].sort_desc = 1;
+			}
+		}
+		remember_selection(u);
+		ui_rebuild(u);
+		break;
+	}
 	case ACT_PAUSE:
 		u->paused = !u->paused;
 		break;

@@ -68,6 +68,7 @@ enum ui_action {
 	ACT_SORT_PREV,
 	ACT_SORT_NEXT,
 	ACT_SORT_INVERT,
+	ACT_SORT_LEAK,
 	ACT_PAUSE,
 	ACT_KILL,
 	ACT_REDRAW,
@@ -125,9 +126,12 @@ struct kill_dialog {
 	int sel;
 };
 
+struct history;
+
 struct ui {
-	const struct ui_config *cfg;
+	const struct config *cfg;
 	const struct snapshot *snap;
+	const struct history *hist; /* for the leak detail pane's sparkline */
 	enum view_id view;
 	struct view_state vs[VIEW_COUNT];
 	struct row_list rows; /* rows of the current view, filtered and sorted */
@@ -155,12 +159,15 @@ extern const struct ui_signal ui_signals[];
 extern const size_t ui_nsignals;
 
 /* state.c: pure state changes. */
-void ui_init(struct ui *u, const struct ui_config *cfg);
+void ui_init(struct ui *u, const struct config *cfg);
 void ui_fini(struct ui *u);
 /* A new snapshot arrived (or the view changed): rebuild rows, keep the selection. */
 void ui_rebuild(struct ui *u);
 /* One input event; may set u->quit, or ask for a kill (returns 1 then: see u->kill). */
 int ui_handle(struct ui *u, const struct ui_event *ev);
+/* The flagged process whose sockets are shown (its leak detail pane), or -1. */
+int ui_detail_proc(const struct ui *u);
+#define UI_DETAIL_LINES 3
 /* Geometry, shared by render and mouse handling. */
 int ui_header_lines(const struct ui *u);
 int ui_table_y(const struct ui *u); /* row of the column titles */

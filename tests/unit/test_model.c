@@ -186,7 +186,7 @@ static void test_table_and_csv(void **state)
 	snapshot_join(&s, NULL);
 	sb_init(&sb);
 	out_write(&sb, &s, &o);
-	assert_non_null(strstr(sb.buf, "CLOSE_WAIT COMMAND\n"));
+	assert_non_null(strstr(sb.buf, "CLOSE_WAIT LEAK COMMAND\n"));
 	assert_non_null(strstr(sb.buf, "[p300]"));
 	sb_reset(&sb);
 	o.format = OUT_CSV;

@@ -71,12 +71,36 @@ static void test_orphans_and_time_wait(void **state)
 	snapshot_fini(&s);
 }
 
+static void test_trend(void **state)
+{
+	struct trend tr;
+	int i;
+
+	(void)state;
+	trend_init(&tr);
+	assert_int_equal(trend_update(&tr, 0.0, 100, 60.0), 0);
+	assert_int_equal(trend_update(&tr, 10.0, 105, 60.0), 5);
+	assert_int_equal(trend_update(&tr, 60.0, 110, 60.0), 10);
+	/* The sample at 0 falls out of the window once one at or before its start remains. */
+	assert_int_equal(trend_update(&tr, 75.0, 110, 60.0), 5);
+	assert_int_equal(trend_update(&tr, 200.0, 110, 60.0), 0);
+	/* Unknown, and a counter that went down, restart it. */
+	assert_int_equal(trend_update(&tr, 201.0, PROC_UNKNOWN, 60.0), PROC_UNKNOWN);
+	assert_int_equal(trend_update(&tr, 202.0, 50, 60.0), 0);
+	assert_int_equal(trend_update(&tr, 203.0, 40, 60.0), 0);
+	/* More samples than the ring holds, inside one window. */
+	for (i = 0; i < 1000; i++)
+		trend_update(&tr, 300.0 + i * 0.01, 1000 + i, 60.0);
+	assert_int_equal(trend_update(&tr, 310.0, 5000, 60.0), 5000 - (1000 + 1000 - TREND_LEN + 1));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_netstat),
 		cmocka_unit_test(test_read_sys_live),
 		cmocka_unit_test(test_orphans_and_time_wait),
+		cmocka_unit_test(test_trend),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

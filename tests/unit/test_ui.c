@@ -12,7 +12,7 @@
 
 struct fixture {
 	struct snapshot s;
-	struct ui_config cfg;
+	struct config cfg;
 	struct ui u;
 	struct cellbuf cb;
 	struct strbuf line;
@@ -24,8 +24,7 @@ static int setup(void **state)
 
 	build(&f->s);
 	snapshot_join(&f->s, NULL);
-	f->cfg.delay = 1.0;
-	f->cfg.proc_root = "/proc";
+	config_defaults(&f->cfg);
 	ui_init(&f->u, &f->cfg);
 	f->u.snap = &f->s;
 	f->u.w = 120;
@@ -249,6 +248,7 @@ static void test_hostile_name(void **state)
 	int i;
 
 	snprintf(f->s.procs.v[0].comm, sizeof f->s.procs.v[0].comm, "\x1b]2;T\x07\n\xff\xc2\x9b");
+	f->u.w = 200;
 	ui_rebuild(&f->u);
 	screen(f);
 	for (i = 0; i < f->cb.w * f->cb.h; i++) {
@@ -257,6 +257,44 @@ static void test_hostile_name(void **state)
 		assert_true(c == 0 || (c >= 0x20 && c != 0x7f && !(c >= 0x80 && c < 0xa0)));
 	}
 	assert_non_null(strstr(f->line.buf, "\\x1b]2;T\\x07\\n\\xff\\u{009b}"));
+}
+
+static void test_leak_column_and_detail(void **state)
+{
+	struct fixture *f = *state;
+	const char *scr;
+	size_t i;
+
+	f->s.leak = xcalloc(f->s.procs.n, sizeof *f->s.leak);
+	for (i = 0; i < f->s.procs.n; i++) {
+		if (f->s.procs.v[i].pid == 200) {
+			f->s.leak[i].level = LEAK_WARNING;
+			f->s.leak[i].reasons = LR_GROWTH | LR_CLOSE_WAIT;
+			f->s.leak[i].has_growth = 1;
+			f->s.leak[i].growth_per_min = 300;
+			f->s.leak[i].cw_old = 12;
+			f->s.leak[i].has_eta = 1;
+			f->s.leak[i].eta_seconds = 125;
+		}
+	}
+	f->u.w = 160;
+	key(f, 'L');
+	scr = screen(f);
+	assert_non_null(strstr(scr, "Leaking 1 (0 critical)"));
+	assert_non_null(strstr(scr, "WARN grow,cw"));
+	/* Sorted by leak severity: the flagged process first. */
+	assert_int_equal(f->s.procs.v[f->u.rows.v[0]].pid, 200);
+	key(f, UK_HOME);
+	key(f, UK_ENTER);
+	scr = screen(f);
+	assert_non_null(strstr(scr, "WARNING pid 200 (p200) growth +300/min, 12 old close_wait"));
+	assert_non_null(strstr(scr, "eta 2m05s"));
+	assert_non_null(strstr(scr, "Too many open files in 2m05s"));
+	/* The table moved down under the pane, and still lists the sockets. */
+	assert_int_equal(ui_table_y(&f->u), ui_header_lines(&f->u) + 1 + UI_DETAIL_LINES);
+	assert_int_equal(f->u.rows.n, 2);
+	key(f, UK_ESC);
+	assert_null(strstr(screen(f), "WARNING pid"));
 }
 
 int main(void)
@@ -269,6 +307,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_kill_dialog_and_help, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_small_screen_and_mouse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_name, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_leak_column_and_detail, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
