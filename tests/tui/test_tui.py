@@ -115,6 +115,25 @@ def main(t):
     finally:
         tm.kill()
 
+    # Leaks: a CLOSE_WAIT pile-up is flagged in the LEAK column, L sorts it
+    # first, and Enter on it shows the detail pane above its sockets.
+    cw = t.workload("--close-wait", "15")
+    tm = Tmux(t, "%s -d 0.5 --close-wait-age 1" % t.sockwatch_path)
+    try:
+        tm.wait(lambda s: cw.pid in pid_rows(s) and "WARN cw" in pid_rows(s)[cw.pid],
+                "LEAK column: WARN cw for the CLOSE_WAIT pile-up")
+        tm.wait(lambda s: re.search(r"Leaking \d+", s) is not None, "the header counts the leaking")
+        tm.keys("L")
+        tm.wait(lambda s: list(pid_rows(s))[:1] == [cw.pid], "L: the flagged process sorts first")
+        tm.keys("Home", "Enter")
+        tm.wait(lambda s: "WARNING pid %d" % cw.pid in s and "15 old close_wait" in s
+                and "never closed here" in s, "Enter: the leak detail pane says why")
+        tm.keys("q")
+        t.check_eq(tm.exit_status(), "0", "q quits")
+    finally:
+        tm.kill()
+        t.stop(cw)
+
     # Ctrl-C and SIGTERM leave cleanly (status 0), with --no-color and NO_COLOR.
     for how in ("C-c", "SIGTERM"):
         tm = Tmux(t, "NO_COLOR=1 %s --no-color -d 0.5" % t.sockwatch_path)
