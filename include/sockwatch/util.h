@@ -74,6 +74,13 @@ uint32_t *hmap_get(const struct hmap *h, const void *key);
 uint64_t hash_bytes(const void *p, size_t n);
 
 /*
+ * Decode one UTF-8 sequence at s (n > 0 bytes available): its length, with
+ * *cp set, or 0 when the bytes are not valid UTF-8 (overlong forms,
+ * surrogates and values above U+10FFFF are invalid).
+ */
+size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
+
+/*
  * Escaping of untrusted text (process names, command lines, socket paths).
  * All three accept arbitrary bytes, including NUL and invalid UTF-8.
  */

@@ -82,42 +82,15 @@ static int cp_combining(uint32_t c)
 	       (c >= 0xfe20 && c <= 0xfe2f) || c == 0x200d;
 }
 
-/* Decode one UTF-8 character; invalid bytes decode to U+FFFD, one byte each. */
+/* Decode one UTF-8 character; an invalid byte decodes to U+FFFD, alone. */
 static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
 {
-	size_t len, i;
-	uint32_t c;
+	size_t k = utf8_decode(s, n, cp);
 
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		c = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		c = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		c = s[0] & 0x07;
-	} else {
-		*cp = 0xfffd;
-		return 1;
-	}
-	if (n < len) {
-		*cp = 0xfffd;
-		return 1;
-	}
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80) {
-			*cp = 0xfffd;
-			return 1;
-		}
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	*cp = c;
-	return len;
+	if (k > 0)
+		return k;
+	*cp = 0xfffd;
+	return 1;
 }
 
 /* Anything that is not printable becomes '?': the buffer never holds a control. */

@@ -9,12 +9,7 @@
 
 #include "sockwatch/util.h"
 
-/*
- * Decode one UTF-8 sequence at s (n bytes available). Returns its length and
- * sets *cp, or 0 when the bytes are not valid UTF-8 (overlong forms,
- * surrogates and values above U+10FFFF are invalid).
- */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 {
 	uint32_t c;
 	size_t len, i;
@@ -56,59 +51,14 @@ static int cp_is_dangerous(uint32_t c)
 	       (c >= 0x2028 && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || c == 0xfeff;
 }
 
-void esc_text(struct strbuf *sb, const char *str, size_t len)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0, k;
-	uint32_t cp;
+enum esc_mode { ESC_TEXT, ESC_JSON };
 
-	sb_reserve(sb, len);
-	while (i < len) {
-		unsigned char c = s[i];
-
-		if (c >= 0x20 && c < 0x7f && c != '\\') {
-			sb_putc(sb, (char)c);
-			i++;
-			continue;
-		}
-		switch (c) {
-		case '\\':
-			sb_puts(sb, "\\\\");
-			i++;
-			continue;
-		case '\n':
-			sb_puts(sb, "\\n");
-			i++;
-			continue;
-		case '\t':
-			sb_puts(sb, "\\t");
-			i++;
-			continue;
-		case '\r':
-			sb_puts(sb, "\\r");
-			i++;
-			continue;
-		}
-		if (c < 0x80) {
-			sb_printf(sb, "\\x%02x", c);
-			i++;
-			continue;
-		}
-		k = utf8_decode(s + i, len - i, &cp);
-		if (k == 0) {
-			sb_printf(sb, "\\x%02x", c);
-			i++;
-		} else if (cp_is_dangerous(cp)) {
-			sb_printf(sb, "\\u{%04x}", (unsigned)cp);
-			i += k;
-		} else {
-			sb_append(sb, s + i, k);
-			i += k;
-		}
-	}
-}
-
-void esc_json(struct strbuf *sb, const char *str, size_t len)
+/*
+ * One escaper for terminals and JSON; they differ only in how they spell
+ * what they escape: \x1b or \u001b, \u{202e} or \u202e, and an invalid
+ * byte as \xff or U+FFFD (JSON strings must be valid UTF-8).
+ */
+static void esc_run(struct strbuf *sb, const char *str, size_t len, enum esc_mode m)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0, k;
@@ -118,50 +68,52 @@ void esc_json(struct strbuf *sb, const char *str, size_t len)
 	while (i < len) {
 		unsigned char c = s[i];
 
-		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+		if (c >= 0x20 && c < 0x7f && c != '\\' && (c != '"' || m != ESC_JSON)) {
 			sb_putc(sb, (char)c);
 			i++;
 			continue;
 		}
-		switch (c) {
-		case '"':
-			sb_puts(sb, "\\\"");
-			i++;
-			continue;
-		case '\\':
-			sb_puts(sb, "\\\\");
-			i++;
-			continue;
-		case '\n':
-			sb_puts(sb, "\\n");
-			i++;
-			continue;
-		case '\t':
-			sb_puts(sb, "\\t");
-			i++;
-			continue;
-		case '\r':
-			sb_puts(sb, "\\r");
-			i++;
-			continue;
-		}
 		if (c < 0x80) {
-			sb_printf(sb, "\\u%04x", c);
+			if (c == '\\')
+				sb_puts(sb, "\\\\");
+			else if (c == '"')
+				sb_puts(sb, "\\\"");
+			else if (c == '\n')
+				sb_puts(sb, "\\n");
+			else if (c == '\t')
+				sb_puts(sb, "\\t");
+			else if (c == '\r')
+				sb_puts(sb, "\\r");
+			else
+				sb_printf(sb, m == ESC_JSON ? "\\u%04x" : "\\x%02x", c);
 			i++;
 			continue;
 		}
 		k = utf8_decode(s + i, len - i, &cp);
 		if (k == 0) {
-			sb_puts(sb, "\\ufffd");
+			if (m == ESC_JSON)
+				sb_puts(sb, "\\ufffd");
+			else
+				sb_printf(sb, "\\x%02x", c);
 			i++;
 		} else if (cp_is_dangerous(cp)) {
-			sb_printf(sb, "\\u%04x", (unsigned)cp);
+			sb_printf(sb, m == ESC_JSON ? "\\u%04x" : "\\u{%04x}", (unsigned)cp);
 			i += k;
 		} else {
 			sb_append(sb, s + i, k);
 			i += k;
 		}
 	}
+}
+
+void esc_text(struct strbuf *sb, const char *s, size_t len)
+{
+	esc_run(sb, s, len, ESC_TEXT);
+}
+
+void esc_json(struct strbuf *sb, const char *s, size_t len)
+{
+	esc_run(sb, s, len, ESC_JSON);
 }
 
 /* A number, or "-": cells that a spreadsheet reads as what they are. */
