@@ -412,7 +412,8 @@ static void build_ports(struct snapshot *s, const struct filter *f)
 			pairs[npairs++] = rp;
 		}
 	}
-	qsort(pairs, npairs, sizeof *pairs, row_pid_cmp);
+	if (npairs > 0)
+		qsort(pairs, npairs, sizeof *pairs, row_pid_cmp);
 	s->pids = xgrow(s->pids, &s->pidcap, npairs, sizeof *s->pids);
 	s->npids = npairs;
 	for (i = 0; i < npairs; i++) {

@@ -316,11 +316,12 @@ static int cmp_u32(const void *a, const void *b)
 /* Sort and deduplicate the inodes from off to the end of the table. */
 static uint32_t sort_dedupe(struct proc_table *t, size_t off)
 {
-	uint32_t *v = t->inodes + off;
 	size_t n = t->ninodes - off, m;
+	uint32_t *v;
 
 	if (n == 0)
-		return 0;
+		return 0; /* t->inodes may still be NULL */
+	v = t->inodes + off;
 	for (size_t i = 1; i < n; i++) {
 		if (v[i] < v[i - 1]) {
 			qsort(v, n, sizeof(*v), cmp_u32);

@@ -89,7 +89,11 @@ void sb_reset(struct strbuf *sb)
 
 void sb_reserve(struct strbuf *sb, size_t extra)
 {
+	int fresh = sb->buf == NULL;
+
 	sb->buf = xgrow(sb->buf, &sb->cap, sb->len + extra + 1, 1);
+	if (fresh)
+		sb->buf[0] = '\0'; /* a strbuf with a buffer is always terminated */
 }
 
 void sb_putc(struct strbuf *sb, char c)
@@ -113,7 +117,8 @@ void sb_puts(struct strbuf *sb, const char *s)
 	sb_append(sb, s, strlen(s));
 }
 
-void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) void sb_vprintf(struct strbuf *sb, const char *fmt,
+							va_list ap)
 {
 	va_list aq;
 	int n;
