@@ -53,7 +53,7 @@ static void on_signal(int sig)
 	got_signal = sig;
 }
 
-static void die(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) static void die(const char *fmt, ...)
 {
 	va_list ap;
 

@@ -66,7 +66,7 @@ static void on_signal(int sig)
 	got_signal = sig;
 }
 
-static void die(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) static void die(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -95,7 +95,7 @@ static void usage(FILE *f)
 	      f);
 }
 
-static void usage_error(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) static void usage_error(const char *fmt, ...)
 {
 	va_list ap;
 

@@ -511,7 +511,7 @@ static void *zombie_thread(void *arg)
 }
 
 /* Print why a check failed and return its code (usable in forked children). */
-static int check_fail(int code, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static int check_fail(int code, const char *fmt, ...)
 {
 	va_list ap;
 
