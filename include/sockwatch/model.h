@@ -116,10 +116,10 @@ struct snapshot {
 	size_t leakcap;
 
 	/* Hash tables of the aggregation passes, kept across refreshes. */
-	struct hmap inode_map;	 /* inode -> first owner link */
+	struct u32map inode_map; /* inode -> first owner link */
 	struct hmap listen_map;	 /* (family, proto, address, port) -> connections */
-	struct hmap listen_ports; /* (proto, port) of listeners */
-	struct hmap port_map;	 /* (direction, proto, port) -> port row */
+	uint8_t listen_ports[SP_UNIX_STREAM][65536 / 8]; /* ports with a listener, per proto */
+	uint32_t *port_rows;	 /* [proto][direction][port] -> port row + 1 (0: none) */
 	struct hmap peer_set;	 /* (port row, remote address) */
 	struct hmap pid_set;	 /* (port row, pid) */
 	struct hmap tw_map;	 /* (family, remote address, port) -> TIME_WAIT count */

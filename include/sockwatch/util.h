@@ -74,6 +74,24 @@ uint32_t *hmap_get(const struct hmap *h, const void *key);
 uint64_t hash_bytes(const void *p, size_t n);
 
 /*
+ * The same for uint32_t keys other than 0 (socket inodes): no hashing of
+ * bytes, no memcmp; the hot map of the join.
+ */
+struct u32map {
+	uint32_t *keys; /* 0: empty */
+	uint32_t *vals;
+	size_t cap; /* power of two */
+	size_t n;
+};
+void u32map_init(struct u32map *m, size_t hint);
+void u32map_fini(struct u32map *m);
+void u32map_clear(struct u32map *m);
+/* Slot of key's value (key != 0), inserting it (value 0) if absent. */
+uint32_t *u32map_put(struct u32map *m, uint32_t key, int *isnew);
+/* Slot of key's value, or NULL. */
+uint32_t *u32map_get(const struct u32map *m, uint32_t key);
+
+/*
  * Decode one UTF-8 sequence at s (n > 0 bytes available): its length, with
  * *cp set, or 0 when the bytes are not valid UTF-8 (overlong forms,
  * surrogates and values above U+10FFFF are invalid).

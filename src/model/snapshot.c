@@ -12,10 +12,9 @@ void snapshot_init(struct snapshot *s)
 	memset(s, 0, sizeof *s);
 	sock_table_init(&s->socks);
 	proc_table_init(&s->procs);
-	hmap_init(&s->inode_map, sizeof(uint32_t), 1024);
+	u32map_init(&s->inode_map, 1024);
 	hmap_init(&s->listen_map, 20, 256);
-	hmap_init(&s->listen_ports, 4, 256);
-	hmap_init(&s->port_map, 4, 256);
+	s->port_rows = xcalloc((size_t)SP_UNIX_STREAM * 2 * 65536, sizeof *s->port_rows);
 	hmap_init(&s->peer_set, 20, 1024);
 	hmap_init(&s->pid_set, 8, 1024);
 	hmap_init(&s->tw_map, 20, 256);
@@ -31,10 +30,9 @@ void snapshot_fini(struct snapshot *s)
 	free(s->ports);
 	free(s->pids);
 	free(s->leak);
-	hmap_fini(&s->inode_map);
+	u32map_fini(&s->inode_map);
+	free(s->port_rows);
 	hmap_fini(&s->listen_map);
-	hmap_fini(&s->listen_ports);
-	hmap_fini(&s->port_map);
 	hmap_fini(&s->peer_set);
 	hmap_fini(&s->pid_set);
 	hmap_fini(&s->tw_map);
@@ -107,7 +105,7 @@ static void join_owners(struct snapshot *s)
 	size_t p, i;
 	int isnew;
 
-	hmap_clear(&s->inode_map);
+	u32map_clear(&s->inode_map);
 	s->links = xgrow(s->links, &s->linkcap, pt->ninodes, sizeof *s->links);
 	s->nlinks = 0;
 	/* Backwards, so that each list (built by prepending) is in process order. */
@@ -116,7 +114,11 @@ static void join_owners(struct snapshot *s)
 
 		for (i = 0; i < pr->ino_n; i++) {
 			uint32_t ino = pt->inodes[pr->ino_off + i];
-			uint32_t *slot = hmap_put(&s->inode_map, &ino, &isnew);
+			uint32_t *slot;
+
+			if (ino == 0)
+				continue;
+			slot = u32map_put(&s->inode_map, ino, &isnew);
 			struct owner_link *l = &s->links[s->nlinks];
 
 			l->proc = (uint32_t)p;
@@ -193,7 +195,7 @@ static void count_socket(struct snapshot *s, struct sock_rec *r)
 	r->owner = NONE;
 	if (r->inode == 0)
 		return;
-	slot = hmap_get(&s->inode_map, &r->inode);
+	slot = u32map_get(&s->inode_map, r->inode);
 	if (slot == NULL)
 		return;
 	r->owner = *slot;
@@ -253,6 +255,11 @@ static void unix_key_make(struct addr_key *k, const struct snapshot *s, const st
  * wildcard listener of its family on that port (a v4-mapped address is an
  * AF_INET6 socket, so "::" catches it).
  */
+static int port_listening(const struct snapshot *s, const struct sock_rec *r)
+{
+	return r->proto < SP_UNIX_STREAM && (s->listen_ports[r->proto][r->sport >> 3] >> (r->sport & 7) & 1);
+}
+
 static void build_listeners(struct snapshot *s, const struct filter *f)
 {
 	struct hmap *h = &s->listen_map;
@@ -262,6 +269,7 @@ static void build_listeners(struct snapshot *s, const struct filter *f)
 
 	static_assert(sizeof(struct addr_key) == 20, "addr_key is listen_map's key");
 	hmap_clear(h);
+	memset(s->listen_ports, 0, sizeof s->listen_ports);
 	for (i = 0; i < s->socks.n; i++) {
 		const struct sock_rec *r = &s->socks.v[i];
 
@@ -273,6 +281,7 @@ static void build_listeners(struct snapshot *s, const struct filter *f)
 			unix_key_make(&k, s, r);
 		} else {
 			addr_key_make(&k, r, r->saddr, r->sport);
+			s->listen_ports[r->proto][r->sport >> 3] |= (uint8_t)(1u << (r->sport & 7));
 		}
 		*hmap_put(h, &k, &isnew) = 0;
 		if (!snapshot_sock_shown(s, f, (uint32_t)i))
@@ -290,6 +299,9 @@ static void build_listeners(struct snapshot *s, const struct filter *f)
 		if (r->state != TS_ESTABLISHED)
 			continue;
 		if (r->proto == SP_TCP) {
+			/* Most sockets are on a port nobody listens on: no lookup for them. */
+			if (!port_listening(s, r))
+				continue;
 			addr_key_make(&k, r, r->saddr, r->sport);
 			slot = hmap_get(h, &k);
 			if (slot == NULL) {
@@ -338,30 +350,26 @@ static int row_pid_cmp(const void *a, const void *b)
  * Ports: a socket whose local port has a listener of its protocol counts
  * inbound on that port; any other counts outbound on its remote port.
  */
+/* What a port row saw last: most sockets of a row share their peer and owner. */
+struct row_last {
+	uint8_t peer[16];
+	uint32_t pid;
+	uint8_t has_peer, has_pid;
+};
+
 static void build_ports(struct snapshot *s, const struct filter *f)
 {
-	struct hmap *rows = &s->port_map, *peers = &s->peer_set, *pidset = &s->pid_set;
-	struct hmap *lports = &s->listen_ports;
+	struct hmap *peers = &s->peer_set, *pidset = &s->pid_set;
 	struct row_pid *pairs = NULL;
-	size_t npairs = 0, paircap = 0, i;
+	struct row_last *last = NULL;
+	size_t npairs = 0, paircap = 0, lastcap = 0, i;
 	int isnew;
 
-	hmap_clear(rows);
 	hmap_clear(peers);
 	hmap_clear(pidset);
-	hmap_clear(lports);
 	for (i = 0; i < s->socks.n; i++) {
 		const struct sock_rec *r = &s->socks.v[i];
-		uint32_t key;
-
-		if (r->family == AF_UNIX || !is_listener(r))
-			continue;
-		key = (uint32_t)r->proto << 16 | r->sport;
-		hmap_put(lports, &key, NULL);
-	}
-	for (i = 0; i < s->socks.n; i++) {
-		const struct sock_rec *r = &s->socks.v[i];
-		uint32_t key, *slot, row, l;
+		uint32_t *slot, row, l;
 		uint8_t dir, peerkey[20];
 		uint16_t port;
 
@@ -371,8 +379,7 @@ static void build_ports(struct snapshot *s, const struct filter *f)
 			continue;
 		if (!snapshot_sock_shown(s, f, (uint32_t)i))
 			continue;
-		key = (uint32_t)r->proto << 16 | r->sport;
-		if (hmap_get(lports, &key) != NULL) {
+		if (port_listening(s, r)) {
 			dir = PORT_IN;
 			port = r->sport;
 		} else {
@@ -381,36 +388,51 @@ static void build_ports(struct snapshot *s, const struct filter *f)
 			if (port == 0)
 				continue;
 		}
-		key = (uint32_t)dir << 24 | (uint32_t)r->proto << 16 | port;
-		slot = hmap_put(rows, &key, &isnew);
-		if (isnew) {
+		slot = &s->port_rows[((size_t)r->proto * 2 + dir) * 65536 + port];
+		if (*slot == 0) {
 			struct port_row *pr;
 
 			s->ports = xgrow(s->ports, &s->portcap, s->nports + 1, sizeof *s->ports);
+			last = xgrow(last, &lastcap, s->nports + 1, sizeof *last);
 			pr = &s->ports[s->nports];
 			memset(pr, 0, sizeof *pr);
+			memset(&last[s->nports], 0, sizeof *last);
 			pr->port = port;
 			pr->proto = r->proto;
 			pr->dir = dir;
-			*slot = (uint32_t)s->nports++;
+			*slot = (uint32_t)++s->nports;
 		}
-		row = *slot;
+		row = *slot - 1;
 		s->ports[row].total++;
 		s->ports[row].states[state_index(r->state)]++;
-		memcpy(peerkey, &row, 4);
-		memcpy(peerkey + 4, r->daddr, 16);
-		hmap_put(peers, peerkey, &isnew);
-		if (isnew)
-			s->ports[row].peers++;
+		if (!last[row].has_peer || memcmp(last[row].peer, r->daddr, 16) != 0) {
+			memcpy(peerkey, &row, 4);
+			memcpy(peerkey + 4, r->daddr, 16);
+			hmap_put(peers, peerkey, &isnew);
+			if (isnew)
+				s->ports[row].peers++;
+			memcpy(last[row].peer, r->daddr, 16);
+			last[row].has_peer = 1;
+		}
 		for (l = r->owner; l != NONE; l = s->links[l].next) {
 			struct row_pid rp = { row, (uint32_t)s->procs.v[s->links[l].proc].pid };
 
+			if (last[row].has_pid && last[row].pid == rp.pid)
+				continue;
+			last[row].pid = rp.pid;
+			last[row].has_pid = 1;
 			hmap_put(pidset, &rp, &isnew);
 			if (!isnew)
 				continue;
 			pairs = xgrow(pairs, &paircap, npairs + 1, sizeof *pairs);
 			pairs[npairs++] = rp;
 		}
+	}
+	/* Forget this refresh's rows: the table is indexed, not cleared whole. */
+	for (i = 0; i < s->nports; i++) {
+		const struct port_row *pr = &s->ports[i];
+
+		s->port_rows[((size_t)pr->proto * 2 + pr->dir) * 65536 + pr->port] = 0;
 	}
 	if (npairs > 0)
 		qsort(pairs, npairs, sizeof *pairs, row_pid_cmp);
@@ -425,6 +447,7 @@ static void build_ports(struct snapshot *s, const struct filter *f)
 		s->pids[i] = pairs[i].pid;
 	}
 	free(pairs);
+	free(last);
 }
 
 void snapshot_join(struct snapshot *s, const struct filter *f)

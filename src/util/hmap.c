@@ -4,20 +4,29 @@
 
 #include "sockwatch/util.h"
 
-/* FNV-1a folded through a 64-bit mixer: fast for the short keys used here. */
+/*
+ * Eight bytes at a time through a multiply-xorshift mixer: the keys here are
+ * 4 to 20 bytes (inodes, addresses with ports) and this runs several times
+ * per socket per refresh.
+ */
 uint64_t hash_bytes(const void *p, size_t n)
 {
 	const unsigned char *b = p;
-	uint64_t h = 0xcbf29ce484222325ULL;
-	size_t i;
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ (n * 0xff51afd7ed558ccdULL), w;
 
-	for (i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 0x100000001b3ULL;
+	while (n >= 8) {
+		memcpy(&w, b, 8);
+		h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+		h ^= h >> 31;
+		b += 8;
+		n -= 8;
 	}
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
+	w = 0;
+	memcpy(&w, b, n);
+	h = (h ^ w) * 0x94d049bb133111ebULL;
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 32;
 	return h;
 }
 
@@ -116,4 +125,81 @@ uint32_t *hmap_get(const struct hmap *h, const void *key)
 	size_t i = hmap_find(h, key, &found);
 
 	return found ? &h->vals[i] : NULL;
+}
+
+static inline size_t u32_slot(uint32_t key, size_t mask)
+{
+	return (size_t)(((uint64_t)key * 0x9e3779b97f4a7c15ULL) >> 32) & mask;
+}
+
+static void u32map_alloc(struct u32map *m, size_t cap)
+{
+	m->cap = cap;
+	m->n = 0;
+	m->keys = xcalloc(cap, sizeof *m->keys);
+	m->vals = xmalloc(cap * sizeof *m->vals);
+}
+
+void u32map_init(struct u32map *m, size_t hint)
+{
+	size_t cap = 16;
+
+	while (cap < hint * 2)
+		cap *= 2;
+	u32map_alloc(m, cap);
+}
+
+void u32map_fini(struct u32map *m)
+{
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof *m);
+}
+
+void u32map_clear(struct u32map *m)
+{
+	memset(m->keys, 0, m->cap * sizeof *m->keys);
+	m->n = 0;
+}
+
+uint32_t *u32map_put(struct u32map *m, uint32_t key, int *isnew)
+{
+	size_t mask, i;
+
+	if ((m->n + 1) * 2 > m->cap) {
+		struct u32map old = *m;
+
+		u32map_alloc(m, old.cap * 2);
+		for (i = 0; i < old.cap; i++) {
+			if (old.keys[i] != 0)
+				*u32map_put(m, old.keys[i], NULL) = old.vals[i];
+		}
+		free(old.keys);
+		free(old.vals);
+	}
+	mask = m->cap - 1;
+	for (i = u32_slot(key, mask); m->keys[i] != 0; i = (i + 1) & mask) {
+		if (m->keys[i] == key) {
+			if (isnew != NULL)
+				*isnew = 0;
+			return &m->vals[i];
+		}
+	}
+	m->keys[i] = key;
+	m->vals[i] = 0;
+	m->n++;
+	if (isnew != NULL)
+		*isnew = 1;
+	return &m->vals[i];
+}
+
+uint32_t *u32map_get(const struct u32map *m, uint32_t key)
+{
+	size_t mask = m->cap - 1, i;
+
+	for (i = u32_slot(key, mask); m->keys[i] != 0; i = (i + 1) & mask) {
+		if (m->keys[i] == key)
+			return &m->vals[i];
+	}
+	return NULL;
 }

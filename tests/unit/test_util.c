@@ -138,6 +138,34 @@ static void test_hmap(void **state)
 	hmap_fini(&h);
 }
 
+static void test_u32map(void **state)
+{
+	struct u32map m;
+	uint32_t k, *v;
+	int isnew;
+
+	(void)state;
+	u32map_init(&m, 1);
+	for (k = 1; k <= 100000; k++) {
+		v = u32map_put(&m, k * 7919u, &isnew);
+		assert_true(isnew);
+		*v = k;
+	}
+	assert_int_equal(m.n, 100000);
+	for (k = 1; k <= 100000; k++) {
+		v = u32map_get(&m, k * 7919u);
+		assert_non_null(v);
+		assert_int_equal(*v, k);
+	}
+	assert_null(u32map_get(&m, 3));
+	u32map_put(&m, 7919u, &isnew);
+	assert_false(isnew);
+	u32map_clear(&m);
+	assert_null(u32map_get(&m, 7919u));
+	assert_int_equal(m.n, 0);
+	u32map_fini(&m);
+}
+
 static void test_parse_numbers(void **state)
 {
 	unsigned long v;
@@ -165,7 +193,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_esc_text_controls), cmocka_unit_test(test_esc_json),
 		cmocka_unit_test(test_esc_csv),		  cmocka_unit_test(test_strpool),
-		cmocka_unit_test(test_hmap),		  cmocka_unit_test(test_parse_numbers),
+		cmocka_unit_test(test_hmap),		  cmocka_unit_test(test_u32map),		  cmocka_unit_test(test_parse_numbers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
