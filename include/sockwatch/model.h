@@ -117,6 +117,7 @@ struct snapshot {
 
 	/* Hash tables of the aggregation passes, kept across refreshes. */
 	struct u32map inode_map; /* inode -> first owner link */
+	struct u32map cookie_map; /* cookie's low 32 bits -> socket (duplicates in a dump) */
 	struct hmap listen_map;	 /* (family, proto, address, port) -> connections */
 	uint8_t listen_ports[SP_UNIX_STREAM][65536 / 8]; /* ports with a listener, per proto */
 	uint32_t *port_rows;	 /* [proto][direction][port] -> port row + 1 (0: none) */

@@ -13,6 +13,7 @@ void snapshot_init(struct snapshot *s)
 	sock_table_init(&s->socks);
 	proc_table_init(&s->procs);
 	u32map_init(&s->inode_map, 1024);
+	u32map_init(&s->cookie_map, 1024);
 	hmap_init(&s->listen_map, 20, 256);
 	s->port_rows = xcalloc((size_t)SP_UNIX_STREAM * 2 * 65536, sizeof *s->port_rows);
 	hmap_init(&s->peer_set, 20, 1024);
@@ -31,6 +32,7 @@ void snapshot_fini(struct snapshot *s)
 	free(s->pids);
 	free(s->leak);
 	u32map_fini(&s->inode_map);
+	u32map_fini(&s->cookie_map);
 	free(s->port_rows);
 	hmap_fini(&s->listen_map);
 	hmap_fini(&s->peer_set);
@@ -450,9 +452,43 @@ static void build_ports(struct snapshot *s, const struct filter *f)
 	free(last);
 }
 
+/*
+ * A dump is not atomic: a socket that moves while the kernel walks its hash
+ * table can be reported twice. Keep the first record of each (family,
+ * protocol, cookie). The map is keyed by the cookie's low 32 bits; a
+ * collision of those (4 billion sockets apart) keeps both records.
+ */
+static void dedupe_sockets(struct snapshot *s)
+{
+	size_t i, n = 0;
+
+	u32map_clear(&s->cookie_map);
+	for (i = 0; i < s->socks.n; i++) {
+		const struct sock_rec *r = &s->socks.v[i];
+		uint32_t key = (uint32_t)r->cookie ? (uint32_t)r->cookie : 0x80000000u;
+		int isnew;
+		uint32_t *slot = u32map_put(&s->cookie_map, key, &isnew);
+
+		if (!isnew) {
+			const struct sock_rec *o = &s->socks.v[*slot];
+
+			if (o->cookie == r->cookie && o->family == r->family && o->proto == r->proto)
+				continue;
+		} else {
+			*slot = (uint32_t)n;
+		}
+		if (n != i)
+			s->socks.v[n] = *r;
+		n++;
+	}
+	s->socks.n = n;
+}
+
 void snapshot_join(struct snapshot *s, const struct filter *f)
 {
 	size_t p, i;
+
+	dedupe_sockets(s);
 
 	s->pstats = xgrow(s->pstats, &s->pstatcap, s->procs.n, sizeof *s->pstats);
 	memset(s->pstats, 0, s->procs.n * sizeof *s->pstats);

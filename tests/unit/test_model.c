@@ -59,6 +59,27 @@ static void test_join_counts(void **state)
 	snapshot_fini(&s);
 }
 
+static void test_duplicate_records(void **state)
+{
+	struct snapshot s;
+	struct sock_rec *r;
+
+	(void)state;
+	build(&s);
+	/* The TIME_WAIT socket (no inode) reported twice, as a non-atomic dump may. */
+	r = sock_table_add(&s.socks);
+	*r = s.socks.v[7];
+	/* Same cookie, other protocol: a different socket. */
+	r = sock_table_add(&s.socks);
+	*r = s.socks.v[7];
+	r->proto = SP_UDP;
+	snapshot_join(&s, NULL);
+	assert_int_equal(s.socks.n, 10);
+	assert_int_equal(s.totals.sockets, 10);
+	assert_int_equal(s.totals.tcp_states[TS_TIME_WAIT], 1);
+	snapshot_fini(&s);
+}
+
 static void test_listeners(void **state)
 {
 	struct snapshot s;
@@ -202,7 +223,8 @@ static void test_table_and_csv(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_join_counts), cmocka_unit_test(test_listeners),
+		cmocka_unit_test(test_join_counts), cmocka_unit_test(test_duplicate_records),
+		cmocka_unit_test(test_listeners),
 		cmocka_unit_test(test_ports),	     cmocka_unit_test(test_filter),
 		cmocka_unit_test(test_json_unknown_is_null),
 		cmocka_unit_test(test_table_and_csv),
