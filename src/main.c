@@ -1,5 +1,6 @@
 /* main.c: options -> config -> batch loop (the TUI comes in its own module). */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <pwd.h>
@@ -41,6 +42,7 @@ static void usage(FILE *f)
 	      "                           0: until interrupted)\n"
 	      "  -d, --delay SECONDS      refresh interval, decimals allowed (default 1.0)\n"
 	      "  -o, --output FORMAT      batch format: table (default), json, csv, prometheus\n"
+	      "      --output-file FILE   append batch output to FILE instead of stdout\n"
 	      "      --view VIEW          processes (default) | listen | ports | sockets\n"
 	      "  -p, --pid PID[,PID...]   only these processes (and their sockets)\n"
 	      "  -u, --user USER          only processes of USER (name or uid)\n"
@@ -109,7 +111,8 @@ static void parse_user(struct filter *f, const char *arg)
 		die_usage("unknown user '%s'", arg);
 }
 
-enum { OPT_VIEW = 256, OPT_NO_COLOR, OPT_LEAKS, OPT_CHECK, OPT_CONFIG, OPT_SETTING = 512 };
+enum { OPT_VIEW = 256, OPT_NO_COLOR, OPT_LEAKS, OPT_CHECK, OPT_CONFIG, OPT_OUTPUT_FILE,
+       OPT_SETTING = 512 };
 
 static const struct option base_opts[] = {
 	{ "batch", no_argument, NULL, 'b' },
@@ -122,6 +125,7 @@ static const struct option base_opts[] = {
 	{ "check", no_argument, NULL, OPT_CHECK },
 	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
 	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "output-file", required_argument, NULL, OPT_OUTPUT_FILE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 };
@@ -211,6 +215,12 @@ static void config_parse(struct config *c, int argc, char **argv)
 			break;
 		case OPT_CONFIG:
 			break; /* read first, in config_file() */
+		case OPT_OUTPUT_FILE:
+			if (optarg[0] == '\0')
+				die_usage("--output-file needs a file name");
+			c->output_file = optarg;
+			c->batch = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -246,17 +256,17 @@ static void config_parse(struct config *c, int argc, char **argv)
 		die_usage("--check needs a number of refreshes (-n 1 or more)");
 }
 
-/* Write all of buf to stdout; -1 when the reader went away (EPIPE). */
-static int write_all(const char *buf, size_t len)
+/* Write all of buf to fd; -1 on error (said on stderr, but for EPIPE: the reader left). */
+static int write_all(int fd, const char *name, const char *buf, size_t len)
 {
 	while (len > 0) {
-		ssize_t n = write(STDOUT_FILENO, buf, len);
+		ssize_t n = write(fd, buf, len);
 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			if (errno != EPIPE)
-				fprintf(stderr, "sockwatch: cannot write output: %s\n", strerror(errno));
+				fprintf(stderr, "sockwatch: cannot write %s: %s\n", name, strerror(errno));
 			return -1;
 		}
 		buf += n;
@@ -414,9 +424,19 @@ static int run_batch(const struct config *c)
 	struct strbuf out;
 	char *cause = NULL;
 	unsigned reported = 0;
-	int hinted = 0, rc = 0;
+	int hinted = 0, rc = 0, ofd = STDOUT_FILENO;
+	const char *oname = "standard output";
 	uint64_t i;
 
+	if (c->output_file != NULL && !c->check) {
+		ofd = open(c->output_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (ofd < 0) {
+			fprintf(stderr, "sockwatch: cannot open %s: %s\n", c->output_file,
+				strerror(errno));
+			return 1;
+		}
+		oname = c->output_file;
+	}
 	col = collector_new(c, &cause);
 	if (col == NULL) {
 		if (c->check) {
@@ -451,7 +471,7 @@ static int run_batch(const struct config *c)
 		} else {
 			out_write(&out, &snap, &oo);
 		}
-		if (out.len > 0 && write_all(out.buf, out.len) < 0) {
+		if (out.len > 0 && write_all(ofd, oname, out.buf, out.len) < 0) {
 			rc = errno == EPIPE ? rc : 1;
 			break;
 		}
@@ -468,6 +488,10 @@ static int run_batch(const struct config *c)
 	sb_fini(&out);
 	snapshot_fini(&snap);
 	collector_free(col);
+	if (ofd != STDOUT_FILENO && close(ofd) != 0 && rc == 0) {
+		fprintf(stderr, "sockwatch: cannot write %s: %s\n", oname, strerror(errno));
+		rc = 1;
+	}
 	return rc;
 }
 

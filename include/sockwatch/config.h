@@ -21,6 +21,7 @@ struct config {
 	unsigned rescan;
 	struct leak_config leak;
 	const char *proc_root;
+	const char *output_file; /* --output-file: batch output appended there */
 };
 
 /* Defaults for everything. */

@@ -3,6 +3,7 @@
 the -p filter, and a reader that goes away (`sockwatch -b -n 0 -o json | head -1`)."""
 import csv
 import io
+import os
 import re
 import signal
 import subprocess
@@ -153,8 +154,28 @@ def check_closed_reader(t):
     t.check(not extra, "%s: no message on stderr beyond a normal run's" % tag, got=err)
 
 
+def check_output_file(t):
+    """--output-file appends; a full disk is one clear message and status 1."""
+    path = os.path.join(t.tmpdir, "out.jsonl")
+    for _ in range(2):
+        rc, out, err = t.sockwatch("--output-file", path, "-o", "json", "-n", "2", "-d", "0.1")
+        t.check_eq(rc, 0, "--output-file: exit status")
+        t.check_eq(out, "", "--output-file: nothing on stdout")
+    with open(path) as f:
+        lines = f.read().splitlines()
+    t.check_eq(len(lines), 4, "--output-file: two runs of two refreshes appended")
+    t.check(all(swtest.parse_json_lines(l) for l in lines), "--output-file: every line is JSON")
+    if os.path.exists("/dev/full"):
+        rc, out, err = t.sockwatch("-b", "--output-file", "/dev/full")
+        t.check_eq(rc, 1, "--output-file /dev/full: exit status 1")
+        msgs = [l for l in err.splitlines() if "/dev/full" in l]
+        t.check(len(msgs) == 1 and "No space left" in msgs[0],
+                "--output-file /dev/full: one line naming the file and the error", got=err)
+
+
 def main(t):
     check_bad_input(t)
+    check_output_file(t)
     check_help_version(t)
     check_iterations(t)
     w = t.workload("--conns", 10)
