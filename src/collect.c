@@ -13,6 +13,9 @@ struct collector {
 	struct proc_scanner *scanner;
 	struct history *hist;
 	struct trend overflows, drops;
+	struct u32map ages[2]; /* cookie (low 32 bits) -> first seen; this and the last refresh */
+	int cur;
+	double start; /* monotonic time of the first refresh */
 };
 
 /* "what: strerror(err)" as a new string. */
@@ -40,6 +43,9 @@ struct collector *collector_new(const struct config *cfg, char **cause)
 	c->hist = history_new(&cfg->leak);
 	trend_init(&c->overflows);
 	trend_init(&c->drops);
+	u32map_init(&c->ages[0], 1024);
+	u32map_init(&c->ages[1], 1024);
+	c->start = -1;
 	return c;
 }
 
@@ -55,6 +61,8 @@ void collector_free(struct collector *c)
 	diag_free(c->diag);
 	proc_scanner_free(c->scanner);
 	history_free(c->hist);
+	u32map_fini(&c->ages[0]);
+	u32map_fini(&c->ages[1]);
 	free(c);
 }
 
@@ -73,6 +81,32 @@ static void chase_unowned(struct collector *c, const struct snapshot *s)
 		if (r->inode != 0 && r->owner == NONE)
 			proc_scanner_unowned(c->scanner, r->inode, r->uid);
 	}
+}
+
+/*
+ * Each socket's first-seen time, carried from the last refresh's map into a
+ * new one (so sockets that closed are forgotten). A socket of the first
+ * refresh predates sockwatch: its age is a lower bound.
+ */
+static void age_sockets(struct collector *c, struct snapshot *s, double now)
+{
+	struct u32map *old = &c->ages[c->cur], *cur = &c->ages[!c->cur];
+	size_t i;
+
+	if (c->start < 0)
+		c->start = now;
+	s->now_ds = (uint32_t)((now - c->start) * 10.0) + 1;
+	s->first_ds = 1;
+	u32map_clear(cur);
+	for (i = 0; i < s->socks.n; i++) {
+		struct sock_rec *r = &s->socks.v[i];
+		uint32_t key = (uint32_t)r->cookie ? (uint32_t)r->cookie : 0x80000000u;
+		uint32_t *was = u32map_get(old, key);
+
+		r->seen = was != NULL ? *was : s->now_ds;
+		*u32map_put(cur, key, NULL) = r->seen;
+	}
+	c->cur = !c->cur;
 }
 
 /*
@@ -100,6 +134,8 @@ int collector_refresh(struct collector *c, struct snapshot *s, double now, char 
 	}
 	snapshot_join(s, &cfg->filter);
 	chase_unowned(c, s);
+	if (cfg->socket_ages)
+		age_sockets(c, s, now);
 	history_update(c->hist, s, now);
 	s->totals.overflows_window =
 		trend_update(&c->overflows, now, s->sys.listen_overflows, cfg->leak.window);

@@ -250,6 +250,8 @@ static void config_parse(struct config *c, int argc, char **argv)
 			  c->leak.fd_warn * 100);
 	if (c->check)
 		c->batch = 1;
+	/* The AGE of sockets costs a lookup per socket: only where it is shown. */
+	c->socket_ages = !c->batch || c->view == VIEW_SOCKETS;
 	if (!c->iterations_set)
 		c->iterations = c->check ? 2 : 1;
 	if (c->check && c->iterations == 0)

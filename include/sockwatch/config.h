@@ -22,6 +22,7 @@ struct config {
 	struct leak_config leak;
 	const char *proc_root;
 	const char *output_file; /* --output-file: batch output appended there */
+	int socket_ages;	 /* keep each socket's first-seen time (the AGE column) */
 };
 
 /* Defaults for everything. */

@@ -53,6 +53,7 @@ struct sock_rec {
 	uint32_t peer;	    /* UNIX: peer inode */
 	uint32_t name;	    /* UNIX: strpool offset of the bound path; 0 none */
 	uint32_t owner;	    /* set by the model: index of the first owner link, UINT32_MAX none */
+	uint32_t seen;	    /* set by the collector: first seen, deciseconds into the run (AGE) */
 	uint16_t sport;
 	uint16_t dport;
 	uint8_t family;	    /* AF_INET, AF_INET6, AF_UNIX */

@@ -113,6 +113,8 @@ struct snapshot {
 	size_t npids, pidcap;
 	struct totals totals;
 	struct leak_verdict *leak; /* parallel to procs.v when the detector runs, else NULL */
+	uint32_t now_ds;	   /* this refresh, deciseconds into the run; 0: ages not kept */
+	uint32_t first_ds;	   /* the run's first refresh: sockets seen then predate it */
 	size_t leakcap;
 
 	/* Hash tables of the aggregation passes, kept across refreshes. */

@@ -592,6 +592,24 @@ static int c_swq(const struct snapshot *s, uint32_t a, uint32_t b)
 	return CMP(SR(s, a)->wqueue, SR(s, b)->wqueue);
 }
 
+/* AGE: since sockwatch first saw the socket; "≥" when it was there at the start. */
+static void s_age(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	const struct sock_rec *x = SR(s, r);
+
+	if (s->now_ds == 0 || x->seen == 0) {
+		sb_putc(sb, '-');
+		return;
+	}
+	if (x->seen <= s->first_ds)
+		sb_puts(sb, "\xe2\x89\xa5"); /* U+2265 */
+	fmt_duration(sb, (double)(s->now_ds - x->seen) / 10.0);
+}
+static int c_sage(const struct snapshot *s, uint32_t a, uint32_t b)
+{
+	return CMP(SR(s, b)->seen, SR(s, a)->seen); /* older first when descending */
+}
+
 static void s_pid(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 {
 	fmt_owner_pids(sb, s, SR(s, r));
@@ -617,6 +635,7 @@ static const struct column sock_cols[] = {
 	{ "REMOTE", "remote", 0, 28, s_remote, c_sremote },
 	{ "RECV-Q", "recv_q", 1, 7, s_rq, c_srq },
 	{ "SEND-Q", "send_q", 1, 7, s_wq, c_swq },
+	{ "AGE", "age", 1, 8, s_age, c_sage },
 	{ "PID", "pids", 1, 8, s_pid, c_spid },
 	{ "COMMAND", "command", 0, 0, s_comm, c_scomm },
 };

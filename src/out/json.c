@@ -226,6 +226,9 @@ static void json_socket(struct strbuf *sb, const struct snapshot *s, const struc
 		  ", \"cookie\": \"%llu\", \"pids\": ",
 		  r->rqueue, r->wqueue, r->inode, r->uid, (unsigned long long)r->cookie);
 	json_owner_pids(sb, s, r);
+	if (s->now_ds != 0 && r->seen != 0)
+		sb_printf(sb, ", \"age_seconds\": %.1f, \"age_exact\": %s",
+			  (double)(s->now_ds - r->seen) / 10.0, r->seen > s->first_ds ? "true" : "false");
 	sb_putc(sb, '}');
 }
 

@@ -80,6 +80,34 @@ static void test_duplicate_records(void **state)
 	snapshot_fini(&s);
 }
 
+static void test_socket_age(void **state)
+{
+	struct snapshot s;
+	struct strbuf sb;
+	struct out_opts o = { OUT_TABLE, VIEW_SOCKETS, NULL, 1.0, 1 };
+
+	(void)state;
+	build(&s);
+	snapshot_join(&s, NULL);
+	s.first_ds = 1;
+	s.now_ds = 1 + 1250; /* 125 s into the run */
+	for (size_t i = 0; i < s.socks.n; i++)
+		s.socks.v[i].seen = 1; /* there at the start */
+	s.socks.v[0].seen = 1 + 1200; /* seen 5 s ago */
+	sb_init(&sb);
+	out_write(&sb, &s, &o);
+	assert_non_null(strstr(sb.buf, " AGE "));
+	assert_non_null(strstr(sb.buf, "\xe2\x89\xa5" "2m05s"));
+	assert_non_null(strstr(sb.buf, " 5s "));
+	sb_reset(&sb);
+	o.format = OUT_JSON;
+	out_write(&sb, &s, &o);
+	assert_non_null(strstr(sb.buf, "\"age_seconds\": 5.0, \"age_exact\": true"));
+	assert_non_null(strstr(sb.buf, "\"age_seconds\": 125.0, \"age_exact\": false"));
+	sb_fini(&sb);
+	snapshot_fini(&s);
+}
+
 static void test_listeners(void **state)
 {
 	struct snapshot s;
@@ -224,7 +252,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_join_counts), cmocka_unit_test(test_duplicate_records),
-		cmocka_unit_test(test_listeners),
+		cmocka_unit_test(test_listeners),	    cmocka_unit_test(test_socket_age),
 		cmocka_unit_test(test_ports),	     cmocka_unit_test(test_filter),
 		cmocka_unit_test(test_json_unknown_is_null),
 		cmocka_unit_test(test_table_and_csv),
