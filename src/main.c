@@ -396,14 +396,6 @@ static void timespec_add(struct timespec *t, double sec)
 	}
 }
 
-static double mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Sleep until next (CLOCK_MONOTONIC), advanced by delay; 0, or -1 when told to stop. */
 static int wait_next(struct timespec *next, double delay)
 {

@@ -111,6 +111,9 @@ void esc_csv(struct strbuf *sb, const char *s, size_t len);
 /* The CSV quoting and formula guard of esc_csv alone, for text already escaped. */
 void csv_quote(struct strbuf *sb, const char *s, size_t len);
 
+/* CLOCK_MONOTONIC in seconds. */
+double mono_now(void);
+
 /* Parse helpers for the command line: 0 on success, -1 on error. */
 int parse_uint(const char *s, unsigned long max, unsigned long *out);
 int parse_seconds(const char *s, double *out);

@@ -23,14 +23,6 @@ static void on_signal(int sig)
 		sig_stop = 1;
 }
 
-static double mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Send the chosen signal, but only to the same process (pid and start time). */
 static void do_kill(struct ui *u)
 {
