@@ -101,18 +101,17 @@ static int s_fd_crit(struct config *c, const char *v)
 
 const struct setting config_settings[] = {
 	{ "delay", "SECONDS", "refresh interval, decimals allowed (default 1.0)", s_delay },
-	{ "rescan", "N", "re-read every fd table every N refreshes (default 30)", s_rescan },
-	{ "window", "SECONDS", "leak detection window (default 60)", s_window },
-	{ "growth-min", "N", "growth: minimum rise of the socket count's floor (default 20)",
+	{ "rescan", "N", "re-read every fd table every N refreshes (30)", s_rescan },
+	{ "window", "SECONDS", "leak detection window (60)", s_window },
+	{ "growth-min", "N", "growth: least rise of the socket count's floor (20)",
 	  s_growth_min },
-	{ "growth-rate", "N", "growth: minimum rate, sockets per minute (default 10)",
-	  s_growth_rate },
-	{ "close-wait-min", "N", "close_wait: lingering CLOSE_WAIT sockets (default 10)",
+	{ "growth-rate", "N", "growth: least rate, sockets per minute (10)", s_growth_rate },
+	{ "close-wait-min", "N", "close_wait: lingering CLOSE_WAIT sockets to flag (10)",
 	  s_cw_min },
-	{ "close-wait-age", "SECONDS", "close_wait: minimum age of those (default 30)", s_cw_age },
-	{ "fd-warn", "PERCENT", "fd_limit: warning above this share of the limit (default 80)",
+	{ "close-wait-age", "SECONDS", "close_wait: age that counts as lingering (30)", s_cw_age },
+	{ "fd-warn", "PERCENT", "fd_limit: warning above this share of the limit (80)",
 	  s_fd_warn },
-	{ "fd-crit", "PERCENT", "fd_limit: critical above this share (default 95)", s_fd_crit },
+	{ "fd-crit", "PERCENT", "fd_limit: critical above this share (95)", s_fd_crit },
 };
 const size_t config_nsettings = sizeof config_settings / sizeof config_settings[0];
 

@@ -53,13 +53,18 @@ static void usage(FILE *f)
 	      "      --config FILE        settings file (default ~/.config/sockwatch/config,\n"
 	      "                           then /etc/sockwatch.conf): key = value lines\n"
 	      "\n"
-	      "Settings (options, and keys of the config file):\n",
+	      "Settings (options, and keys of the config file; delay is one too):\n",
 	      f);
 	for (i = 0; i < config_nsettings; i++) {
 		char opt[40];
 
+		if (strcmp(config_settings[i].key, "delay") == 0)
+			continue; /* -d above */
 		snprintf(opt, sizeof opt, "--%s %s", config_settings[i].key, config_settings[i].arg);
-		fprintf(f, "      %-23s %s\n", opt, config_settings[i].help);
+		if (strlen(opt) > 20)
+			fprintf(f, "      %s\n%27s%s\n", opt, "", config_settings[i].help);
+		else
+			fprintf(f, "      %-20s %s\n", opt, config_settings[i].help);
 	}
 	fputs("\n"
 	      "  -h, --help               this help\n"
