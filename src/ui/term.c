@@ -74,7 +74,7 @@ struct term *term_open(int no_color, char **cause)
 		*cause = term_cause("TERM is not set");
 		return NULL;
 	}
-	setlocale(LC_ALL, "");
+	setlocale(LC_CTYPE, ""); /* wide characters; numbers stay in the C locale */
 	t = xcalloc(1, sizeof *t);
 	t->screen = newterm(NULL, stdout, stdin);
 	if (t->screen == NULL) {
