@@ -1,4 +1,5 @@
 /* term.c: curses, and nothing else. The only file in sockwatch that includes it. */
+#include <langinfo.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@ struct term {
 	SCREEN *screen;
 	int open;
 	int color;
+	int ascii; /* the locale is not UTF-8: draw only ASCII */
 	attr_t attrs[AT_COUNT];
 };
 
@@ -64,6 +66,7 @@ static void term_palette(struct term *t, int no_color)
 struct term *term_open(int no_color, char **cause)
 {
 	struct term *t;
+	int t_ascii;
 	const char *name = getenv("TERM");
 
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
@@ -74,7 +77,15 @@ struct term *term_open(int no_color, char **cause)
 		*cause = term_cause("TERM is not set");
 		return NULL;
 	}
-	setlocale(LC_CTYPE, ""); /* wide characters; numbers stay in the C locale */
+	/*
+	 * Wide characters need a UTF-8 LC_CTYPE; numbers stay in the C locale. A
+	 * plain C locale (no LANG at all, as under cron or a bare ssh) falls back
+	 * to C.UTF-8, and without it non-ASCII cells are drawn in ASCII.
+	 */
+	setlocale(LC_CTYPE, "");
+	if (strcmp(nl_langinfo(CODESET), "UTF-8") != 0 && setlocale(LC_CTYPE, "C.UTF-8") == NULL)
+		setlocale(LC_CTYPE, "");
+	t_ascii = strcmp(nl_langinfo(CODESET), "UTF-8") != 0;
 	t = xcalloc(1, sizeof *t);
 	t->screen = newterm(NULL, stdout, stdin);
 	if (t->screen == NULL) {
@@ -84,6 +95,7 @@ struct term *term_open(int no_color, char **cause)
 	}
 	set_term(t->screen);
 	t->open = 1;
+	t->ascii = t_ascii;
 	set_escdelay(25);
 	cbreak();
 	noecho();
@@ -130,6 +142,18 @@ void term_invalidate(struct term *t)
 	clearok(curscr, TRUE);
 }
 
+/* Where the terminal cannot take UTF-8: the few symbols sockwatch draws, in ASCII. */
+static wchar_t ascii_of(uint32_t ch)
+{
+	if (ch < 0x80)
+		return (wchar_t)ch;
+	if (ch == 0x2265)
+		return L'>'; /* ≥ in AGE */
+	if (ch >= 0x2581 && ch <= 0x2588)
+		return L" .:-=+*#"[ch - 0x2581]; /* sparkline bars */
+	return L'?';
+}
+
 void term_draw(struct term *t, const struct cellbuf *cb)
 {
 	wchar_t run[512];
@@ -147,7 +171,7 @@ void term_draw(struct term *t, const struct cellbuf *cb)
 				uint32_t ch = cb->c[y * cb->w + x].ch;
 
 				if (ch != 0)
-					run[n++] = (wchar_t)ch;
+					run[n++] = t->ascii ? ascii_of(ch) : (wchar_t)ch;
 				x++;
 			}
 			run[n] = L'\0';
