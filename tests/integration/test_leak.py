@@ -7,8 +7,8 @@
   starts is flagged "close_wait" on the first refresh (the kernel's age), and
   --check -n 2 -d 0.5 -p PID exits 1 or 2.
 - A process holding 2000 connections flat and one opening and closing hundreds in
-  bursts every few seconds are never flagged (over the 30 refreshes above and 20 more
-  at -d 0.5), and --check on the flat one exits 0.
+  bursts every few seconds, and an idle listener, are never flagged (over the 30
+  refreshes above and 50 more at -d 0.5), and --check on the flat one exits 0.
 """
 import itertools
 import os
@@ -72,6 +72,7 @@ def main(t):
     cw = t.workload("--close-wait", 20)
     cw_since = time.monotonic()
     flat = t.workload("--conns", 1000)
+    idle = t.workload()  # a listener and nothing else
     _, bursty = start_leaker(t, "--burst", 150, "--period", 3, "--hold", 1.5)
     _, leaker = start_leaker(t, "--leak", LEAK_RATE)
     t.note("close_wait pid %d, flat pid %d, bursty pid %d, leaker pid %d"
@@ -102,6 +103,7 @@ def main(t):
             "first refresh: no growth estimate yet (null), level ok", got=early)
     check_never_flagged(t, snaps, flat.pid, "flat process")
     check_never_flagged(t, snaps, bursty, "bursty process")
+    check_never_flagged(t, snaps, idle.pid, "idle listener")
 
     # 2. CLOSE_WAIT sockets older than CW_AGE before this run: flagged at once.
     left = CW_AGE + 2 - (time.monotonic() - cw_since)
@@ -116,11 +118,13 @@ def main(t):
     t.check(rc in (1, 2), "--check on the CLOSE_WAIT pile-up exits 1 or 2",
             got=(rc, out.strip()[:200], err.strip()[:200]))
 
-    # 3. 20 more refreshes at -d 0.5: the flat and bursty processes stay unflagged.
-    rc, snaps = run_json(t, "-n", 20, "-d", 0.5)
-    t.check_eq(rc, 0, "sockwatch -b -o json -n 20 -d 0.5: exit status")
+    # 3. 50 refreshes at -d 0.5 in one run: the healthy processes stay unflagged.
+    rc, snaps = run_json(t, "-n", 50, "-d", 0.5)
+    t.check_eq(rc, 0, "sockwatch -b -o json -n 50 -d 0.5: exit status")
+    t.check_eq(len(snaps or []), 50, "50 refreshes")
     check_never_flagged(t, snaps, flat.pid, "flat process at -d 0.5")
     check_never_flagged(t, snaps, bursty, "bursty process at -d 0.5")
+    check_never_flagged(t, snaps, idle.pid, "idle listener at -d 0.5")
     rc, out, err = t.sockwatch("--check", "-n", 2, "-d", 0.5, "-p", flat.pid)
     t.check_eq(rc, 0, "--check on the flat process: exit status")
 

@@ -20,10 +20,14 @@ DEADLINE = 8.0
 class Tmux:
     """One detached tmux session on a private server socket."""
 
+    count = 0
+
     def __init__(self, t, cmd, w=160, h=45):
         self.t = t
-        self.sock = os.path.join(t.tmpdir, "tmux.sock")
-        self.status = os.path.join(t.tmpdir, "status")
+        # A server of its own per session: a killed server may still hold a reused path.
+        Tmux.count += 1
+        self.sock = os.path.join(t.tmpdir, "tmux.%d.sock" % Tmux.count)
+        self.status = os.path.join(t.tmpdir, "status.%d" % Tmux.count)
         env = dict(os.environ, TERM="xterm-256color")
         env.pop("NO_COLOR", None)
         self.env = env
