@@ -82,6 +82,10 @@ void fmt_sock_endpoint(struct strbuf *sb, const struct snapshot *s, const struct
 		} else if (name[0] == '\0') {
 			sb_putc(sb, '@');
 			esc_text(sb, name + 1, len - 1);
+		} else if (name[0] == '@') {
+			/* A path that starts with '@' must not pass for an abstract name. */
+			sb_puts(sb, "\\x40");
+			esc_text(sb, name + 1, len - 1);
 		} else {
 			esc_text(sb, name, len);
 		}

@@ -150,7 +150,8 @@ static void json_listener(struct strbuf *sb, const struct snapshot *s, const str
 		} else {
 			json_str(sb, name, len);
 		}
-		sb_puts(sb, ", \"port\": null");
+		sb_printf(sb, ", \"port\": null, \"abstract\": %s",
+			  len > 0 && name[0] == '\0' ? "true" : "false");
 	} else {
 		json_addr(sb, r->family, r->saddr);
 		sb_printf(sb, ", \"port\": %u", r->sport);
@@ -213,7 +214,8 @@ static void json_socket(struct strbuf *sb, const struct snapshot *s, const struc
 			}
 			sb_putc(sb, '"');
 		}
-		sb_printf(sb, ", \"peer_inode\": %u", r->peer);
+		sb_printf(sb, ", \"abstract\": %s, \"peer_inode\": %u",
+			  len > 0 && name[0] == '\0' ? "true" : "false", r->peer);
 	} else {
 		sb_puts(sb, ", \"local\": {\"address\": ");
 		json_addr(sb, r->family, r->saddr);

@@ -108,6 +108,42 @@ static void test_socket_age(void **state)
 	snapshot_fini(&s);
 }
 
+static void test_unix_names(void **state)
+{
+	struct snapshot s;
+	struct strbuf sb;
+	struct out_opts o = { OUT_TABLE, VIEW_SOCKETS, NULL, 1.0, 1 };
+	struct sock_rec *r;
+
+	(void)state;
+	build(&s);
+	r = sock_table_add(&s.socks);
+	r->family = AF_UNIX;
+	r->proto = SP_UNIX_STREAM;
+	r->state = TS_LISTEN;
+	r->cookie = 1001;
+	r->name = strpool_add(&s.socks.names, "\0evil", 5);
+	r = sock_table_add(&s.socks);
+	r->family = AF_UNIX;
+	r->proto = SP_UNIX_STREAM;
+	r->state = TS_LISTEN;
+	r->cookie = 1002;
+	r->name = strpool_add(&s.socks.names, "@evil", 5);
+	snapshot_join(&s, NULL);
+	sb_init(&sb);
+	out_write(&sb, &s, &o);
+	/* An abstract name and a path spelled like one never look alike. */
+	assert_non_null(strstr(sb.buf, " @evil "));
+	assert_non_null(strstr(sb.buf, " \\x40evil "));
+	sb_reset(&sb);
+	o.format = OUT_JSON;
+	out_write(&sb, &s, &o);
+	assert_non_null(strstr(sb.buf, "\"path\": \"@evil\", \"abstract\": true"));
+	assert_non_null(strstr(sb.buf, "\"path\": \"@evil\", \"abstract\": false"));
+	sb_fini(&sb);
+	snapshot_fini(&s);
+}
+
 static void test_listeners(void **state)
 {
 	struct snapshot s;
@@ -252,7 +288,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_join_counts), cmocka_unit_test(test_duplicate_records),
-		cmocka_unit_test(test_listeners),	    cmocka_unit_test(test_socket_age),
+		cmocka_unit_test(test_listeners),	    cmocka_unit_test(test_unix_names),	    cmocka_unit_test(test_socket_age),
 		cmocka_unit_test(test_ports),	     cmocka_unit_test(test_filter),
 		cmocka_unit_test(test_json_unknown_is_null),
 		cmocka_unit_test(test_table_and_csv),
