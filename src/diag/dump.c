@@ -317,8 +317,12 @@ static int diag_dump_one(struct diag *d, enum diag_dump dd, struct sock_table *t
 		if (d->nl == NULL && (ret = diag_socket_open(d)) < 0)
 			return ret;
 		ret = diag_req_run(d, dd, &diag_reqs[dd], 0, t, &status);
-		if (ret == 0 && status == 0 && diag_reqs[dd].protocol == IPPROTO_TCP)
-			ret = diag_cw_ages(d, dd, t, n0, &status);
+		if (ret == 0 && status == 0 && diag_reqs[dd].protocol == IPPROTO_TCP) {
+			int cw_status = 0;
+
+			/* If the kernel refuses the age pass, ages stay unknown; the dump stands. */
+			ret = diag_cw_ages(d, dd, t, n0, &cw_status);
+		}
 		if (ret == 0) {
 			*err = status;
 			if (status < 0)
