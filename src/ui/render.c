@@ -28,10 +28,11 @@ static int putf(struct cellbuf *cb, int x, int y, uint8_t attr, const char *fmt,
 	return put(cb, x, y, buf, attr);
 }
 
-/* "label value  " pairs in the header. */
-static int pair(struct cellbuf *cb, int x, int y, const char *label, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
-static int pair(struct cellbuf *cb, int x, int y, const char *label, const char *fmt, ...)
+/* "label value  " pairs in the header, the value in attr. */
+static int pair_attr(struct cellbuf *cb, int x, int y, uint8_t attr, const char *label,
+		     const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+static int pair_attr(struct cellbuf *cb, int x, int y, uint8_t attr, const char *label,
+		     const char *fmt, ...)
 {
 	char buf[64];
 	va_list ap;
@@ -41,8 +42,18 @@ static int pair(struct cellbuf *cb, int x, int y, const char *label, const char 
 	va_end(ap);
 	x = put(cb, x, y, label, AT_LABEL);
 	x = put(cb, x, y, " ", AT_NORMAL);
-	x = put(cb, x, y, buf, AT_VALUE);
+	x = put(cb, x, y, buf, attr);
 	return put(cb, x, y, "  ", AT_NORMAL);
+}
+
+#define pair(cb, x, y, label, ...) pair_attr(cb, x, y, AT_VALUE, label, __VA_ARGS__)
+
+/* A system-wide resource against its limit: yellow from 80%, red from 95%. */
+static uint8_t share_attr(int64_t used, int64_t max)
+{
+	if (used < 0 || max <= 0)
+		return AT_VALUE;
+	return used * 100 >= max * 95 ? AT_CRIT : used * 100 >= max * 80 ? AT_WARN : AT_VALUE;
 }
 
 static void render_header(const struct ui *u, struct cellbuf *cb)
@@ -72,8 +83,8 @@ static void render_header(const struct ui *u, struct cellbuf *cb)
 	x = pair(cb, x, y, "unix", "%u",
 		 t->proto[SP_UNIX_STREAM] + t->proto[SP_UNIX_DGRAM] + t->proto[SP_UNIX_SEQPACKET]);
 	if (t->fds_alloc >= 0 && t->fds_max >= 0)
-		x = pair(cb, x, y, "Files", "%lld/%lld", (long long)t->fds_alloc,
-			 (long long)t->fds_max);
+		x = pair_attr(cb, x, y, share_attr(t->fds_alloc, t->fds_max), "Files", "%lld/%lld",
+			      (long long)t->fds_alloc, (long long)t->fds_max);
 	x = pair(cb, x, y, "Procs", "%d", shown);
 	if (s->procs.denied > 0)
 		x = putf(cb, x, y, AT_DIM, "(%zu not inspectable)  ", s->procs.denied);
@@ -100,7 +111,8 @@ static void render_header(const struct ui *u, struct cellbuf *cb)
 	x = pair(cb, x, y, "close_wait", "%u", t->tcp_states[TS_CLOSE_WAIT]);
 	x = pair(cb, x, y, "time_wait", "%u", t->tcp_states[TS_TIME_WAIT]);
 	x = pair(cb, x, y, "fin_wait", "%u", t->tcp_states[TS_FIN_WAIT1] + t->tcp_states[TS_FIN_WAIT2]);
-	x = pair(cb, x, y, "orphans", "%u", t->orphans);
+	x = pair_attr(cb, x, y, share_attr(t->orphans, s->sys.max_orphans), "orphans", "%u",
+		      t->orphans);
 	if (t->overflows_window > 0) {
 		x = put(cb, x, y, "overflows ", AT_LABEL);
 		x = putf(cb, x, y, AT_WARN, "+%lld  ", (long long)t->overflows_window);
@@ -108,9 +120,8 @@ static void render_header(const struct ui *u, struct cellbuf *cb)
 	if (t->tw_peer_sock != NONE && s->sys.port_lo >= 0) {
 		int64_t range = s->sys.port_hi - s->sys.port_lo + 1;
 
-		x = put(cb, x, y, "tw/peer ", AT_LABEL);
-		putf(cb, x, y, (int64_t)t->tw_peer_max * 2 > range ? AT_WARN : AT_VALUE, "%u/%lld",
-		     t->tw_peer_max, (long long)range);
+		x = pair_attr(cb, x, y, share_attr(t->tw_peer_max, range), "tw/peer", "%u/%lld",
+			      t->tw_peer_max, (long long)range);
 	}
 }
 

@@ -297,6 +297,35 @@ static void test_leak_column_and_detail(void **state)
 	assert_null(strstr(screen(f), "WARNING pid"));
 }
 
+/* The attribute of the first cell of text on row y. */
+static int attr_at(struct fixture *f, int y, const char *text)
+{
+	const char *p;
+
+	sb_reset(&f->line);
+	cellbuf_row_text(&f->cb, y, &f->line);
+	p = strstr(f->line.buf, text);
+	assert_non_null(p);
+	return f->cb.c[y * f->cb.w + (int)(p - f->line.buf)].attr;
+}
+
+static void test_system_pressure_colours(void **state)
+{
+	struct fixture *f = *state;
+
+	f->s.totals.fds_alloc = 990;
+	f->s.totals.fds_max = 1000;
+	f->s.totals.orphans = 85;
+	f->s.sys.max_orphans = 100;
+	f->u.w = 160;
+	screen(f);
+	assert_int_equal(attr_at(f, 1, "990/1000"), AT_CRIT);
+	assert_int_equal(attr_at(f, 2, "85"), AT_WARN);
+	f->s.totals.fds_alloc = 10;
+	screen(f);
+	assert_int_equal(attr_at(f, 1, "10/1000"), AT_VALUE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -308,6 +337,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_small_screen_and_mouse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_leak_column_and_detail, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_system_pressure_colours, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
