@@ -324,8 +324,10 @@ static int check_write(struct strbuf *sb, const struct snapshot *s, const struct
 	static const char *const status[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
 	size_t i, shown = 0, flagged = 0, unknown = 0, worst = SIZE_MAX, p;
 	unsigned level = LEAK_OK;
+	struct strbuf why;
 	int rc;
 
+	sb_init(&why);
 	for (i = 0; i < s->procs.n; i++) {
 		const struct leak_verdict *v = &s->leak[i];
 
@@ -342,6 +344,9 @@ static int check_write(struct strbuf *sb, const struct snapshot *s, const struct
 	}
 	if (worst != SIZE_MAX)
 		level = s->leak[worst].level;
+	/* The machine's own walls count when the check is about the whole machine. */
+	if (!filter_active(f) && system_pressure(s, &why) > level)
+		level = system_pressure(s, NULL);
 	rc = (int)level;
 	/* Asked about given processes, and none (or not all) could be judged. */
 	if (f->npids > 0) {
@@ -352,12 +357,14 @@ static int check_write(struct strbuf *sb, const struct snapshot *s, const struct
 				found = s->procs.v[i].pid == f->pids[p];
 			if (!found && rc == 0) {
 				sb_printf(sb, "SOCKWATCH UNKNOWN - no process %d\n", f->pids[p]);
+				sb_fini(&why);
 				return 3;
 			}
 		}
 		if (unknown > 0 && rc == 0) {
 			sb_printf(sb, "SOCKWATCH UNKNOWN - %zu of the processes cannot be inspected "
 				      "(run as root)\n", unknown);
+			sb_fini(&why);
 			return 3;
 		}
 	}
@@ -369,6 +376,9 @@ static int check_write(struct strbuf *sb, const struct snapshot *s, const struct
 		if (flagged > 1)
 			sb_printf(sb, "; %zu more flagged", flagged - 1);
 	}
+	if (why.len > 0 && !filter_active(f))
+		sb_printf(sb, "; %s", why.buf);
+	sb_fini(&why);
 	sb_printf(sb, " | leaking=%zu;;;0 sockets=%u;;;0 tcp_established=%u;;;0 "
 		      "close_wait=%u;;;0 time_wait=%u;;;0 orphans=%u;;;0",
 		  flagged, s->totals.sockets, s->totals.tcp_states[TS_ESTABLISHED],

@@ -135,6 +135,15 @@ void snapshot_reset(struct snapshot *s);
 /* Join socks and procs (already filled) and compute every aggregate. */
 void snapshot_join(struct snapshot *s, const struct filter *f);
 
+/* A resource against its limit: LEAK_WARNING from 80%, LEAK_CRITICAL from 95%. */
+unsigned pressure_level(int64_t used, int64_t max);
+/*
+ * Machine-wide pressure: open files against fs.file-max (ENFILE), orphans
+ * against tcp_max_orphans, TIME_WAIT toward one peer against the ephemeral
+ * port range. Its level; each resource over 80% is appended to why (if not NULL).
+ */
+unsigned system_pressure(const struct snapshot *s, struct strbuf *why);
+
 /* --leaks: hide the processes that the leak detector did not flag. */
 void snapshot_keep_leaking(struct snapshot *s);
 /* Whether a socket belongs to the filtered set (has a shown owner, or no filter). */

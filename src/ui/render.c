@@ -51,9 +51,10 @@ static int pair_attr(struct cellbuf *cb, int x, int y, uint8_t attr, const char 
 /* A system-wide resource against its limit: yellow from 80%, red from 95%. */
 static uint8_t share_attr(int64_t used, int64_t max)
 {
-	if (used < 0 || max <= 0)
-		return AT_VALUE;
-	return used * 100 >= max * 95 ? AT_CRIT : used * 100 >= max * 80 ? AT_WARN : AT_VALUE;
+	static const uint8_t attr[] = { [LEAK_OK] = AT_VALUE, [LEAK_WARNING] = AT_WARN,
+					[LEAK_CRITICAL] = AT_CRIT };
+
+	return attr[pressure_level(used, max)];
 }
 
 static void render_header(const struct ui *u, struct cellbuf *cb)

@@ -71,6 +71,33 @@ static void test_orphans_and_time_wait(void **state)
 	snapshot_fini(&s);
 }
 
+static void test_system_pressure(void **state)
+{
+	struct snapshot s;
+	struct strbuf why;
+
+	(void)state;
+	assert_int_equal(pressure_level(79, 100), LEAK_OK);
+	assert_int_equal(pressure_level(80, 100), LEAK_WARNING);
+	assert_int_equal(pressure_level(95, 100), LEAK_CRITICAL);
+	assert_int_equal(pressure_level(PROC_UNKNOWN, 100), LEAK_OK);
+	assert_int_equal(pressure_level(5, PROC_UNKNOWN), LEAK_OK);
+	build(&s);
+	snapshot_join(&s, NULL);
+	s.sys.max_orphans = PROC_UNKNOWN;
+	s.sys.port_lo = PROC_UNKNOWN;
+	sb_init(&why);
+	assert_int_equal(system_pressure(&s, &why), LEAK_OK); /* 100 of 1000 files */
+	assert_int_equal(why.len, 0);
+	s.totals.fds_alloc = 960;
+	s.totals.orphans = 9;
+	s.sys.max_orphans = 10;
+	assert_int_equal(system_pressure(&s, &why), LEAK_CRITICAL);
+	assert_string_equal(why.buf, "system files 960/1000, orphans 9/10");
+	sb_fini(&why);
+	snapshot_fini(&s);
+}
+
 static void test_trend(void **state)
 {
 	struct trend tr;
@@ -101,6 +128,7 @@ int main(void)
 		cmocka_unit_test(test_read_sys_live),
 		cmocka_unit_test(test_orphans_and_time_wait),
 		cmocka_unit_test(test_trend),
+		cmocka_unit_test(test_system_pressure),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
