@@ -27,6 +27,13 @@ static void json_i64(struct strbuf *sb, int64_t v)
 		sb_printf(sb, "%lld", (long long)v);
 }
 
+/* , "key": number-or-null */
+static void json_field_i64(struct strbuf *sb, const char *key, int64_t v)
+{
+	sb_printf(sb, ", \"%s\": ", key);
+	json_i64(sb, v);
+}
+
 /* {"established": n, ...} over the TCP states that can be seen. */
 static void json_states(struct strbuf *sb, const uint32_t *states)
 {
@@ -105,12 +112,9 @@ static void json_process(struct strbuf *sb, const struct snapshot *s, uint32_t i
 		json_str(sb, str, len);
 	else
 		sb_puts(sb, "null");
-	sb_puts(sb, ", \"uid\": ");
-	json_i64(sb, p->uid);
-	sb_puts(sb, ", \"fds\": ");
-	json_i64(sb, p->fds);
-	sb_puts(sb, ", \"fd_limit\": ");
-	json_i64(sb, p->fd_limit);
+	json_field_i64(sb, "uid", p->uid);
+	json_field_i64(sb, "fds", p->fds);
+	json_field_i64(sb, "fd_limit", p->fd_limit);
 	if (p->fd_readable) {
 		sb_printf(sb,
 			  ", \"sockets\": %u, \"tcp\": %u, \"udp\": %u, \"unix\": %u, \"other\": %u"
@@ -242,8 +246,8 @@ static void json_system(struct strbuf *sb, const struct snapshot *s)
 
 	sb_printf(sb, "{\"orphans\": %u, \"max_orphans\": ", t->orphans);
 	json_i64(sb, y->max_orphans);
-	sb_puts(sb, ", \"ephemeral_ports\": ");
-	json_i64(sb, y->port_lo >= 0 ? y->port_hi - y->port_lo + 1 : PROC_UNKNOWN);
+	json_field_i64(sb, "ephemeral_ports",
+		       y->port_lo >= 0 ? y->port_hi - y->port_lo + 1 : PROC_UNKNOWN);
 	sb_puts(sb, ", \"time_wait_peer\": ");
 	if (t->tw_peer_sock == NONE) {
 		sb_puts(sb, "null");
@@ -254,14 +258,10 @@ static void json_system(struct strbuf *sb, const struct snapshot *s)
 		json_addr(sb, r->family, r->daddr);
 		sb_printf(sb, ", \"port\": %u, \"time_wait\": %u}", r->dport, t->tw_peer_max);
 	}
-	sb_puts(sb, ", \"listen_overflows\": ");
-	json_i64(sb, y->listen_overflows);
-	sb_puts(sb, ", \"listen_drops\": ");
-	json_i64(sb, y->listen_drops);
-	sb_puts(sb, ", \"listen_overflows_window\": ");
-	json_i64(sb, t->overflows_window);
-	sb_puts(sb, ", \"listen_drops_window\": ");
-	json_i64(sb, t->drops_window);
+	json_field_i64(sb, "listen_overflows", y->listen_overflows);
+	json_field_i64(sb, "listen_drops", y->listen_drops);
+	json_field_i64(sb, "listen_overflows_window", t->overflows_window);
+	json_field_i64(sb, "listen_drops_window", t->drops_window);
 	sb_putc(sb, '}');
 }
 
@@ -282,8 +282,7 @@ void out_write_json(struct strbuf *sb, const struct snapshot *s, const struct ou
 		  t->proto[SP_UDP], t->proto[SP_UDPLITE],
 		  t->proto[SP_UNIX_STREAM] + t->proto[SP_UNIX_DGRAM] + t->proto[SP_UNIX_SEQPACKET]);
 	json_i64(sb, t->fds_alloc);
-	sb_puts(sb, ", \"max\": ");
-	json_i64(sb, t->fds_max);
+	json_field_i64(sb, "max", t->fds_max);
 	sb_printf(sb, "}, \"processes_unknown\": %zu, \"system\": ", s->procs.denied);
 	json_system(sb, s);
 	sb_putc(sb, '}');
