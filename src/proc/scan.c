@@ -29,7 +29,6 @@ struct proc_cache {
 	uint64_t start;
 	int64_t fd_size;   /* st_size of /proc/PID/fd when the fds were read */
 	uint32_t seen;	   /* generation of the last refresh that saw it */
-	uint32_t info_gen; /* generation when cmdline, uid and limits were read */
 	int force;	   /* read its fds at the next refresh */
 	int denied;	   /* its fd table could not be read for lack of permission */
 	int info_read;	   /* cmdline, uid and limit were read (not only guessed) */
@@ -498,7 +497,6 @@ static void cache_store(struct proc_scanner *s, const struct proc_table *t,
 	e->dir_ino = dir_ino;
 	e->info_read = info_read;
 	if (info_read) {
-		e->info_gen = s->gen;
 		cmd = strpool_get(&t->strs, rec->cmdline, &len);
 		free(e->cmdline);
 		e->cmdline = len ? xstrndup(cmd, len) : NULL;
