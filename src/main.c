@@ -294,9 +294,7 @@ static void report_once(const struct snapshot *s, unsigned *reported, int *hinte
 			continue;
 		*reported |= 1u << d;
 		fprintf(stderr, "sockwatch: %s sockets are not shown: %s\n",
-			diag_dump_name((enum diag_dump)d),
-			err == -ENOENT ? "the kernel has no sock_diag support for them"
-				       : strerror(-err));
+			diag_dump_name((enum diag_dump)d), diag_err_text(err));
 	}
 	if (!*hinted && s->procs.denied > 0) {
 		*hinted = 1;
@@ -345,8 +343,11 @@ static int check_write(struct strbuf *sb, const struct snapshot *s, const struct
 	if (worst != SIZE_MAX)
 		level = s->leak[worst].level;
 	/* The machine's own walls count when the check is about the whole machine. */
-	if (!filter_active(f) && system_pressure(s, &why) > level)
-		level = system_pressure(s, NULL);
+	if (!filter_active(f)) {
+		unsigned sys = system_pressure(s, &why);
+
+		level = sys > level ? sys : level;
+	}
 	rc = (int)level;
 	/* Asked about given processes, and none (or not all) could be judged. */
 	if (f->npids > 0) {

@@ -89,6 +89,8 @@ enum diag_dump {
 	DD_COUNT
 };
 const char *diag_dump_name(enum diag_dump d); /* "TCP/IPv4", ... */
+/* Why a dump's sockets are missing, for people: -ENOENT is a missing diag module. */
+const char *diag_err_text(int err);
 
 /*
  * Pure parser: feed it the bytes of one recv() of a dump reply (any number of

@@ -357,3 +357,8 @@ int diag_dump_all(struct diag *d, struct sock_table *t, struct diag_status *st)
 	}
 	return 0;
 }
+
+const char *diag_err_text(int err)
+{
+	return err == -ENOENT ? "the kernel has no sock_diag support for them" : strerror(-err);
+}

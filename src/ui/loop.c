@@ -41,15 +41,15 @@ static void do_kill(struct ui *u)
 		snprintf(u->msg, sizeof u->msg, "sent SIG%s to %d", sg->name, u->kill.pid);
 }
 
-/* Warnings that batch mode prints on stderr go to the message line here. */
+/* What batch mode says on stderr of a missing dump goes to the message line here. */
 static void note_unavailable(struct ui *u, const struct snapshot *s)
 {
 	int d;
 
 	for (d = 0; d < DD_COUNT; d++) {
-		if (s->diag.err[d] != 0 && s->diag.err[d] != -ENOENT) {
-			snprintf(u->msg, sizeof u->msg, "%s dump failed: %s",
-				 diag_dump_name((enum diag_dump)d), strerror(-s->diag.err[d]));
+		if (s->diag.err[d] != 0) {
+			snprintf(u->msg, sizeof u->msg, "%s sockets are not shown: %s",
+				 diag_dump_name((enum diag_dump)d), diag_err_text(s->diag.err[d]));
 			return;
 		}
 	}
