@@ -78,7 +78,7 @@ static void chase_unowned(struct collector *c, const struct snapshot *s)
 	for (i = 0; i < s->socks.n; i++) {
 		const struct sock_rec *r = &s->socks.v[i];
 
-		if (r->inode != 0 && r->owner == NONE)
+		if (r->inode != 0 && sock_owner(s, (uint32_t)i) == NONE)
 			proc_scanner_unowned(c->scanner, r->inode, r->uid);
 	}
 }
@@ -100,11 +100,10 @@ static void age_sockets(struct collector *c, struct snapshot *s, double now)
 	u32map_clear(cur);
 	for (i = 0; i < s->socks.n; i++) {
 		struct sock_rec *r = &s->socks.v[i];
-		uint32_t key = (uint32_t)r->cookie ? (uint32_t)r->cookie : 0x80000000u;
-		uint32_t *was = u32map_get(old, key);
+		uint32_t *was = u32map_get(old, sock_cookie_key(r));
 
 		r->seen = was != NULL ? *was : s->now_ds;
-		*u32map_put(cur, key, NULL) = r->seen;
+		*u32map_put(cur, sock_cookie_key(r), NULL) = r->seen;
 	}
 	c->cur = !c->cur;
 }

@@ -36,6 +36,11 @@ void history_update(struct history *h, struct snapshot *s, double now);
 /* Socket counts of one process over the window, oldest first, for a sparkline: count. */
 size_t history_series(const struct history *h, int pid, uint64_t start, uint32_t *out, size_t max);
 
+/* The fd_limit judgement of fds against a soft limit: LEAK_OK, _WARNING or _CRITICAL. */
+unsigned leak_fd_level(const struct leak_config *c, int64_t fds, int64_t limit);
+/* Order of severity of two verdicts: level, then reasons, growth, old CLOSE_WAIT. */
+int leak_verdict_cmp(const struct leak_verdict *a, const struct leak_verdict *b);
+
 const char *leak_level_name(unsigned level);	/* "ok", "warning", "critical" */
 const char *leak_reason_name(unsigned reason_bit); /* "growth", ... */
 

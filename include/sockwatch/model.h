@@ -27,7 +27,25 @@ struct proc_stats {
 
 struct listener {
 	uint32_t sock;	      /* index in snapshot.socks.v */
-	uint32_t connections; /* ESTABLISHED sockets on its address and port; NONE: n/a (UDP) */
+	uint32_t connections; /* ESTABLISHED sockets counted for it; NONE: n/a (UDP) */
+	uint32_t group;	      /* first shown row on the same address and port (SO_REUSEPORT) */
+};
+
+/*
+ * Every listening socket of the dump, shown or not: what sockets are credited
+ * to (a socket's listener must exist even when -p hides the listener's row).
+ */
+struct listen_sock {
+	uint32_t sock;	/* index in snapshot.socks.v */
+	uint32_t row;	/* index in snapshot.listeners, NONE when not shown */
+	uint32_t next;	/* next listener on the same address and port (SO_REUSEPORT), NONE */
+	uint32_t conns; /* ESTABLISHED sockets credited to it */
+};
+
+/* What the join decided for one socket (parallel to socks.v). */
+struct sock_rel {
+	uint32_t listener; /* index in snapshot.lsocks of the listener it is counted for, NONE */
+	uint32_t port;	   /* index in snapshot.ports of its port row, NONE */
 };
 
 enum port_dir { PORT_IN, PORT_OUT };
@@ -64,6 +82,7 @@ enum leak_reason {
 	LR_FD_LIMIT = 1 << 2,
 	LR_ACCEPT_QUEUE = 1 << 3,
 };
+#define LR_COUNT 4 /* reasons; each table of them is checked against this */
 
 /* What the leak detector (leak.h) says of one process. */
 struct leak_verdict {
@@ -105,7 +124,11 @@ struct snapshot {
 	size_t nlinks, linkcap;
 	struct proc_stats *pstats; /* parallel to procs.v */
 	size_t pstatcap;
-	struct listener *listeners;
+	struct sock_rel *rel; /* parallel to socks.v */
+	size_t relcap;
+	struct listen_sock *lsocks;
+	size_t nlsocks, lsockcap;
+	struct listener *listeners; /* the listen view's rows: the shown listeners */
 	size_t nlisteners, listenercap;
 	struct port_row *ports;
 	size_t nports, portcap;
@@ -120,7 +143,7 @@ struct snapshot {
 	/* Hash tables of the aggregation passes, kept across refreshes. */
 	struct u32map inode_map; /* inode -> first owner link */
 	struct u32map cookie_map; /* cookie's low 32 bits -> socket (duplicates in a dump) */
-	struct hmap listen_map;	 /* (family, proto, address, port) -> connections */
+	struct hmap listen_map;	 /* (family, proto, address, port) -> first lsocks index */
 	uint8_t listen_ports[SP_UNIX_STREAM][65536 / 8]; /* ports with a listener, per proto */
 	uint32_t *port_rows;	 /* [proto][direction][port] -> port row + 1 (0: none) */
 	struct hmap peer_set;	 /* (port row, remote address) */
@@ -143,6 +166,86 @@ unsigned pressure_level(int64_t used, int64_t max);
  * port range. Its level; each resource over 80% is appended to why (if not NULL).
  */
 unsigned system_pressure(const struct snapshot *s, struct strbuf *why);
+
+/*
+ * Relations. The join alone decides what belongs to what; every other layer
+ * asks through these calls and never re-derives a rule.
+ */
+
+/* The kinds of rows the model has: what a view lists and a drill-down is about. */
+enum row_kind { ROW_PROC, ROW_LISTENER, ROW_PORT, ROW_SOCKET, ROW_KIND_COUNT };
+
+/* A row's identity across refreshes: never an index or a pointer. */
+struct row_key {
+	uint64_t a, b;
+};
+
+struct row_key model_row_key(const struct snapshot *s, enum row_kind k, uint32_t row);
+/* The row of kind k with this key in s, or NONE. */
+uint32_t model_row_find(const struct snapshot *s, enum row_kind k, struct row_key key);
+int row_key_eq(struct row_key x, struct row_key y);
+
+/*
+ * The owners of socket sock, in process order:
+ *	for (l = sock_owner_first(s, sock); l != NONE; l = sock_owner_next(s, l))
+ *		proc = owner_proc(s, l);
+ */
+static inline uint32_t sock_owner_first(const struct snapshot *s, uint32_t sock)
+{
+	return s->socks.v[sock].owner;
+}
+static inline uint32_t sock_owner_next(const struct snapshot *s, uint32_t link)
+{
+	return s->links[link].next;
+}
+static inline uint32_t owner_proc(const struct snapshot *s, uint32_t link)
+{
+	return s->links[link].proc;
+}
+/* The first owner of a socket (index in procs.v), or NONE. */
+static inline uint32_t sock_owner(const struct snapshot *s, uint32_t sock)
+{
+	uint32_t l = sock_owner_first(s, sock);
+
+	return l == NONE ? NONE : owner_proc(s, l);
+}
+/* Whether process proc (index in procs.v) holds socket sock. */
+int sock_owned_by(const struct snapshot *s, uint32_t sock, uint32_t proc);
+/* The listener socket sock is counted for, as an index in socks.v, or NONE. */
+uint32_t sock_listener_sock(const struct snapshot *s, uint32_t sock);
+/* Its row in s->listeners (NONE when it has none or that row is not shown). */
+uint32_t sock_listener_row(const struct snapshot *s, uint32_t sock);
+/* Its row in s->ports, or NONE. */
+uint32_t sock_port_row(const struct snapshot *s, uint32_t sock);
+/*
+ * Whether socket sock belongs to row `row` of kind k: held by the process,
+ * counted for the listener (the listening socket itself included) or the
+ * port row, or is the socket.
+ */
+int sock_member(const struct snapshot *s, uint32_t sock, enum row_kind k, uint32_t row);
+/*
+ * The key a socket is remembered by across refreshes and deduplicated by in
+ * one dump: its cookie's low 32 bits, never 0 (the maps' empty key).
+ */
+static inline uint32_t sock_cookie_key(const struct sock_rec *r)
+{
+	return (uint32_t)r->cookie ? (uint32_t)r->cookie : 0x80000000u;
+}
+/* A listener's stable id, the same across refreshes: "tcp:COOKIE" (lsock: index in socks.v). */
+void listener_id(struct strbuf *sb, const struct snapshot *s, uint32_t lsock);
+/* The bound name of a UNIX socket without the abstract NUL: its length, *abstract set. */
+const char *sock_unix_name(const struct snapshot *s, const struct sock_rec *r, size_t *len,
+			   int *abstract);
+
+struct row_list {
+	uint32_t *v;
+	size_t n;
+	size_t cap;
+};
+void row_list_fini(struct row_list *rl);
+/* The rows of kind k that pass the filter (indices into the model's arrays), unsorted. */
+void model_rows(const struct snapshot *s, const struct filter *f, enum row_kind k,
+		struct row_list *rl);
 
 /* --leaks: hide the processes that the leak detector did not flag. */
 void snapshot_keep_leaking(struct snapshot *s);

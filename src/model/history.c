@@ -324,8 +324,8 @@ static void update_sockets(struct history *h, struct snapshot *s, double now)
 				age = (now_ds - *slot) / 10.0;
 			if (age < h->cfg.cw_age)
 				continue;
-			for (l = r->owner; l != NONE; l = s->links[l].next)
-				s->leak[s->links[l].proc].cw_old++;
+			for (l = sock_owner_first(s, (uint32_t)i); l != NONE; l = sock_owner_next(s, l))
+				s->leak[owner_proc(s, l)].cw_old++;
 		} else if (r->state == TS_LISTEN) {
 			int full = r->wqueue > 0 && r->rqueue >= r->wqueue;
 			int crit;
@@ -338,10 +338,10 @@ static void update_sockets(struct history *h, struct snapshot *s, double now)
 				continue;
 			crit = full && old != NULL && h->updates > 0 && *old == h->prev_ds;
 			*slot = full ? now_ds : *old;
-			for (l = r->owner; l != NONE; l = s->links[l].next) {
-				s->leak[s->links[l].proc].queue_full++;
+			for (l = sock_owner_first(s, (uint32_t)i); l != NONE; l = sock_owner_next(s, l)) {
+				s->leak[owner_proc(s, l)].queue_full++;
 				if (crit)
-					h->qcrit[s->links[l].proc] = 1;
+					h->qcrit[owner_proc(s, l)] = 1;
 			}
 		}
 	}

@@ -67,18 +67,42 @@ const char *leak_level_name(unsigned level)
 
 const char *leak_reason_name(unsigned reason_bit)
 {
-	switch (reason_bit) {
-	case LR_GROWTH:
-		return "growth";
-	case LR_CLOSE_WAIT:
-		return "close_wait";
-	case LR_FD_LIMIT:
-		return "fd_limit";
-	case LR_ACCEPT_QUEUE:
-		return "accept_queue";
-	default:
-		return "unknown";
+	/* By bit position (enum leak_reason): JSON and the reasons' texts follow this order. */
+	static const char *const names[] = { "growth", "close_wait", "fd_limit", "accept_queue" };
+	unsigned b;
+
+	_Static_assert(ARRAY_LEN(names) == LR_COUNT, "a name for every leak reason");
+	for (b = 0; b < LR_COUNT; b++) {
+		if (reason_bit == 1u << b)
+			return names[b];
 	}
+	return "unknown";
+}
+
+#define CMP(a, b) ((a) < (b) ? -1 : (a) > (b))
+
+int leak_verdict_cmp(const struct leak_verdict *a, const struct leak_verdict *b)
+{
+	int ra = __builtin_popcount(a->reasons), rb = __builtin_popcount(b->reasons);
+	double ga = a->has_growth ? a->growth_per_min : 0, gb = b->has_growth ? b->growth_per_min : 0;
+
+	if (a->level != b->level)
+		return CMP(a->level, b->level);
+	if (ra != rb)
+		return CMP(ra, rb);
+	if (ga != gb)
+		return CMP(ga, gb);
+	return CMP(a->cw_old, b->cw_old);
+}
+
+unsigned leak_fd_level(const struct leak_config *c, int64_t fds, int64_t limit)
+{
+	double used;
+
+	if (limit <= 0 || limit == PROC_UNLIMITED || fds < 0)
+		return LEAK_OK;
+	used = (double)fds / (double)limit;
+	return used > c->fd_crit ? LEAK_CRITICAL : used > c->fd_warn ? LEAK_WARNING : LEAK_OK;
 }
 
 /* Least-squares slope of y over x; 0 when x does not vary. */
@@ -286,14 +310,8 @@ void leak_judge(const struct leak_config *c, const struct leak_facts *f, struct 
 
 		raise_level(v, LR_CLOSE_WAIT, crit ? LEAK_CRITICAL : LEAK_WARNING);
 	}
-	if (limited) {
-		double used = (double)f->fds / (double)f->fd_limit;
-
-		if (used > c->fd_crit)
-			raise_level(v, LR_FD_LIMIT, LEAK_CRITICAL);
-		else if (used > c->fd_warn)
-			raise_level(v, LR_FD_LIMIT, LEAK_WARNING);
-	}
+	if (leak_fd_level(c, f->fds, f->fd_limit) != LEAK_OK)
+		raise_level(v, LR_FD_LIMIT, leak_fd_level(c, f->fds, f->fd_limit));
 	if (f->queue_full > 0)
 		raise_level(v, LR_ACCEPT_QUEUE, f->queue_crit ? LEAK_CRITICAL : LEAK_WARNING);
 }

@@ -27,6 +27,8 @@ void snapshot_fini(struct snapshot *s)
 	proc_table_fini(&s->procs);
 	free(s->links);
 	free(s->pstats);
+	free(s->rel);
+	free(s->lsocks);
 	free(s->listeners);
 	free(s->ports);
 	free(s->pids);
@@ -46,7 +48,7 @@ void snapshot_reset(struct snapshot *s)
 	sock_table_reset(&s->socks);
 	proc_table_reset(&s->procs);
 	memset(&s->diag, 0, sizeof s->diag);
-	s->nlinks = s->nlisteners = s->nports = s->npids = 0;
+	s->nlinks = s->nlsocks = s->nlisteners = s->nports = s->npids = 0;
 	memset(&s->totals, 0, sizeof s->totals);
 }
 
@@ -88,8 +90,8 @@ int snapshot_sock_shown(const struct snapshot *s, const struct filter *f, uint32
 
 	if (!filter_active(f))
 		return 1;
-	for (l = s->socks.v[sock].owner; l != NONE; l = s->links[l].next) {
-		if (s->pstats[s->links[l].proc].shown)
+	for (l = sock_owner_first(s, sock); l != NONE; l = sock_owner_next(s, l)) {
+		if (s->pstats[owner_proc(s, l)].shown)
 			return 1;
 	}
 	return 0;
@@ -252,14 +254,104 @@ static void unix_key_make(struct addr_key *k, const struct snapshot *s, const st
 }
 
 /*
- * Listeners and their connections: an ESTABLISHED socket belongs to the
- * listener bound to its exact local address and port, or else to the
- * wildcard listener of its family on that port (a v4-mapped address is an
- * AF_INET6 socket, so "::" catches it).
+ * Listeners and what is counted for them. A TCP socket on a port with a
+ * listener (any state but LISTEN) belongs to the listener bound to its exact
+ * local address and port, or else to the wildcard listener of its family on
+ * that port (a v4-mapped address is an AF_INET6 socket, so "::" catches it);
+ * a UNIX socket to the listener of its path. Several listeners on one address
+ * and port (SO_REUSEPORT) share it out: a socket goes to the one whose process
+ * holds it, else to the first in dump order. A listening socket belongs to
+ * itself. A listener's connections are the ESTABLISHED sockets counted for it.
  */
 static int port_listening(const struct snapshot *s, const struct sock_rec *r)
 {
 	return r->proto < SP_UNIX_STREAM && (s->listen_ports[r->proto][r->sport >> 3] >> (r->sport & 7) & 1);
+}
+
+/* Whether the holders of two sockets share a process. */
+static int share_owner(const struct snapshot *s, uint32_t a, uint32_t b)
+{
+	uint32_t l;
+
+	for (l = sock_owner_first(s, a); l != NONE; l = sock_owner_next(s, l)) {
+		if (sock_owned_by(s, b, owner_proc(s, l)))
+			return 1;
+	}
+	return 0;
+}
+
+/* Of the listeners from first on (one address and port), the one socket sock goes to. */
+static uint32_t pick_listener(const struct snapshot *s, uint32_t first, uint32_t sock)
+{
+	uint32_t ls;
+
+	if (s->lsocks[first].next == NONE)
+		return first;
+	for (ls = first; ls != NONE; ls = s->lsocks[ls].next) {
+		if (share_owner(s, sock, s->lsocks[ls].sock))
+			return ls;
+	}
+	return first;
+}
+
+/* The listeners' key for socket r, or NULL when r cannot belong to a listener. */
+static const struct addr_key *listen_key(const struct snapshot *s, const struct sock_rec *r,
+					 struct addr_key *k)
+{
+	if (r->family == AF_UNIX) {
+		if (r->name == 0)
+			return NULL;
+		unix_key_make(k, s, r);
+	} else {
+		addr_key_make(k, r, r->saddr, r->sport);
+	}
+	return k;
+}
+
+/* Record listening socket i; its row when shown. */
+static void add_listener(struct snapshot *s, const struct filter *f, uint32_t i)
+{
+	const struct sock_rec *r = &s->socks.v[i];
+	struct addr_key k;
+	struct listen_sock *ls;
+	uint32_t *slot, idx, t;
+	int isnew;
+
+	if (listen_key(s, r, &k) == NULL)
+		return;
+	if (r->family != AF_UNIX)
+		s->listen_ports[r->proto][r->sport >> 3] |= (uint8_t)(1u << (r->sport & 7));
+	s->lsocks = xgrow(s->lsocks, &s->lsockcap, s->nlsocks + 1, sizeof *s->lsocks);
+	idx = (uint32_t)s->nlsocks++;
+	ls = &s->lsocks[idx];
+	ls->sock = i;
+	ls->row = NONE;
+	ls->next = NONE;
+	ls->conns = 0;
+	s->rel[i].listener = idx;
+	slot = hmap_put(&s->listen_map, &k, &isnew);
+	if (isnew) {
+		*slot = idx;
+	} else {
+		/* Keep the dump's order: the first listener of an address takes the rest. */
+		for (t = *slot; s->lsocks[t].next != NONE; t = s->lsocks[t].next)
+			;
+		s->lsocks[t].next = idx;
+	}
+	if (!snapshot_sock_shown(s, f, i))
+		return;
+	s->listeners = xgrow(s->listeners, &s->listenercap, s->nlisteners + 1, sizeof *s->listeners);
+	ls->row = (uint32_t)s->nlisteners;
+	s->listeners[s->nlisteners].sock = i;
+	s->listeners[s->nlisteners].connections = 0;
+	s->listeners[s->nlisteners].group = ls->row;
+	for (t = *slot; t != idx; t = s->lsocks[t].next) {
+		if (s->lsocks[t].row != NONE) {
+			s->listeners[s->nlisteners].group = s->lsocks[t].row;
+			break;
+		}
+	}
+	s->nlisteners++;
 }
 
 static void build_listeners(struct snapshot *s, const struct filter *f)
@@ -267,70 +359,47 @@ static void build_listeners(struct snapshot *s, const struct filter *f)
 	struct hmap *h = &s->listen_map;
 	struct addr_key k;
 	size_t i;
-	int isnew;
 
 	static_assert(sizeof(struct addr_key) == 20, "addr_key is listen_map's key");
 	hmap_clear(h);
 	memset(s->listen_ports, 0, sizeof s->listen_ports);
 	for (i = 0; i < s->socks.n; i++) {
-		const struct sock_rec *r = &s->socks.v[i];
-
-		if (!is_listener(r))
-			continue;
-		if (r->family == AF_UNIX) {
-			if (r->name == 0)
-				continue;
-			unix_key_make(&k, s, r);
-		} else {
-			addr_key_make(&k, r, r->saddr, r->sport);
-			s->listen_ports[r->proto][r->sport >> 3] |= (uint8_t)(1u << (r->sport & 7));
-		}
-		*hmap_put(h, &k, &isnew) = 0;
-		if (!snapshot_sock_shown(s, f, (uint32_t)i))
-			continue;
-		s->listeners = xgrow(s->listeners, &s->listenercap, s->nlisteners + 1,
-				     sizeof *s->listeners);
-		s->listeners[s->nlisteners].sock = (uint32_t)i;
-		s->listeners[s->nlisteners].connections = 0;
-		s->nlisteners++;
+		if (is_listener(&s->socks.v[i]))
+			add_listener(s, f, (uint32_t)i);
 	}
 	for (i = 0; i < s->socks.n; i++) {
 		const struct sock_rec *r = &s->socks.v[i];
-		uint32_t *slot;
+		uint32_t *slot = NULL, ls;
 
-		if (r->state != TS_ESTABLISHED)
+		if (is_listener(r))
 			continue;
 		if (r->proto == SP_TCP) {
 			/* Most sockets are on a port nobody listens on: no lookup for them. */
 			if (!port_listening(s, r))
 				continue;
-			addr_key_make(&k, r, r->saddr, r->sport);
-			slot = hmap_get(h, &k);
+			slot = hmap_get(h, listen_key(s, r, &k));
 			if (slot == NULL) {
 				addr_key_make(&k, r, NULL, r->sport);
 				slot = hmap_get(h, &k);
 			}
 		} else if (r->family == AF_UNIX && r->name != 0) {
-			unix_key_make(&k, s, r);
-			slot = hmap_get(h, &k);
-		} else {
-			continue;
+			slot = hmap_get(h, listen_key(s, r, &k));
 		}
-		if (slot != NULL)
-			(*slot)++;
+		if (slot == NULL)
+			continue;
+		ls = pick_listener(s, *slot, (uint32_t)i);
+		s->rel[i].listener = ls;
+		if (r->state == TS_ESTABLISHED)
+			s->lsocks[ls].conns++;
 	}
-	for (i = 0; i < s->nlisteners; i++) {
-		const struct sock_rec *r = &s->socks.v[s->listeners[i].sock];
+	for (i = 0; i < s->nlsocks; i++) {
+		const struct listen_sock *ls = &s->lsocks[i];
+		const struct sock_rec *r = &s->socks.v[ls->sock];
 
-		if (r->proto == SP_UDP || r->proto == SP_UDPLITE) {
-			s->listeners[i].connections = NONE;
+		if (ls->row == NONE)
 			continue;
-		}
-		if (r->family == AF_UNIX)
-			unix_key_make(&k, s, r);
-		else
-			addr_key_make(&k, r, r->saddr, r->sport);
-		s->listeners[i].connections = *hmap_get(h, &k);
+		s->listeners[ls->row].connections =
+			r->proto == SP_UDP || r->proto == SP_UDPLITE ? NONE : ls->conns;
 	}
 }
 
@@ -405,6 +474,7 @@ static void build_ports(struct snapshot *s, const struct filter *f)
 			*slot = (uint32_t)++s->nports;
 		}
 		row = *slot - 1;
+		s->rel[i].port = row;
 		s->ports[row].total++;
 		s->ports[row].states[state_index(r->state)]++;
 		if (!last[row].has_peer || memcmp(last[row].peer, r->daddr, 16) != 0) {
@@ -416,8 +486,8 @@ static void build_ports(struct snapshot *s, const struct filter *f)
 			memcpy(last[row].peer, r->daddr, 16);
 			last[row].has_peer = 1;
 		}
-		for (l = r->owner; l != NONE; l = s->links[l].next) {
-			struct row_pid rp = { row, (uint32_t)s->procs.v[s->links[l].proc].pid };
+		for (l = sock_owner_first(s, (uint32_t)i); l != NONE; l = sock_owner_next(s, l)) {
+			struct row_pid rp = { row, (uint32_t)s->procs.v[owner_proc(s, l)].pid };
 
 			if (last[row].has_pid && last[row].pid == rp.pid)
 				continue;
@@ -465,9 +535,8 @@ static void dedupe_sockets(struct snapshot *s)
 	u32map_clear(&s->cookie_map);
 	for (i = 0; i < s->socks.n; i++) {
 		const struct sock_rec *r = &s->socks.v[i];
-		uint32_t key = (uint32_t)r->cookie ? (uint32_t)r->cookie : 0x80000000u;
 		int isnew;
-		uint32_t *slot = u32map_put(&s->cookie_map, key, &isnew);
+		uint32_t *slot = u32map_put(&s->cookie_map, sock_cookie_key(r), &isnew);
 
 		if (!isnew) {
 			const struct sock_rec *o = &s->socks.v[*slot];
@@ -513,6 +582,11 @@ void snapshot_join(struct snapshot *s, const struct filter *f)
 		uint32_t n = s->procs.v[p].ino_n;
 
 		ps->other = n > seen ? n - seen : 0;
+	}
+	s->rel = xgrow(s->rel, &s->relcap, s->socks.n, sizeof *s->rel);
+	for (i = 0; i < s->socks.n; i++) {
+		s->rel[i].listener = NONE;
+		s->rel[i].port = NONE;
 	}
 	build_listeners(s, f);
 	build_ports(s, f);

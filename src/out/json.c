@@ -5,6 +5,7 @@
 
 #include "sockwatch/leak.h"
 #include "sockwatch/out.h"
+#include "sockwatch/present.h"
 
 static void json_str(struct strbuf *sb, const char *s, size_t len)
 {
@@ -58,14 +59,29 @@ static void json_addr(struct strbuf *sb, int family, const uint8_t *addr)
 	sb_fini(&t);
 }
 
-static void json_owner_pids(struct strbuf *sb, const struct snapshot *s, const struct sock_rec *r)
+static void json_owner_pids(struct strbuf *sb, const struct snapshot *s, uint32_t sock)
 {
+	const char *sep = "";
 	uint32_t l;
 
 	sb_putc(sb, '[');
-	for (l = r->owner; l != NONE; l = s->links[l].next)
-		sb_printf(sb, "%s%d", l == r->owner ? "" : ", ", s->procs.v[s->links[l].proc].pid);
+	for (l = sock_owner_first(s, sock); l != NONE; l = sock_owner_next(s, l)) {
+		sb_printf(sb, "%s%d", sep, s->procs.v[owner_proc(s, l)].pid);
+		sep = ", ";
+	}
 	sb_putc(sb, ']');
+}
+
+/* A listener's id as a JSON string (lsock: index in socks.v), or null. */
+static void json_listener_id(struct strbuf *sb, const struct snapshot *s, uint32_t lsock)
+{
+	if (lsock == NONE) {
+		sb_puts(sb, "null");
+		return;
+	}
+	sb_putc(sb, '"');
+	listener_id(sb, s, lsock);
+	sb_putc(sb, '"');
 }
 
 /* {"level": "warning", "reasons": ["growth"], "growth_per_min": 300.0, "eta_seconds": null} */
@@ -75,7 +91,7 @@ static void json_leak(struct strbuf *sb, const struct leak_verdict *v)
 	int first = 1;
 
 	sb_printf(sb, "{\"level\": \"%s\", \"reasons\": [", leak_level_name(v->level));
-	for (b = 0; b < 8; b++) {
+	for (b = 0; b < LR_COUNT; b++) {
 		if (!(v->reasons & (1u << b)))
 			continue;
 		sb_printf(sb, "%s\"%s\"", first ? "" : ", ", leak_reason_name(1u << b));
@@ -137,25 +153,17 @@ static void json_listener(struct strbuf *sb, const struct snapshot *s, const str
 	const struct sock_rec *r = &s->socks.v[li->sock];
 	int udp = r->proto == SP_UDP || r->proto == SP_UDPLITE;
 
-	sb_printf(sb, "{\"proto\": \"%s\", \"address\": ", sock_proto_name(r->proto));
+	sb_puts(sb, "{\"id\": ");
+	json_listener_id(sb, s, li->sock);
+	sb_printf(sb, ", \"proto\": \"%s\", \"address\": ", sock_proto_name(r->proto));
 	if (r->family == AF_UNIX) {
 		size_t len;
-		const char *name = strpool_get(&s->socks.names, r->name, &len);
+		int abstract;
 
-		/* Abstract names: '@' stands for the leading NUL, as in ss. */
-		if (len > 0 && name[0] == '\0') {
-			struct strbuf t;
-
-			sb_init(&t);
-			sb_putc(&t, '@');
-			sb_append(&t, name + 1, len - 1);
-			json_str(sb, t.buf, t.len);
-			sb_fini(&t);
-		} else {
-			json_str(sb, name, len);
-		}
-		sb_printf(sb, ", \"port\": null, \"abstract\": %s",
-			  len > 0 && name[0] == '\0' ? "true" : "false");
+		sock_unix_name(s, r, &len, &abstract);
+		sb_putc(sb, '"');
+		json_unix_name(sb, s, r);
+		sb_printf(sb, "\", \"port\": null, \"abstract\": %s", abstract ? "true" : "false");
 	} else {
 		json_addr(sb, r->family, r->saddr);
 		sb_printf(sb, ", \"port\": %u", r->sport);
@@ -168,12 +176,12 @@ static void json_listener(struct strbuf *sb, const struct snapshot *s, const str
 		sb_printf(sb, ", \"queue\": %u, \"backlog\": %u, \"connections\": %u", r->rqueue,
 			  r->wqueue, li->connections);
 	sb_puts(sb, ", \"pids\": ");
-	json_owner_pids(sb, s, r);
+	json_owner_pids(sb, s, li->sock);
 	sb_puts(sb, ", \"comm\": ");
-	if (r->owner == NONE)
+	if (sock_owner(s, li->sock) == NONE)
 		sb_puts(sb, "null");
 	else
-		json_cstr(sb, s->procs.v[s->links[r->owner].proc].comm);
+		json_cstr(sb, s->procs.v[sock_owner(s, li->sock)].comm);
 	sb_putc(sb, '}');
 }
 
@@ -193,8 +201,10 @@ static void json_port(struct strbuf *sb, const struct snapshot *s, const struct 
 	sb_puts(sb, "]}");
 }
 
-static void json_socket(struct strbuf *sb, const struct snapshot *s, const struct sock_rec *r)
+static void json_socket(struct strbuf *sb, const struct snapshot *s, uint32_t sock)
 {
+	const struct sock_rec *r = &s->socks.v[sock];
+
 	sb_printf(sb, "{\"proto\": \"%s\", \"type\": \"%s\", \"state\": \"%s\"",
 		  sock_proto_name(r->proto), sock_type_name(r),
 		  r->proto == SP_TCP || r->family == AF_UNIX ? tcp_state_name(r->state)
@@ -202,24 +212,19 @@ static void json_socket(struct strbuf *sb, const struct snapshot *s, const struc
 							      : "unconnected");
 	if (r->family == AF_UNIX) {
 		size_t len;
-		const char *name = strpool_get(&s->socks.names, r->name, &len);
+		int abstract;
 
+		sock_unix_name(s, r, &len, &abstract);
 		sb_puts(sb, ", \"path\": ");
-		if (len == 0) {
+		if (len == 0 && !abstract) {
 			sb_puts(sb, "null");
 		} else {
-			/* Abstract: '@' stands for the leading NUL. */
 			sb_putc(sb, '"');
-			if (name[0] == '\0') {
-				sb_putc(sb, '@');
-				esc_json(sb, name + 1, len - 1);
-			} else {
-				esc_json(sb, name, len);
-			}
+			json_unix_name(sb, s, r);
 			sb_putc(sb, '"');
 		}
-		sb_printf(sb, ", \"abstract\": %s, \"peer_inode\": %u",
-			  len > 0 && name[0] == '\0' ? "true" : "false", r->peer);
+		sb_printf(sb, ", \"abstract\": %s, \"peer_inode\": %u", abstract ? "true" : "false",
+			  r->peer);
 	} else {
 		sb_puts(sb, ", \"local\": {\"address\": ");
 		json_addr(sb, r->family, r->saddr);
@@ -231,7 +236,9 @@ static void json_socket(struct strbuf *sb, const struct snapshot *s, const struc
 		  ", \"recv_q\": %u, \"send_q\": %u, \"inode\": %u, \"uid\": %u"
 		  ", \"cookie\": \"%llu\", \"pids\": ",
 		  r->rqueue, r->wqueue, r->inode, r->uid, (unsigned long long)r->cookie);
-	json_owner_pids(sb, s, r);
+	json_owner_pids(sb, s, sock);
+	sb_puts(sb, ", \"listener\": ");
+	json_listener_id(sb, s, sock_listener_sock(s, sock));
 	if (s->now_ds != 0 && r->seen != 0)
 		sb_printf(sb, ", \"age_seconds\": %.1f, \"age_exact\": %s",
 			  (double)(s->now_ds - r->seen) / 10.0, r->seen > s->first_ds ? "true" : "false");
@@ -327,7 +334,7 @@ void out_write_json(struct strbuf *sb, const struct snapshot *s, const struct ou
 		for (i = 0; i < rl.n; i++) {
 			if (i > 0)
 				sb_puts(sb, ", ");
-			json_socket(sb, s, &s->socks.v[rl.v[i]]);
+			json_socket(sb, s, rl.v[i]);
 		}
 		sb_putc(sb, ']');
 	}

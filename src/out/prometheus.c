@@ -1,4 +1,5 @@
 /* prometheus.c: the text exposition format, one block per refresh. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "sockwatch/out.h"
@@ -19,30 +20,41 @@ static void prom_label(struct strbuf *sb, const char *s, size_t len)
 	sb_fini(&t);
 }
 
-/* One metric family over the TCP listeners: connections, or the accept queue. */
+/*
+ * One metric family over the TCP listeners: connections, or the accept queue.
+ * Listeners that share an address and port (SO_REUSEPORT) are one series, the
+ * sum of theirs: a family must not repeat a label set.
+ */
 static void prom_listeners(struct strbuf *sb, const struct snapshot *s, const struct row_list *rl,
 			   int queue)
 {
 	const char *name = queue ? "sockwatch_listener_queue" : "sockwatch_listener_connections";
+	uint32_t *sum = xcalloc(s->nlisteners + 1, sizeof *sum);
 	struct strbuf a;
 	size_t i;
 
 	sb_printf(sb, "# HELP %s %s\n# TYPE %s gauge\n", name,
 		  queue ? "Accept queue of a TCP listener." : "Established connections of a TCP listener.",
 		  name);
+	for (i = 0; i < rl->n; i++) {
+		const struct listener *li = &s->listeners[rl->v[i]];
+
+		sum[li->group] += queue ? s->socks.v[li->sock].rqueue : li->connections;
+	}
 	sb_init(&a);
 	for (i = 0; i < rl->n; i++) {
 		const struct listener *li = &s->listeners[rl->v[i]];
 		const struct sock_rec *r = &s->socks.v[li->sock];
 
-		if (r->proto != SP_TCP)
+		if (r->proto != SP_TCP || li->group != rl->v[i])
 			continue;
 		sb_reset(&a);
 		sock_addr_format(&a, r->family, r->saddr);
 		sb_printf(sb, "%s{address=\"%s\",port=\"%u\"} %u\n", name, a.buf, r->sport,
-			  queue ? r->rqueue : li->connections);
+			  sum[li->group]);
 	}
 	sb_fini(&a);
+	free(sum);
 }
 
 void out_write_prometheus(struct strbuf *sb, const struct snapshot *s, const struct out_opts *o)

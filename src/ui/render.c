@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "sockwatch/leak.h"
+#include "sockwatch/present.h"
 #include "ui_int.h"
 
 static const char *const view_titles[VIEW_COUNT] = { "Processes", "Listen", "Ports", "Sockets" };
@@ -150,32 +151,15 @@ static void render_tabs(const struct ui *u, struct cellbuf *cb)
 		put(cb, x + 2, y, u->msg, AT_INFO);
 }
 
-/* Colour of a cell from its column and text. */
-static uint8_t cell_role(const char *key, const char *text)
+/* The colour of a cell is its column's judgement of the model's numbers. */
+static uint8_t cell_attr(const struct ui *u, const struct column *c, uint32_t row)
 {
-	if (strcmp(text, "?") == 0)
-		return AT_DIM;
-	if (strcmp(key, "state") == 0) {
-		if (strcmp(text, "established") == 0)
-			return AT_GOOD;
-		if (strcmp(text, "close_wait") == 0)
-			return AT_WARN;
-		if (strcmp(text, "listen") == 0)
-			return AT_INFO;
-		if (strcmp(text, "time_wait") == 0)
-			return AT_DIM;
-		return AT_NORMAL;
-	}
-	if (strcmp(key, "close_wait") == 0 && strcmp(text, "0") != 0)
-		return AT_WARN;
-	if (strcmp(key, "leak") == 0)
-		return text[0] == 'C' ? AT_CRIT : text[0] == 'W' ? AT_WARN : AT_NORMAL;
-	if (strcmp(key, "fd_pct") == 0) {
-		double v = atof(text);
+	static const uint8_t attr[] = {
+		[SEV_NORMAL] = AT_NORMAL, [SEV_GOOD] = AT_GOOD, [SEV_WARN] = AT_WARN,
+		[SEV_CRIT] = AT_CRIT,	  [SEV_DIM] = AT_DIM,	[SEV_INFO] = AT_INFO,
+	};
 
-		return v >= 95.0 ? AT_CRIT : v >= 80.0 ? AT_WARN : AT_NORMAL;
-	}
-	return AT_NORMAL;
+	return c->sev != NULL ? attr[c->sev(u->snap, &u->cfg->leak, row)] : AT_NORMAL;
 }
 
 static void render_table(const struct ui *u, struct cellbuf *cb, struct strbuf *sb)
@@ -208,7 +192,7 @@ static void render_table(const struct ui *u, struct cellbuf *cb, struct strbuf *
 			tw = text_columns(sb->buf, sb->len);
 			off = c->right && w[k] > tw ? w[k] - tw : 0;
 			cellbuf_text(cb, x[k] + off, y, sb->buf, sb->len, w[k] - off,
-				     sel ? AT_SELECTED : cell_role(c->key, sb->buf));
+				     sel ? AT_SELECTED : cell_attr(u, c, row));
 		}
 		if (sel)
 			cellbuf_attr(cb, 0, y, cb->w, AT_SELECTED);
@@ -266,21 +250,7 @@ static void render_detail(const struct ui *u, struct cellbuf *cb, struct strbuf 
 		     u->cfg->leak.window);
 	}
 	sb_reset(sb);
-	if (v->reasons & LR_GROWTH)
-		sb_printf(sb, "growth: the lowest socket count keeps rising (%+.0f/min). ",
-			  v->growth_per_min);
-	if (v->reasons & LR_CLOSE_WAIT)
-		sb_printf(sb, "close_wait: %u sockets closed by the peer, never closed here. ",
-			  v->cw_old);
-	if (v->reasons & LR_FD_LIMIT)
-		sb_puts(sb, "fd_limit: close to RLIMIT_NOFILE. ");
-	if (v->reasons & LR_ACCEPT_QUEUE)
-		sb_puts(sb, "accept_queue: a listener is not accepting. ");
-	if (v->has_eta) {
-		sb_puts(sb, "Too many open files in ");
-		fmt_duration(sb, v->eta_seconds);
-		sb_putc(sb, '.');
-	}
+	leak_explain(sb, v);
 	cellbuf_text(cb, 0, y + 2, sb->buf, sb->len, cb->w, AT_NORMAL);
 }
 

@@ -5,6 +5,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "sockwatch/present.h"
 #include "ui_int.h"
 
 void ui_init(struct ui *u, const struct config *cfg)
@@ -31,78 +32,7 @@ void ui_fini(struct ui *u)
 
 static struct row_key row_key_of(const struct ui *u, uint32_t row)
 {
-	const struct snapshot *s = u->snap;
-	struct row_key k = { 0, 0 };
-
-	switch (u->view) {
-	case VIEW_PROCESSES:
-		k.a = (uint64_t)s->procs.v[row].pid;
-		k.b = s->procs.v[row].start;
-		break;
-	case VIEW_LISTEN: {
-		const struct sock_rec *r = &s->socks.v[s->listeners[row].sock];
-
-		k.a = r->cookie;
-		k.b = (uint64_t)r->proto << 8 | r->family;
-		break;
-	}
-	case VIEW_PORTS:
-		k.a = (uint64_t)s->ports[row].dir << 24 | (uint64_t)s->ports[row].proto << 16 |
-		      s->ports[row].port;
-		break;
-	default:
-		k.a = s->socks.v[row].cookie;
-		k.b = (uint64_t)s->socks.v[row].proto << 8 | s->socks.v[row].family;
-		break;
-	}
-	return k;
-}
-
-static uint64_t name_hash(const struct snapshot *s, const struct sock_rec *r)
-{
-	size_t len;
-	const char *n = strpool_get(&s->socks.names, r->name, &len);
-
-	return hash_bytes(n, len);
-}
-
-static int sock_owned_by(const struct snapshot *s, const struct sock_rec *r, int pid,
-			 uint64_t start)
-{
-	uint32_t l;
-
-	for (l = r->owner; l != NONE; l = s->links[l].next) {
-		const struct proc_rec *p = &s->procs.v[s->links[l].proc];
-
-		if (p->pid == pid && p->start == start)
-			return 1;
-	}
-	return 0;
-}
-
-static int drill_match(const struct ui *u, const struct drill *d, uint32_t sock)
-{
-	static const uint8_t zero[16];
-	const struct snapshot *s = u->snap;
-	const struct sock_rec *r = &s->socks.v[sock];
-	size_t alen;
-
-	switch (d->kind) {
-	case DRILL_PROC:
-		return sock_owned_by(s, r, d->pid, d->start);
-	case DRILL_PORT:
-		if (r->proto != d->proto || r->family == AF_UNIX)
-			return 0;
-		return d->dir == PORT_IN ? r->sport == d->port : r->dport == d->port;
-	default:
-		if (r->proto != d->proto || r->family != d->family)
-			return 0;
-		if (d->family == AF_UNIX)
-			return r->name != 0 && name_hash(s, r) == d->name_hash;
-		alen = d->family == AF_INET ? 4 : 16;
-		return r->sport == d->port &&
-		       (memcmp(d->addr, zero, alen) == 0 || memcmp(d->addr, r->saddr, alen) == 0);
-	}
+	return model_row_key(u->snap, view_row_kind(u->view), row);
 }
 
 /* The text of a row as the table shows it, for the filter and the search. */
@@ -155,17 +85,22 @@ static void remember_selection(struct ui *u)
 void ui_rebuild(struct ui *u)
 {
 	struct view_state *vs = &u->vs[u->view];
+	const struct drill *d = u->ndrill > 0 ? &u->drill[u->ndrill - 1] : NULL;
+	uint32_t parent = NONE;
 	size_t i, n = 0;
 	int found = 0;
 
 	if (u->snap == NULL)
 		return;
 	view_rows(u->snap, &u->cfg->filter, u->view, &u->rows);
+	/* The row drilled into, in this snapshot: gone, it has no sockets. */
+	if (u->view == VIEW_SOCKETS && d != NULL)
+		parent = model_row_find(u->snap, d->kind, d->key);
 	for (i = 0; i < u->rows.n; i++) {
 		uint32_t row = u->rows.v[i];
 
-		if (u->view == VIEW_SOCKETS && u->ndrill > 0 &&
-		    !drill_match(u, &u->drill[u->ndrill - 1], row))
+		if (u->view == VIEW_SOCKETS && d != NULL &&
+		    (parent == NONE || !sock_member(u->snap, row, d->kind, parent)))
 			continue;
 		if (u->filter[0] != '\0' && !row_contains(u, row, u->filter))
 			continue;
@@ -194,20 +129,15 @@ void ui_rebuild(struct ui *u)
 int ui_detail_proc(const struct ui *u)
 {
 	const struct drill *d;
-	size_t i;
+	uint32_t p;
 
 	if (u->view != VIEW_SOCKETS || u->ndrill == 0 || u->snap->leak == NULL)
 		return -1;
 	d = &u->drill[u->ndrill - 1];
-	if (d->kind != DRILL_PROC)
+	if (d->kind != ROW_PROC)
 		return -1;
-	for (i = 0; i < u->snap->procs.n; i++) {
-		const struct proc_rec *p = &u->snap->procs.v[i];
-
-		if (p->pid == d->pid && p->start == d->start)
-			return u->snap->leak[i].level != LEAK_OK ? (int)i : -1;
-	}
-	return -1;
+	p = model_row_find(u->snap, ROW_PROC, d->key);
+	return p != NONE && u->snap->leak[p].level != LEAK_OK ? (int)p : -1;
 }
 
 int ui_header_lines(const struct ui *u)
@@ -289,38 +219,24 @@ static void drill_down(struct ui *u)
 	d = &u->drill[u->ndrill];
 	memset(d, 0, sizeof *d);
 	d->from = u->view;
+	d->kind = view_row_kind(u->view);
+	d->key = model_row_key(s, d->kind, row);
 	snprintf(d->saved_filter, sizeof d->saved_filter, "%s", u->filter);
 	sb_init(&sb);
 	if (u->view == VIEW_PROCESSES) {
 		const struct proc_rec *p = &s->procs.v[row];
 
-		d->kind = DRILL_PROC;
-		d->pid = p->pid;
-		d->start = p->start;
 		sb_printf(&sb, "sockets of pid %d (", p->pid);
 		esc_text(&sb, p->comm, strlen(p->comm));
 		sb_putc(&sb, ')');
 	} else if (u->view == VIEW_PORTS) {
 		const struct port_row *pr = &s->ports[row];
 
-		d->kind = DRILL_PORT;
-		d->proto = pr->proto;
-		d->dir = pr->dir;
-		d->port = pr->port;
 		sb_printf(&sb, "sockets on port %u/%s %s", pr->port, sock_proto_name(pr->proto),
 			  pr->dir == PORT_IN ? "in" : "out");
 	} else {
-		const struct sock_rec *r = &s->socks.v[s->listeners[row].sock];
-
-		d->kind = DRILL_LISTENER;
-		d->proto = r->proto;
-		d->family = r->family;
-		d->port = r->sport;
-		memcpy(d->addr, r->saddr, sizeof d->addr);
-		if (r->family == AF_UNIX)
-			d->name_hash = name_hash(s, r);
 		sb_puts(&sb, "sockets of listener ");
-		fmt_sock_endpoint(&sb, s, r, 1);
+		fmt_sock_endpoint(&sb, s, &s->socks.v[s->listeners[row].sock], 1);
 	}
 	snprintf(d->label, sizeof d->label, "%s", sb.buf);
 	sb_fini(&sb);
@@ -399,31 +315,30 @@ static void sort_by(struct ui *u, int col, int toggle)
 static int kill_target(struct ui *u)
 {
 	const struct snapshot *s = u->snap;
-	const struct proc_rec *p = NULL;
-	uint32_t row, owner = NONE;
+	const struct proc_rec *p;
+	uint32_t row, proc = NONE;
 
 	if (u->cursor < 0 || (size_t)u->cursor >= u->rows.n)
 		return 0;
 	row = u->rows.v[u->cursor];
 	switch (u->view) {
 	case VIEW_PROCESSES:
-		p = &s->procs.v[row];
+		proc = row;
 		break;
 	case VIEW_LISTEN:
-		owner = s->socks.v[s->listeners[row].sock].owner;
+		proc = sock_owner(s, s->listeners[row].sock);
 		break;
 	case VIEW_SOCKETS:
-		owner = s->socks.v[row].owner;
+		proc = sock_owner(s, row);
 		break;
 	default:
 		break;
 	}
-	if (p == NULL && owner != NONE)
-		p = &s->procs.v[s->links[owner].proc];
-	if (p == NULL) {
+	if (proc == NONE) {
 		snprintf(u->msg, sizeof u->msg, "no process to signal here");
 		return 0;
 	}
+	p = &s->procs.v[proc];
 	u->kill.pid = p->pid;
 	u->kill.start = p->start;
 	memcpy(u->kill.comm, p->comm, sizeof u->kill.comm);

@@ -88,11 +88,6 @@ enum ui_action ui_key_action(uint32_t key);
 
 enum ui_mode { MODE_NORMAL, MODE_FILTER, MODE_SEARCH, MODE_HELP, MODE_KILL };
 
-/* A row's identity across refreshes: never an index or a pointer. */
-struct row_key {
-	uint64_t a, b;
-};
-
 struct view_state {
 	int sort_col;
 	int sort_desc;
@@ -101,19 +96,16 @@ struct view_state {
 	int top; /* first row shown */
 };
 
-enum drill_kind { DRILL_PROC, DRILL_PORT, DRILL_LISTENER };
-
-/* A drill-down: the sockets view restricted to a process, a port or a listener. */
+/*
+ * A drill-down: the sockets view restricted to the sockets the model says
+ * belong to one row (a process, a listener, a port row), found again by its
+ * key in every new snapshot.
+ */
 struct drill {
-	enum drill_kind kind;
 	enum view_id from;
+	enum row_kind kind;	/* of the row drilled into */
+	struct row_key key;	/* its identity */
 	char saved_filter[128]; /* the text filter of the view we came from */
-	int pid;
-	uint64_t start;
-	uint8_t proto, dir, family;
-	uint16_t port;
-	uint8_t addr[16];
-	uint64_t name_hash; /* UNIX listener path */
 	char label[96];
 };
 

@@ -1,9 +1,14 @@
-/* view.c: rows and columns of the processes, listen, ports and sockets views. */
+/*
+ * view.c: rows and columns of the processes, listen, ports and sockets views:
+ * how each cell reads, sorts and is judged. Presentation only: which rows
+ * exist and what belongs to what come from the model.
+ */
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "sockwatch/present.h"
 #include "sockwatch/view.h"
 
 #define CMP(a, b) ((a) < (b) ? -1 : (a) > (b))
@@ -35,68 +40,30 @@ static void fmt_i64(struct strbuf *sb, int64_t v)
 }
 
 /* Owners' pids of a socket, comma separated. */
-static void fmt_owner_pids(struct strbuf *sb, const struct snapshot *s, const struct sock_rec *r)
+static void fmt_owner_pids(struct strbuf *sb, const struct snapshot *s, uint32_t sock)
 {
-	uint32_t l;
+	uint32_t l = sock_owner_first(s, sock);
 
-	if (r->owner == NONE) {
+	if (l == NONE)
 		sb_putc(sb, '-');
-		return;
-	}
-	for (l = r->owner; l != NONE; l = s->links[l].next) {
-		sb_printf(sb, "%d", s->procs.v[s->links[l].proc].pid);
-		if (s->links[l].next != NONE)
+	for (; l != NONE; l = sock_owner_next(s, l)) {
+		sb_printf(sb, "%d", s->procs.v[owner_proc(s, l)].pid);
+		if (sock_owner_next(s, l) != NONE)
 			sb_putc(sb, ',');
 	}
 }
 
-static void fmt_owner_comm(struct strbuf *sb, const struct snapshot *s, const struct sock_rec *r)
+static void fmt_owner_comm(struct strbuf *sb, const struct snapshot *s, uint32_t sock)
 {
+	uint32_t p = sock_owner(s, sock);
 	const char *c;
 
-	if (r->owner == NONE) {
+	if (p == NONE) {
 		sb_putc(sb, '-');
 		return;
 	}
-	c = s->procs.v[s->links[r->owner].proc].comm;
+	c = s->procs.v[p].comm;
 	esc_text(sb, c, strlen(c));
-}
-
-void fmt_sock_endpoint(struct strbuf *sb, const struct snapshot *s, const struct sock_rec *r,
-		       int local)
-{
-	if (r->family == AF_UNIX) {
-		size_t len;
-		const char *name;
-
-		if (!local) {
-			if (r->peer != 0)
-				sb_printf(sb, "* %u", r->peer);
-			else
-				sb_putc(sb, '*');
-			return;
-		}
-		name = strpool_get(&s->socks.names, r->name, &len);
-		if (len == 0) {
-			sb_printf(sb, "* %u", r->inode);
-		} else if (name[0] == '\0') {
-			sb_putc(sb, '@');
-			esc_text(sb, name + 1, len - 1);
-		} else if (name[0] == '@') {
-			/* A path that starts with '@' must not pass for an abstract name. */
-			sb_puts(sb, "\\x40");
-			esc_text(sb, name + 1, len - 1);
-		} else {
-			esc_text(sb, name, len);
-		}
-		return;
-	}
-	if (r->family == AF_INET6)
-		sb_putc(sb, '[');
-	sock_addr_format(sb, r->family, local ? r->saddr : r->daddr);
-	if (r->family == AF_INET6)
-		sb_putc(sb, ']');
-	sb_printf(sb, ":%u", local ? r->sport : r->dport);
 }
 
 /* ---- processes ---- */
@@ -134,6 +101,16 @@ static void p_fds(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 {
 	fmt_i64(sb, P(s, r)->fds);
 }
+/* Unknown values read dim, in every column that can hold one. */
+static enum severity sev_unknown(int64_t v)
+{
+	return v == PROC_UNKNOWN ? SEV_DIM : SEV_NORMAL;
+}
+static enum severity e_fds(const struct snapshot *s, const struct leak_config *lc, uint32_t r)
+{
+	(void)lc;
+	return sev_unknown(P(s, r)->fds);
+}
 static int c_fds(const struct snapshot *s, uint32_t a, uint32_t b)
 {
 	return CMP(P(s, a)->fds, P(s, b)->fds);
@@ -142,6 +119,11 @@ static int c_fds(const struct snapshot *s, uint32_t a, uint32_t b)
 static void p_limit(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 {
 	fmt_i64(sb, P(s, r)->fd_limit);
+}
+static enum severity e_limit(const struct snapshot *s, const struct leak_config *lc, uint32_t r)
+{
+	(void)lc;
+	return sev_unknown(P(s, r)->fd_limit);
 }
 static int c_limit(const struct snapshot *s, uint32_t a, uint32_t b)
 {
@@ -168,8 +150,17 @@ static int c_fdpct(const struct snapshot *s, uint32_t a, uint32_t b)
 {
 	return CMP(fd_permille(P(s, a)), fd_permille(P(s, b)));
 }
+/* The fd_limit thresholds of the leak detector (--fd-warn, --fd-crit), as it judges them. */
+static enum severity e_fdpct(const struct snapshot *s, const struct leak_config *lc, uint32_t r)
+{
+	const struct proc_rec *p = P(s, r);
 
-#define PROC_COUNT_COL(name, expr)                                                              \
+	if (fd_permille(p) < 0)
+		return SEV_DIM;
+	return severity_of_level(leak_fd_level(lc, p->fds, p->fd_limit));
+}
+
+#define PROC_COUNT_COL(name, expr, warn)                                                            \
 	static int64_t v_##name(const struct snapshot *s, uint32_t r)                            \
 	{                                                                                        \
 		const struct proc_stats *ps = PS(s, r);                                          \
@@ -183,14 +174,22 @@ static int c_fdpct(const struct snapshot *s, uint32_t a, uint32_t b)
 	static int c_##name(const struct snapshot *s, uint32_t a, uint32_t b)                    \
 	{                                                                                        \
 		return CMP(v_##name(s, a), v_##name(s, b));                                      \
+	}                                                                                        \
+	static enum severity e_##name(const struct snapshot *s, const struct leak_config *lc,    \
+				      uint32_t r)                                                \
+	{                                                                                        \
+		int64_t v = v_##name(s, r);                                                      \
+		(void)lc;                                                                        \
+		return v == PROC_UNKNOWN ? SEV_DIM : (warn) && v > 0 ? SEV_WARN : SEV_NORMAL;    \
 	}
 
-PROC_COUNT_COL(sockets, P(s, r)->ino_n)
-PROC_COUNT_COL(tcp, ps->tcp)
-PROC_COUNT_COL(udp, ps->udp)
-PROC_COUNT_COL(unix, ps->unix_)
-PROC_COUNT_COL(estab, ps->states[TS_ESTABLISHED])
-PROC_COUNT_COL(closewait, ps->states[TS_CLOSE_WAIT])
+PROC_COUNT_COL(sockets, P(s, r)->ino_n, 0)
+PROC_COUNT_COL(tcp, ps->tcp, 0)
+PROC_COUNT_COL(udp, ps->udp, 0)
+PROC_COUNT_COL(unix, ps->unix_, 0)
+PROC_COUNT_COL(estab, ps->states[TS_ESTABLISHED], 0)
+/* Any CLOSE_WAIT socket is a close() not yet made: yellow. */
+PROC_COUNT_COL(closewait, ps->states[TS_CLOSE_WAIT], 1)
 
 static void fmt_proc_command(struct strbuf *sb, const struct snapshot *s, const struct proc_rec *p)
 {
@@ -221,107 +220,42 @@ static const struct leak_verdict *LV(const struct snapshot *s, uint32_t r)
 	return s->leak != NULL ? &s->leak[r] : &none;
 }
 
-int leak_verdict_cmp(const struct leak_verdict *a, const struct leak_verdict *b)
-{
-	int ra = __builtin_popcount(a->reasons), rb = __builtin_popcount(b->reasons);
-	double ga = a->has_growth ? a->growth_per_min : 0, gb = b->has_growth ? b->growth_per_min : 0;
-
-	if (a->level != b->level)
-		return CMP(a->level, b->level);
-	if (ra != rb)
-		return CMP(ra, rb);
-	if (ga != gb)
-		return CMP(ga, gb);
-	return CMP(a->cw_old, b->cw_old);
-}
-
 /* LEAK: "-", or the level and the reasons in short: "WARN grow,cw". */
 static void p_leak(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 {
-	static const char *const shortname[] = { "grow", "cw", "fd", "queue" };
 	const struct leak_verdict *v = LV(s, r);
-	unsigned b;
-	int first = 1;
 
 	if (v->level == LEAK_OK) {
 		sb_putc(sb, '-');
 		return;
 	}
 	sb_puts(sb, v->level == LEAK_CRITICAL ? "CRIT " : "WARN ");
-	for (b = 0; b < 4; b++) {
-		if (!(v->reasons & (1u << b)))
-			continue;
-		sb_printf(sb, "%s%s", first ? "" : ",", shortname[b]);
-		first = 0;
-	}
+	leak_reasons_brief(sb, v->reasons);
 }
 static int c_leak(const struct snapshot *s, uint32_t a, uint32_t b)
 {
 	return leak_verdict_cmp(LV(s, a), LV(s, b));
 }
-
-void fmt_duration(struct strbuf *sb, double sec)
+static enum severity e_leak(const struct snapshot *s, const struct leak_config *lc, uint32_t r)
 {
-	long long t = sec < 0 ? 0 : (long long)(sec + 0.5);
-
-	if (t < 60)
-		sb_printf(sb, "%llds", t);
-	else if (t < 3600)
-		sb_printf(sb, "%lldm%02llds", t / 60, t % 60);
-	else if (t < 86400)
-		sb_printf(sb, "%lldh%02lldm", t / 3600, t / 60 % 60);
-	else
-		sb_printf(sb, "%lldd%02lldh", t / 86400, t / 3600 % 24);
-}
-
-void leak_describe(struct strbuf *sb, const struct snapshot *s, uint32_t r)
-{
-	const struct proc_rec *p = P(s, r);
-	const struct leak_verdict *v = LV(s, r);
-	const char *sep = " ";
-
-	sb_printf(sb, "pid %d (", p->pid);
-	esc_text(sb, p->comm, strlen(p->comm));
-	sb_putc(sb, ')');
-	if (v->reasons & LR_GROWTH) {
-		sb_printf(sb, "%sgrowth %+.0f/min", sep, v->has_growth ? v->growth_per_min : 0.0);
-		sep = ", ";
-	}
-	if (v->reasons & LR_CLOSE_WAIT) {
-		sb_printf(sb, "%s%u old close_wait", sep, v->cw_old);
-		sep = ", ";
-	}
-	if (v->reasons & LR_ACCEPT_QUEUE) {
-		sb_printf(sb, "%saccept queue full on %u listener%s", sep, v->queue_full,
-			  v->queue_full == 1 ? "" : "s");
-		sep = ", ";
-	}
-	if (p->fds >= 0) {
-		sb_printf(sb, "%sfds %lld", sep, (long long)p->fds);
-		if (p->fd_limit > 0 && p->fd_limit != PROC_UNLIMITED)
-			sb_printf(sb, "/%lld", (long long)p->fd_limit);
-		sep = ", ";
-	}
-	if (v->has_eta) {
-		sb_printf(sb, "%seta ", sep);
-		fmt_duration(sb, v->eta_seconds);
-	}
+	(void)lc;
+	return severity_of_level(LV(s, r)->level);
 }
 
 static const struct column proc_cols[] = {
-	{ "PID", "pid", 1, 7, p_pid, c_pid },
-	{ "USER", "user", 0, 9, p_user, c_user },
-	{ "FDS", "fds", 1, 6, p_fds, c_fds },
-	{ "LIMIT", "fd_limit", 1, 7, p_limit, c_limit },
-	{ "FD%", "fd_pct", 1, 5, p_fdpct, c_fdpct },
-	{ "SOCKETS", "sockets", 1, 7, p_sockets, c_sockets },
-	{ "TCP", "tcp", 1, 6, p_tcp, c_tcp },
-	{ "UDP", "udp", 1, 5, p_udp, c_udp },
-	{ "UNIX", "unix", 1, 5, p_unix, c_unix },
-	{ "ESTAB", "established", 1, 6, p_estab, c_estab },
-	{ "CLOSE_WAIT", "close_wait", 1, 10, p_closewait, c_closewait },
-	{ "LEAK", "leak", 0, 14, p_leak, c_leak },
-	{ "COMMAND", "command", 0, 0, p_command, c_command },
+	{ "PID", "pid", 1, 7, p_pid, c_pid, NULL },
+	{ "USER", "user", 0, 9, p_user, c_user, NULL },
+	{ "FDS", "fds", 1, 6, p_fds, c_fds, e_fds },
+	{ "LIMIT", "fd_limit", 1, 7, p_limit, c_limit, e_limit },
+	{ "FD%", "fd_pct", 1, 5, p_fdpct, c_fdpct, e_fdpct },
+	{ "SOCKETS", "sockets", 1, 7, p_sockets, c_sockets, e_sockets },
+	{ "TCP", "tcp", 1, 6, p_tcp, c_tcp, e_tcp },
+	{ "UDP", "udp", 1, 5, p_udp, c_udp, e_udp },
+	{ "UNIX", "unix", 1, 5, p_unix, c_unix, e_unix },
+	{ "ESTAB", "established", 1, 6, p_estab, c_estab, e_estab },
+	{ "CLOSE_WAIT", "close_wait", 1, 10, p_closewait, c_closewait, e_closewait },
+	{ "LEAK", "leak", 0, 14, p_leak, c_leak, e_leak },
+	{ "COMMAND", "command", 0, 0, p_command, c_command, NULL },
 };
 
 /* ---- listening ---- */
@@ -388,41 +322,46 @@ static int c_lconns(const struct snapshot *s, uint32_t a, uint32_t b)
 	return CMP(x == NONE ? 0 : x + 1, y == NONE ? 0 : y + 1);
 }
 
-static uint32_t sock_first_pid(const struct snapshot *s, const struct sock_rec *r)
+static uint32_t sock_first_pid(const struct snapshot *s, uint32_t sock)
 {
-	return r->owner == NONE ? 0 : (uint32_t)s->procs.v[s->links[r->owner].proc].pid;
+	uint32_t p = sock_owner(s, sock);
+
+	return p == NONE ? 0 : (uint32_t)s->procs.v[p].pid;
+}
+
+static const char *sock_first_comm(const struct snapshot *s, uint32_t sock)
+{
+	uint32_t p = sock_owner(s, sock);
+
+	return p == NONE ? "" : s->procs.v[p].comm;
 }
 
 static void l_pid(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 {
-	fmt_owner_pids(sb, s, LS(s, r));
+	fmt_owner_pids(sb, s, s->listeners[r].sock);
 }
 static int c_lpid(const struct snapshot *s, uint32_t a, uint32_t b)
 {
-	return CMP(sock_first_pid(s, LS(s, a)), sock_first_pid(s, LS(s, b)));
+	return CMP(sock_first_pid(s, s->listeners[a].sock), sock_first_pid(s, s->listeners[b].sock));
 }
 
 static void l_comm(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 {
-	fmt_owner_comm(sb, s, LS(s, r));
-}
-
-static const char *sock_first_comm(const struct snapshot *s, const struct sock_rec *r)
-{
-	return r->owner == NONE ? "" : s->procs.v[s->links[r->owner].proc].comm;
+	fmt_owner_comm(sb, s, s->listeners[r].sock);
 }
 static int c_lcomm(const struct snapshot *s, uint32_t a, uint32_t b)
 {
-	return strcmp(sock_first_comm(s, LS(s, a)), sock_first_comm(s, LS(s, b)));
+	return strcmp(sock_first_comm(s, s->listeners[a].sock),
+		      sock_first_comm(s, s->listeners[b].sock));
 }
 
 static const struct column listen_cols[] = {
-	{ "PROTO", "proto", 0, 6, l_proto, c_lproto },
-	{ "LOCAL ADDRESS:PORT", "local", 0, 30, l_local, c_llocal },
-	{ "QUEUE/BACKLOG", "queue", 1, 13, l_queue, c_lqueue },
-	{ "CONNS", "connections", 1, 7, l_conns, c_lconns },
-	{ "PID", "pids", 1, 8, l_pid, c_lpid },
-	{ "COMMAND", "command", 0, 0, l_comm, c_lcomm },
+	{ "PROTO", "proto", 0, 6, l_proto, c_lproto, NULL },
+	{ "LOCAL ADDRESS:PORT", "local", 0, 30, l_local, c_llocal, NULL },
+	{ "QUEUE/BACKLOG", "queue", 1, 13, l_queue, c_lqueue, NULL },
+	{ "CONNS", "connections", 1, 7, l_conns, c_lconns, NULL },
+	{ "PID", "pids", 1, 8, l_pid, c_lpid, NULL },
+	{ "COMMAND", "command", 0, 0, l_comm, c_lcomm, NULL },
 };
 
 /* ---- ports ---- */
@@ -481,6 +420,13 @@ PORT_STATE_COL(closewait, TS_CLOSE_WAIT)
 PORT_STATE_COL(lastack, TS_LAST_ACK)
 PORT_STATE_COL(closing, TS_CLOSING)
 
+static enum severity e_oclosewait(const struct snapshot *s, const struct leak_config *lc,
+				  uint32_t r)
+{
+	(void)lc;
+	return PR(s, r)->states[TS_CLOSE_WAIT] > 0 ? SEV_WARN : SEV_NORMAL;
+}
+
 static void o_peers(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 {
 	sb_printf(sb, "%u", PR(s, r)->peers);
@@ -506,20 +452,20 @@ static int c_opids(const struct snapshot *s, uint32_t a, uint32_t b)
 }
 
 static const struct column port_cols[] = {
-	{ "PORT", "port", 1, 6, o_port, c_oport },
-	{ "PROTO", "proto", 0, 5, o_proto, c_oproto },
-	{ "DIR", "direction", 0, 3, o_dir, c_odir },
-	{ "ESTAB", "established", 1, 6, o_estab, c_oestab },
-	{ "SYN_SENT", "syn_sent", 1, 8, o_synsent, c_osynsent },
-	{ "SYN_RECV", "syn_recv", 1, 8, o_synrecv, c_osynrecv },
-	{ "FIN_WAIT1", "fin_wait1", 1, 9, o_finwait1, c_ofinwait1 },
-	{ "FIN_WAIT2", "fin_wait2", 1, 9, o_finwait2, c_ofinwait2 },
-	{ "TIME_WAIT", "time_wait", 1, 9, o_timewait, c_otimewait },
-	{ "CLOSE_WAIT", "close_wait", 1, 10, o_closewait, c_oclosewait },
-	{ "LAST_ACK", "last_ack", 1, 8, o_lastack, c_olastack },
-	{ "CLOSING", "closing", 1, 7, o_closing, c_oclosing },
-	{ "PEERS", "peers", 1, 6, o_peers, c_opeers },
-	{ "PIDS", "pids", 0, 0, o_pids, c_opids },
+	{ "PORT", "port", 1, 6, o_port, c_oport, NULL },
+	{ "PROTO", "proto", 0, 5, o_proto, c_oproto, NULL },
+	{ "DIR", "direction", 0, 3, o_dir, c_odir, NULL },
+	{ "ESTAB", "established", 1, 6, o_estab, c_oestab, NULL },
+	{ "SYN_SENT", "syn_sent", 1, 8, o_synsent, c_osynsent, NULL },
+	{ "SYN_RECV", "syn_recv", 1, 8, o_synrecv, c_osynrecv, NULL },
+	{ "FIN_WAIT1", "fin_wait1", 1, 9, o_finwait1, c_ofinwait1, NULL },
+	{ "FIN_WAIT2", "fin_wait2", 1, 9, o_finwait2, c_ofinwait2, NULL },
+	{ "TIME_WAIT", "time_wait", 1, 9, o_timewait, c_otimewait, NULL },
+	{ "CLOSE_WAIT", "close_wait", 1, 10, o_closewait, c_oclosewait, e_oclosewait },
+	{ "LAST_ACK", "last_ack", 1, 8, o_lastack, c_olastack, NULL },
+	{ "CLOSING", "closing", 1, 7, o_closing, c_oclosing, NULL },
+	{ "PEERS", "peers", 1, 6, o_peers, c_opeers, NULL },
+	{ "PIDS", "pids", 0, 0, o_pids, c_opids, NULL },
 };
 
 /* ---- sockets ---- */
@@ -552,6 +498,26 @@ static void s_state(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 static int c_sstate(const struct snapshot *s, uint32_t a, uint32_t b)
 {
 	return CMP(SR(s, a)->state, SR(s, b)->state);
+}
+static enum severity e_sstate(const struct snapshot *s, const struct leak_config *lc, uint32_t r)
+{
+	const struct sock_rec *x = SR(s, r);
+
+	(void)lc;
+	if (x->proto != SP_TCP && x->family != AF_UNIX)
+		return SEV_NORMAL;
+	switch (x->state) {
+	case TS_ESTABLISHED:
+		return SEV_GOOD;
+	case TS_CLOSE_WAIT:
+		return SEV_WARN;
+	case TS_LISTEN:
+		return SEV_INFO;
+	case TS_TIME_WAIT:
+		return SEV_DIM;
+	default:
+		return SEV_NORMAL;
+	}
 }
 
 static void s_local(struct strbuf *sb, const struct snapshot *s, uint32_t r)
@@ -616,33 +582,37 @@ static int c_sage(const struct snapshot *s, uint32_t a, uint32_t b)
 
 static void s_pid(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 {
-	fmt_owner_pids(sb, s, SR(s, r));
+	fmt_owner_pids(sb, s, r);
 }
 static int c_spid(const struct snapshot *s, uint32_t a, uint32_t b)
 {
-	return CMP(sock_first_pid(s, SR(s, a)), sock_first_pid(s, SR(s, b)));
+	return CMP(sock_first_pid(s, a), sock_first_pid(s, b));
 }
 
 static void s_comm(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 {
-	fmt_owner_comm(sb, s, SR(s, r));
+	fmt_owner_comm(sb, s, r);
 }
 static int c_scomm(const struct snapshot *s, uint32_t a, uint32_t b)
 {
-	return strcmp(sock_first_comm(s, SR(s, a)), sock_first_comm(s, SR(s, b)));
+	return strcmp(sock_first_comm(s, a), sock_first_comm(s, b));
 }
 
 static const struct column sock_cols[] = {
-	{ "PROTO", "proto", 0, 6, s_proto, c_sproto },
-	{ "STATE", "state", 0, 11, s_state, c_sstate },
-	{ "LOCAL", "local", 0, 28, s_local, c_slocal },
-	{ "REMOTE", "remote", 0, 28, s_remote, c_sremote },
-	{ "RECV-Q", "recv_q", 1, 7, s_rq, c_srq },
-	{ "SEND-Q", "send_q", 1, 7, s_wq, c_swq },
-	{ "AGE", "age", 1, 8, s_age, c_sage },
-	{ "PID", "pids", 1, 8, s_pid, c_spid },
-	{ "COMMAND", "command", 0, 0, s_comm, c_scomm },
+	{ "PROTO", "proto", 0, 6, s_proto, c_sproto, NULL },
+	{ "STATE", "state", 0, 11, s_state, c_sstate, e_sstate },
+	{ "LOCAL", "local", 0, 28, s_local, c_slocal, NULL },
+	{ "REMOTE", "remote", 0, 28, s_remote, c_sremote, NULL },
+	{ "RECV-Q", "recv_q", 1, 7, s_rq, c_srq, NULL },
+	{ "SEND-Q", "send_q", 1, 7, s_wq, c_swq, NULL },
+	{ "AGE", "age", 1, 8, s_age, c_sage, NULL },
+	{ "PID", "pids", 1, 8, s_pid, c_spid, NULL },
+	{ "COMMAND", "command", 0, 0, s_comm, c_scomm, NULL },
 };
+
+_Static_assert((int)VIEW_PROCESSES == ROW_PROC && (int)VIEW_LISTEN == ROW_LISTENER &&
+		       (int)VIEW_PORTS == ROW_PORT && (int)VIEW_SOCKETS == ROW_SOCKET,
+	       "view_row_kind() maps views onto row kinds by order");
 
 static const struct view_def views[VIEW_COUNT] = {
 	[VIEW_PROCESSES] = { "processes", proc_cols, ARRAY_LEN(proc_cols), 5, 1 },
@@ -667,47 +637,10 @@ int view_by_name(const char *name)
 	return -1;
 }
 
-void row_list_fini(struct row_list *rl)
-{
-	free(rl->v);
-	memset(rl, 0, sizeof *rl);
-}
-
-static void row_add(struct row_list *rl, uint32_t row)
-{
-	if (rl->n == rl->cap)
-		rl->v = xgrow(rl->v, &rl->cap, rl->n + 1, sizeof *rl->v);
-	rl->v[rl->n++] = row;
-}
-
 void view_rows(const struct snapshot *s, const struct filter *f, enum view_id v,
 	       struct row_list *rl)
 {
-	size_t i;
-
-	rl->n = 0;
-	switch (v) {
-	case VIEW_PROCESSES:
-		for (i = 0; i < s->procs.n; i++) {
-			if (s->pstats[i].shown)
-				row_add(rl, (uint32_t)i);
-		}
-		break;
-	case VIEW_LISTEN:
-		for (i = 0; i < s->nlisteners; i++)
-			row_add(rl, (uint32_t)i);
-		break;
-	case VIEW_PORTS:
-		for (i = 0; i < s->nports; i++)
-			row_add(rl, (uint32_t)i);
-		break;
-	default:
-		for (i = 0; i < s->socks.n; i++) {
-			if (snapshot_sock_shown(s, f, (uint32_t)i))
-				row_add(rl, (uint32_t)i);
-		}
-		break;
-	}
+	model_rows(s, f, view_row_kind(v), rl);
 }
 
 struct sort_ctx {

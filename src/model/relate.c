@@ -1,0 +1,178 @@
+/*
+ * relate.c: what belongs to what, as the join (snapshot.c) decided it. The
+ * TUI, the writers and --check ask these calls; none of them re-derives a rule.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "sockwatch/model.h"
+
+int sock_owned_by(const struct snapshot *s, uint32_t sock, uint32_t proc)
+{
+	uint32_t l;
+
+	for (l = sock_owner_first(s, sock); l != NONE; l = sock_owner_next(s, l)) {
+		if (owner_proc(s, l) == proc)
+			return 1;
+	}
+	return 0;
+}
+
+uint32_t sock_listener_sock(const struct snapshot *s, uint32_t sock)
+{
+	uint32_t ls = s->rel != NULL ? s->rel[sock].listener : NONE;
+
+	return ls == NONE ? NONE : s->lsocks[ls].sock;
+}
+
+uint32_t sock_listener_row(const struct snapshot *s, uint32_t sock)
+{
+	uint32_t ls = s->rel != NULL ? s->rel[sock].listener : NONE;
+
+	return ls == NONE ? NONE : s->lsocks[ls].row;
+}
+
+uint32_t sock_port_row(const struct snapshot *s, uint32_t sock)
+{
+	return s->rel != NULL ? s->rel[sock].port : NONE;
+}
+
+int sock_member(const struct snapshot *s, uint32_t sock, enum row_kind k, uint32_t row)
+{
+	switch (k) {
+	case ROW_PROC:
+		return sock_owned_by(s, sock, row);
+	case ROW_LISTENER:
+		return row < s->nlisteners && sock_listener_sock(s, sock) == s->listeners[row].sock;
+	case ROW_PORT:
+		return row != NONE && sock_port_row(s, sock) == row;
+	default:
+		return sock == row;
+	}
+}
+
+static struct row_key sock_key(const struct sock_rec *r)
+{
+	struct row_key k = { r->cookie, (uint64_t)r->proto << 8 | r->family };
+
+	return k;
+}
+
+struct row_key model_row_key(const struct snapshot *s, enum row_kind k, uint32_t row)
+{
+	struct row_key key = { 0, 0 };
+
+	switch (k) {
+	case ROW_PROC:
+		key.a = (uint64_t)s->procs.v[row].pid;
+		key.b = s->procs.v[row].start;
+		break;
+	case ROW_LISTENER:
+		key = sock_key(&s->socks.v[s->listeners[row].sock]);
+		break;
+	case ROW_PORT:
+		key.a = (uint64_t)s->ports[row].dir << 24 | (uint64_t)s->ports[row].proto << 16 |
+			s->ports[row].port;
+		break;
+	default:
+		key = sock_key(&s->socks.v[row]);
+		break;
+	}
+	return key;
+}
+
+int row_key_eq(struct row_key x, struct row_key y)
+{
+	return x.a == y.a && x.b == y.b;
+}
+
+uint32_t model_row_find(const struct snapshot *s, enum row_kind k, struct row_key key)
+{
+	size_t i, n;
+
+	switch (k) {
+	case ROW_PROC:
+		n = s->procs.n;
+		break;
+	case ROW_LISTENER:
+		n = s->nlisteners;
+		break;
+	case ROW_PORT:
+		n = s->nports;
+		break;
+	default:
+		n = s->socks.n;
+		break;
+	}
+	for (i = 0; i < n; i++) {
+		if (row_key_eq(model_row_key(s, k, (uint32_t)i), key))
+			return (uint32_t)i;
+	}
+	return NONE;
+}
+
+void listener_id(struct strbuf *sb, const struct snapshot *s, uint32_t lsock)
+{
+	const struct sock_rec *r = &s->socks.v[lsock];
+
+	/* A cookie names one socket for its lifetime: two listeners on one port differ. */
+	sb_printf(sb, "%s:%llu", sock_proto_name(r->proto), (unsigned long long)r->cookie);
+}
+
+const char *sock_unix_name(const struct snapshot *s, const struct sock_rec *r, size_t *len,
+			   int *abstract)
+{
+	const char *name = strpool_get(&s->socks.names, r->name, len);
+
+	/* An abstract name starts with a NUL byte; a path never does. */
+	*abstract = *len > 0 && name[0] == '\0';
+	if (*abstract) {
+		name++;
+		(*len)--;
+	}
+	return name;
+}
+
+void row_list_fini(struct row_list *rl)
+{
+	free(rl->v);
+	memset(rl, 0, sizeof *rl);
+}
+
+static void row_add(struct row_list *rl, uint32_t row)
+{
+	if (rl->n == rl->cap)
+		rl->v = xgrow(rl->v, &rl->cap, rl->n + 1, sizeof *rl->v);
+	rl->v[rl->n++] = row;
+}
+
+void model_rows(const struct snapshot *s, const struct filter *f, enum row_kind k,
+		struct row_list *rl)
+{
+	size_t i;
+
+	rl->n = 0;
+	switch (k) {
+	case ROW_PROC:
+		for (i = 0; i < s->procs.n; i++) {
+			if (s->pstats[i].shown)
+				row_add(rl, (uint32_t)i);
+		}
+		break;
+	case ROW_LISTENER:
+		for (i = 0; i < s->nlisteners; i++)
+			row_add(rl, (uint32_t)i);
+		break;
+	case ROW_PORT:
+		for (i = 0; i < s->nports; i++)
+			row_add(rl, (uint32_t)i);
+		break;
+	default:
+		for (i = 0; i < s->socks.n; i++) {
+			if (snapshot_sock_shown(s, f, (uint32_t)i))
+				row_add(rl, (uint32_t)i);
+		}
+		break;
+	}
+}
