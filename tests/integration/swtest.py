@@ -148,6 +148,20 @@ class Suite:
             time.sleep(delay)
             delay = min(delay * 2, 0.1)
 
+    def listeners(self, mode, timeout=READY_TIMEOUT):
+        """Start tests/integration/listeners.py MODE; wait for its ready JSON: (Popen, dict)."""
+        self._nworkloads += 1
+        ready = os.path.join(self.tmpdir, "listeners.%d.json" % self._nworkloads)
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "listeners.py")
+        proc = self.popen([sys.executable, script, mode, self.tmpdir, ready],
+                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        if not wait_for(lambda: os.path.exists(ready) or proc.poll() is not None, timeout):
+            raise RuntimeError("listeners.py %s not ready after %.0f s" % (mode, timeout))
+        if not os.path.exists(ready):
+            raise RuntimeError("listeners.py %s exited with %s" % (mode, proc.returncode))
+        with open(ready) as f:
+            return proc, json.load(f)
+
     def stop(self, child):
         """Stop one child (a Workload or a Popen): SIGTERM, then SIGKILL; reap it."""
         proc = child.proc if isinstance(child, Workload) else child

@@ -1,0 +1,195 @@
+"""A listener workload for the relations tests, run as a child process.
+
+    python3 listeners.py mix DIR READY        wildcard and specific listeners on one port
+                                              (IPv4, IPv6, v4-mapped) and UNIX listeners
+    python3 listeners.py reuseport DIR READY  two processes sharing 127.0.0.3:PORT through
+                                              SO_REUSEPORT, 3 connections accepted by each
+
+Every connection is made and accepted before READY is written (atomically) as JSON:
+the pids, and for each accepted socket the listener the kernel handed it to (the
+truth the model's rule is checked against). Then it sleeps until SIGTERM and exits 0.
+Traffic stays on loopback; a safety timer ends it after 120 s.
+"""
+
+import json
+import os
+import select
+import signal
+import socket
+import sys
+import time
+
+SAFETY = 120.0
+
+
+def endpoint(family, addr):
+    """'127.0.0.1:80' or '[::1]:80' as sockwatch spells an address and port."""
+    host, port = addr[0], addr[1]
+    return ("[%s]:%d" if family == socket.AF_INET6 else "%s:%d") % (host, port)
+
+
+def listen(family, host, port, reuseport=True, v6only=None):
+    s = socket.socket(family, socket.SOCK_STREAM)
+    if reuseport:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    if v6only is not None:
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1 if v6only else 0)
+    s.bind((host, port))
+    s.listen(16)
+    return s
+
+
+def free_port():
+    """A port free on every loopback address of both families (a dual-stack bind tells)."""
+    probe = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    probe.bind(("::", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    return port
+
+
+def write_ready(path, obj):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(obj, f)
+    os.rename(tmp, path)
+
+
+def hold_until_term():
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
+    signal.signal(signal.SIGALRM, lambda *a: sys.exit(3))
+    signal.alarm(int(SAFETY))
+    while True:
+        signal.pause()
+
+
+def connect(family, host, port):
+    c = socket.socket(family, socket.SOCK_STREAM)
+    c.settimeout(5)
+    c.connect((host, port))
+    return c
+
+
+def mix(tmpdir, ready):
+    keep = []
+    accepted = []
+    p4, p6, pm = free_port(), free_port(), free_port()
+    # IPv4: a wildcard and a specific listener on one port (both SO_REUSEPORT).
+    w4 = listen(socket.AF_INET, "0.0.0.0", p4)
+    s4 = listen(socket.AF_INET, "127.0.0.2", p4)
+    # IPv6: a dual-stack wildcard (v4 connections arrive v4-mapped) and ::1.
+    w6 = listen(socket.AF_INET6, "::", p6, v6only=False)
+    s6 = listen(socket.AF_INET6, "::1", p6)
+    # A v4-mapped specific listener beside an IPv4 wildcard on its port.
+    sm = listen(socket.AF_INET6, "::ffff:127.0.0.4", pm, v6only=False)
+    wm = listen(socket.AF_INET, "0.0.0.0", pm)
+    tcp = [w4, s4, w6, s6, sm, wm]
+    keep += tcp
+    plan = [(socket.AF_INET, "127.0.0.2", p4, 2), (socket.AF_INET, "127.0.0.1", p4, 3),
+            (socket.AF_INET6, "::1", p6, 2), (socket.AF_INET, "127.0.0.1", p6, 2),
+            (socket.AF_INET, "127.0.0.4", pm, 1), (socket.AF_INET, "127.0.0.5", pm, 2)]
+    for family, host, port, n in plan:
+        for _ in range(n):
+            keep.append(connect(family, host, port))
+    # Accept everything, remembering which listener the kernel chose.
+    for lsock in tcp:
+        lsock.setblocking(False)
+    deadline = time.monotonic() + 10
+    want = sum(p[3] for p in plan)
+    while len(accepted) < want and time.monotonic() < deadline:
+        for lsock in tcp:
+            try:
+                a, peer = lsock.accept()
+            except BlockingIOError:
+                continue
+            keep.append(a)
+            accepted.append({"listener": endpoint(lsock.family, lsock.getsockname()),
+                             "local": endpoint(a.family, a.getsockname()),
+                             "remote": endpoint(a.family, peer)})
+        time.sleep(0.01)
+    # UNIX: a path listener with 2 connections, an abstract one with 1.
+    path = os.path.join(tmpdir, "u")
+    abstract = "\0sockwatch-rel-%d" % os.getpid()
+    unix = []
+    for name, n in ((path, 2), (abstract, 1)):
+        u = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        u.bind(name)
+        u.listen(8)
+        keep.append(u)
+        unix.append(u)
+        for _ in range(n):
+            c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            c.connect(name)
+            keep.append(c)
+            keep.append(u.accept()[0])
+    write_ready(ready, {"pid": os.getpid(), "ports": [p4, p6, pm], "accepted": accepted,
+                        "unix_path": path, "expected_tcp": want})
+    hold_until_term()
+
+
+def reuseport(tmpdir, ready):
+    port = free_port()
+    servers = []
+    for _ in range(2):
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(r)
+            lsock = listen(socket.AF_INET, "127.0.0.3", port)
+            os.write(w, b"L\n")
+            held = []
+            signal.signal(signal.SIGTERM, lambda *a: os._exit(0))
+            signal.alarm(int(SAFETY))
+            while True:
+                a, peer = lsock.accept()
+                held.append(a)
+                os.write(w, ("%d\n" % peer[1]).encode())
+        os.close(w)
+        servers.append({"pid": pid, "fd": r, "buf": b"", "ports": []})
+        while b"L\n" not in servers[-1]["buf"]:
+            servers[-1]["buf"] += os.read(r, 64)
+        servers[-1]["buf"] = servers[-1]["buf"].replace(b"L\n", b"", 1)
+    signal.signal(signal.SIGTERM, lambda *a: [os.kill(s["pid"], signal.SIGTERM) for s in servers]
+                  and sys.exit(0))
+
+    def read_accepts(srv):
+        while b"\n" not in srv["buf"]:
+            srv["buf"] += os.read(srv["fd"], 64)
+        line, srv["buf"] = srv["buf"].split(b"\n", 1)
+        srv["ports"].append(int(line))
+
+    # The kernel spreads connections by hash: keep those that even the split (3 each),
+    # reset the others (SO_LINGER 0: no TIME_WAIT), at most 200 tries.
+    keep = []
+    for _ in range(200):
+        if all(len(s["ports"]) >= 3 for s in servers):
+            break
+        c = connect(socket.AF_INET, "127.0.0.3", port)
+        cport = c.getsockname()[1]
+        got = None
+        deadline = time.monotonic() + 5
+        while got is None and time.monotonic() < deadline:
+            for s in servers:
+                if cport in s["ports"]:
+                    got = s
+            if got is None:
+                rl, _, _ = select.select([s["fd"] for s in servers], [], [], 0.5)
+                for s in servers:
+                    if s["fd"] in rl:
+                        read_accepts(s)
+        if got is not None and len(got["ports"]) <= 3:
+            keep.append(c)
+        else:
+            if got is not None:
+                got["ports"].remove(cport)
+            c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\1\0\0\0\0\0\0\0")
+            c.close()
+    write_ready(ready, {"pid": os.getpid(), "port": port,
+                        "servers": [{"pid": s["pid"], "accepted": s["ports"]} for s in servers]})
+    hold_until_term()
+
+
+if __name__ == "__main__":
+    mode, tmpdir, ready = sys.argv[1], sys.argv[2], sys.argv[3]
+    {"mix": mix, "reuseport": reuseport}[mode](tmpdir, ready)
