@@ -185,6 +185,7 @@ int parse_uint(const char *s, unsigned long max, unsigned long *out)
 	return 0;
 }
 
+/* The syntax only: each setting has its own bounds (a rate may be far above 86400). */
 int parse_seconds(const char *s, double *out)
 {
 	char *end;
@@ -194,7 +195,7 @@ int parse_seconds(const char *s, double *out)
 		return -1;
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno != 0 || *end != '\0' || !isfinite(v) || v < 0.0 || v > 86400.0)
+	if (errno != 0 || *end != '\0' || !isfinite(v) || v < 0.0)
 		return -1;
 	*out = v;
 	return 0;
