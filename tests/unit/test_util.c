@@ -192,6 +192,7 @@ static void test_parse_numbers(void **state)
 	assert_true(d == 100000.0);
 	assert_int_equal(parse_seconds("1e9", &d), 0);
 	assert_true(d == 1e9);
+	assert_int_equal(parse_seconds("0x50", &d), -1);
 }
 
 int main(void)
