@@ -56,15 +56,20 @@ static void usage(FILE *f)
 	      "Settings (options, and keys of the config file; delay is one too):\n",
 	      f);
 	for (i = 0; i < config_nsettings; i++) {
+		struct strbuf lim;
 		char opt[40];
 
 		if (strcmp(config_settings[i].key, "delay") == 0)
 			continue; /* -d above */
+		sb_init(&lim);
+		config_setting_describe(&lim, &config_settings[i]);
 		snprintf(opt, sizeof opt, "--%s %s", config_settings[i].key, config_settings[i].arg);
 		if (strlen(opt) > 20)
-			fprintf(f, "      %s\n%27s%s\n", opt, "", config_settings[i].help);
+			fprintf(f, "      %s\n%27s%s (%s)\n", opt, "", config_settings[i].help,
+				lim.buf);
 		else
-			fprintf(f, "      %-20s %s\n", opt, config_settings[i].help);
+			fprintf(f, "      %-20s %s (%s)\n", opt, config_settings[i].help, lim.buf);
+		sb_fini(&lim);
 	}
 	fputs("\n"
 	      "  -h, --help               this help\n"
