@@ -1,141 +1,162 @@
 /* config.c: the settings table shared by the command line and the config file. */
 #include <errno.h>
+#include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "sockwatch/config.h"
-#include "sockwatch/proc.h"
 
-void config_defaults(struct config *c)
-{
-	memset(c, 0, sizeof *c);
-	c->delay = 1.0;
-	c->filter.uid = -1;
-	c->proc_root = "/proc";
-	c->rescan = PROC_FULL_EVERY_DEFAULT;
-	leak_config_defaults(&c->leak);
-}
+#define CONFIG_AT(field) offsetof(struct config, field)
 
-static int set_seconds(double *out, const char *v, double min, double max)
-{
-	double d;
-
-	if (parse_seconds(v, &d) != 0 || d < min || d > max)
-		return -1;
-	*out = d;
-	return 0;
-}
-
-static int set_count(uint32_t *out, const char *v, unsigned long min, unsigned long max)
-{
-	unsigned long n;
-
-	if (parse_uint(v, max, &n) != 0 || n < min)
-		return -1;
-	*out = (uint32_t)n;
-	return 0;
-}
-
-/* A percentage of the fd limit, stored as a fraction. */
-static int set_percent(double *out, const char *v)
-{
-	double d;
-
-	if (parse_seconds(v, &d) != 0 || d <= 0.0 || d > 100.0)
-		return -1;
-	*out = d / 100.0;
-	return 0;
-}
-
-static int s_delay(struct config *c, const char *v)
-{
-	return set_seconds(&c->delay, v, 0.05, 86400.0);
-}
-
-static int s_rescan(struct config *c, const char *v)
-{
-	uint32_t n;
-
-	if (set_count(&n, v, 1, 1000000) != 0)
-		return -1;
-	c->rescan = n;
-	return 0;
-}
-
-static int s_window(struct config *c, const char *v)
-{
-	return set_seconds(&c->leak.window, v, 5.0, 86400.0);
-}
-
-static int s_growth_min(struct config *c, const char *v)
-{
-	return set_count(&c->leak.growth_min, v, 1, 10000000);
-}
-
-static int s_growth_rate(struct config *c, const char *v)
-{
-	return set_seconds(&c->leak.growth_rate_min, v, 0.0, 1e9);
-}
-
-static int s_cw_min(struct config *c, const char *v)
-{
-	return set_count(&c->leak.cw_min, v, 1, 10000000);
-}
-
-static int s_cw_age(struct config *c, const char *v)
-{
-	return set_seconds(&c->leak.cw_age, v, 0.0, 86400.0);
-}
-
-static int s_fd_warn(struct config *c, const char *v)
-{
-	return set_percent(&c->leak.fd_warn, v);
-}
-
-static int s_fd_crit(struct config *c, const char *v)
-{
-	return set_percent(&c->leak.fd_crit, v);
-}
-
+/*
+ * Every setting: name, type, bounds, default, --help text. Nothing else in
+ * the program knows a setting's default or bounds; --help, the README's usage
+ * block and the man page show what this table says.
+ */
 const struct setting config_settings[] = {
-	{ "delay", "SECONDS", "refresh interval, decimals allowed (default 1.0)", s_delay },
-	{ "rescan", "N", "re-read every fd table every N refreshes (30)", s_rescan },
-	{ "window", "SECONDS", "leak detection window (60)", s_window },
-	{ "growth-min", "N", "growth: least rise of the socket count's floor (20)",
-	  s_growth_min },
-	{ "growth-rate", "N", "growth: least rate, sockets per minute (10)", s_growth_rate },
-	{ "close-wait-min", "N", "close_wait: lingering CLOSE_WAIT sockets to flag (10)",
-	  s_cw_min },
-	{ "close-wait-age", "SECONDS", "close_wait: age that counts as lingering (30)", s_cw_age },
-	{ "fd-warn", "PERCENT", "fd_limit: warning above this share of the limit (80)",
-	  s_fd_warn },
-	{ "fd-crit", "PERCENT", "fd_limit: critical above this share (95)", s_fd_crit },
+	{ .key = "delay", .short_opt = 'd', .type = SETTING_DECIMAL, .min = 0.05, .max = 86400,
+	  .def = 1, .arg = "SECONDS", .help = "refresh interval, decimals allowed",
+	  .offset = CONFIG_AT(delay) },
+	/* A full rescan catches a close()+socket() that kept a process's fd count. */
+	{ .key = "rescan", .type = SETTING_COUNT, .min = 1, .max = 1000000, .def = 30,
+	  .arg = "N", .help = "re-read every fd table every N refreshes",
+	  .offset = CONFIG_AT(rescan) },
+	{ .key = "window", .type = SETTING_DECIMAL, .min = 5, .max = 86400, .def = 60,
+	  .arg = "SECONDS", .help = "leak detection window", .offset = CONFIG_AT(leak.window) },
+	{ .key = "growth-min", .type = SETTING_COUNT, .min = 1, .max = 10000000, .def = 20,
+	  .arg = "N", .help = "growth: least rise of the socket count's floor",
+	  .offset = CONFIG_AT(leak.growth_min) },
+	{ .key = "growth-rate", .type = SETTING_DECIMAL, .min = 0, .max = 1e9, .def = 10,
+	  .arg = "N", .help = "growth: least rate, sockets per minute",
+	  .offset = CONFIG_AT(leak.growth_rate_min) },
+	{ .key = "close-wait-min", .type = SETTING_COUNT, .min = 1, .max = 10000000, .def = 10,
+	  .arg = "N", .help = "close_wait: lingering CLOSE_WAIT sockets to flag",
+	  .offset = CONFIG_AT(leak.cw_min) },
+	{ .key = "close-wait-age", .type = SETTING_DECIMAL, .min = 0, .max = 86400, .def = 30,
+	  .arg = "SECONDS", .help = "close_wait: age that counts as lingering",
+	  .offset = CONFIG_AT(leak.cw_age) },
+	/* Not 0%: that would flag every process holding a single fd. */
+	{ .key = "fd-warn", .type = SETTING_PERCENT, .min = 0, .min_open = 1, .max = 100,
+	  .def = 80, .arg = "PERCENT", .help = "fd_limit: warning above this share of the limit",
+	  .offset = CONFIG_AT(leak.fd_warn) },
+	{ .key = "fd-crit", .type = SETTING_PERCENT, .min = 0, .min_open = 1, .max = 100,
+	  .def = 95, .arg = "PERCENT", .help = "fd_limit: critical above this share",
+	  .offset = CONFIG_AT(leak.fd_crit) },
 };
 const size_t config_nsettings = sizeof config_settings / sizeof config_settings[0];
 
-int config_set(struct config *c, const char *key, const char *value, char **cause)
+static void setting_store(struct config *c, const struct setting *s, double v)
 {
-	struct strbuf sb;
+	char *p = (char *)c + s->offset;
+
+	switch (s->type) {
+	case SETTING_COUNT:
+		*(uint32_t *)p = (uint32_t)v;
+		break;
+	case SETTING_PERCENT:
+		*(double *)p = v / 100.0;
+		break;
+	case SETTING_DECIMAL:
+		*(double *)p = v;
+		break;
+	}
+}
+
+double config_setting_get(const struct config *c, const struct setting *s)
+{
+	const char *p = (const char *)c + s->offset;
+
+	switch (s->type) {
+	case SETTING_COUNT:
+		return *(const uint32_t *)p;
+	case SETTING_PERCENT:
+		return *(const double *)p * 100.0;
+	case SETTING_DECIMAL:
+		break;
+	}
+	return *(const double *)p;
+}
+
+void config_defaults(struct config *c)
+{
+	size_t i;
+
+	memset(c, 0, sizeof *c);
+	c->filter.uid = -1;
+	c->proc_root = "/proc";
+	for (i = 0; i < config_nsettings; i++)
+		setting_store(c, &config_settings[i], config_settings[i].def);
+}
+
+const struct setting *config_setting_find(const char *key)
+{
 	size_t i;
 
 	for (i = 0; i < config_nsettings; i++) {
-		if (strcmp(config_settings[i].key, key) != 0)
-			continue;
-		if (config_settings[i].set(c, value) == 0)
-			return 0;
-		sb_init(&sb);
-		sb_printf(&sb, "invalid %s '", key);
-		esc_text(&sb, value, strlen(value));
-		sb_printf(&sb, "' (%s)", config_settings[i].arg);
+		if (strcmp(config_settings[i].key, key) == 0)
+			return &config_settings[i];
+	}
+	return NULL;
+}
+
+/* Bounds as the user reads them: "5-86400", or "above 0, up to 100" when min is refused. */
+static void setting_format_range(struct strbuf *sb, const struct setting *s)
+{
+	if (s->min_open)
+		sb_printf(sb, "above %.10g, up to %.10g", s->min, s->max);
+	else
+		sb_printf(sb, "%.10g-%.10g", s->min, s->max);
+}
+
+void config_setting_describe(struct strbuf *sb, const struct setting *s)
+{
+	sb_printf(sb, "default %.10g, ", s->def);
+	setting_format_range(sb, s);
+}
+
+/* The syntax of the type, then the table's bounds: the only bounds check there is. */
+static int setting_parse(const struct setting *s, const char *v, double *out)
+{
+	unsigned long n;
+
+	if (s->type == SETTING_COUNT) {
+		if (parse_uint(v, ULONG_MAX, &n) != 0)
+			return -1;
+		*out = (double)n;
+	} else if (parse_seconds(v, out) != 0) {
+		return -1;
+	}
+	if (*out < s->min || *out > s->max || (s->min_open && *out == s->min))
+		return -1;
+	return 0;
+}
+
+int config_set(struct config *c, const char *key, const char *value, char **cause)
+{
+	const struct setting *s = config_setting_find(key);
+	struct strbuf sb;
+	double v;
+
+	sb_init(&sb);
+	if (s == NULL) {
+		sb_puts(&sb, "unknown setting '");
+		esc_text(&sb, key, strlen(key));
+		sb_putc(&sb, '\'');
 		*cause = sb.buf;
 		return -1;
 	}
-	sb_init(&sb);
-	sb_puts(&sb, "unknown setting '");
-	esc_text(&sb, key, strlen(key));
-	sb_putc(&sb, '\'');
+	if (setting_parse(s, value, &v) == 0) {
+		setting_store(c, s, v);
+		return 0;
+	}
+	sb_printf(&sb, "invalid %s '", key);
+	esc_text(&sb, value, strlen(value));
+	sb_printf(&sb, "' (%s, ", s->arg);
+	setting_format_range(&sb, s);
+	sb_putc(&sb, ')');
 	*cause = sb.buf;
 	return -1;
 }

@@ -30,6 +30,58 @@ static void on_stop(int sig)
 	got_stop = 1;
 }
 
+#define HELP_COL   27 /* where the text of an option starts in --help */
+#define HELP_WIDTH 80
+
+/* One word (or unbreakable piece) of help text at *col, wrapping onto HELP_COL. */
+static void usage_word(FILE *f, const char *w, size_t n, int *col)
+{
+	if (*col > HELP_COL && *col + 1 + (int)n > HELP_WIDTH) {
+		fprintf(f, "\n%*s", HELP_COL, "");
+		*col = HELP_COL;
+	} else if (*col > HELP_COL) {
+		fputc(' ', f);
+		(*col)++;
+	}
+	fwrite(w, 1, n, f);
+	*col += (int)n;
+}
+
+/* A setting's --help entry; its default and bounds are the table's, never typed here. */
+static void usage_setting(FILE *f, const struct setting *s)
+{
+	struct strbuf sb;
+	const char *w;
+	int col;
+
+	sb_init(&sb);
+	if (s->short_opt != 0)
+		sb_printf(&sb, "  -%c, --%s %s", s->short_opt, s->key, s->arg);
+	else
+		sb_printf(&sb, "      --%s %s", s->key, s->arg);
+	fputs(sb.buf, f);
+	if ((int)sb.len >= HELP_COL)
+		fprintf(f, "\n%*s", HELP_COL, "");
+	else
+		fprintf(f, "%*s", HELP_COL - (int)sb.len, "");
+	col = HELP_COL;
+	w = s->help;
+	while (*w != '\0') {
+		size_t n = strcspn(w, " ");
+
+		usage_word(f, w, n, &col);
+		w += n;
+		w += strspn(w, " ");
+	}
+	sb_reset(&sb);
+	sb_putc(&sb, '(');
+	config_setting_describe(&sb, s);
+	sb_putc(&sb, ')');
+	usage_word(f, sb.buf, sb.len, &col); /* the bounds stay on one line */
+	fputc('\n', f);
+	sb_fini(&sb);
+}
+
 static void usage(FILE *f)
 {
 	size_t i;
@@ -41,7 +93,6 @@ static void usage(FILE *f)
 	      "  -b, --batch              print snapshots to stdout instead of the TUI\n"
 	      "  -n, --iterations N       refreshes before exit (batch default 1, --check 2;\n"
 	      "                           0: until interrupted)\n"
-	      "  -d, --delay SECONDS      refresh interval, decimals allowed (default 1.0)\n"
 	      "  -o, --output FORMAT      batch format: table (default), json, csv, prometheus\n"
 	      "      --output-file FILE   append batch output to FILE instead of stdout\n"
 	      "      --view VIEW          processes (default) | listen | ports | sockets\n"
@@ -50,23 +101,14 @@ static void usage(FILE *f)
 	      "      --leaks              only processes flagged as leaking\n"
 	      "      --check              monitoring-plugin mode: one status line, exit\n"
 	      "                           0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN\n"
-	      "      --no-color           no colours (NO_COLOR in the environment does the same)\n"
+	      "      --no-color           no colours (NO_COLOR in the environment does too)\n"
 	      "      --config FILE        settings file (default ~/.config/sockwatch/config,\n"
 	      "                           then /etc/sockwatch.conf): key = value lines\n"
 	      "\n"
-	      "Settings (options, and keys of the config file; delay is one too):\n",
+	      "Settings (options, and keys of the config file without the dashes):\n",
 	      f);
-	for (i = 0; i < config_nsettings; i++) {
-		char opt[40];
-
-		if (strcmp(config_settings[i].key, "delay") == 0)
-			continue; /* -d above */
-		snprintf(opt, sizeof opt, "--%s %s", config_settings[i].key, config_settings[i].arg);
-		if (strlen(opt) > 20)
-			fprintf(f, "      %s\n%27s%s\n", opt, "", config_settings[i].help);
-		else
-			fprintf(f, "      %-20s %s\n", opt, config_settings[i].help);
-	}
+	for (i = 0; i < config_nsettings; i++)
+		usage_setting(f, &config_settings[i]);
 	fputs("\n"
 	      "  -h, --help               this help\n"
 	      "  -V, --version            the version\n"
@@ -136,6 +178,20 @@ static const struct option base_opts[] = {
 	{ "version", no_argument, NULL, 'V' },
 };
 
+/* The setting getopt_long returned ch for (its long option or short letter), or NULL. */
+static const struct setting *setting_find_opt(int ch)
+{
+	size_t i;
+
+	if (ch >= OPT_SETTING && ch < OPT_SETTING + (int)config_nsettings)
+		return &config_settings[ch - OPT_SETTING];
+	for (i = 0; i < config_nsettings; i++) {
+		if (ch > 0 && config_settings[i].short_opt == ch)
+			return &config_settings[i];
+	}
+	return NULL;
+}
+
 /* The config file first (--config, or the default one), so options override it. */
 static void config_file(struct config *c, int argc, char **argv)
 {
@@ -162,7 +218,9 @@ static void config_file(struct config *c, int argc, char **argv)
 static void config_parse(struct config *c, int argc, char **argv)
 {
 	struct option longopts[ARRAY_LEN(base_opts) + 16];
-	size_t i, n = 0;
+	char shortopts[64] = ":bn:o:p:u:hV";
+	const struct setting *s;
+	size_t i, n = 0, ns = strlen(shortopts);
 	unsigned long v;
 	char *cause = NULL;
 	int ch, k;
@@ -176,8 +234,15 @@ static void config_parse(struct config *c, int argc, char **argv)
 		longopts[n++] = (struct option){ config_settings[i].key, required_argument, NULL,
 						 OPT_SETTING + (int)i };
 	memset(&longopts[n], 0, sizeof longopts[n]);
+	for (i = 0; i < config_nsettings && ns + 3 <= sizeof shortopts; i++) {
+		if (config_settings[i].short_opt == 0)
+			continue;
+		shortopts[ns++] = config_settings[i].short_opt;
+		shortopts[ns++] = ':';
+		shortopts[ns] = '\0';
+	}
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":bn:d:o:p:u:hV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'b':
 			c->batch = 1;
@@ -187,10 +252,6 @@ static void config_parse(struct config *c, int argc, char **argv)
 				die_usage("invalid number of iterations '%s'", optarg);
 			c->iterations = v;
 			c->iterations_set = 1;
-			break;
-		case 'd':
-			if (config_set(c, "delay", optarg, &cause) != 0)
-				die_usage("%s", cause);
 			break;
 		case 'o':
 			if ((k = out_format_by_name(optarg)) < 0)
@@ -238,9 +299,8 @@ static void config_parse(struct config *c, int argc, char **argv)
 				die_usage("option -%c needs a value", optopt);
 			die_usage("option '%s' needs a value", argv[optind - 1]);
 		default:
-			if (ch >= OPT_SETTING && ch < OPT_SETTING + (int)config_nsettings) {
-				if (config_set(c, config_settings[ch - OPT_SETTING].key, optarg,
-					       &cause) != 0)
+			if ((s = setting_find_opt(ch)) != NULL) {
+				if (config_set(c, s->key, optarg, &cause) != 0)
 					die_usage("%s", cause);
 				break;
 			}

@@ -5,6 +5,7 @@
 #include "sockwatch/leak.h"
 #include "sockwatch/model.h"
 #include "sockwatch/out.h"
+#include "sockwatch/util.h"
 #include "sockwatch/view.h"
 
 struct config {
@@ -18,7 +19,7 @@ struct config {
 	int no_color;
 	int leaks_only; /* --leaks */
 	int check;	/* --check */
-	unsigned rescan;
+	uint32_t rescan; /* full fd-table rescan every N refreshes */
 	struct leak_config leak;
 	const char *proc_root;
 	const char *output_file; /* --output-file: batch output appended there */
@@ -30,19 +31,41 @@ void config_defaults(struct config *c);
 
 /*
  * The settings that are both options (--key value) and config-file keys
- * (key = value): delay, rescan, window, growth-min, growth-rate,
- * close-wait-min, close-wait-age, fd-warn, fd-crit.
+ * (key = value). config_settings is the one place that says what each is:
+ * its type, bounds, default and --help text; config_defaults() applies the
+ * defaults from it and config_set() checks the bounds from it.
  */
+enum setting_type {
+	SETTING_DECIMAL, /* a double: seconds, a rate */
+	SETTING_COUNT,	 /* a whole number, stored as uint32_t */
+	SETTING_PERCENT, /* a decimal percentage, stored as a fraction (double) */
+};
+
 struct setting {
-	const char *key;
+	const char *key;  /* option name without "--", and config-file key */
+	char short_opt;	  /* 'd' for -d, or 0 */
+	enum setting_type type;
+	double min, max;  /* accepted values as the user writes them (80 for 80%) */
+	int min_open;	  /* min itself is refused, only values above it */
+	double def;	  /* the default, in the same unit */
 	const char *arg;  /* "SECONDS", "N", "PERCENT", ... for --help */
-	const char *help; /* one line for --help */
-	int (*set)(struct config *c, const char *value);
+	const char *help; /* one line for --help; the default and bounds are added */
+	size_t offset;	  /* of the value in struct config */
 };
 extern const struct setting config_settings[];
 extern const size_t config_nsettings;
 
-/* Set key to value: 0, or -1 with *cause set (the caller frees it). */
+/* The setting named key, or NULL. */
+const struct setting *config_setting_find(const char *key);
+/* "default 60, 5-86400": what --help shows after a setting's text. */
+void config_setting_describe(struct strbuf *sb, const struct setting *s);
+/* The value of a setting in c, in the unit the user writes (80 for 80%). */
+double config_setting_get(const struct config *c, const struct setting *s);
+
+/*
+ * Set key to value: 0, or -1 with *cause set (the caller frees it) when key
+ * is unknown or value is not of its type or outside its bounds.
+ */
 int config_set(struct config *c, const char *key, const char *value, char **cause);
 /*
  * Read "key = value" lines ('#' comments, blank lines). A missing file is an

@@ -9,17 +9,21 @@
 
 #include "sockwatch/model.h"
 
-/* Thresholds: every one is an option and a config-file key. */
+/*
+ * Thresholds: every one is a setting (an option and a config-file key);
+ * their defaults and bounds are in the settings table (config_settings).
+ */
 struct leak_config {
-	double window;		/* seconds of history judged (default 60) */
-	uint32_t growth_min;	/* minimum rise of the floor, sockets (default 20) */
-	double growth_rate_min; /* minimum rate, sockets per minute (default 10) */
-	uint32_t cw_min;	/* CLOSE_WAIT sockets older than cw_age (default 10) */
-	double cw_age;		/* seconds (default 30) */
-	double fd_warn;		/* fraction of the soft fd limit (default 0.80) */
-	double fd_crit;		/* (default 0.95) */
+	double window;		/* seconds of history judged */
+	uint32_t growth_min;	/* minimum rise of the floor, sockets */
+	double growth_rate_min; /* minimum rate, sockets per minute */
+	uint32_t cw_min;	/* CLOSE_WAIT sockets older than cw_age */
+	double cw_age;		/* seconds */
+	double fd_warn;		/* fraction of the soft fd limit */
+	double fd_crit;		/* fraction of the soft fd limit, >= fd_warn */
 };
 
+/* The table's defaults again, for the detector's tests (test_config holds them equal). */
 void leak_config_defaults(struct leak_config *c);
 
 struct history;

@@ -51,8 +51,6 @@ void proc_scanner_free(struct proc_scanner *s);
  */
 int proc_scan(struct proc_scanner *s, struct proc_table *t);
 
-/* Steady state: a full rescan every N refreshes catches a close()+socket() that kept the count. */
-#define PROC_FULL_EVERY_DEFAULT 30
 /* An unowned socket makes its uid's processes rescanned at most every N refreshes. */
 #define PROC_CHASE_EVERY 5
 
@@ -63,7 +61,10 @@ struct proc_scan_stats {
 	int full;	  /* this was a full rescan */
 };
 
-/* A full rescan every n refreshes (0: every refresh, no cache). */
+/*
+ * A full rescan every n refreshes (0: every refresh, no cache). A new scanner
+ * has 0, the safe choice; the period is a setting (rescan), not the scanner's.
+ */
 void proc_scanner_set_full_every(struct proc_scanner *s, unsigned n);
 /*
  * The dump showed a socket inode that no scanned process holds: rescan the

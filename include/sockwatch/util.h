@@ -116,6 +116,7 @@ double mono_now(void);
 
 /* Parse helpers for the command line: 0 on success, -1 on error. */
 int parse_uint(const char *s, unsigned long max, unsigned long *out);
+/* A finite decimal >= 0, no upper bound (the caller has one). */
 int parse_seconds(const char *s, double *out);
 
 #endif

@@ -105,7 +105,6 @@ struct proc_scanner *proc_scanner_new(const char *root)
 	hmap_init(&s->pids, sizeof(int), 256);
 	hmap_init(&s->chased, sizeof(uint32_t), 256);
 	hmap_init(&s->uid_chase, sizeof(uint32_t), 16);
-	s->full_every = PROC_FULL_EVERY_DEFAULT;
 	s->size_counts = -1;
 	return s;
 }

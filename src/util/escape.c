@@ -185,16 +185,20 @@ int parse_uint(const char *s, unsigned long max, unsigned long *out)
 	return 0;
 }
 
+/*
+ * The syntax only: each setting has its own bounds (a rate may be far above
+ * 86400). Decimal only, as parse_uint: strtod would take "0x50" for 80.
+ */
 int parse_seconds(const char *s, double *out)
 {
 	char *end;
 	double v;
 
-	if (s == NULL || ((*s < '0' || *s > '9') && *s != '.'))
+	if (s == NULL || ((*s < '0' || *s > '9') && *s != '.') || strpbrk(s, "xX") != NULL)
 		return -1;
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno != 0 || *end != '\0' || !isfinite(v) || v < 0.0 || v > 86400.0)
+	if (errno != 0 || *end != '\0' || !isfinite(v) || v < 0.0)
 		return -1;
 	*out = v;
 	return 0;

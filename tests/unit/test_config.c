@@ -1,4 +1,5 @@
 /* The settings table: config file lines and values, and their errors. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -106,12 +107,200 @@ static void test_errors(void **state)
 	assert_true(c.leak.window == 90.0); /* lines before the error were applied */
 }
 
+/* Set s to v (written with full precision) through config_set, as a user would. */
+static int set_value(struct config *c, const struct setting *s, double v, char **cause)
+{
+	char text[64];
+
+	snprintf(text, sizeof text, "%.17g", v);
+	*cause = NULL;
+	return config_set(c, s->key, text, cause);
+}
+
+static int same(double a, double b)
+{
+	return a == b || fabs(a - b) <= 1e-12 * fabs(b);
+}
+
+/* A value just inside the bounds at min: min itself, or above it when min is refused. */
+static double lowest(const struct setting *s)
+{
+	if (!s->min_open)
+		return s->min;
+	return s->type == SETTING_COUNT ? s->min + 1 : s->min + 1e-6 * (s->max - s->min);
+}
+
+/* A value below the bounds: min itself when refused, else under it (negative for 0). */
+static double below(const struct setting *s)
+{
+	if (s->min_open)
+		return s->min;
+	if (s->min <= 0)
+		return -1;
+	return s->min >= 1 ? s->min - 1 : s->min / 2;
+}
+
+static void check_refused(const struct setting *s, double v)
+{
+	struct config c;
+	char *cause;
+	double before;
+
+	config_defaults(&c);
+	before = config_setting_get(&c, s);
+	assert_int_equal(set_value(&c, s, v, &cause), -1);
+	/* The cause names the setting and its bounds; the value is unchanged. */
+	assert_non_null(cause);
+	assert_non_null(strstr(cause, s->key));
+	assert_non_null(strstr(cause, s->arg));
+	assert_null(strchr(cause, '\n'));
+	free(cause);
+	assert_true(config_setting_get(&c, s) == before);
+}
+
+/* Every setting of the table: its default, its bounds, and both sides of them. */
+static void test_table(void **state)
+{
+	struct config c;
+	char *cause;
+	size_t i, j;
+
+	(void)state;
+	assert_true(config_nsettings > 0);
+	for (i = 0; i < config_nsettings; i++) {
+		const struct setting *s = &config_settings[i];
+
+		print_message("setting %s\n", s->key);
+		assert_ptr_equal(config_setting_find(s->key), s);
+		for (j = 0; j < i; j++)
+			assert_string_not_equal(config_settings[j].key, s->key);
+		assert_non_null(s->arg);
+		/* Defaults and bounds come from the table, never from the help text. */
+		assert_null(strstr(s->help, "default"));
+		assert_true(s->min < s->max);
+		assert_true(s->def >= s->min && s->def <= s->max);
+		assert_true(!s->min_open || s->def > s->min);
+		if (s->type == SETTING_COUNT) {
+			assert_true(s->min >= 0 && s->max <= UINT32_MAX);
+			assert_true(s->min == floor(s->min) && s->max == floor(s->max));
+			assert_true(s->def == floor(s->def));
+		}
+		config_defaults(&c);
+		assert_true(same(config_setting_get(&c, s), s->def));
+
+		assert_int_equal(set_value(&c, s, lowest(s), &cause), 0);
+		assert_true(same(config_setting_get(&c, s), lowest(s)));
+		assert_int_equal(set_value(&c, s, s->max, &cause), 0);
+		assert_true(same(config_setting_get(&c, s), s->max));
+		check_refused(s, below(s));
+		check_refused(s, s->max + 1);
+		if (s->type == SETTING_COUNT)
+			check_refused(s, s->min + 0.5);
+	}
+}
+
+/* The bounds each setting has always had (the table may grow, these stay). */
+static void test_bounds(void **state)
+{
+	static const struct {
+		const char *key;
+		double min, max;
+		int min_open;
+	} want[] = {
+		{ "delay", 0.05, 86400, 0 },	     { "rescan", 1, 1000000, 0 },
+		{ "window", 5, 86400, 0 },	     { "growth-min", 1, 10000000, 0 },
+		{ "growth-rate", 0, 1e9, 0 },	     { "close-wait-min", 1, 10000000, 0 },
+		{ "close-wait-age", 0, 86400, 0 }, { "fd-warn", 0, 100, 1 },
+		{ "fd-crit", 0, 100, 1 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof want / sizeof want[0]; i++) {
+		const struct setting *s = config_setting_find(want[i].key);
+
+		assert_non_null(s);
+		assert_true(s->min == want[i].min && s->max == want[i].max);
+		assert_int_equal(s->min_open, want[i].min_open);
+	}
+}
+
+/* Each key lands in its own field of struct config (the table's offsets). */
+static void test_fields(void **state)
+{
+	struct config c;
+	char *cause = NULL;
+
+	(void)state;
+	config_defaults(&c);
+	assert_int_equal(config_set(&c, "delay", "2.5", &cause), 0);
+	assert_int_equal(config_set(&c, "rescan", "7", &cause), 0);
+	assert_int_equal(config_set(&c, "window", "90", &cause), 0);
+	assert_int_equal(config_set(&c, "growth-min", "21", &cause), 0);
+	assert_int_equal(config_set(&c, "growth-rate", "100000", &cause), 0);
+	assert_int_equal(config_set(&c, "close-wait-min", "11", &cause), 0);
+	assert_int_equal(config_set(&c, "close-wait-age", "31", &cause), 0);
+	assert_int_equal(config_set(&c, "fd-warn", "50", &cause), 0);
+	assert_int_equal(config_set(&c, "fd-crit", "75", &cause), 0);
+	assert_true(c.delay == 2.5);
+	assert_int_equal(c.rescan, 7);
+	assert_true(c.leak.window == 90.0);
+	assert_int_equal(c.leak.growth_min, 21);
+	assert_true(c.leak.growth_rate_min == 100000.0);
+	assert_int_equal(c.leak.cw_min, 11);
+	assert_true(c.leak.cw_age == 31.0);
+	assert_true(c.leak.fd_warn == 0.50 && c.leak.fd_crit == 0.75);
+}
+
+/*
+ * leak_config_defaults() keeps its own copy of the leak defaults for the
+ * detector's tests; it must say what the table says.
+ */
+static void test_leak_defaults(void **state)
+{
+	struct leak_config l;
+	struct config c;
+
+	(void)state;
+	config_defaults(&c);
+	leak_config_defaults(&l);
+	assert_true(l.window == c.leak.window);
+	assert_int_equal(l.growth_min, c.leak.growth_min);
+	assert_true(l.growth_rate_min == c.leak.growth_rate_min);
+	assert_int_equal(l.cw_min, c.leak.cw_min);
+	assert_true(l.cw_age == c.leak.cw_age);
+	assert_true(l.fd_warn == c.leak.fd_warn && l.fd_crit == c.leak.fd_crit);
+}
+
+static void test_describe(void **state)
+{
+	struct strbuf sb;
+
+	(void)state;
+	sb_init(&sb);
+	config_setting_describe(&sb, config_setting_find("window"));
+	assert_string_equal(sb.buf, "default 60, 5-86400");
+	sb_reset(&sb);
+	config_setting_describe(&sb, config_setting_find("growth-rate"));
+	assert_string_equal(sb.buf, "default 10, 0-1000000000");
+	sb_reset(&sb);
+	config_setting_describe(&sb, config_setting_find("fd-warn"));
+	assert_string_equal(sb.buf, "default 80, above 0, up to 100");
+	sb_fini(&sb);
+	assert_null(config_setting_find("no-such-key"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_file),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_fields),
+		cmocka_unit_test(test_leak_defaults),
+		cmocka_unit_test(test_describe),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -118,6 +118,7 @@ static void test_cache_and_chase(void **state)
 	uint32_t old_ino, new_ino;
 
 	(void)state;
+	proc_scanner_set_full_every(s, 30); /* a new scanner rescans everything */
 	proc_table_init(&t);
 	child_start(&c);
 	old_ino = child_do(&c, '?'); /* the child is ready */

@@ -186,6 +186,13 @@ static void test_parse_numbers(void **state)
 	assert_int_equal(parse_seconds("inf", &d), -1);
 	assert_int_equal(parse_seconds("1e999", &d), -1);
 	assert_int_equal(parse_seconds("2s", &d), -1);
+	assert_int_equal(parse_seconds("", &d), -1);
+	/* No cap of its own: settings such as growth-rate go far above a day. */
+	assert_int_equal(parse_seconds("100000", &d), 0);
+	assert_true(d == 100000.0);
+	assert_int_equal(parse_seconds("1e9", &d), 0);
+	assert_true(d == 1e9);
+	assert_int_equal(parse_seconds("0x50", &d), -1);
 }
 
 int main(void)
