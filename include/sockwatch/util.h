@@ -1,4 +1,4 @@
-/* util.h: allocation helpers, growable buffers, string pool, hash map, escaping. */
+/* util.h: allocation helpers, growable buffers, string pool, hash map, UTF-8, escaping. */
 #ifndef SOCKWATCH_UTIL_H
 #define SOCKWATCH_UTIL_H
 
@@ -97,6 +97,8 @@ uint32_t *u32map_get(const struct u32map *m, uint32_t key);
  * surrogates and values above U+10FFFF are invalid).
  */
 size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
+/* Encode cp into out: 1 to 4 bytes, or 0 for a surrogate or a value above U+10FFFF. */
+size_t utf8_encode(uint32_t cp, char out[4]);
 
 /*
  * Escaping of untrusted text (process names, command lines, socket paths).

@@ -81,6 +81,49 @@ static void test_esc_csv(void **state)
 	assert_string_equal(ESC(esc_csv, "a\nb"), "a\\nb");
 }
 
+/* Every scalar value encodes to what utf8_decode reads back; surrogates and beyond do not. */
+static void test_utf8_encode(void **state)
+{
+	static const struct {
+		uint32_t cp;
+		const char *u;
+	} known[] = {
+		{ 0x24, "\x24" },
+		{ 0x7f, "\x7f" },
+		{ 0x80, "\xc2\x80" },
+		{ 0x7ff, "\xdf\xbf" },
+		{ 0x800, "\xe0\xa0\x80" },
+		{ 0x4e2d, "\xe4\xb8\xad" },
+		{ 0xffff, "\xef\xbf\xbf" },
+		{ 0x10000, "\xf0\x90\x80\x80" },
+		{ 0x1f600, "\xf0\x9f\x98\x80" },
+		{ 0x10ffff, "\xf4\x8f\xbf\xbf" },
+	};
+	char u[4];
+	uint32_t cp, back;
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < ARRAY_LEN(known); i++) {
+		n = utf8_encode(known[i].cp, u);
+		assert_int_equal(n, strlen(known[i].u));
+		assert_memory_equal(u, known[i].u, n);
+	}
+	for (cp = 0; cp <= 0x10ffff; cp++) {
+		n = utf8_encode(cp, u);
+		if (cp >= 0xd800 && cp <= 0xdfff) {
+			assert_int_equal(n, 0);
+			continue;
+		}
+		assert_int_equal(n, cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4);
+		back = 0xffffffff;
+		assert_int_equal(utf8_decode((const unsigned char *)u, n, &back), n);
+		assert_int_equal(back, cp);
+	}
+	assert_int_equal(utf8_encode(0x110000, u), 0);
+	assert_int_equal(utf8_encode(0xffffffff, u), 0);
+}
+
 static void test_strpool(void **state)
 {
 	struct strpool p;
@@ -192,7 +235,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_esc_text_controls), cmocka_unit_test(test_esc_json),
-		cmocka_unit_test(test_esc_csv),		  cmocka_unit_test(test_strpool),
+		cmocka_unit_test(test_esc_csv), cmocka_unit_test(test_utf8_encode),		  cmocka_unit_test(test_strpool),
 		cmocka_unit_test(test_hmap),		  cmocka_unit_test(test_u32map),		  cmocka_unit_test(test_parse_numbers),
 	};
 
