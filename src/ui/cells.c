@@ -158,27 +158,13 @@ void cellbuf_row_text(const struct cellbuf *cb, int y, struct strbuf *sb)
 	for (x = 0; x < cb->w; x++) {
 		uint32_t c = cb->c[y * cb->w + x].ch;
 		char u[4];
+		size_t n;
 
 		if (c == 0)
 			continue;
-		if (c < 0x80) {
-			sb_putc(sb, (char)c);
-		} else if (c < 0x800) {
-			u[0] = (char)(0xc0 | c >> 6);
-			u[1] = (char)(0x80 | (c & 0x3f));
-			sb_append(sb, u, 2);
-		} else if (c < 0x10000) {
-			u[0] = (char)(0xe0 | c >> 12);
-			u[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-			u[2] = (char)(0x80 | (c & 0x3f));
-			sb_append(sb, u, 3);
-		} else {
-			u[0] = (char)(0xf0 | c >> 18);
-			u[1] = (char)(0x80 | ((c >> 12) & 0x3f));
-			u[2] = (char)(0x80 | ((c >> 6) & 0x3f));
-			u[3] = (char)(0x80 | (c & 0x3f));
-			sb_append(sb, u, 4);
-		}
+		/* cellbuf_fill() takes any value: one that is no code point is a '?'. */
+		n = utf8_encode(c, u);
+		sb_append(sb, n > 0 ? u : "?", n > 0 ? n : 1);
 	}
 	end = sb->len;
 	while (end > start && sb->buf[end - 1] == ' ')

@@ -297,6 +297,46 @@ static void test_leak_column_and_detail(void **state)
 	assert_null(strstr(screen(f), "WARNING pid"));
 }
 
+/* The prompts take every code point, U+10000 and above too, and never a part of one. */
+static void test_prompt_any_code_point(void **state)
+{
+	struct fixture *f = *state;
+	size_t i;
+
+	snprintf(f->s.procs.v[1].comm, sizeof f->s.procs.v[1].comm, "%s",
+		 "p\xf0\x9f\x98\x80\xe4\xb8\xad");
+	ui_rebuild(&f->u);
+	key(f, '\\');
+	key(f, 0x1f600);
+	assert_string_equal(f->u.filter, "\xf0\x9f\x98\x80");
+	key(f, 0x4e2d);
+	assert_string_equal(f->u.filter, "\xf0\x9f\x98\x80\xe4\xb8\xad");
+	assert_int_equal(f->u.rows.n, 1);
+	assert_int_equal(f->s.procs.v[selected(f)].pid, 200);
+	key(f, UK_BACKSPACE);
+	assert_string_equal(f->u.filter, "\xf0\x9f\x98\x80");
+	key(f, UK_BACKSPACE);
+	assert_string_equal(f->u.filter, "");
+	/* Surrogates and function keys are no text. */
+	key(f, 0xd800);
+	key(f, UK_F5);
+	assert_string_equal(f->u.filter, "");
+	/* Full: a 4-byte character that does not fit is left out whole. */
+	for (i = 0; i + 2 < sizeof f->u.filter; i++)
+		key(f, 'x');
+	key(f, 0x10348);
+	assert_int_equal(strlen(f->u.filter), sizeof f->u.filter - 2);
+	key(f, 'y');
+	assert_int_equal(strlen(f->u.filter), sizeof f->u.filter - 1);
+	key(f, UK_ESC);
+	/* The search prompt is the same editor. */
+	key(f, '/');
+	key(f, 0x1f600);
+	assert_string_equal(f->u.search, "\xf0\x9f\x98\x80");
+	assert_int_equal(f->s.procs.v[selected(f)].pid, 200);
+	key(f, UK_ENTER);
+}
+
 /* The attribute of the first cell of text on row y. */
 static int attr_at(struct fixture *f, int y, const char *text)
 {
@@ -338,6 +378,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hostile_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_leak_column_and_detail, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_system_pressure_colours, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prompt_any_code_point, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
