@@ -101,6 +101,15 @@ size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 size_t utf8_encode(uint32_t cp, char out[4]);
 
 /*
+ * Display width follows LC_CTYPE (libc's wcwidth(), which curses uses too).
+ * text_locale_init() selects LC_CTYPE once at start-up: the environment's when it is
+ * UTF-8, else C.UTF-8; only LC_CTYPE, numbers keep the C locale. It returns
+ * text_locale_utf8(), which says whether LC_CTYPE is UTF-8 now.
+ */
+int text_locale_init(void);
+int text_locale_utf8(void);
+
+/*
  * Escaping of untrusted text (process names, command lines, socket paths).
  * All three accept arbitrary bytes, including NUL and invalid UTF-8.
  */

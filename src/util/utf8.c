@@ -1,4 +1,8 @@
-/* utf8.c: UTF-8 encoding; the one encoder (utf8_decode() is with the escapers). */
+/* utf8.c: UTF-8 encoding (utf8_decode() is with the escapers) and the text locale. */
+#include <langinfo.h>
+#include <locale.h>
+#include <string.h>
+
 #include "sockwatch/util.h"
 
 size_t utf8_encode(uint32_t cp, char out[4])
@@ -27,4 +31,22 @@ size_t utf8_encode(uint32_t cp, char out[4])
 	out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
 	out[3] = (char)(0x80 | (cp & 0x3f));
 	return 4;
+}
+
+/*
+ * Only LC_CTYPE: wcwidth() needs a UTF-8 one, while numbers must keep the C decimal point
+ * (LC_NUMERIC) and messages stay as they are. An environment that names no UTF-8 locale
+ * (none at all under cron or a bare ssh, or a legacy charset) gets C.UTF-8.
+ */
+int text_locale_init(void)
+{
+	setlocale(LC_CTYPE, "");
+	if (!text_locale_utf8())
+		setlocale(LC_CTYPE, "C.UTF-8");
+	return text_locale_utf8();
+}
+
+int text_locale_utf8(void)
+{
+	return strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
 }

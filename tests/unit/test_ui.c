@@ -381,5 +381,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_prompt_any_code_point, setup, teardown),
 	};
 
+	text_locale_init(); /* as main() does: widths are measured in a UTF-8 LC_CTYPE */
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,7 +3,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <locale.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -124,6 +126,32 @@ static void test_utf8_encode(void **state)
 	assert_int_equal(utf8_encode(0xffffffff, u), 0);
 }
 
+/* LC_CTYPE is UTF-8 even when the environment names none; numbers keep the C locale. */
+static void test_text_locale(void **state)
+{
+	char *saved = getenv("LC_ALL") != NULL ? xstrdup(getenv("LC_ALL")) : NULL;
+	char num[16];
+
+	(void)state;
+	setenv("LC_ALL", "C", 1);
+	assert_int_equal(text_locale_init(), 1);
+	assert_true(text_locale_utf8());
+	assert_string_equal(setlocale(LC_CTYPE, NULL), "C.UTF-8");
+	setenv("LC_ALL", "de_DE.UTF-8", 1);
+	assert_int_equal(text_locale_init(), 1);
+	assert_string_equal(setlocale(LC_NUMERIC, NULL), "C");
+	snprintf(num, sizeof num, "%.1f", 0.5);
+	assert_string_equal(num, "0.5");
+	setlocale(LC_CTYPE, "C");
+	assert_false(text_locale_utf8());
+	if (saved != NULL)
+		setenv("LC_ALL", saved, 1);
+	else
+		unsetenv("LC_ALL");
+	free(saved);
+	assert_int_equal(text_locale_init(), 1);
+}
+
 static void test_strpool(void **state)
 {
 	struct strpool p;
@@ -234,10 +262,17 @@ static void test_parse_numbers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_esc_text_controls), cmocka_unit_test(test_esc_json),
-		cmocka_unit_test(test_esc_csv), cmocka_unit_test(test_utf8_encode),		  cmocka_unit_test(test_strpool),
-		cmocka_unit_test(test_hmap),		  cmocka_unit_test(test_u32map),		  cmocka_unit_test(test_parse_numbers),
+		cmocka_unit_test(test_esc_text_controls),
+		cmocka_unit_test(test_esc_json),
+		cmocka_unit_test(test_esc_csv),
+		cmocka_unit_test(test_utf8_encode),
+		cmocka_unit_test(test_text_locale),
+		cmocka_unit_test(test_strpool),
+		cmocka_unit_test(test_hmap),
+		cmocka_unit_test(test_u32map),
+		cmocka_unit_test(test_parse_numbers),
 	};
 
+	text_locale_init(); /* as main() does: widths are measured in a UTF-8 LC_CTYPE */
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
