@@ -108,6 +108,12 @@ size_t utf8_encode(uint32_t cp, char out[4]);
  */
 int text_locale_init(void);
 int text_locale_utf8(void);
+/*
+ * Columns of one code point: 0 (combining marks, zero-width characters), 1, 2 (East
+ * Asian wide, emoji), or -1 when it is not printable (controls, surrogates, unassigned).
+ * Without a UTF-8 LC_CTYPE every printable non-ASCII code point counts 1.
+ */
+int cp_width(uint32_t cp);
 
 /*
  * Escaping of untrusted text (process names, command lines, socket paths).

@@ -63,25 +63,6 @@ void cellbuf_attr(struct cellbuf *cb, int x, int y, int n, uint8_t attr)
 	}
 }
 
-int cp_width(uint32_t c)
-{
-	if ((c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf && c != 0x303f) ||
-	    (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) ||
-	    (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) ||
-	    (c >= 0xffe0 && c <= 0xffe6) || (c >= 0x1f300 && c <= 0x1f64f) ||
-	    (c >= 0x1f900 && c <= 0x1f9ff) || (c >= 0x20000 && c <= 0x3fffd))
-		return 2;
-	return 1;
-}
-
-/* Combining marks would merge into the previous cell: they are drawn as '?'. */
-static int cp_combining(uint32_t c)
-{
-	return (c >= 0x300 && c <= 0x36f) || (c >= 0x1ab0 && c <= 0x1aff) ||
-	       (c >= 0x1dc0 && c <= 0x1dff) || (c >= 0x20d0 && c <= 0x20ff) ||
-	       (c >= 0xfe20 && c <= 0xfe2f) || c == 0x200d;
-}
-
 /* Decode one UTF-8 character; an invalid byte decodes to U+FFFD, alone. */
 static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
 {
@@ -93,12 +74,19 @@ static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
 	return 1;
 }
 
-/* Anything that is not printable becomes '?': the buffer never holds a control. */
-static uint32_t cp_safe(uint32_t c)
+/*
+ * What a cell holds for c, and how many columns it takes (1 or 2). Anything not printable
+ * becomes '?', so the buffer never holds a control. So do zero-width characters
+ * (combining marks, ZWJ, variation selectors): curses would merge them into the cell
+ * before, which holds one code point here, and a name stacked with marks would hide them.
+ */
+static uint32_t cp_safe(uint32_t c, int *w)
 {
-	if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || cp_combining(c) ||
-	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+	*w = cp_width(c);
+	if (*w < 1 || *w > 2) {
+		*w = 1;
 		return '?';
+	}
 	return c;
 }
 
@@ -116,8 +104,7 @@ int cellbuf_text(struct cellbuf *cb, int x, int y, const char *str, size_t len, 
 		int w;
 
 		i += utf8_next(s + i, len - i, &cp);
-		cp = cp_safe(cp);
-		w = cp_width(cp);
+		cp = cp_safe(cp, &w);
 		if (used + w > maxw || x + used + w > cb->w)
 			break;
 		if (x + used >= 0) {
@@ -141,9 +128,11 @@ int text_columns(const char *str, size_t len)
 
 	while (i < len) {
 		uint32_t cp;
+		int cw;
 
 		i += utf8_next(s + i, len - i, &cp);
-		w += cp_width(cp_safe(cp));
+		cp_safe(cp, &cw);
+		w += cw;
 	}
 	return w;
 }

@@ -1,7 +1,12 @@
-/* utf8.c: UTF-8 encoding (utf8_decode() is with the escapers) and the text locale. */
+/*
+ * utf8.c: UTF-8 encoding (utf8_decode() is with the escapers) and display width. The width
+ * is libc's wcwidth(), the function curses places characters with, so the cell buffer and
+ * the terminal agree on where a column starts.
+ */
 #include <langinfo.h>
 #include <locale.h>
 #include <string.h>
+#include <wchar.h>
 
 #include "sockwatch/util.h"
 
@@ -49,4 +54,25 @@ int text_locale_init(void)
 int text_locale_utf8(void)
 {
 	return strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+}
+
+/*
+ * Printable ASCII is 1 and the other C0 bytes and DEL -1, without asking libc; so are C1
+ * controls, surrogates and values above U+10FFFF. The rest is wcwidth()'s: 0 for combining
+ * marks and other zero-width characters, 2 for East Asian wide ones and emoji, -1 for
+ * unassigned code points and noncharacters. Without a UTF-8 LC_CTYPE wcwidth() knows
+ * nothing above ASCII, and the TUI draws in ASCII, one character per code point: 1.
+ */
+int cp_width(uint32_t cp)
+{
+	int w;
+
+	if (cp < 0x80)
+		return cp >= 0x20 && cp < 0x7f ? 1 : -1;
+	if (cp < 0xa0 || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return -1;
+	if (!text_locale_utf8())
+		return 1;
+	w = wcwidth((wchar_t)cp);
+	return w > 2 ? -1 : w;
 }

@@ -337,6 +337,45 @@ static void test_prompt_any_code_point(void **state)
 	key(f, UK_ENTER);
 }
 
+/*
+ * Wide characters take two cells (the right one 0), zero-width ones are drawn as '?', and
+ * text_columns() counts what cellbuf_text() writes.
+ */
+static void test_cells_wide(void **state)
+{
+	/* a, U+4E2D, U+1F600, e with U+0301, b */
+	static const char text[] = "a\xe4\xb8\xad\xf0\x9f\x98\x80" "e\xcc\x81" "b";
+	struct cellbuf cb;
+	struct strbuf sb;
+
+	(void)state;
+	cellbuf_init(&cb);
+	sb_init(&sb);
+	cellbuf_resize(&cb, 12, 1);
+	assert_int_equal(cellbuf_text(&cb, 0, 0, text, sizeof text - 1, 12, AT_NORMAL), 8);
+	assert_int_equal(text_columns(text, sizeof text - 1), 8);
+	assert_int_equal(cb.c[1].ch, 0x4e2d);
+	assert_int_equal(cb.c[2].ch, 0);
+	assert_int_equal(cb.c[3].ch, 0x1f600);
+	assert_int_equal(cb.c[4].ch, 0);
+	assert_int_equal(cb.c[5].ch, 'e');
+	assert_int_equal(cb.c[6].ch, '?');
+	assert_int_equal(cb.c[7].ch, 'b');
+	cellbuf_row_text(&cb, 0, &sb);
+	assert_string_equal(sb.buf, "a\xe4\xb8\xad\xf0\x9f\x98\x80" "e?b");
+	/* As curses counts them: U+1F680 is wide, U+2764 U+FE0F a heart and a '?'. */
+	assert_int_equal(text_columns("\xf0\x9f\x9a\x80", 4), 2);
+	assert_int_equal(text_columns("\xe2\x9d\xa4\xef\xb8\x8f", 6), 2);
+	/* A wide character that does not fit whole is not written. */
+	cellbuf_clear(&cb);
+	assert_int_equal(cellbuf_text(&cb, 0, 0, text, sizeof text - 1, 2, AT_NORMAL), 1);
+	assert_int_equal(cb.c[1].ch, ' ');
+	assert_int_equal(cellbuf_text(&cb, 11, 0, text + 1, 3, 5, AT_NORMAL), 0);
+	assert_int_equal(cb.c[11].ch, ' ');
+	sb_fini(&sb);
+	cellbuf_fini(&cb);
+}
+
 /* The attribute of the first cell of text on row y. */
 static int attr_at(struct fixture *f, int y, const char *text)
 {
@@ -379,6 +418,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_leak_column_and_detail, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_system_pressure_colours, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prompt_any_code_point, setup, teardown),
+		cmocka_unit_test(test_cells_wide),
 	};
 
 	text_locale_init(); /* as main() does: widths are measured in a UTF-8 LC_CTYPE */

@@ -152,6 +152,44 @@ static void test_text_locale(void **state)
 	assert_int_equal(text_locale_init(), 1);
 }
 
+/* Widths as libc's wcwidth() gives them in a UTF-8 locale, and without one. */
+static void test_cp_width(void **state)
+{
+	(void)state;
+	assert_true(text_locale_utf8());
+	assert_int_equal(cp_width('a'), 1);
+	assert_int_equal(cp_width(' '), 1);
+	assert_int_equal(cp_width('~'), 1);
+	assert_int_equal(cp_width(0xe9), 1);	/* é */
+	assert_int_equal(cp_width(0x2265), 1);	/* ≥ */
+	assert_int_equal(cp_width(0x4e2d), 2);	/* 中 */
+	assert_int_equal(cp_width(0xac00), 2);	/* 가 */
+	assert_int_equal(cp_width(0xff21), 2);	/* fullwidth A */
+	assert_int_equal(cp_width(0x1f600), 2); /* 😀 */
+	assert_int_equal(cp_width(0x20000), 2); /* CJK extension B */
+	assert_int_equal(cp_width(0x301), 0);	/* combining acute */
+	assert_int_equal(cp_width(0x200d), 0);	/* zero width joiner */
+	assert_int_equal(cp_width(0xfe0f), 0);	/* variation selector 16 */
+	assert_int_equal(cp_width(0), -1);
+	assert_int_equal(cp_width('\n'), -1);
+	assert_int_equal(cp_width(0x7f), -1);
+	assert_int_equal(cp_width(0x9b), -1);	/* C1 CSI */
+	assert_int_equal(cp_width(0xd800), -1); /* surrogate */
+	assert_int_equal(cp_width(0xffff), -1); /* noncharacter */
+	assert_int_equal(cp_width(0x110000), -1);
+	/* No UTF-8 LC_CTYPE: wcwidth() knows only ASCII; the TUI draws ASCII, 1 per code point. */
+	setlocale(LC_CTYPE, "C");
+	assert_int_equal(cp_width('a'), 1);
+	assert_int_equal(cp_width(0x4e2d), 1);
+	assert_int_equal(cp_width(0x1f600), 1);
+	assert_int_equal(cp_width(0x301), 1);
+	assert_int_equal(cp_width(0x9b), -1);
+	assert_int_equal(cp_width(0xd800), -1);
+	assert_int_equal(cp_width('\x1b'), -1);
+	assert_int_equal(text_locale_init(), 1);
+	assert_int_equal(cp_width(0x4e2d), 2);
+}
+
 static void test_strpool(void **state)
 {
 	struct strpool p;
@@ -267,6 +305,7 @@ int main(void)
 		cmocka_unit_test(test_esc_csv),
 		cmocka_unit_test(test_utf8_encode),
 		cmocka_unit_test(test_text_locale),
+		cmocka_unit_test(test_cp_width),
 		cmocka_unit_test(test_strpool),
 		cmocka_unit_test(test_hmap),
 		cmocka_unit_test(test_u32map),
