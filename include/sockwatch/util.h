@@ -114,6 +114,11 @@ int text_locale_utf8(void);
  * Without a UTF-8 LC_CTYPE every printable non-ASCII code point counts 1.
  */
 int cp_width(uint32_t cp);
+/*
+ * Columns of UTF-8 text as written to a terminal: the sum of cp_width(), where an
+ * unprintable code point or an invalid byte counts 1 (one replacement glyph).
+ */
+size_t text_width(const char *s, size_t len);
 
 /*
  * Escaping of untrusted text (process names, command lines, socket paths).

@@ -1,7 +1,7 @@
 /*
  * utf8.c: UTF-8 encoding (utf8_decode() is with the escapers) and display width. The width
- * is libc's wcwidth(), the function curses places characters with, so the cell buffer and
- * the terminal agree on where a column starts.
+ * is libc's wcwidth(), the function curses places characters with, so the batch table, the
+ * cell buffer and the terminal agree on where a column starts.
  */
 #include <langinfo.h>
 #include <locale.h>
@@ -75,4 +75,32 @@ int cp_width(uint32_t cp)
 		return 1;
 	w = wcwidth((wchar_t)cp);
 	return w > 2 ? -1 : w;
+}
+
+/*
+ * A code point that cp_width() calls unprintable still takes a column where it is
+ * written: esc_text() has escaped every control, so what is left is an unassigned code
+ * point, which a terminal shows as one replacement glyph, as it shows an invalid byte.
+ */
+size_t text_width(const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0, w = 0;
+
+	while (i < len) {
+		uint32_t cp;
+		size_t k;
+		int cw;
+
+		if (s[i] < 0x80) {
+			w++;
+			i++;
+			continue;
+		}
+		k = utf8_decode(s + i, len - i, &cp);
+		cw = k > 0 ? cp_width(cp) : -1;
+		w += cw < 0 ? 1 : (size_t)cw;
+		i += k > 0 ? k : 1;
+	}
+	return w;
 }
