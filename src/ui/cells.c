@@ -41,15 +41,35 @@ void cellbuf_clear(struct cellbuf *cb)
 	}
 }
 
+/*
+ * Put ch, w (1 or 2) columns wide, at (x, y), inside the buffer. A wide character that it
+ * covers half of loses its other half to a space: a left half alone would make curses
+ * draw it over the next cell, a right half alone (0, which is not drawn) would pull the
+ * rest of the row one column to the left.
+ */
+static void cell_put(struct cellbuf *cb, int x, int y, uint32_t ch, int w, uint8_t attr)
+{
+	struct cell *row = cb->c + y * cb->w;
+
+	if (row[x].ch == 0 && x > 0)
+		row[x - 1].ch = ' ';
+	if (x + w < cb->w && row[x + w].ch == 0)
+		row[x + w].ch = ' ';
+	row[x].ch = ch;
+	row[x].attr = attr;
+	if (w == 2) {
+		row[x + 1].ch = 0;
+		row[x + 1].attr = attr;
+	}
+}
+
 void cellbuf_fill(struct cellbuf *cb, int x, int y, int n, uint32_t ch, uint8_t attr)
 {
 	if (y < 0 || y >= cb->h)
 		return;
 	for (; n > 0 && x < cb->w; x++, n--) {
-		if (x < 0)
-			continue;
-		cb->c[y * cb->w + x].ch = ch;
-		cb->c[y * cb->w + x].attr = attr;
+		if (x >= 0)
+			cell_put(cb, x, y, ch, 1, attr);
 	}
 }
 
@@ -107,14 +127,8 @@ int cellbuf_text(struct cellbuf *cb, int x, int y, const char *str, size_t len, 
 		cp = cp_safe(cp, &w);
 		if (used + w > maxw || x + used + w > cb->w)
 			break;
-		if (x + used >= 0) {
-			cb->c[y * cb->w + x + used].ch = cp;
-			cb->c[y * cb->w + x + used].attr = attr;
-			if (w == 2) {
-				cb->c[y * cb->w + x + used + 1].ch = 0;
-				cb->c[y * cb->w + x + used + 1].attr = attr;
-			}
-		}
+		if (x + used >= 0)
+			cell_put(cb, x + used, y, cp, w, attr);
 		used += w;
 	}
 	return used;

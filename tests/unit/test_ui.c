@@ -376,6 +376,52 @@ static void test_cells_wide(void **state)
 	cellbuf_fini(&cb);
 }
 
+/* Every right half (0) follows a wide character, and every wide character has one. */
+static void assert_halves_paired(const struct cellbuf *cb)
+{
+	int x, y;
+
+	for (y = 0; y < cb->h; y++) {
+		const struct cell *row = cb->c + y * cb->w;
+
+		for (x = 0; x < cb->w; x++) {
+			if (row[x].ch == 0)
+				assert_true(x > 0 && cp_width(row[x - 1].ch) == 2);
+			if (row[x].ch != 0 && cp_width(row[x].ch) == 2)
+				assert_true(x + 1 < cb->w && row[x + 1].ch == 0);
+		}
+	}
+}
+
+/* Writing over half of a wide character blanks its other half: the row keeps its columns. */
+static void test_cells_overwrite_wide(void **state)
+{
+	static const char five[] = "\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad";
+	struct cellbuf cb;
+	struct strbuf sb;
+
+	(void)state;
+	cellbuf_init(&cb);
+	sb_init(&sb);
+	cellbuf_resize(&cb, 10, 1);
+	assert_int_equal(cellbuf_text(&cb, 0, 0, five, sizeof five - 1, 10, AT_NORMAL), 10);
+	cellbuf_fill(&cb, 0, 0, 3, '#', AT_TITLE); /* the left half of the second */
+	assert_halves_paired(&cb);
+	cellbuf_text(&cb, 7, 0, "a", 1, 1, AT_NORMAL); /* the right half of the fourth */
+	assert_halves_paired(&cb);
+	cellbuf_row_text(&cb, 0, &sb);
+	assert_string_equal(sb.buf, "### \xe4\xb8\xad a\xe4\xb8\xad");
+	/* A wide character over the right half of one and the left half of the next. */
+	cellbuf_text(&cb, 0, 0, five, sizeof five - 1, 10, AT_NORMAL);
+	cellbuf_text(&cb, 3, 0, "\xf0\x9f\x98\x80", 4, 2, AT_NORMAL);
+	assert_halves_paired(&cb);
+	sb_reset(&sb);
+	cellbuf_row_text(&cb, 0, &sb);
+	assert_string_equal(sb.buf, "\xe4\xb8\xad \xf0\x9f\x98\x80 \xe4\xb8\xad\xe4\xb8\xad");
+	sb_fini(&sb);
+	cellbuf_fini(&cb);
+}
+
 /* The attribute of the first cell of text on row y. */
 static int attr_at(struct fixture *f, int y, const char *text)
 {
@@ -419,6 +465,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_system_pressure_colours, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prompt_any_code_point, setup, teardown),
 		cmocka_unit_test(test_cells_wide),
+		cmocka_unit_test(test_cells_overwrite_wide),
 	};
 
 	text_locale_init(); /* as main() does: widths are measured in a UTF-8 LC_CTYPE */
