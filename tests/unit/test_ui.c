@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 #include <cmocka.h>
 
 #include "snapfix.h"
@@ -422,6 +423,73 @@ static void test_cells_overwrite_wide(void **state)
 	cellbuf_fini(&cb);
 }
 
+/* Columns that the first n bytes of s take on a terminal, by libc alone. */
+static int libc_columns(const char *s, size_t n)
+{
+	char buf[1024];
+	wchar_t wcs[1024];
+	size_t k;
+	int w;
+
+	assert_true(n < sizeof buf);
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	k = mbstowcs(wcs, buf, ARRAY_LEN(wcs));
+	assert_true(k != (size_t)-1);
+	w = wcswidth(wcs, k);
+	assert_true(w >= 0);
+	return w;
+}
+
+/*
+ * Wide user names, one cut to its column, and a wide command: on screen, as a terminal
+ * measures it, LIMIT still ends and COMMAND still starts under their titles in every row.
+ */
+static void test_screen_wide_aligned(void **state)
+{
+	struct fixture *f = *state;
+	const char *scr, *line, *end, *p;
+	int limit_end = -1, cmd_start = -1, rows = 0;
+	size_t i;
+
+	for (i = 0; i < f->s.procs.n; i++) {
+		struct proc_rec *pr = &f->s.procs.v[i];
+
+		if (pr->pid == 100) {
+			pr->user = strpool_add(&f->s.procs.strs, "\xe7\x94\xa8\xe6\x88\xb7"
+				"\xe7\x94\xa8\xe6\x88\xb7\xe7\x94\xa8\xe6\x88\xb7", 18);
+			snprintf(pr->comm, sizeof pr->comm, "%s", "\xe4\xb8\xad\xe6\x96\x87");
+		} else if (pr->pid == 200) {
+			/* U+1F680: 1 column in the table cells.c kept, 2 in libc. */
+			pr->user = strpool_add(&f->s.procs.strs, "\xf0\x9f\x9a\x80" "x", 5);
+		}
+	}
+	ui_rebuild(&f->u);
+	scr = screen(f);
+	assert_halves_paired(&f->cb);
+	/* 用户用户用户 is 12 columns; USER has 9: four characters and a space are left. */
+	assert_non_null(strstr(scr, " \xe7\x94\xa8\xe6\x88\xb7\xe7\x94\xa8\xe6\x88\xb7 "));
+	assert_non_null(strstr(scr, "[\xe4\xb8\xad\xe6\x96\x87]"));
+	for (line = scr; *line != '\0'; line = end + 1) {
+		end = strchr(line, '\n');
+		if (limit_end < 0 && (p = strstr(line, "LIMIT")) != NULL && p < end) {
+			limit_end = libc_columns(line, (size_t)(p + 5 - line));
+			p = strstr(line, "COMMAND");
+			assert_true(p != NULL && p < end);
+			cmd_start = libc_columns(line, (size_t)(p - line));
+			continue;
+		}
+		if (limit_end < 0 || (p = strstr(line, "1024")) == NULL || p > end)
+			continue;
+		assert_int_equal(libc_columns(line, (size_t)(p + 4 - line)), limit_end);
+		p = strchr(line, '[');
+		assert_true(p != NULL && p < end);
+		assert_int_equal(libc_columns(line, (size_t)(p - line)), cmd_start);
+		rows++;
+	}
+	assert_int_equal(rows, 3);
+}
+
 /* The attribute of the first cell of text on row y. */
 static int attr_at(struct fixture *f, int y, const char *text)
 {
@@ -466,6 +534,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_prompt_any_code_point, setup, teardown),
 		cmocka_unit_test(test_cells_wide),
 		cmocka_unit_test(test_cells_overwrite_wide),
+		cmocka_unit_test_setup_teardown(test_screen_wide_aligned, setup, teardown),
 	};
 
 	text_locale_init(); /* as main() does: widths are measured in a UTF-8 LC_CTYPE */
