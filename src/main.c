@@ -485,6 +485,7 @@ int main(int argc, char **argv)
 	struct config c;
 	int rc;
 
+	text_locale_init();
 	config_parse(&c, argc, argv);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_stop;

@@ -1,4 +1,4 @@
-/* util.h: allocation helpers, growable buffers, string pool, hash map, escaping. */
+/* util.h: allocation helpers, growable buffers, string pool, hash map, UTF-8, escaping. */
 #ifndef SOCKWATCH_UTIL_H
 #define SOCKWATCH_UTIL_H
 
@@ -97,6 +97,28 @@ uint32_t *u32map_get(const struct u32map *m, uint32_t key);
  * surrogates and values above U+10FFFF are invalid).
  */
 size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
+/* Encode cp into out: 1 to 4 bytes, or 0 for a surrogate or a value above U+10FFFF. */
+size_t utf8_encode(uint32_t cp, char out[4]);
+
+/*
+ * Display width follows LC_CTYPE (libc's wcwidth(), which curses uses too).
+ * text_locale_init() selects LC_CTYPE once at start-up: the environment's when it is
+ * UTF-8, else C.UTF-8; only LC_CTYPE, numbers keep the C locale. It returns
+ * text_locale_utf8(), which says whether LC_CTYPE is UTF-8 now.
+ */
+int text_locale_init(void);
+int text_locale_utf8(void);
+/*
+ * Columns of one code point: 0 (combining marks, zero-width characters), 1, 2 (East
+ * Asian wide, emoji), or -1 when it is not printable (controls, surrogates, unassigned).
+ * Without a UTF-8 LC_CTYPE every printable non-ASCII code point counts 1.
+ */
+int cp_width(uint32_t cp);
+/*
+ * Columns of UTF-8 text as written to a terminal: the sum of cp_width(), where an
+ * unprintable code point or an invalid byte counts 1 (one replacement glyph).
+ */
+size_t text_width(const char *s, size_t len);
 
 /*
  * Escaping of untrusted text (process names, command lines, socket paths).

@@ -45,18 +45,6 @@ void out_write(struct strbuf *sb, const struct snapshot *s, const struct out_opt
 	}
 }
 
-/* Display width of escaped text: every byte but UTF-8 continuation bytes. */
-static size_t text_width(const char *s, size_t len)
-{
-	size_t i, w = 0;
-
-	for (i = 0; i < len; i++) {
-		if (((unsigned char)s[i] & 0xc0) != 0x80)
-			w++;
-	}
-	return w;
-}
-
 static void pad(struct strbuf *sb, size_t n)
 {
 	while (n-- > 0)

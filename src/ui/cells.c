@@ -41,15 +41,35 @@ void cellbuf_clear(struct cellbuf *cb)
 	}
 }
 
+/*
+ * Put ch, w (1 or 2) columns wide, at (x, y), inside the buffer. A wide character that it
+ * covers half of loses its other half to a space: a left half alone would make curses
+ * draw it over the next cell, a right half alone (0, which is not drawn) would pull the
+ * rest of the row one column to the left.
+ */
+static void cell_put(struct cellbuf *cb, int x, int y, uint32_t ch, int w, uint8_t attr)
+{
+	struct cell *row = cb->c + y * cb->w;
+
+	if (row[x].ch == 0 && x > 0)
+		row[x - 1].ch = ' ';
+	if (x + w < cb->w && row[x + w].ch == 0)
+		row[x + w].ch = ' ';
+	row[x].ch = ch;
+	row[x].attr = attr;
+	if (w == 2) {
+		row[x + 1].ch = 0;
+		row[x + 1].attr = attr;
+	}
+}
+
 void cellbuf_fill(struct cellbuf *cb, int x, int y, int n, uint32_t ch, uint8_t attr)
 {
 	if (y < 0 || y >= cb->h)
 		return;
 	for (; n > 0 && x < cb->w; x++, n--) {
-		if (x < 0)
-			continue;
-		cb->c[y * cb->w + x].ch = ch;
-		cb->c[y * cb->w + x].attr = attr;
+		if (x >= 0)
+			cell_put(cb, x, y, ch, 1, attr);
 	}
 }
 
@@ -63,25 +83,6 @@ void cellbuf_attr(struct cellbuf *cb, int x, int y, int n, uint8_t attr)
 	}
 }
 
-int cp_width(uint32_t c)
-{
-	if ((c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf && c != 0x303f) ||
-	    (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) ||
-	    (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) ||
-	    (c >= 0xffe0 && c <= 0xffe6) || (c >= 0x1f300 && c <= 0x1f64f) ||
-	    (c >= 0x1f900 && c <= 0x1f9ff) || (c >= 0x20000 && c <= 0x3fffd))
-		return 2;
-	return 1;
-}
-
-/* Combining marks would merge into the previous cell: they are drawn as '?'. */
-static int cp_combining(uint32_t c)
-{
-	return (c >= 0x300 && c <= 0x36f) || (c >= 0x1ab0 && c <= 0x1aff) ||
-	       (c >= 0x1dc0 && c <= 0x1dff) || (c >= 0x20d0 && c <= 0x20ff) ||
-	       (c >= 0xfe20 && c <= 0xfe2f) || c == 0x200d;
-}
-
 /* Decode one UTF-8 character; an invalid byte decodes to U+FFFD, alone. */
 static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
 {
@@ -93,12 +94,19 @@ static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
 	return 1;
 }
 
-/* Anything that is not printable becomes '?': the buffer never holds a control. */
-static uint32_t cp_safe(uint32_t c)
+/*
+ * What a cell holds for c, and how many columns it takes (1 or 2). Anything not printable
+ * becomes '?', so the buffer never holds a control. So do zero-width characters
+ * (combining marks, ZWJ, variation selectors): curses would merge them into the cell
+ * before, which holds one code point here, and a name stacked with marks would hide them.
+ */
+static uint32_t cp_safe(uint32_t c, int *w)
 {
-	if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || cp_combining(c) ||
-	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+	*w = cp_width(c);
+	if (*w < 1 || *w > 2) {
+		*w = 1;
 		return '?';
+	}
 	return c;
 }
 
@@ -116,18 +124,11 @@ int cellbuf_text(struct cellbuf *cb, int x, int y, const char *str, size_t len, 
 		int w;
 
 		i += utf8_next(s + i, len - i, &cp);
-		cp = cp_safe(cp);
-		w = cp_width(cp);
+		cp = cp_safe(cp, &w);
 		if (used + w > maxw || x + used + w > cb->w)
 			break;
-		if (x + used >= 0) {
-			cb->c[y * cb->w + x + used].ch = cp;
-			cb->c[y * cb->w + x + used].attr = attr;
-			if (w == 2) {
-				cb->c[y * cb->w + x + used + 1].ch = 0;
-				cb->c[y * cb->w + x + used + 1].attr = attr;
-			}
-		}
+		if (x + used >= 0)
+			cell_put(cb, x + used, y, cp, w, attr);
 		used += w;
 	}
 	return used;
@@ -141,9 +142,11 @@ int text_columns(const char *str, size_t len)
 
 	while (i < len) {
 		uint32_t cp;
+		int cw;
 
 		i += utf8_next(s + i, len - i, &cp);
-		w += cp_width(cp_safe(cp));
+		cp_safe(cp, &cw);
+		w += cw;
 	}
 	return w;
 }
@@ -158,27 +161,13 @@ void cellbuf_row_text(const struct cellbuf *cb, int y, struct strbuf *sb)
 	for (x = 0; x < cb->w; x++) {
 		uint32_t c = cb->c[y * cb->w + x].ch;
 		char u[4];
+		size_t n;
 
 		if (c == 0)
 			continue;
-		if (c < 0x80) {
-			sb_putc(sb, (char)c);
-		} else if (c < 0x800) {
-			u[0] = (char)(0xc0 | c >> 6);
-			u[1] = (char)(0x80 | (c & 0x3f));
-			sb_append(sb, u, 2);
-		} else if (c < 0x10000) {
-			u[0] = (char)(0xe0 | c >> 12);
-			u[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-			u[2] = (char)(0x80 | (c & 0x3f));
-			sb_append(sb, u, 3);
-		} else {
-			u[0] = (char)(0xf0 | c >> 18);
-			u[1] = (char)(0x80 | ((c >> 12) & 0x3f));
-			u[2] = (char)(0x80 | ((c >> 6) & 0x3f));
-			u[3] = (char)(0x80 | (c & 0x3f));
-			sb_append(sb, u, 4);
-		}
+		/* cellbuf_fill() takes any value: one that is no code point is a '?'. */
+		n = utf8_encode(c, u);
+		sb_append(sb, n > 0 ? u : "?", n > 0 ? n : 1);
 	}
 	end = sb->len;
 	while (end > start && sb->buf[end - 1] == ' ')

@@ -48,11 +48,12 @@ void cellbuf_attr(struct cellbuf *cb, int x, int y, int n, uint8_t attr);
 /* Write UTF-8 text at (x, y), at most maxw columns; returns the columns written. */
 int cellbuf_text(struct cellbuf *cb, int x, int y, const char *s, size_t len, int maxw,
 		 uint8_t attr);
-/* Columns that UTF-8 text takes. */
+/*
+ * Columns that UTF-8 text takes in the buffer: cp_width() (util.h), except that what
+ * cellbuf_text() draws as '?' (unprintable or zero-width code points) takes 1.
+ */
 int text_columns(const char *s, size_t len);
 /* Row y as UTF-8 text, trailing spaces dropped (for tests and search). */
 void cellbuf_row_text(const struct cellbuf *cb, int y, struct strbuf *sb);
-/* Display width of a code point: 1 or 2 (East Asian wide). */
-int cp_width(uint32_t cp);
 
 #endif

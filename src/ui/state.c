@@ -346,9 +346,11 @@ static int kill_target(struct ui *u)
 	return 1;
 }
 
+/* Backspace drops the last character; a printable key is appended when it fits whole. */
 static void edit_line(char *buf, size_t size, uint32_t key)
 {
-	size_t len = strlen(buf);
+	size_t len = strlen(buf), n;
+	char u[4];
 
 	if (key == UK_BACKSPACE || key == 8) {
 		/* Drop a whole UTF-8 character. */
@@ -359,19 +361,13 @@ static void edit_line(char *buf, size_t size, uint32_t key)
 		buf[len] = '\0';
 		return;
 	}
-	if (key < 0x20 || key == 0x7f || key >= 0x110000 || (key >= 0x80 && key < 0xa0))
+	if (key < 0x20 || key == 0x7f || (key >= 0x80 && key < 0xa0))
 		return;
-	if (key < 0x80 && len + 1 < size) {
-		buf[len++] = (char)key;
-	} else if (key < 0x800 && len + 2 < size) {
-		buf[len++] = (char)(0xc0 | key >> 6);
-		buf[len++] = (char)(0x80 | (key & 0x3f));
-	} else if (key >= 0x800 && key < 0x10000 && len + 3 < size) {
-		buf[len++] = (char)(0xe0 | key >> 12);
-		buf[len++] = (char)(0x80 | ((key >> 6) & 0x3f));
-		buf[len++] = (char)(0x80 | (key & 0x3f));
-	}
-	buf[len] = '\0';
+	n = utf8_encode(key, u); /* 0 for the function keys, all above U+10FFFF */
+	if (n == 0 || len + n >= size)
+		return;
+	memcpy(buf + len, u, n);
+	buf[len + n] = '\0';
 }
 
 /* A key while the filter or search prompt is open. */

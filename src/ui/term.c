@@ -1,6 +1,4 @@
 /* term.c: curses, and nothing else. The only file in sockwatch that includes it. */
-#include <langinfo.h>
-#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,14 +76,11 @@ struct term *term_open(int no_color, char **cause)
 		return NULL;
 	}
 	/*
-	 * Wide characters need a UTF-8 LC_CTYPE; numbers stay in the C locale. A
-	 * plain C locale (no LANG at all, as under cron or a bare ssh) falls back
-	 * to C.UTF-8, and without it non-ASCII cells are drawn in ASCII.
+	 * Wide characters need a UTF-8 LC_CTYPE, which main() selected at start-up
+	 * (text_locale_init(): the environment's, else C.UTF-8), so that curses and the cell
+	 * buffer measure text alike. Without one, non-ASCII cells are drawn in ASCII.
 	 */
-	setlocale(LC_CTYPE, "");
-	if (strcmp(nl_langinfo(CODESET), "UTF-8") != 0 && setlocale(LC_CTYPE, "C.UTF-8") == NULL)
-		setlocale(LC_CTYPE, "");
-	t_ascii = strcmp(nl_langinfo(CODESET), "UTF-8") != 0;
+	t_ascii = !text_locale_utf8();
 	t = xcalloc(1, sizeof *t);
 	t->screen = newterm(NULL, stdout, stdin);
 	if (t->screen == NULL) {

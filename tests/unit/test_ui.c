@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 #include <cmocka.h>
 
 #include "snapfix.h"
@@ -297,6 +298,198 @@ static void test_leak_column_and_detail(void **state)
 	assert_null(strstr(screen(f), "WARNING pid"));
 }
 
+/* The prompts take every code point, U+10000 and above too, and never a part of one. */
+static void test_prompt_any_code_point(void **state)
+{
+	struct fixture *f = *state;
+	size_t i;
+
+	snprintf(f->s.procs.v[1].comm, sizeof f->s.procs.v[1].comm, "%s",
+		 "p\xf0\x9f\x98\x80\xe4\xb8\xad");
+	ui_rebuild(&f->u);
+	key(f, '\\');
+	key(f, 0x1f600);
+	assert_string_equal(f->u.filter, "\xf0\x9f\x98\x80");
+	key(f, 0x4e2d);
+	assert_string_equal(f->u.filter, "\xf0\x9f\x98\x80\xe4\xb8\xad");
+	assert_int_equal(f->u.rows.n, 1);
+	assert_int_equal(f->s.procs.v[selected(f)].pid, 200);
+	key(f, UK_BACKSPACE);
+	assert_string_equal(f->u.filter, "\xf0\x9f\x98\x80");
+	key(f, UK_BACKSPACE);
+	assert_string_equal(f->u.filter, "");
+	/* Surrogates and function keys are no text. */
+	key(f, 0xd800);
+	key(f, UK_F5);
+	assert_string_equal(f->u.filter, "");
+	/* Full: a 4-byte character that does not fit is left out whole. */
+	for (i = 0; i + 2 < sizeof f->u.filter; i++)
+		key(f, 'x');
+	key(f, 0x10348);
+	assert_int_equal(strlen(f->u.filter), sizeof f->u.filter - 2);
+	key(f, 'y');
+	assert_int_equal(strlen(f->u.filter), sizeof f->u.filter - 1);
+	key(f, UK_ESC);
+	/* The search prompt is the same editor. */
+	key(f, '/');
+	key(f, 0x1f600);
+	assert_string_equal(f->u.search, "\xf0\x9f\x98\x80");
+	assert_int_equal(f->s.procs.v[selected(f)].pid, 200);
+	key(f, UK_ENTER);
+}
+
+/*
+ * Wide characters take two cells (the right one 0), zero-width ones are drawn as '?', and
+ * text_columns() counts what cellbuf_text() writes.
+ */
+static void test_cells_wide(void **state)
+{
+	/* a, U+4E2D, U+1F600, e with U+0301, b */
+	static const char text[] = "a\xe4\xb8\xad\xf0\x9f\x98\x80" "e\xcc\x81" "b";
+	struct cellbuf cb;
+	struct strbuf sb;
+
+	(void)state;
+	cellbuf_init(&cb);
+	sb_init(&sb);
+	cellbuf_resize(&cb, 12, 1);
+	assert_int_equal(cellbuf_text(&cb, 0, 0, text, sizeof text - 1, 12, AT_NORMAL), 8);
+	assert_int_equal(text_columns(text, sizeof text - 1), 8);
+	assert_int_equal(cb.c[1].ch, 0x4e2d);
+	assert_int_equal(cb.c[2].ch, 0);
+	assert_int_equal(cb.c[3].ch, 0x1f600);
+	assert_int_equal(cb.c[4].ch, 0);
+	assert_int_equal(cb.c[5].ch, 'e');
+	assert_int_equal(cb.c[6].ch, '?');
+	assert_int_equal(cb.c[7].ch, 'b');
+	cellbuf_row_text(&cb, 0, &sb);
+	assert_string_equal(sb.buf, "a\xe4\xb8\xad\xf0\x9f\x98\x80" "e?b");
+	/* As curses counts them: U+1F680 is wide, U+2764 U+FE0F a heart and a '?'. */
+	assert_int_equal(text_columns("\xf0\x9f\x9a\x80", 4), 2);
+	assert_int_equal(text_columns("\xe2\x9d\xa4\xef\xb8\x8f", 6), 2);
+	/* A wide character that does not fit whole is not written. */
+	cellbuf_clear(&cb);
+	assert_int_equal(cellbuf_text(&cb, 0, 0, text, sizeof text - 1, 2, AT_NORMAL), 1);
+	assert_int_equal(cb.c[1].ch, ' ');
+	assert_int_equal(cellbuf_text(&cb, 11, 0, text + 1, 3, 5, AT_NORMAL), 0);
+	assert_int_equal(cb.c[11].ch, ' ');
+	sb_fini(&sb);
+	cellbuf_fini(&cb);
+}
+
+/* Every right half (0) follows a wide character, and every wide character has one. */
+static void assert_halves_paired(const struct cellbuf *cb)
+{
+	int x, y;
+
+	for (y = 0; y < cb->h; y++) {
+		const struct cell *row = cb->c + y * cb->w;
+
+		for (x = 0; x < cb->w; x++) {
+			if (row[x].ch == 0)
+				assert_true(x > 0 && cp_width(row[x - 1].ch) == 2);
+			if (row[x].ch != 0 && cp_width(row[x].ch) == 2)
+				assert_true(x + 1 < cb->w && row[x + 1].ch == 0);
+		}
+	}
+}
+
+/* Writing over half of a wide character blanks its other half: the row keeps its columns. */
+static void test_cells_overwrite_wide(void **state)
+{
+	static const char five[] = "\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad";
+	struct cellbuf cb;
+	struct strbuf sb;
+
+	(void)state;
+	cellbuf_init(&cb);
+	sb_init(&sb);
+	cellbuf_resize(&cb, 10, 1);
+	assert_int_equal(cellbuf_text(&cb, 0, 0, five, sizeof five - 1, 10, AT_NORMAL), 10);
+	cellbuf_fill(&cb, 0, 0, 3, '#', AT_TITLE); /* the left half of the second */
+	assert_halves_paired(&cb);
+	cellbuf_text(&cb, 7, 0, "a", 1, 1, AT_NORMAL); /* the right half of the fourth */
+	assert_halves_paired(&cb);
+	cellbuf_row_text(&cb, 0, &sb);
+	assert_string_equal(sb.buf, "### \xe4\xb8\xad a\xe4\xb8\xad");
+	/* A wide character over the right half of one and the left half of the next. */
+	cellbuf_text(&cb, 0, 0, five, sizeof five - 1, 10, AT_NORMAL);
+	cellbuf_text(&cb, 3, 0, "\xf0\x9f\x98\x80", 4, 2, AT_NORMAL);
+	assert_halves_paired(&cb);
+	sb_reset(&sb);
+	cellbuf_row_text(&cb, 0, &sb);
+	assert_string_equal(sb.buf, "\xe4\xb8\xad \xf0\x9f\x98\x80 \xe4\xb8\xad\xe4\xb8\xad");
+	sb_fini(&sb);
+	cellbuf_fini(&cb);
+}
+
+/* Columns that the first n bytes of s take on a terminal, by libc alone. */
+static int libc_columns(const char *s, size_t n)
+{
+	char buf[1024];
+	wchar_t wcs[1024];
+	size_t k;
+	int w;
+
+	assert_true(n < sizeof buf);
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	k = mbstowcs(wcs, buf, ARRAY_LEN(wcs));
+	assert_true(k != (size_t)-1);
+	w = wcswidth(wcs, k);
+	assert_true(w >= 0);
+	return w;
+}
+
+/*
+ * Wide user names, one cut to its column, and a wide command: on screen, as a terminal
+ * measures it, LIMIT still ends and COMMAND still starts under their titles in every row.
+ */
+static void test_screen_wide_aligned(void **state)
+{
+	struct fixture *f = *state;
+	const char *scr, *line, *end, *p;
+	int limit_end = -1, cmd_start = -1, rows = 0;
+	size_t i;
+
+	for (i = 0; i < f->s.procs.n; i++) {
+		struct proc_rec *pr = &f->s.procs.v[i];
+
+		if (pr->pid == 100) {
+			pr->user = strpool_add(&f->s.procs.strs, "\xe7\x94\xa8\xe6\x88\xb7"
+				"\xe7\x94\xa8\xe6\x88\xb7\xe7\x94\xa8\xe6\x88\xb7", 18);
+			snprintf(pr->comm, sizeof pr->comm, "%s", "\xe4\xb8\xad\xe6\x96\x87");
+		} else if (pr->pid == 200) {
+			/* U+1F680: 1 column in the table cells.c kept, 2 in libc. */
+			pr->user = strpool_add(&f->s.procs.strs, "\xf0\x9f\x9a\x80" "x", 5);
+		}
+	}
+	ui_rebuild(&f->u);
+	scr = screen(f);
+	assert_halves_paired(&f->cb);
+	/* 用户用户用户 is 12 columns; USER has 9: four characters and a space are left. */
+	assert_non_null(strstr(scr, " \xe7\x94\xa8\xe6\x88\xb7\xe7\x94\xa8\xe6\x88\xb7 "));
+	assert_non_null(strstr(scr, "[\xe4\xb8\xad\xe6\x96\x87]"));
+	for (line = scr; *line != '\0'; line = end + 1) {
+		end = strchr(line, '\n');
+		if (limit_end < 0 && (p = strstr(line, "LIMIT")) != NULL && p < end) {
+			limit_end = libc_columns(line, (size_t)(p + 5 - line));
+			p = strstr(line, "COMMAND");
+			assert_true(p != NULL && p < end);
+			cmd_start = libc_columns(line, (size_t)(p - line));
+			continue;
+		}
+		if (limit_end < 0 || (p = strstr(line, "1024")) == NULL || p > end)
+			continue;
+		assert_int_equal(libc_columns(line, (size_t)(p + 4 - line)), limit_end);
+		p = strchr(line, '[');
+		assert_true(p != NULL && p < end);
+		assert_int_equal(libc_columns(line, (size_t)(p - line)), cmd_start);
+		rows++;
+	}
+	assert_int_equal(rows, 3);
+}
+
 /* The attribute of the first cell of text on row y. */
 static int attr_at(struct fixture *f, int y, const char *text)
 {
@@ -338,7 +531,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hostile_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_leak_column_and_detail, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_system_pressure_colours, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prompt_any_code_point, setup, teardown),
+		cmocka_unit_test(test_cells_wide),
+		cmocka_unit_test(test_cells_overwrite_wide),
+		cmocka_unit_test_setup_teardown(test_screen_wide_aligned, setup, teardown),
 	};
 
+	text_locale_init(); /* as main() does: widths are measured in a UTF-8 LC_CTYPE */
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

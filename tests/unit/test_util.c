@@ -3,7 +3,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <locale.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -79,6 +81,130 @@ static void test_esc_csv(void **state)
 	assert_string_equal(ESC(esc_csv, "-12"), "-12");
 	assert_string_equal(ESC(esc_csv, "=a,b"), "\"'=a,b\"");
 	assert_string_equal(ESC(esc_csv, "a\nb"), "a\\nb");
+}
+
+/* Every scalar value encodes to what utf8_decode reads back; surrogates and beyond do not. */
+static void test_utf8_encode(void **state)
+{
+	static const struct {
+		uint32_t cp;
+		const char *u;
+	} known[] = {
+		{ 0x24, "\x24" },
+		{ 0x7f, "\x7f" },
+		{ 0x80, "\xc2\x80" },
+		{ 0x7ff, "\xdf\xbf" },
+		{ 0x800, "\xe0\xa0\x80" },
+		{ 0x4e2d, "\xe4\xb8\xad" },
+		{ 0xffff, "\xef\xbf\xbf" },
+		{ 0x10000, "\xf0\x90\x80\x80" },
+		{ 0x1f600, "\xf0\x9f\x98\x80" },
+		{ 0x10ffff, "\xf4\x8f\xbf\xbf" },
+	};
+	char u[4];
+	uint32_t cp, back;
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < ARRAY_LEN(known); i++) {
+		n = utf8_encode(known[i].cp, u);
+		assert_int_equal(n, strlen(known[i].u));
+		assert_memory_equal(u, known[i].u, n);
+	}
+	for (cp = 0; cp <= 0x10ffff; cp++) {
+		n = utf8_encode(cp, u);
+		if (cp >= 0xd800 && cp <= 0xdfff) {
+			assert_int_equal(n, 0);
+			continue;
+		}
+		assert_int_equal(n, cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4);
+		back = 0xffffffff;
+		assert_int_equal(utf8_decode((const unsigned char *)u, n, &back), n);
+		assert_int_equal(back, cp);
+	}
+	assert_int_equal(utf8_encode(0x110000, u), 0);
+	assert_int_equal(utf8_encode(0xffffffff, u), 0);
+}
+
+/* LC_CTYPE is UTF-8 even when the environment names none; numbers keep the C locale. */
+static void test_text_locale(void **state)
+{
+	char *saved = getenv("LC_ALL") != NULL ? xstrdup(getenv("LC_ALL")) : NULL;
+	char num[16];
+
+	(void)state;
+	setenv("LC_ALL", "C", 1);
+	assert_int_equal(text_locale_init(), 1);
+	assert_true(text_locale_utf8());
+	assert_string_equal(setlocale(LC_CTYPE, NULL), "C.UTF-8");
+	setenv("LC_ALL", "de_DE.UTF-8", 1);
+	assert_int_equal(text_locale_init(), 1);
+	assert_string_equal(setlocale(LC_NUMERIC, NULL), "C");
+	snprintf(num, sizeof num, "%.1f", 0.5);
+	assert_string_equal(num, "0.5");
+	setlocale(LC_CTYPE, "C");
+	assert_false(text_locale_utf8());
+	if (saved != NULL)
+		setenv("LC_ALL", saved, 1);
+	else
+		unsetenv("LC_ALL");
+	free(saved);
+	assert_int_equal(text_locale_init(), 1);
+}
+
+/* Widths as libc's wcwidth() gives them in a UTF-8 locale, and without one. */
+static void test_cp_width(void **state)
+{
+	(void)state;
+	assert_true(text_locale_utf8());
+	assert_int_equal(cp_width('a'), 1);
+	assert_int_equal(cp_width(' '), 1);
+	assert_int_equal(cp_width('~'), 1);
+	assert_int_equal(cp_width(0xe9), 1);	/* é */
+	assert_int_equal(cp_width(0x2265), 1);	/* ≥ */
+	assert_int_equal(cp_width(0x4e2d), 2);	/* 中 */
+	assert_int_equal(cp_width(0xac00), 2);	/* 가 */
+	assert_int_equal(cp_width(0xff21), 2);	/* fullwidth A */
+	assert_int_equal(cp_width(0x1f600), 2); /* 😀 */
+	assert_int_equal(cp_width(0x20000), 2); /* CJK extension B */
+	assert_int_equal(cp_width(0x301), 0);	/* combining acute */
+	assert_int_equal(cp_width(0x200d), 0);	/* zero width joiner */
+	assert_int_equal(cp_width(0xfe0f), 0);	/* variation selector 16 */
+	assert_int_equal(cp_width(0), -1);
+	assert_int_equal(cp_width('\n'), -1);
+	assert_int_equal(cp_width(0x7f), -1);
+	assert_int_equal(cp_width(0x9b), -1);	/* C1 CSI */
+	assert_int_equal(cp_width(0xd800), -1); /* surrogate */
+	assert_int_equal(cp_width(0xffff), -1); /* noncharacter */
+	assert_int_equal(cp_width(0x110000), -1);
+	/* No UTF-8 LC_CTYPE: wcwidth() knows only ASCII; the TUI draws ASCII, 1 per code point. */
+	setlocale(LC_CTYPE, "C");
+	assert_int_equal(cp_width('a'), 1);
+	assert_int_equal(cp_width(0x4e2d), 1);
+	assert_int_equal(cp_width(0x1f600), 1);
+	assert_int_equal(cp_width(0x301), 1);
+	assert_int_equal(cp_width(0x9b), -1);
+	assert_int_equal(cp_width(0xd800), -1);
+	assert_int_equal(cp_width('\x1b'), -1);
+	assert_int_equal(text_locale_init(), 1);
+	assert_int_equal(cp_width(0x4e2d), 2);
+}
+
+/* Columns of text as the batch table writes it to a terminal. */
+static void test_text_width(void **state)
+{
+	(void)state;
+	assert_int_equal(text_width("", 0), 0);
+	assert_int_equal(text_width("nginx", 5), 5);
+	assert_int_equal(text_width("\xe4\xb8\xad\xe6\x96\x87", 6), 4);	     /* 中文 */
+	assert_int_equal(text_width("a\xf0\x9f\x98\x80" "b", 6), 4);	     /* a😀b */
+	assert_int_equal(text_width("e\xcc\x81", 3), 1);		     /* e + U+0301 */
+	assert_int_equal(text_width("caf\xc3\xa9", 5), 4);		     /* café */
+	/* An invalid byte and a code point libc does not know (U+FFFF) show as one glyph. */
+	assert_int_equal(text_width("\xff" "a", 2), 2);
+	assert_int_equal(text_width("\xef\xbf\xbf", 3), 1);
+	/* Escaped by esc_text first, a control is its escape: \x1b is 4 columns. */
+	assert_int_equal(text_width(ESC(esc_text, "\x1b"), 4), 4);
 }
 
 static void test_strpool(void **state)
@@ -198,10 +324,19 @@ static void test_parse_numbers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_esc_text_controls), cmocka_unit_test(test_esc_json),
-		cmocka_unit_test(test_esc_csv),		  cmocka_unit_test(test_strpool),
-		cmocka_unit_test(test_hmap),		  cmocka_unit_test(test_u32map),		  cmocka_unit_test(test_parse_numbers),
+		cmocka_unit_test(test_esc_text_controls),
+		cmocka_unit_test(test_esc_json),
+		cmocka_unit_test(test_esc_csv),
+		cmocka_unit_test(test_utf8_encode),
+		cmocka_unit_test(test_text_locale),
+		cmocka_unit_test(test_cp_width),
+		cmocka_unit_test(test_text_width),
+		cmocka_unit_test(test_strpool),
+		cmocka_unit_test(test_hmap),
+		cmocka_unit_test(test_u32map),
+		cmocka_unit_test(test_parse_numbers),
 	};
 
+	text_locale_init(); /* as main() does: widths are measured in a UTF-8 LC_CTYPE */
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
