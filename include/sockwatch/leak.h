@@ -24,8 +24,6 @@ struct leak_config {
 };
 
 /* The table's defaults again, for the detector's tests (test_config holds them equal). */
-void leak_config_defaults(struct leak_config *c);
-
 struct history;
 
 struct history *history_new(const struct leak_config *c);

@@ -43,17 +43,6 @@
 #define TREND_Z	     4.0   /* Mann-Kendall score a judged span needs */
 #define KEEP_Z	     2.0   /* ... and one already growing */
 
-void leak_config_defaults(struct leak_config *c)
-{
-	c->window = 60.0;
-	c->growth_min = 20;
-	c->growth_rate_min = 10.0;
-	c->cw_min = 10;
-	c->cw_age = 30.0;
-	c->fd_warn = 0.80;
-	c->fd_crit = 0.95;
-}
-
 const char *leak_level_name(unsigned level)
 {
 	static const char *const names[] = {

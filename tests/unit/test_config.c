@@ -252,26 +252,6 @@ static void test_fields(void **state)
 	assert_true(c.leak.fd_warn == 0.50 && c.leak.fd_crit == 0.75);
 }
 
-/*
- * leak_config_defaults() keeps its own copy of the leak defaults for the
- * detector's tests; it must say what the table says.
- */
-static void test_leak_defaults(void **state)
-{
-	struct leak_config l;
-	struct config c;
-
-	(void)state;
-	config_defaults(&c);
-	leak_config_defaults(&l);
-	assert_true(l.window == c.leak.window);
-	assert_int_equal(l.growth_min, c.leak.growth_min);
-	assert_true(l.growth_rate_min == c.leak.growth_rate_min);
-	assert_int_equal(l.cw_min, c.leak.cw_min);
-	assert_true(l.cw_age == c.leak.cw_age);
-	assert_true(l.fd_warn == c.leak.fd_warn && l.fd_crit == c.leak.fd_crit);
-}
-
 static void test_describe(void **state)
 {
 	struct strbuf sb;
@@ -299,7 +279,6 @@ int main(void)
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_fields),
-		cmocka_unit_test(test_leak_defaults),
 		cmocka_unit_test(test_describe),
 	};
 

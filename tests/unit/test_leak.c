@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <cmocka.h>
 
+#include "sockwatch/config.h"
 #include "sockwatch/leak.h"
 #include "sockwatch/model.h"
 
@@ -24,11 +25,20 @@ struct sim {
 	uint64_t rng;
 };
 
+/* The leak thresholds as the settings table defaults them. */
+static struct leak_config defaults_leak(void)
+{
+	struct config cfg;
+
+	config_defaults(&cfg);
+	return cfg.leak;
+}
+
 static void sim_init(struct sim *m)
 {
 	memset(m, 0, sizeof *m);
 	snapshot_init(&m->s);
-	leak_config_defaults(&m->c);
+	m->c = defaults_leak();
 	m->h = history_new(&m->c);
 	m->rng = 0x9e3779b97f4a7c15ULL;
 }
@@ -766,7 +776,7 @@ static void test_names_and_defaults(void **state)
 	struct leak_config c;
 
 	(void)state;
-	leak_config_defaults(&c);
+	c = defaults_leak();
 	assert_true(c.window == 60 && c.growth_min == 20 && c.growth_rate_min == 10);
 	assert_true(c.cw_min == 10 && c.cw_age == 30 && c.fd_warn == 0.80 && c.fd_crit == 0.95);
 	assert_string_equal(leak_level_name(LEAK_OK), "ok");

@@ -304,6 +304,7 @@ static void test_severity_follows_thresholds(void **state)
 	const struct view_def *vd = view_get(VIEW_PROCESSES);
 	const struct column *fdpct = NULL;
 	struct leak_config lc;
+	struct config cfg;
 
 	(void)state;
 	for (size_t k = 0; k < vd->ncols; k++) {
@@ -315,7 +316,8 @@ static void test_severity_follows_thresholds(void **state)
 	build(&s);
 	snapshot_join(&s, NULL);
 	s.procs.v[0].fds = 600; /* of 1024: 58.6% */
-	leak_config_defaults(&lc);
+	config_defaults(&cfg);
+	lc = cfg.leak;
 	assert_int_equal(fdpct->sev(&s, &lc, 0), SEV_NORMAL);
 	lc.fd_warn = 0.50;
 	assert_int_equal(fdpct->sev(&s, &lc, 0), SEV_WARN);
