@@ -109,11 +109,11 @@ static long dd_dump_all(struct dd_ctx *c, int keep_inodes)
 		uint8_t family, protocol;
 		uint32_t states;
 	} reqs[] = {
-	    {AF_INET, IPPROTO_TCP, DD_TCP_STATES},
-	    {AF_INET6, IPPROTO_TCP, DD_TCP_STATES},
-	    {AF_INET, IPPROTO_UDP, ~0u},
-	    {AF_INET6, IPPROTO_UDP, ~0u},
-	    {AF_UNIX, 0, ~0u},
+		{ AF_INET, IPPROTO_TCP, DD_TCP_STATES },
+		{ AF_INET6, IPPROTO_TCP, DD_TCP_STATES },
+		{ AF_INET, IPPROTO_UDP, ~0u },
+		{ AF_INET6, IPPROTO_UDP, ~0u },
+		{ AF_UNIX, 0, ~0u },
 	};
 	static mnl_cb_t ctl[NLMSG_MIN_TYPE];
 	static char buf[DD_BUF_SIZE] __attribute__((aligned(8)));

@@ -42,7 +42,7 @@ static void on_sig(int s)
 
 static void abort_close(int fd)
 {
-	struct linger lg = {.l_onoff = 1, .l_linger = 0};
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
 
 	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	close(fd);
@@ -101,9 +101,9 @@ static int child(int lfd, struct sockaddr_in *addr, long conns, int wfd, const s
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_in addr = {.sin_family = AF_INET};
+	struct sockaddr_in addr = { .sin_family = AF_INET };
 	socklen_t alen = sizeof(addr);
-	struct sigaction sa = {.sa_handler = on_sig};
+	struct sigaction sa = { .sa_handler = on_sig };
 	sigset_t block, waitmask;
 	struct rlimit rl;
 	long nprocs, conns;
@@ -184,7 +184,8 @@ int main(int argc, char **argv)
 		while (r < 0 && errno == EINTR && !got);
 		close(p[0]);
 		if (r != 1) {
-			fprintf(stderr, "procs: child %ld of %ld failed to set up\n", i + 1, nprocs);
+			fprintf(stderr, "procs: child %ld of %ld failed to set up\n", i + 1,
+				nprocs);
 			goto fail;
 		}
 	}

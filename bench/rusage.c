@@ -47,7 +47,7 @@ static void on_alarm(int sig)
 
 int main(int argc, char **argv)
 {
-	struct sigaction sa = {.sa_handler = forward};
+	struct sigaction sa = { .sa_handler = forward };
 	struct timespec t0, t1;
 	struct rusage ru;
 	pid_t me = getpid();

@@ -138,7 +138,8 @@ int collector_refresh(struct collector *c, struct snapshot *s, double now, char 
 	history_update(c->hist, s, now);
 	s->totals.overflows_window =
 		trend_update(&c->overflows, now, s->sys.listen_overflows, cfg->leak.window);
-	s->totals.drops_window = trend_update(&c->drops, now, s->sys.listen_drops, cfg->leak.window);
+	s->totals.drops_window =
+		trend_update(&c->drops, now, s->sys.listen_drops, cfg->leak.window);
 	if (cfg->leaks_only)
 		snapshot_keep_leaking(s);
 	return 0;

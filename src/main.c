@@ -159,8 +159,15 @@ static void parse_user(struct filter *f, const char *arg)
 		die_usage("unknown user '%s'", arg);
 }
 
-enum { OPT_VIEW = 256, OPT_NO_COLOR, OPT_LEAKS, OPT_CHECK, OPT_CONFIG, OPT_OUTPUT_FILE,
-       OPT_SETTING = 512 };
+enum {
+	OPT_VIEW = 256,
+	OPT_NO_COLOR,
+	OPT_LEAKS,
+	OPT_CHECK,
+	OPT_CONFIG,
+	OPT_OUTPUT_FILE,
+	OPT_SETTING = 512
+};
 
 static const struct option base_opts[] = {
 	{ "batch", no_argument, NULL, 'b' },
@@ -255,8 +262,9 @@ static void config_parse(struct config *c, int argc, char **argv)
 			break;
 		case 'o':
 			if ((k = out_format_by_name(optarg)) < 0)
-				die_usage("unknown output format '%s' (table, json, csv, prometheus)",
-					  optarg);
+				die_usage(
+					"unknown output format '%s' (table, json, csv, prometheus)",
+					optarg);
 			c->format = (enum out_format)k;
 			break;
 		case OPT_VIEW:
@@ -334,7 +342,8 @@ static int write_all(int fd, const char *name, const char *buf, size_t len)
 			if (errno == EINTR)
 				continue;
 			if (errno != EPIPE)
-				fprintf(stderr, "sockwatch: cannot write %s: %s\n", name, strerror(errno));
+				fprintf(stderr, "sockwatch: cannot write %s: %s\n", name,
+					strerror(errno));
 			return -1;
 		}
 		buf += n;
@@ -463,7 +472,8 @@ static int run_batch(const struct config *c)
 			break;
 		if (wait_next(&next, c->delay) < 0) {
 			if (c->check) {
-				fputs("SOCKWATCH UNKNOWN - interrupted before the last refresh\n", stdout);
+				fputs("SOCKWATCH UNKNOWN - interrupted before the last refresh\n",
+				      stdout);
 				rc = 3;
 			}
 			break;

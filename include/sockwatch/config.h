@@ -17,8 +17,8 @@ struct config {
 	enum view_id view;
 	struct filter filter;
 	int no_color;
-	int leaks_only; /* --leaks */
-	int check;	/* --check */
+	int leaks_only;	 /* --leaks */
+	int check;	 /* --check */
 	uint32_t rescan; /* full fd-table rescan every N refreshes */
 	struct leak_config leak;
 	const char *proc_root;
@@ -42,8 +42,8 @@ enum setting_type {
 };
 
 struct setting {
-	const char *key;  /* option name without "--", and config-file key */
-	char short_opt;	  /* 'd' for -d, or 0 */
+	const char *key; /* option name without "--", and config-file key */
+	char short_opt;	 /* 'd' for -d, or 0 */
 	enum setting_type type;
 	double min, max;  /* accepted values as the user writes them (80 for 80%) */
 	int min_open;	  /* min itself is refused, only values above it */

@@ -44,21 +44,21 @@ enum {
  */
 struct sock_rec {
 	uint64_t cookie;
-	uint32_t inode;	    /* 0: no owner (TIME_WAIT, request, orphan) */
+	uint32_t inode; /* 0: no owner (TIME_WAIT, request, orphan) */
 	uint32_t uid;
-	uint32_t rqueue;    /* LISTEN: accept queue; UNIX listener: pending */
-	uint32_t wqueue;    /* LISTEN: backlog */
-	uint32_t expires;   /* ms */
-	uint32_t last_ack;  /* ms since last ACK received (tcp_info), or SOCK_NO_AGE */
-	uint32_t peer;	    /* UNIX: peer inode */
-	uint32_t name;	    /* UNIX: strpool offset of the bound path; 0 none */
-	uint32_t owner;	    /* set by the model: index of the first owner link, UINT32_MAX none */
-	uint32_t seen;	    /* set by the collector: first seen, deciseconds into the run (AGE) */
+	uint32_t rqueue;   /* LISTEN: accept queue; UNIX listener: pending */
+	uint32_t wqueue;   /* LISTEN: backlog */
+	uint32_t expires;  /* ms */
+	uint32_t last_ack; /* ms since last ACK received (tcp_info), or SOCK_NO_AGE */
+	uint32_t peer;	   /* UNIX: peer inode */
+	uint32_t name;	   /* UNIX: strpool offset of the bound path; 0 none */
+	uint32_t owner;	   /* set by the model: index of the first owner link, UINT32_MAX none */
+	uint32_t seen;	   /* set by the collector: first seen, deciseconds into the run (AGE) */
 	uint16_t sport;
 	uint16_t dport;
-	uint8_t family;	    /* AF_INET, AF_INET6, AF_UNIX */
-	uint8_t proto;	    /* enum sock_proto */
-	uint8_t state;	    /* kernel state (TCP numbering, also for UDP/UNIX) */
+	uint8_t family; /* AF_INET, AF_INET6, AF_UNIX */
+	uint8_t proto;	/* enum sock_proto */
+	uint8_t state;	/* kernel state (TCP numbering, also for UDP/UNIX) */
 	uint8_t timer;
 	uint8_t saddr[16];
 	uint8_t daddr[16];
@@ -78,16 +78,7 @@ void sock_table_reset(struct sock_table *t);
 struct sock_rec *sock_table_add(struct sock_table *t);
 
 /* The dumps sockwatch makes, one request each. */
-enum diag_dump {
-	DD_TCP4,
-	DD_TCP6,
-	DD_UDP4,
-	DD_UDP6,
-	DD_UDPLITE4,
-	DD_UDPLITE6,
-	DD_UNIX,
-	DD_COUNT
-};
+enum diag_dump { DD_TCP4, DD_TCP6, DD_UDP4, DD_UDP6, DD_UDPLITE4, DD_UDPLITE6, DD_UNIX, DD_COUNT };
 const char *diag_dump_name(enum diag_dump d); /* "TCP/IPv4", ... */
 /* Why a dump's sockets are missing, for people: -ENOENT is a missing diag module. */
 const char *diag_err_text(int err);

@@ -43,7 +43,7 @@ unsigned leak_fd_level(const struct leak_config *c, int64_t fds, int64_t limit);
 /* Order of severity of two verdicts: level, then reasons, growth, old CLOSE_WAIT. */
 int leak_verdict_cmp(const struct leak_verdict *a, const struct leak_verdict *b);
 
-const char *leak_level_name(unsigned level);	/* "ok", "warning", "critical" */
+const char *leak_level_name(unsigned level);	   /* "ok", "warning", "critical" */
 const char *leak_reason_name(unsigned reason_bit); /* "growth", ... */
 
 #endif

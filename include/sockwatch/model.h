@@ -14,8 +14,8 @@
 
 /* One (socket, owning process) pair; a socket's owners form a list. */
 struct owner_link {
-	uint32_t proc; /* index in snapshot.procs.v */
-	uint32_t next; /* next link of the same inode, NONE at the end */
+	uint32_t proc;	  /* index in snapshot.procs.v */
+	uint32_t next;	  /* next link of the same inode, NONE at the end */
 	uint32_t counted; /* 1 once a dump record was counted for this pair */
 };
 
@@ -67,9 +67,9 @@ struct totals {
 	uint32_t tcp_states[TS_MAX];
 	int64_t fds_alloc; /* PROC_UNKNOWN when unreadable */
 	int64_t fds_max;
-	uint32_t orphans;	 /* TCP sockets their owner closed, still finishing (inode 0) */
-	uint32_t tw_peer_max;	 /* most TIME_WAIT sockets toward one remote address and port */
-	uint32_t tw_peer_sock;	 /* one of them (index in socks.v), NONE if there are none */
+	uint32_t orphans;	  /* TCP sockets their owner closed, still finishing (inode 0) */
+	uint32_t tw_peer_max;	  /* most TIME_WAIT sockets toward one remote address and port */
+	uint32_t tw_peer_sock;	  /* one of them (index in socks.v), NONE if there are none */
 	int64_t overflows_window; /* ListenOverflows over the leak window, PROC_UNKNOWN */
 	int64_t drops_window;	  /* ListenDrops over the leak window, PROC_UNKNOWN */
 };
@@ -141,14 +141,14 @@ struct snapshot {
 	size_t leakcap;
 
 	/* Hash tables of the aggregation passes, kept across refreshes. */
-	struct u32map inode_map; /* inode -> first owner link */
+	struct u32map inode_map;  /* inode -> first owner link */
 	struct u32map cookie_map; /* cookie's low 32 bits -> socket (duplicates in a dump) */
-	struct hmap listen_map;	 /* (family, proto, address, port) -> first lsocks index */
+	struct hmap listen_map;	  /* (family, proto, address, port) -> first lsocks index */
 	uint8_t listen_ports[SP_UNIX_STREAM][65536 / 8]; /* ports with a listener, per proto */
-	uint32_t *port_rows;	 /* [proto][direction][port] -> port row + 1 (0: none) */
-	struct hmap peer_set;	 /* (port row, remote address) */
-	struct hmap pid_set;	 /* (port row, pid) */
-	struct hmap tw_map;	 /* (family, remote address, port) -> TIME_WAIT count */
+	uint32_t *port_rows;  /* [proto][direction][port] -> port row + 1 (0: none) */
+	struct hmap peer_set; /* (port row, remote address) */
+	struct hmap pid_set;  /* (port row, pid) */
+	struct hmap tw_map;   /* (family, remote address, port) -> TIME_WAIT count */
 };
 
 void snapshot_init(struct snapshot *s);
@@ -254,8 +254,8 @@ int snapshot_sock_shown(const struct snapshot *s, const struct filter *f, uint32
 int filter_active(const struct filter *f);
 
 /* Names. */
-const char *tcp_state_name(unsigned state);	    /* "established", ...; "unknown" */
-const char *sock_proto_name(unsigned proto);	    /* "tcp", "udp", "udplite", "unix" */
+const char *tcp_state_name(unsigned state);	      /* "established", ...; "unknown" */
+const char *sock_proto_name(unsigned proto);	      /* "tcp", "udp", "udplite", "unix" */
 const char *sock_type_name(const struct sock_rec *r); /* "tcp", "tcp6", "u_str", ... */
 /* Format an address (no port): "127.0.0.1", "::1", "0.0.0.0", "::". */
 void sock_addr_format(struct strbuf *sb, int family, const uint8_t *addr);

@@ -7,21 +7,21 @@
 
 #include "sockwatch/util.h"
 
-#define PROC_UNKNOWN (-1)	  /* for fds, fd_limit, uid: could not be read */
+#define PROC_UNKNOWN   (-1)	 /* for fds, fd_limit, uid: could not be read */
 #define PROC_UNLIMITED INT64_MAX /* fd_limit "unlimited" */
 
 struct proc_rec {
 	int pid;
-	uint64_t start;	     /* starttime, field 22 of /proc/PID/stat (clock ticks) */
-	int64_t uid;	     /* real uid, PROC_UNKNOWN if unreadable */
-	char comm[17];	     /* raw bytes from the kernel, NUL-terminated; untrusted */
-	uint32_t cmdline;    /* strpool offset: argv joined by single spaces, raw; 0 none */
-	uint32_t user;	     /* strpool offset of the user name; 0: unknown (show the uid) */
-	int64_t fds;	     /* open fds, PROC_UNKNOWN if unknown */
-	int64_t fd_limit;    /* soft RLIMIT_NOFILE, PROC_UNKNOWN / PROC_UNLIMITED */
-	int fd_readable;     /* 1: every fd link was read, socket inodes are complete */
-	uint32_t ino_off;    /* range of this process's socket inodes in proc_table.inodes */
-	uint32_t ino_n;	     /* distinct socket inodes (a dup'ed socket counts once) */
+	uint64_t start;	  /* starttime, field 22 of /proc/PID/stat (clock ticks) */
+	int64_t uid;	  /* real uid, PROC_UNKNOWN if unreadable */
+	char comm[17];	  /* raw bytes from the kernel, NUL-terminated; untrusted */
+	uint32_t cmdline; /* strpool offset: argv joined by single spaces, raw; 0 none */
+	uint32_t user;	  /* strpool offset of the user name; 0: unknown (show the uid) */
+	int64_t fds;	  /* open fds, PROC_UNKNOWN if unknown */
+	int64_t fd_limit; /* soft RLIMIT_NOFILE, PROC_UNKNOWN / PROC_UNLIMITED */
+	int fd_readable;  /* 1: every fd link was read, socket inodes are complete */
+	uint32_t ino_off; /* range of this process's socket inodes in proc_table.inodes */
+	uint32_t ino_n;	  /* distinct socket inodes (a dup'ed socket counts once) */
 };
 
 struct proc_table {
@@ -32,9 +32,9 @@ struct proc_table {
 	size_t ninodes;
 	size_t inocap;
 	struct strpool strs;
-	size_t denied;	   /* processes whose fd table could not be read (EACCES/EPERM) */
-	int64_t file_nr;   /* /proc/sys/fs/file-nr allocated, PROC_UNKNOWN */
-	int64_t file_max;  /* /proc/sys/fs/file-nr max, PROC_UNKNOWN */
+	size_t denied;	  /* processes whose fd table could not be read (EACCES/EPERM) */
+	int64_t file_nr;  /* /proc/sys/fs/file-nr allocated, PROC_UNKNOWN */
+	int64_t file_max; /* /proc/sys/fs/file-nr max, PROC_UNKNOWN */
 };
 
 void proc_table_init(struct proc_table *t);

@@ -32,7 +32,8 @@ void sb_putc(struct strbuf *sb, char c);
 void sb_append(struct strbuf *sb, const void *p, size_t n);
 void sb_puts(struct strbuf *sb, const char *s);
 void sb_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 
 /*
  * An append-only string pool. Strings are referenced by offset; offset 0 is
@@ -126,7 +127,8 @@ size_t text_width(const char *s, size_t len);
  */
 /* JSON string body (no quotes): valid UTF-8 out; invalid bytes as U+FFFD. */
 void esc_json(struct strbuf *sb, const char *s, size_t len);
-/* Terminal/table text: controls (C0, DEL, C1), bidi controls as \xNN / \u{..}; invalid UTF-8 as \xNN. */
+/* Terminal/table text: controls (C0, DEL, C1), bidi controls as \xNN / \u{..}; invalid UTF-8 as
+ * \xNN. */
 void esc_text(struct strbuf *sb, const char *s, size_t len);
 /* One CSV cell, RFC 4180 quoting, formula guard, text escaped as in esc_text. */
 void esc_csv(struct strbuf *sb, const char *s, size_t len);

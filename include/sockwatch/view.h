@@ -14,8 +14,8 @@ enum view_id { VIEW_PROCESSES, VIEW_LISTEN, VIEW_PORTS, VIEW_SOCKETS, VIEW_COUNT
 enum severity { SEV_NORMAL, SEV_GOOD, SEV_WARN, SEV_CRIT, SEV_DIM, SEV_INFO };
 
 struct column {
-	const char *title; /* "PID": table and TUI heading */
-	const char *key;   /* "pid": CSV heading */
+	const char *title;   /* "PID": table and TUI heading */
+	const char *key;     /* "pid": CSV heading */
 	unsigned char right; /* right-aligned (numbers) */
 	unsigned char width; /* TUI width; 0: takes the rest of the line */
 	/* Append the cell's text, already escaped for a terminal. */

@@ -77,19 +77,19 @@ struct diag_req {
 
 /* One request per dump. */
 static const struct diag_req diag_reqs[DD_COUNT] = {
-    [DD_TCP4] = {AF_INET, IPPROTO_TCP, DIAG_TCP_STATES},
-    [DD_TCP6] = {AF_INET6, IPPROTO_TCP, DIAG_TCP_STATES},
-    [DD_UDP4] = {AF_INET, IPPROTO_UDP, DIAG_ALL_STATES},
-    [DD_UDP6] = {AF_INET6, IPPROTO_UDP, DIAG_ALL_STATES},
-    [DD_UDPLITE4] = {AF_INET, IPPROTO_UDPLITE, DIAG_ALL_STATES},
-    [DD_UDPLITE6] = {AF_INET6, IPPROTO_UDPLITE, DIAG_ALL_STATES},
-    [DD_UNIX] = {AF_UNIX, 0, DIAG_ALL_STATES},
+	[DD_TCP4] = { AF_INET, IPPROTO_TCP, DIAG_TCP_STATES },
+	[DD_TCP6] = { AF_INET6, IPPROTO_TCP, DIAG_TCP_STATES },
+	[DD_UDP4] = { AF_INET, IPPROTO_UDP, DIAG_ALL_STATES },
+	[DD_UDP6] = { AF_INET6, IPPROTO_UDP, DIAG_ALL_STATES },
+	[DD_UDPLITE4] = { AF_INET, IPPROTO_UDPLITE, DIAG_ALL_STATES },
+	[DD_UDPLITE6] = { AF_INET6, IPPROTO_UDPLITE, DIAG_ALL_STATES },
+	[DD_UNIX] = { AF_UNIX, 0, DIAG_ALL_STATES },
 };
 
 static const char *const diag_dump_names[DD_COUNT] = {
-    [DD_TCP4] = "TCP/IPv4", [DD_TCP6] = "TCP/IPv6",	    [DD_UDP4] = "UDP/IPv4",
-    [DD_UDP6] = "UDP/IPv6", [DD_UDPLITE4] = "UDPLITE/IPv4", [DD_UDPLITE6] = "UDPLITE/IPv6",
-    [DD_UNIX] = "UNIX",
+	[DD_TCP4] = "TCP/IPv4", [DD_TCP6] = "TCP/IPv6",		[DD_UDP4] = "UDP/IPv4",
+	[DD_UDP6] = "UDP/IPv6", [DD_UDPLITE4] = "UDPLITE/IPv4", [DD_UDPLITE6] = "UDPLITE/IPv6",
+	[DD_UNIX] = "UNIX",
 };
 
 const char *diag_dump_name(enum diag_dump d)
@@ -102,7 +102,7 @@ const char *diag_dump_name(enum diag_dump d)
 /* Open and bind a fresh netlink socket into d: 0 or -errno. */
 static int diag_socket_open(struct diag *d)
 {
-	struct timeval tv = {.tv_sec = DIAG_RECV_TIMEOUT_SEC};
+	struct timeval tv = { .tv_sec = DIAG_RECV_TIMEOUT_SEC };
 	int err;
 
 	d->nl = mnl_socket_open2(NETLINK_SOCK_DIAG, SOCK_CLOEXEC);
@@ -192,7 +192,7 @@ static int diag_req_send(struct diag *d, const struct diag_req *rq, uint8_t ext,
 		r->sdiag_family = AF_UNIX;
 		r->udiag_states = rq->states;
 		r->udiag_show =
-		    UDIAG_SHOW_NAME | UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN | UDIAG_SHOW_UID;
+			UDIAG_SHOW_NAME | UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN | UDIAG_SHOW_UID;
 	} else {
 		struct inet_diag_req_v2 *r = mnl_nlmsg_put_extra_header(nlh, sizeof(*r));
 
@@ -218,7 +218,7 @@ static int diag_req_send(struct diag *d, const struct diag_req *rq, uint8_t ext,
 static int diag_req_run(struct diag *d, enum diag_dump dd, const struct diag_req *rq, uint8_t ext,
 			struct sock_table *t, int *status)
 {
-	struct diag_parse_ctx ctx = {.t = t, .dump = dd};
+	struct diag_parse_ctx ctx = { .t = t, .dump = dd };
 	ssize_t n;
 	int ret;
 
@@ -290,7 +290,7 @@ static int diag_cw_ages(struct diag *d, enum diag_dump dd, struct sock_table *t,
 	if (ret < 0 || *status < 0)
 		return ret;
 	for (i = 0; i < d->cw.n; i++) {
-		struct diag_cw_ref key = {.cookie = d->cw.v[i].cookie};
+		struct diag_cw_ref key = { .cookie = d->cw.v[i].cookie };
 		const struct diag_cw_ref *ref;
 
 		ref = bsearch(&key, d->refs, n, sizeof(*d->refs), diag_cw_ref_cmp);
@@ -320,7 +320,7 @@ static int diag_dump_one(struct diag *d, enum diag_dump dd, struct sock_table *t
 		if (ret == 0 && status == 0 && diag_reqs[dd].protocol == IPPROTO_TCP) {
 			int cw_status = 0;
 
-			/* If the kernel refuses the age pass, ages stay unknown; the dump stands. */
+			/* The kernel refused the age pass: ages stay unknown, the dump stands. */
 			ret = diag_cw_ages(d, dd, t, n0, &cw_status);
 		}
 		if (ret == 0) {

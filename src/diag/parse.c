@@ -313,7 +313,7 @@ static int diag_frames_check(const void *buf, size_t len)
 int diag_parse(const void *buf, size_t len, struct diag_parse_ctx *ctx)
 {
 	mnl_cb_t ctl[NLMSG_MIN_TYPE];
-	struct diag_parse_run run = {.ctx = ctx, .err = 0};
+	struct diag_parse_run run = { .ctx = ctx, .err = 0 };
 	size_t n0 = ctx->t->n;
 	size_t i;
 	int ret;

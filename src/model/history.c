@@ -202,7 +202,7 @@ static int same_counts(const struct hist_sample *a, const struct hist_sample *b)
 static void entry_add(struct history *h, struct proc_hist *e, double now, uint32_t socks,
 		      uint32_t fds, uint32_t cw)
 {
-	struct hist_sample x = {entry_time(e, now, h->cfg.window), socks, fds, cw};
+	struct hist_sample x = { entry_time(e, now, h->cfg.window), socks, fds, cw };
 	double win_ms = h->cfg.window * 1000.0;
 
 	if (e->n >= 2) {
@@ -324,7 +324,8 @@ static void update_sockets(struct history *h, struct snapshot *s, double now)
 				age = (now_ds - *slot) / 10.0;
 			if (age < h->cfg.cw_age)
 				continue;
-			for (l = sock_owner_first(s, (uint32_t)i); l != NONE; l = sock_owner_next(s, l))
+			for (l = sock_owner_first(s, (uint32_t)i); l != NONE;
+			     l = sock_owner_next(s, l))
 				s->leak[owner_proc(s, l)].cw_old++;
 		} else if (r->state == TS_LISTEN) {
 			int full = r->wqueue > 0 && r->rqueue >= r->wqueue;
@@ -338,7 +339,8 @@ static void update_sockets(struct history *h, struct snapshot *s, double now)
 				continue;
 			crit = full && old != NULL && h->updates > 0 && *old == h->prev_ds;
 			*slot = full ? now_ds : *old;
-			for (l = sock_owner_first(s, (uint32_t)i); l != NONE; l = sock_owner_next(s, l)) {
+			for (l = sock_owner_first(s, (uint32_t)i); l != NONE;
+			     l = sock_owner_next(s, l)) {
 				s->leak[owner_proc(s, l)].queue_full++;
 				if (crit)
 					h->qcrit[owner_proc(s, l)] = 1;

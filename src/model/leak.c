@@ -46,9 +46,9 @@
 const char *leak_level_name(unsigned level)
 {
 	static const char *const names[] = {
-	    [LEAK_OK] = "ok",
-	    [LEAK_WARNING] = "warning",
-	    [LEAK_CRITICAL] = "critical",
+		[LEAK_OK] = "ok",
+		[LEAK_WARNING] = "warning",
+		[LEAK_CRITICAL] = "critical",
 	};
 
 	return level < ARRAY_LEN(names) ? names[level] : "unknown";
@@ -73,7 +73,8 @@ const char *leak_reason_name(unsigned reason_bit)
 int leak_verdict_cmp(const struct leak_verdict *a, const struct leak_verdict *b)
 {
 	int ra = __builtin_popcount(a->reasons), rb = __builtin_popcount(b->reasons);
-	double ga = a->has_growth ? a->growth_per_min : 0, gb = b->has_growth ? b->growth_per_min : 0;
+	double ga = a->has_growth ? a->growth_per_min : 0,
+	       gb = b->has_growth ? b->growth_per_min : 0;
 
 	if (a->level != b->level)
 		return CMP(a->level, b->level);
@@ -218,7 +219,7 @@ static int span_growing(const struct span *sp, const struct leak_config *c, int 
 void leak_trend(const double *t, const uint32_t *y, size_t n, const struct leak_config *c,
 		int was_growing, struct leak_trend *out)
 {
-	static const double parts[] = {1.0, 0.5, 0.25};
+	static const double parts[] = { 1.0, 0.5, 0.25 };
 	struct span sp;
 	double span, slope;
 	size_t p;

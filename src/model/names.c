@@ -8,12 +8,18 @@
 const char *tcp_state_name(unsigned state)
 {
 	static const char *const names[] = {
-		[TS_ESTABLISHED] = "established", [TS_SYN_SENT] = "syn_sent",
-		[TS_SYN_RECV] = "syn_recv",	  [TS_FIN_WAIT1] = "fin_wait1",
-		[TS_FIN_WAIT2] = "fin_wait2",	  [TS_TIME_WAIT] = "time_wait",
-		[TS_CLOSE] = "close",		  [TS_CLOSE_WAIT] = "close_wait",
-		[TS_LAST_ACK] = "last_ack",	  [TS_LISTEN] = "listen",
-		[TS_CLOSING] = "closing",	  [TS_NEW_SYN_RECV] = "new_syn_recv",
+		[TS_ESTABLISHED] = "established",
+		[TS_SYN_SENT] = "syn_sent",
+		[TS_SYN_RECV] = "syn_recv",
+		[TS_FIN_WAIT1] = "fin_wait1",
+		[TS_FIN_WAIT2] = "fin_wait2",
+		[TS_TIME_WAIT] = "time_wait",
+		[TS_CLOSE] = "close",
+		[TS_CLOSE_WAIT] = "close_wait",
+		[TS_LAST_ACK] = "last_ack",
+		[TS_LISTEN] = "listen",
+		[TS_CLOSING] = "closing",
+		[TS_NEW_SYN_RECV] = "new_syn_recv",
 		[TS_BOUND_INACTIVE] = "bound_inactive",
 	};
 
@@ -25,7 +31,7 @@ const char *tcp_state_name(unsigned state)
 const char *sock_proto_name(unsigned proto)
 {
 	static const char *const names[] = {
-		[SP_TCP] = "tcp",	  [SP_UDP] = "udp",	      [SP_UDPLITE] = "udplite",
+		[SP_TCP] = "tcp",	   [SP_UDP] = "udp",	     [SP_UDPLITE] = "udplite",
 		[SP_UNIX_STREAM] = "unix", [SP_UNIX_DGRAM] = "unix", [SP_UNIX_SEQPACKET] = "unix",
 	};
 

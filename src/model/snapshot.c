@@ -169,7 +169,7 @@ static void count_unowned(struct snapshot *s, const struct sock_rec *r, uint32_t
 	case TS_FIN_WAIT2:
 		if (r->timer == 3)
 			return; /* a TIME_WAIT minisocket in FIN_WAIT2's clothes */
-		/* fall through */
+				/* fall through */
 	case TS_FIN_WAIT1:
 	case TS_CLOSING:
 	case TS_LAST_ACK:
@@ -265,7 +265,8 @@ static void unix_key_make(struct addr_key *k, const struct snapshot *s, const st
  */
 static int port_listening(const struct snapshot *s, const struct sock_rec *r)
 {
-	return r->proto < SP_UNIX_STREAM && (s->listen_ports[r->proto][r->sport >> 3] >> (r->sport & 7) & 1);
+	return r->proto < SP_UNIX_STREAM &&
+	       (s->listen_ports[r->proto][r->sport >> 3] >> (r->sport & 7) & 1);
 }
 
 /* Whether the holders of two sockets share a process. */
@@ -340,7 +341,8 @@ static void add_listener(struct snapshot *s, const struct filter *f, uint32_t i)
 	}
 	if (!snapshot_sock_shown(s, f, i))
 		return;
-	s->listeners = xgrow(s->listeners, &s->listenercap, s->nlisteners + 1, sizeof *s->listeners);
+	s->listeners =
+		xgrow(s->listeners, &s->listenercap, s->nlisteners + 1, sizeof *s->listeners);
 	ls->row = (uint32_t)s->nlisteners;
 	s->listeners[s->nlisteners].sock = i;
 	s->listeners[s->nlisteners].connections = 0;
@@ -541,7 +543,8 @@ static void dedupe_sockets(struct snapshot *s)
 		if (!isnew) {
 			const struct sock_rec *o = &s->socks.v[*slot];
 
-			if (o->cookie == r->cookie && o->family == r->family && o->proto == r->proto)
+			if (o->cookie == r->cookie && o->family == r->family &&
+			    o->proto == r->proto)
 				continue;
 		} else {
 			*slot = (uint32_t)n;

@@ -169,7 +169,9 @@ static void json_listener(struct strbuf *sb, const struct snapshot *s, const str
 		sb_printf(sb, ", \"port\": %u", r->sport);
 	}
 	sb_printf(sb, ", \"family\": \"%s\"",
-		  r->family == AF_INET ? "ipv4" : r->family == AF_INET6 ? "ipv6" : "unix");
+		  r->family == AF_INET	  ? "ipv4"
+		  : r->family == AF_INET6 ? "ipv6"
+					  : "unix");
 	if (udp)
 		sb_puts(sb, ", \"queue\": null, \"backlog\": null, \"connections\": null");
 	else
@@ -208,8 +210,8 @@ static void json_socket(struct strbuf *sb, const struct snapshot *s, uint32_t so
 	sb_printf(sb, "{\"proto\": \"%s\", \"type\": \"%s\", \"state\": \"%s\"",
 		  sock_proto_name(r->proto), sock_type_name(r),
 		  r->proto == SP_TCP || r->family == AF_UNIX ? tcp_state_name(r->state)
-		  : r->state == TS_ESTABLISHED		      ? "connected"
-							      : "unconnected");
+		  : r->state == TS_ESTABLISHED		     ? "connected"
+							     : "unconnected");
 	if (r->family == AF_UNIX) {
 		size_t len;
 		int abstract;
@@ -241,7 +243,8 @@ static void json_socket(struct strbuf *sb, const struct snapshot *s, uint32_t so
 	json_listener_id(sb, s, sock_listener_sock(s, sock));
 	if (s->now_ds != 0 && r->seen != 0)
 		sb_printf(sb, ", \"age_seconds\": %.1f, \"age_exact\": %s",
-			  (double)(s->now_ds - r->seen) / 10.0, r->seen > s->first_ds ? "true" : "false");
+			  (double)(s->now_ds - r->seen) / 10.0,
+			  r->seen > s->first_ds ? "true" : "false");
 	sb_putc(sb, '}');
 }
 
@@ -281,8 +284,8 @@ void out_write_json(struct strbuf *sb, const struct snapshot *s, const struct ou
 
 	sb_puts(sb, "{\"time\": \"");
 	out_format_time(sb, &s->time);
-	sb_printf(sb, "\", \"iteration\": %llu, \"interval\": %.3g", (unsigned long long)o->iteration,
-		  o->interval);
+	sb_printf(sb, "\", \"iteration\": %llu, \"interval\": %.3g",
+		  (unsigned long long)o->iteration, o->interval);
 	sb_printf(sb, ", \"totals\": {\"sockets\": %u, \"tcp\": ", t->sockets);
 	json_states(sb, t->tcp_states);
 	sb_printf(sb, ", \"udp\": %u, \"udplite\": %u, \"unix\": %u, \"fds\": {\"allocated\": ",

@@ -34,7 +34,8 @@ static void prom_listeners(struct strbuf *sb, const struct snapshot *s, const st
 	size_t i;
 
 	sb_printf(sb, "# HELP %s %s\n# TYPE %s gauge\n", name,
-		  queue ? "Accept queue of a TCP listener." : "Established connections of a TCP listener.",
+		  queue ? "Accept queue of a TCP listener."
+			: "Established connections of a TCP listener.",
 		  name);
 	for (i = 0; i < rl->n; i++) {
 		const struct listener *li = &s->listeners[rl->v[i]];
@@ -80,8 +81,10 @@ void out_write_prometheus(struct strbuf *sb, const struct snapshot *s, const str
 		sb_printf(sb, "sockwatch_tcp_sockets{state=\"%s\"} %u\n", tcp_state_name(st),
 			  t->tcp_states[st]);
 	if (t->fds_alloc >= 0)
-		sb_printf(sb, "# TYPE sockwatch_files_allocated gauge\nsockwatch_files_allocated %lld\n",
-			  (long long)t->fds_alloc);
+		sb_printf(
+			sb,
+			"# TYPE sockwatch_files_allocated gauge\nsockwatch_files_allocated %lld\n",
+			(long long)t->fds_alloc);
 	if (t->fds_max >= 0)
 		sb_printf(sb, "# TYPE sockwatch_files_max gauge\nsockwatch_files_max %lld\n",
 			  (long long)t->fds_max);

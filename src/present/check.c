@@ -54,8 +54,10 @@ int present_check(struct strbuf *sb, const struct snapshot *s, const struct filt
 			}
 		}
 		if (unknown > 0 && rc == 0) {
-			sb_printf(sb, "SOCKWATCH UNKNOWN - %zu of the processes cannot be inspected "
-				      "(run as root)\n", unknown);
+			sb_printf(sb,
+				  "SOCKWATCH UNKNOWN - %zu of the processes cannot be inspected "
+				  "(run as root)\n",
+				  unknown);
 			sb_fini(&why);
 			return 3;
 		}
@@ -71,8 +73,9 @@ int present_check(struct strbuf *sb, const struct snapshot *s, const struct filt
 	if (why.len > 0 && !filter_active(f))
 		sb_printf(sb, "; %s", why.buf);
 	sb_fini(&why);
-	sb_printf(sb, " | leaking=%zu;;;0 sockets=%u;;;0 tcp_established=%u;;;0 "
-		      "close_wait=%u;;;0 time_wait=%u;;;0 orphans=%u;;;0",
+	sb_printf(sb,
+		  " | leaking=%zu;;;0 sockets=%u;;;0 tcp_established=%u;;;0 "
+		  "close_wait=%u;;;0 time_wait=%u;;;0 orphans=%u;;;0",
 		  flagged, s->totals.sockets, s->totals.tcp_states[TS_ESTABLISHED],
 		  s->totals.tcp_states[TS_CLOSE_WAIT], s->totals.tcp_states[TS_TIME_WAIT],
 		  s->totals.orphans);
@@ -90,4 +93,3 @@ int present_check(struct strbuf *sb, const struct snapshot *s, const struct filt
 	sb_putc(sb, '\n');
 	return rc;
 }
-

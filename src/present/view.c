@@ -160,27 +160,27 @@ static enum severity e_fdpct(const struct snapshot *s, const struct leak_config 
 	return severity_of_level(leak_fd_level(lc, p->fds, p->fd_limit));
 }
 
-#define PROC_COUNT_COL(name, expr, warn)                                                            \
-	static int64_t v_##name(const struct snapshot *s, uint32_t r)                            \
-	{                                                                                        \
-		const struct proc_stats *ps = PS(s, r);                                          \
-		(void)ps;                                                                        \
-		return proc_count(s, r, (expr));                                                 \
-	}                                                                                        \
-	static void p_##name(struct strbuf *sb, const struct snapshot *s, uint32_t r)            \
-	{                                                                                        \
-		fmt_i64(sb, v_##name(s, r));                                                     \
-	}                                                                                        \
-	static int c_##name(const struct snapshot *s, uint32_t a, uint32_t b)                    \
-	{                                                                                        \
-		return CMP(v_##name(s, a), v_##name(s, b));                                      \
-	}                                                                                        \
-	static enum severity e_##name(const struct snapshot *s, const struct leak_config *lc,    \
-				      uint32_t r)                                                \
-	{                                                                                        \
-		int64_t v = v_##name(s, r);                                                      \
-		(void)lc;                                                                        \
-		return v == PROC_UNKNOWN ? SEV_DIM : (warn) && v > 0 ? SEV_WARN : SEV_NORMAL;    \
+#define PROC_COUNT_COL(name, expr, warn)                                                           \
+	static int64_t v_##name(const struct snapshot *s, uint32_t r)                              \
+	{                                                                                          \
+		const struct proc_stats *ps = PS(s, r);                                            \
+		(void)ps;                                                                          \
+		return proc_count(s, r, (expr));                                                   \
+	}                                                                                          \
+	static void p_##name(struct strbuf *sb, const struct snapshot *s, uint32_t r)              \
+	{                                                                                          \
+		fmt_i64(sb, v_##name(s, r));                                                       \
+	}                                                                                          \
+	static int c_##name(const struct snapshot *s, uint32_t a, uint32_t b)                      \
+	{                                                                                          \
+		return CMP(v_##name(s, a), v_##name(s, b));                                        \
+	}                                                                                          \
+	static enum severity e_##name(const struct snapshot *s, const struct leak_config *lc,      \
+				      uint32_t r)                                                  \
+	{                                                                                          \
+		int64_t v = v_##name(s, r);                                                        \
+		(void)lc;                                                                          \
+		return v == PROC_UNKNOWN ? SEV_DIM : (warn) && v > 0 ? SEV_WARN : SEV_NORMAL;      \
 	}
 
 PROC_COUNT_COL(sockets, P(s, r)->ino_n, 0)
@@ -342,7 +342,8 @@ static void l_pid(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 }
 static int c_lpid(const struct snapshot *s, uint32_t a, uint32_t b)
 {
-	return CMP(sock_first_pid(s, s->listeners[a].sock), sock_first_pid(s, s->listeners[b].sock));
+	return CMP(sock_first_pid(s, s->listeners[a].sock),
+		   sock_first_pid(s, s->listeners[b].sock));
 }
 
 static void l_comm(struct strbuf *sb, const struct snapshot *s, uint32_t r)
@@ -400,14 +401,14 @@ static int c_odir(const struct snapshot *s, uint32_t a, uint32_t b)
 	return CMP(PR(s, a)->dir, PR(s, b)->dir);
 }
 
-#define PORT_STATE_COL(name, st)                                                                \
-	static void o_##name(struct strbuf *sb, const struct snapshot *s, uint32_t r)            \
-	{                                                                                        \
-		sb_printf(sb, "%u", PR(s, r)->states[st]);                                       \
-	}                                                                                        \
-	static int c_o##name(const struct snapshot *s, uint32_t a, uint32_t b)                   \
-	{                                                                                        \
-		return CMP(PR(s, a)->states[st], PR(s, b)->states[st]);                          \
+#define PORT_STATE_COL(name, st)                                                                   \
+	static void o_##name(struct strbuf *sb, const struct snapshot *s, uint32_t r)              \
+	{                                                                                          \
+		sb_printf(sb, "%u", PR(s, r)->states[st]);                                         \
+	}                                                                                          \
+	static int c_o##name(const struct snapshot *s, uint32_t a, uint32_t b)                     \
+	{                                                                                          \
+		return CMP(PR(s, a)->states[st], PR(s, b)->states[st]);                            \
 	}
 
 PORT_STATE_COL(estab, TS_ESTABLISHED)

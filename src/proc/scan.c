@@ -27,12 +27,12 @@
 struct proc_cache {
 	int pid;
 	uint64_t start;
-	int64_t fd_size;   /* st_size of /proc/PID/fd when the fds were read */
-	uint32_t seen;	   /* generation of the last refresh that saw it */
-	int force;	   /* read its fds at the next refresh */
-	int denied;	   /* its fd table could not be read for lack of permission */
-	int info_read;	   /* cmdline, uid and limit were read (not only guessed) */
-	uint64_t dir_ino;  /* inode of /proc/PID: a reused pid gets a new one */
+	int64_t fd_size;     /* st_size of /proc/PID/fd when the fds were read */
+	uint32_t seen;	     /* generation of the last refresh that saw it */
+	int force;	     /* read its fds at the next refresh */
+	int denied;	     /* its fd table could not be read for lack of permission */
+	int info_read;	     /* cmdline, uid and limit were read (not only guessed) */
+	uint64_t dir_ino;    /* inode of /proc/PID: a reused pid gets a new one */
 	struct proc_rec rec; /* string offsets in rec are meaningless here */
 	char *cmdline;
 	size_t cmdlen;
@@ -48,14 +48,14 @@ struct proc_scanner {
 
 	struct proc_cache *cache;
 	size_t ncache, cachecap;
-	struct hmap pids;	 /* pid -> index + 1 in cache */
-	struct hmap chased;	 /* unowned socket inode -> first refresh seen, or resolved */
-	struct hmap uid_chase;	 /* uid -> refresh that last re-read its processes */
-	uint32_t gen;		 /* refresh counter */
-	unsigned full_every;	 /* a full rescan every N refreshes; 0: always */
-	int full_now;		 /* this refresh reads everything */
-	int size_counts;	 /* st_size of /proc/PID/fd counts fds (Linux >= 6.2) */
-	int live;		 /* root is the real /proc (prlimit works on its pids) */
+	struct hmap pids;      /* pid -> index + 1 in cache */
+	struct hmap chased;    /* unowned socket inode -> first refresh seen, or resolved */
+	struct hmap uid_chase; /* uid -> refresh that last re-read its processes */
+	uint32_t gen;	       /* refresh counter */
+	unsigned full_every;   /* a full rescan every N refreshes; 0: always */
+	int full_now;	       /* this refresh reads everything */
+	int size_counts;       /* st_size of /proc/PID/fd counts fds (Linux >= 6.2) */
+	int live;	       /* root is the real /proc (prlimit works on its pids) */
 	struct proc_scan_stats stats;
 };
 
@@ -468,7 +468,8 @@ static void emit_cached(struct proc_scanner *s, struct proc_table *t, struct pro
 	rec->user = rec->uid >= 0 ? proc_users_name(&s->users, (uint32_t)rec->uid, &t->strs) : 0;
 	rec->ino_off = (uint32_t)t->ninodes;
 	if (rec->ino_n > 0) {
-		t->inodes = xgrow(t->inodes, &t->inocap, t->ninodes + rec->ino_n, sizeof(*t->inodes));
+		t->inodes =
+			xgrow(t->inodes, &t->inocap, t->ninodes + rec->ino_n, sizeof(*t->inodes));
 		memcpy(t->inodes + t->ninodes, e->ino, rec->ino_n * sizeof(*e->ino));
 		t->ninodes += rec->ino_n;
 	}
@@ -532,7 +533,8 @@ static int scan_info(struct proc_scanner *s, struct proc_table *t, int pfd, stru
 
 	/* prlimit() is a syscall where /proc/PID/limits formats a whole table. */
 	if (s->live && prlimit(rec->pid, RLIMIT_NOFILE, NULL, &rl) == 0) {
-		rec->fd_limit = rl.rlim_cur == RLIM_INFINITY ? PROC_UNLIMITED : (int64_t)rl.rlim_cur;
+		rec->fd_limit =
+			rl.rlim_cur == RLIM_INFINITY ? PROC_UNLIMITED : (int64_t)rl.rlim_cur;
 		return 0;
 	}
 	n = read_at(pfd, "limits", buf, sizeof(buf));
@@ -654,7 +656,7 @@ void proc_scanner_unowned(struct proc_scanner *s, uint32_t inode, uint32_t uid)
 		return;
 	}
 	if (!isnew && *rescanned + PROC_CHASE_EVERY > s->gen + 1)
-		return; /* rate limit: asked again at a later refresh */
+		return;		 /* rate limit: asked again at a later refresh */
 	*rescanned = s->gen + 1; /* the next refresh reads them */
 	for (i = 0; i < s->ncache; i++) {
 		if (s->cache[i].rec.uid == (int64_t)uid)

@@ -65,7 +65,7 @@ uint32_t proc_users_name(struct proc_users *u, uint32_t uid, struct strpool *dst
 		uint32_t name_off = users_lookup(u, uid);
 		if (u->n + 1 > u->cap)
 			u->v = xgrow(u->v, &u->cap, u->n + 1, sizeof(*u->v));
-		u->v[u->n] = (struct proc_user_ent){.name = name_off};
+		u->v[u->n] = (struct proc_user_ent){ .name = name_off };
 		*slot = (uint32_t)++u->n;
 	}
 	e = &u->v[*slot - 1];

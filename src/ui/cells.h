@@ -10,20 +10,20 @@
 /* Attributes are roles; term.c turns them into colours (or not, with --no-color). */
 enum cell_attr {
 	AT_NORMAL,
-	AT_LABEL,	/* header labels */
-	AT_VALUE,	/* header values */
-	AT_TAB,		/* an inactive view tab */
-	AT_TAB_ACTIVE,	/* the current view tab */
-	AT_TITLE,	/* column titles */
-	AT_TITLE_SORT,	/* the sort column's title */
-	AT_SELECTED,	/* the selected row */
-	AT_KEY,		/* footer: a key */
-	AT_KEYTEXT,	/* footer: what it does */
-	AT_GOOD,	/* established, ok */
-	AT_WARN,	/* close_wait, warning */
-	AT_CRIT,	/* critical */
-	AT_DIM,		/* unknown, time_wait */
-	AT_INFO,	/* listen, messages */
+	AT_LABEL,      /* header labels */
+	AT_VALUE,      /* header values */
+	AT_TAB,	       /* an inactive view tab */
+	AT_TAB_ACTIVE, /* the current view tab */
+	AT_TITLE,      /* column titles */
+	AT_TITLE_SORT, /* the sort column's title */
+	AT_SELECTED,   /* the selected row */
+	AT_KEY,	       /* footer: a key */
+	AT_KEYTEXT,    /* footer: what it does */
+	AT_GOOD,       /* established, ok */
+	AT_WARN,       /* close_wait, warning */
+	AT_CRIT,       /* critical */
+	AT_DIM,	       /* unknown, time_wait */
+	AT_INFO,       /* listen, messages */
 	AT_COUNT
 };
 

@@ -55,8 +55,8 @@ enum ui_action ui_key_action(uint32_t key)
 }
 
 const struct ui_signal ui_signals[] = {
-	{ SIGTERM, "TERM" }, { SIGKILL, "KILL" }, { SIGHUP, "HUP" },   { SIGINT, "INT" },
-	{ SIGQUIT, "QUIT" }, { SIGUSR1, "USR1" }, { SIGUSR2, "USR2" }, { SIGSTOP, "STOP" },
-	{ SIGCONT, "CONT" },
+	{ SIGTERM, "TERM" }, { SIGKILL, "KILL" }, { SIGHUP, "HUP" },
+	{ SIGINT, "INT" },   { SIGQUIT, "QUIT" }, { SIGUSR1, "USR1" },
+	{ SIGUSR2, "USR2" }, { SIGSTOP, "STOP" }, { SIGCONT, "CONT" },
 };
 const size_t ui_nsignals = sizeof ui_signals / sizeof ui_signals[0];

@@ -76,8 +76,9 @@ int ui_run(const struct config *cfg)
 	}
 	t = term_open(cfg->no_color, &cause);
 	if (t == NULL) {
-		fprintf(stderr, "sockwatch: cannot start the interactive view: %s; use -b for "
-				"batch output\n",
+		fprintf(stderr,
+			"sockwatch: cannot start the interactive view: %s; use -b for "
+			"batch output\n",
 			cause);
 		free(cause);
 		collector_free(col);

@@ -52,8 +52,9 @@ static int pair_attr(struct cellbuf *cb, int x, int y, uint8_t attr, const char 
 /* A system-wide resource against its limit: yellow from 80%, red from 95%. */
 static uint8_t share_attr(int64_t used, int64_t max)
 {
-	static const uint8_t attr[] = { [LEAK_OK] = AT_VALUE, [LEAK_WARNING] = AT_WARN,
-					[LEAK_CRITICAL] = AT_CRIT };
+	static const uint8_t attr[] = {
+		[LEAK_OK] = AT_VALUE, [LEAK_WARNING] = AT_WARN, [LEAK_CRITICAL] = AT_CRIT
+	};
 
 	return attr[pressure_level(used, max)];
 }
@@ -101,7 +102,8 @@ static void render_header(const struct ui *u, struct cellbuf *cb)
 		if (warn + crit == 0)
 			put(cb, x, y, "0", AT_GOOD);
 		else
-			putf(cb, x, y, crit ? AT_CRIT : AT_WARN, "%d (%d critical)", warn + crit, crit);
+			putf(cb, x, y, crit ? AT_CRIT : AT_WARN, "%d (%d critical)", warn + crit,
+			     crit);
 	}
 	if (lines < 3)
 		return;
@@ -112,7 +114,8 @@ static void render_header(const struct ui *u, struct cellbuf *cb)
 	x = pair(cb, x, y, "syn_recv", "%u", t->tcp_states[TS_SYN_RECV]);
 	x = pair(cb, x, y, "close_wait", "%u", t->tcp_states[TS_CLOSE_WAIT]);
 	x = pair(cb, x, y, "time_wait", "%u", t->tcp_states[TS_TIME_WAIT]);
-	x = pair(cb, x, y, "fin_wait", "%u", t->tcp_states[TS_FIN_WAIT1] + t->tcp_states[TS_FIN_WAIT2]);
+	x = pair(cb, x, y, "fin_wait", "%u",
+		 t->tcp_states[TS_FIN_WAIT1] + t->tcp_states[TS_FIN_WAIT2]);
 	x = pair_attr(cb, x, y, share_attr(t->orphans, s->sys.max_orphans), "orphans", "%u",
 		      t->orphans);
 	if (t->overflows_window > 0) {
@@ -257,8 +260,8 @@ static void render_detail(const struct ui *u, struct cellbuf *cb, struct strbuf 
 static void render_footer(const struct ui *u, struct cellbuf *cb)
 {
 	static const char *const keys[][2] = {
-		{ "F1", "Help" }, { "/", "Search" }, { "\\", "Filter" }, { "<>", "Sort" },
-		{ "Enter", "Drill" }, { "k", "Kill" }, { "z", "Pause" }, { "q", "Quit" },
+		{ "F1", "Help" },     { "/", "Search" }, { "\\", "Filter" }, { "<>", "Sort" },
+		{ "Enter", "Drill" }, { "k", "Kill" },	 { "z", "Pause" },   { "q", "Quit" },
 	};
 	int y = cb->h - 1, x = 0;
 	size_t i;
@@ -309,7 +312,8 @@ static void render_help(const struct ui *u, struct cellbuf *cb)
 	}
 	if (y < cb->h - 2) {
 		put(cb, 2, y++, "mouse", AT_INFO);
-		put(cb, 14, y - 1, "click a row to select it, a column title to sort by it", AT_NORMAL);
+		put(cb, 14, y - 1, "click a row to select it, a column title to sort by it",
+		    AT_NORMAL);
 	}
 	i = cb->h - 1;
 	put(cb, 0, i, "Press Esc or ? to close this help; q quits from the main screen.", AT_DIM);

@@ -118,7 +118,7 @@ void sb_puts(struct strbuf *sb, const char *s)
 }
 
 __attribute__((format(printf, 2, 0))) void sb_vprintf(struct strbuf *sb, const char *fmt,
-							va_list ap)
+						      va_list ap)
 {
 	va_list aq;
 	int n;

@@ -137,7 +137,8 @@ static int csv_is_plain(const char *s, size_t len)
  */
 void csv_quote(struct strbuf *sb, const char *s, size_t len)
 {
-	int guard = len > 0 && s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL && !csv_is_plain(s, len);
+	int guard = len > 0 && s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL &&
+		    !csv_is_plain(s, len);
 	int quote = 0;
 	size_t i;
 

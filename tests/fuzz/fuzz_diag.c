@@ -53,7 +53,7 @@ static void parse_one(const void *buf, size_t len, enum diag_dump dump, unsigned
 		      unsigned portid)
 {
 	struct sock_table t;
-	struct diag_parse_ctx ctx = {.t = &t, .dump = dump, .seq = seq, .portid = portid};
+	struct diag_parse_ctx ctx = { .t = &t, .dump = dump, .seq = seq, .portid = portid };
 	int ret;
 
 	sock_table_init(&t);

@@ -104,17 +104,17 @@ static void parse_options(int argc, char **argv, struct options *o)
 {
 	enum { OPT_LEAK = 256, OPT_BURST, OPT_PERIOD, OPT_HOLD, OPT_READY, OPT_EXIT };
 	static const struct option longopts[] = {
-	    {"leak", required_argument, NULL, OPT_LEAK},
-	    {"burst", required_argument, NULL, OPT_BURST},
-	    {"period", required_argument, NULL, OPT_PERIOD},
-	    {"hold", required_argument, NULL, OPT_HOLD},
-	    {"ready-file", required_argument, NULL, OPT_READY},
-	    {"exit-after", required_argument, NULL, OPT_EXIT},
-	    {NULL, 0, NULL, 0},
+		{ "leak", required_argument, NULL, OPT_LEAK },
+		{ "burst", required_argument, NULL, OPT_BURST },
+		{ "period", required_argument, NULL, OPT_PERIOD },
+		{ "hold", required_argument, NULL, OPT_HOLD },
+		{ "ready-file", required_argument, NULL, OPT_READY },
+		{ "exit-after", required_argument, NULL, OPT_EXIT },
+		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	*o = (struct options){.period = 3.0, .hold = 1.5, .exit_after = 300.0};
+	*o = (struct options){ .period = 3.0, .hold = 1.5, .exit_after = 300.0 };
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_LEAK:
@@ -164,7 +164,7 @@ static void fdvec_push(struct fdvec *f, int fd)
 /* Close with RST (SO_LINGER 0): no TIME_WAIT left behind. */
 static void close_abort(int fd)
 {
-	struct linger lg = {.l_onoff = 1, .l_linger = 0};
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
 
 	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
 	close(fd);
@@ -179,7 +179,7 @@ static void fdvec_close_all(struct fdvec *f)
 
 static int open_listener(int *port)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t len = sizeof a;
 	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
@@ -195,9 +195,9 @@ static int open_listener(int *port)
 
 static int connect_to(int port)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET,
-				.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
-				.sin_port = htons((unsigned short)port)};
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+				 .sin_port = htons((unsigned short)port) };
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
@@ -214,7 +214,7 @@ static int connect_to(int port)
 /* The sink: accept and hold every connection until the parent goes away. */
 static void sink_main(int lfd)
 {
-	struct fdvec held = {0};
+	struct fdvec held = { 0 };
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	signal(SIGTERM, SIG_DFL);
@@ -273,8 +273,8 @@ static void raise_nofile(void)
 int main(int argc, char **argv)
 {
 	struct options o;
-	struct fdvec fds = {0};
-	struct sigaction sa = {.sa_handler = on_signal};
+	struct fdvec fds = { 0 };
+	struct sigaction sa = { .sa_handler = on_signal };
 	sigset_t block, run_mask;
 	pid_t sink = -1;
 	int lfd, port, status = 0;

@@ -133,8 +133,17 @@ static double parse_seconds(const char *opt, const char *s)
 
 static void parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_PORT = 256, OPT_CONNS, OPT_CW, OPT_UDP, OPT_LEAK, OPT_READY, OPT_EXIT,
-	       OPT_NOFILE, OPT_IPV6 };
+	enum {
+		OPT_PORT = 256,
+		OPT_CONNS,
+		OPT_CW,
+		OPT_UDP,
+		OPT_LEAK,
+		OPT_READY,
+		OPT_EXIT,
+		OPT_NOFILE,
+		OPT_IPV6
+	};
 	static const struct option longopts[] = {
 		{ "listen-port", required_argument, NULL, OPT_PORT },
 		{ "conns", required_argument, NULL, OPT_CONNS },
@@ -474,7 +483,8 @@ int main(int argc, char **argv)
 				err = connect_pair(o.ipv6, lfd, port, &c, &s);
 				if (err < 0) {
 					/* Like a real leaking server: stuck at its limit, alive. */
-					fprintf(stderr, "workload: leak stopped after %zu sockets: %s\n",
+					fprintf(stderr,
+						"workload: leak stopped after %zu sockets: %s\n",
 						all.len, strerror(-err));
 					leak_failed = true;
 					break;

@@ -12,8 +12,8 @@
 
 #include "sockwatch/model.h"
 
-static inline struct proc_rec *add_proc(struct proc_table *t, int pid, const uint32_t *ino, size_t n,
-				 int readable)
+static inline struct proc_rec *add_proc(struct proc_table *t, int pid, const uint32_t *ino,
+					size_t n, int readable)
 {
 	struct proc_rec *p;
 	size_t i;
@@ -37,7 +37,7 @@ static inline struct proc_rec *add_proc(struct proc_table *t, int pid, const uin
 }
 
 static inline struct sock_rec *add_tcp(struct sock_table *t, int family, const char *src, int sport,
-				const char *dst, int dport, int state, uint32_t ino)
+				       const char *dst, int dport, int state, uint32_t ino)
 {
 	struct sock_rec *r = sock_table_add(t);
 

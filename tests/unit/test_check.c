@@ -63,11 +63,12 @@ static void test_worst_process(void **state)
 	s.leak[1].eta_seconds = 300;
 	sb_init(&sb);
 	assert_int_equal(check(&s, &f, &sb), 2);
-	assert_memory_equal(sb.buf,
-			    "SOCKWATCH CRITICAL - pid 200 (p200) growth +380/min, fds 5/1024, eta "
-			    "5m00s; 1 more flagged | leaking=2;;;0 ",
-			    strlen("SOCKWATCH CRITICAL - pid 200 (p200) growth +380/min, fds 5/1024, "
-				   "eta 5m00s; 1 more flagged | leaking=2;;;0 "));
+	assert_memory_equal(
+		sb.buf,
+		"SOCKWATCH CRITICAL - pid 200 (p200) growth +380/min, fds 5/1024, eta "
+		"5m00s; 1 more flagged | leaking=2;;;0 ",
+		strlen("SOCKWATCH CRITICAL - pid 200 (p200) growth +380/min, fds 5/1024, "
+		       "eta 5m00s; 1 more flagged | leaking=2;;;0 "));
 	assert_non_null(strstr(sb.buf, " pid_200_sockets=2;;;0 pid_200_fds=5;;;0;1024\n"));
 	sb_fini(&sb);
 	snapshot_fini(&s);
@@ -114,8 +115,9 @@ static void test_unknown(void **state)
 	f.pids = denied;
 	build_judged(&s, &f);
 	assert_int_equal(check(&s, &f, &sb), 3);
-	assert_string_equal(sb.buf,
-			    "SOCKWATCH UNKNOWN - 1 of the processes cannot be inspected (run as root)\n");
+	assert_string_equal(
+		sb.buf,
+		"SOCKWATCH UNKNOWN - 1 of the processes cannot be inspected (run as root)\n");
 	sb_fini(&sb);
 	snapshot_fini(&s);
 }

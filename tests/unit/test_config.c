@@ -207,9 +207,9 @@ static void test_bounds(void **state)
 		double min, max;
 		int min_open;
 	} want[] = {
-		{ "delay", 0.05, 86400, 0 },	     { "rescan", 1, 1000000, 0 },
-		{ "window", 5, 86400, 0 },	     { "growth-min", 1, 10000000, 0 },
-		{ "growth-rate", 0, 1e9, 0 },	     { "close-wait-min", 1, 10000000, 0 },
+		{ "delay", 0.05, 86400, 0 },	   { "rescan", 1, 1000000, 0 },
+		{ "window", 5, 86400, 0 },	   { "growth-min", 1, 10000000, 0 },
+		{ "growth-rate", 0, 1e9, 0 },	   { "close-wait-min", 1, 10000000, 0 },
 		{ "close-wait-age", 0, 86400, 0 }, { "fd-warn", 0, 100, 1 },
 		{ "fd-crit", 0, 100, 1 },
 	};
@@ -273,12 +273,9 @@ static void test_describe(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_file),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_table),
-		cmocka_unit_test(test_bounds),
-		cmocka_unit_test(test_fields),
+		cmocka_unit_test(test_defaults), cmocka_unit_test(test_file),
+		cmocka_unit_test(test_errors),	 cmocka_unit_test(test_table),
+		cmocka_unit_test(test_bounds),	 cmocka_unit_test(test_fields),
 		cmocka_unit_test(test_describe),
 	};
 

@@ -140,19 +140,19 @@ static void nb_error(struct nlbuf *nb, int code)
 }
 
 static const struct inet_spec tcp4_estab = {
-    .family = AF_INET,
-    .state = TS_ESTABLISHED,
-    .timer = 1,
-    .sport = 8080,
-    .dport = 51234,
-    .src = "127.0.0.1",
-    .dst = "10.1.2.3",
-    .inode = 123456,
-    .uid = 1000,
-    .rqueue = 17,
-    .wqueue = 2803712,
-    .expires = 312,
-    .cookie = 0x5566778811223344ull,
+	.family = AF_INET,
+	.state = TS_ESTABLISHED,
+	.timer = 1,
+	.sport = 8080,
+	.dport = 51234,
+	.src = "127.0.0.1",
+	.dst = "10.1.2.3",
+	.inode = 123456,
+	.uid = 1000,
+	.rqueue = 17,
+	.wqueue = 2803712,
+	.expires = 312,
+	.cookie = 0x5566778811223344ull,
 };
 
 /* Parse buf with the test's seq and port id into t. */
@@ -160,7 +160,8 @@ static int parse(const void *buf, size_t len, struct sock_table *t, enum diag_du
 		 int *status)
 {
 	struct diag_parse_ctx ctx = {
-	    .t = t, .dump = dump, .seq = TEST_SEQ, .portid = TEST_PORTID, .status = 12345};
+		.t = t, .dump = dump, .seq = TEST_SEQ, .portid = TEST_PORTID, .status = 12345
+	};
 	int ret = diag_parse(buf, len, &ctx);
 
 	if (status != NULL)
@@ -208,7 +209,7 @@ static void test_dump_names(void **state)
 
 static void test_tcp4_record(void **state)
 {
-	struct nlbuf nb = {.len = 0};
+	struct nlbuf nb = { .len = 0 };
 	struct sock_table t;
 	struct nlmsghdr *nlh;
 	const struct sock_rec *r;
@@ -253,16 +254,16 @@ static void test_tcp4_record(void **state)
 
 static void test_inet6_record(void **state)
 {
-	struct nlbuf nb = {.len = 0};
+	struct nlbuf nb = { .len = 0 };
 	struct inet_spec s = {
-	    .family = AF_INET6,
-	    .state = TS_CLOSE,
-	    .sport = 443,
-	    .dport = 65535,
-	    .src = "2001:db8::1",
-	    .dst = "::ffff:127.0.0.1",
-	    .inode = 42,
-	    .cookie = 7,
+		.family = AF_INET6,
+		.state = TS_CLOSE,
+		.sport = 443,
+		.dport = 65535,
+		.src = "2001:db8::1",
+		.dst = "::ffff:127.0.0.1",
+		.inode = 42,
+		.cookie = 7,
 	};
 	struct sock_table t;
 	const struct sock_rec *r;
@@ -303,7 +304,7 @@ static void test_inet6_record(void **state)
 /* A CLOSE_WAIT record carrying tcp_info of info_len bytes with last_ack_recv = 4024. */
 static uint32_t close_wait_age(size_t info_len)
 {
-	struct nlbuf nb = {.len = 0};
+	struct nlbuf nb = { .len = 0 };
 	struct inet_spec s = tcp4_estab;
 	unsigned char info[sizeof(struct tcp_info) + 64];
 	struct tcp_info ti;
@@ -351,8 +352,8 @@ static void test_unix_records(void **state)
 {
 	static const char abstract[] = "\0sw\xff\xfe\0x\x80"; /* NULs, invalid UTF-8 */
 	static const char path[] = "/run/sw.sock";
-	struct nlbuf nb = {.len = 0};
-	struct unix_diag_rqlen q = {.udiag_rqueue = 3, .udiag_wqueue = 8};
+	struct nlbuf nb = { .len = 0 };
+	struct unix_diag_rqlen q = { .udiag_rqueue = 3, .udiag_wqueue = 8 };
 	struct sock_table t;
 	struct nlmsghdr *nlh;
 	const struct sock_rec *r;
@@ -413,7 +414,7 @@ static void test_unix_records(void **state)
 
 static void test_done_status(void **state)
 {
-	struct nlbuf nb = {.len = 0};
+	struct nlbuf nb = { .len = 0 };
 	struct sock_table t;
 	struct nlmsghdr *nlh;
 	int status;
@@ -451,7 +452,7 @@ static void test_done_status(void **state)
 
 static void test_error_status(void **state)
 {
-	struct nlbuf nb = {.len = 0};
+	struct nlbuf nb = { .len = 0 };
 	struct sock_table t;
 	int status;
 
@@ -477,7 +478,7 @@ static void test_error_status(void **state)
 /* Records then DONE, across several buffers; the table keeps growing. */
 static void test_multi_message(void **state)
 {
-	struct nlbuf nb = {.len = 0};
+	struct nlbuf nb = { .len = 0 };
 	struct inet_spec s = tcp4_estab;
 	struct sock_table t;
 	struct nlmsghdr *nlh;
@@ -513,7 +514,7 @@ static void test_multi_message(void **state)
 /* Sequence, port id and NLM_F_DUMP_INTR are checked. */
 static void test_seq_portid(void **state)
 {
-	struct nlbuf nb = {.len = 0};
+	struct nlbuf nb = { .len = 0 };
 	struct diag_parse_ctx ctx;
 	struct sock_table t;
 	struct nlmsghdr *nlh;
@@ -521,12 +522,12 @@ static void test_seq_portid(void **state)
 	(void)state;
 	sock_table_init(&t);
 	nb_end(&nb, nb_inet(&nb, &tcp4_estab));
-	ctx = (struct diag_parse_ctx){.t = &t, .dump = DD_TCP4, .seq = TEST_SEQ + 1};
+	ctx = (struct diag_parse_ctx){ .t = &t, .dump = DD_TCP4, .seq = TEST_SEQ + 1 };
 	assert_int_equal(diag_parse(nb.b, nb.len, &ctx), -EPROTO);
-	ctx = (struct diag_parse_ctx){.t = &t, .dump = DD_TCP4, .portid = TEST_PORTID + 1};
+	ctx = (struct diag_parse_ctx){ .t = &t, .dump = DD_TCP4, .portid = TEST_PORTID + 1 };
 	assert_int_equal(diag_parse(nb.b, nb.len, &ctx), -ESRCH);
 	assert_int_equal(t.n, 0);
-	ctx = (struct diag_parse_ctx){.t = &t, .dump = DD_TCP4};
+	ctx = (struct diag_parse_ctx){ .t = &t, .dump = DD_TCP4 };
 	assert_true(diag_parse(nb.b, nb.len, &ctx) > 0);
 	assert_int_equal(t.n, 1);
 
@@ -538,10 +539,10 @@ static void test_seq_portid(void **state)
 	assert_int_equal(parse(nb.b, nb.len, &t, DD_TCP4, NULL), -EINTR);
 	assert_int_equal(t.n, 0); /* rolled back */
 
-	ctx = (struct diag_parse_ctx){.t = &t, .dump = DD_COUNT};
+	ctx = (struct diag_parse_ctx){ .t = &t, .dump = DD_COUNT };
 	assert_int_equal(diag_parse(nb.b, nb.len, &ctx), -EINVAL);
 	/* An unaligned buffer is refused rather than read. */
-	ctx = (struct diag_parse_ctx){.t = &t, .dump = DD_TCP4};
+	ctx = (struct diag_parse_ctx){ .t = &t, .dump = DD_TCP4 };
 	assert_int_equal(diag_parse(nb.b + 1, 16, &ctx), -EINVAL);
 	sock_table_fini(&t);
 }
@@ -605,7 +606,7 @@ static void test_truncated(void **state)
 /* A message whose last attribute has lost its padding is still whole. */
 static void test_unpadded_tail(void **state)
 {
-	struct nlbuf nb = {.len = 0};
+	struct nlbuf nb = { .len = 0 };
 	struct sock_table t;
 	struct nlmsghdr *nlh;
 	char *p;
@@ -769,7 +770,7 @@ static char *fixture_load(const char *name, size_t *len)
 /* Feed a recorded reply to the parser one recv() at a time, as dump.c does. */
 static void fixture_parse(const char *name, enum diag_dump dump, struct sock_table *t)
 {
-	struct diag_parse_ctx ctx = {.t = t, .dump = dump};
+	struct diag_parse_ctx ctx = { .t = t, .dump = dump };
 	size_t len, off = 0;
 	char *file = fixture_load(name, &len);
 	int ret = 1, chunks = 0;
@@ -975,7 +976,7 @@ static uint16_t fd_port(int fd)
 /* A TCP socket connected to 127.0.0.1:port. */
 static int tcp4_connect(uint16_t port)
 {
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port)};
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	assert_true(fd >= 0);
@@ -986,7 +987,7 @@ static int tcp4_connect(uint16_t port)
 
 static int tcp4_listen(uint16_t port, int backlog)
 {
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port)};
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
 	int one = 1;
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
@@ -1001,7 +1002,7 @@ static int tcp4_listen(uint16_t port, int backlog)
 /* Wait (up to 5 s) until the peer's FIN reached fd: fd is then in CLOSE_WAIT. */
 static void wait_eof(int fd)
 {
-	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	char c;
 
 	assert_int_equal(poll(&pfd, 1, 5000), 1);
@@ -1206,7 +1207,7 @@ static int rec_connect(int family, int type, const char *addr, uint16_t port)
 
 static int rec_unix_listen(int type, const void *path, size_t pathlen)
 {
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	int fd = socket(AF_UNIX, type, 0);
 
 	memcpy(sun.sun_path, path, pathlen);
@@ -1237,7 +1238,7 @@ static void rec_dump(struct mnl_socket *nl, unsigned seq, int family, int proto,
 		r->sdiag_family = AF_UNIX;
 		r->udiag_states = states;
 		r->udiag_show =
-		    UDIAG_SHOW_NAME | UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN | UDIAG_SHOW_UID;
+			UDIAG_SHOW_NAME | UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN | UDIAG_SHOW_UID;
 	} else {
 		struct inet_diag_req_v2 *r = mnl_nlmsg_put_extra_header(nlh, sizeof(*r));
 
@@ -1279,7 +1280,7 @@ static int fixture_record(const char *dir)
 {
 	const uint32_t tcp_states = 0x1ffe; /* as dump.c: 1..12 */
 	const uint32_t cw = 1u << TS_CLOSE_WAIT;
-	struct timespec ts = {.tv_sec = 0, .tv_nsec = REC_WAIT_MS * 1000000L};
+	struct timespec ts = { .tv_sec = 0, .tv_nsec = REC_WAIT_MS * 1000000L };
 	struct mnl_socket *nl;
 	int l4, c1, a1, c2, c3, a3, l6, c6, a6, u4, u4c, u6, ul, up, dp[2];
 
@@ -1329,15 +1330,15 @@ static int fixture_record(const char *dir)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_table),	    cmocka_unit_test(test_dump_names),
-	    cmocka_unit_test(test_tcp4_record),	    cmocka_unit_test(test_inet6_record),
-	    cmocka_unit_test(test_close_wait_info), cmocka_unit_test(test_unix_records),
-	    cmocka_unit_test(test_done_status),	    cmocka_unit_test(test_error_status),
-	    cmocka_unit_test(test_multi_message),   cmocka_unit_test(test_seq_portid),
-	    cmocka_unit_test(test_truncated),	    cmocka_unit_test(test_unpadded_tail),
-	    cmocka_unit_test(test_bad_attributes),  cmocka_unit_test(test_garbage),
-	    cmocka_unit_test(test_fixture_tcp),	    cmocka_unit_test(test_fixture_udp),
-	    cmocka_unit_test(test_fixture_unix),    cmocka_unit_test(test_live_dump),
+		cmocka_unit_test(test_table),		cmocka_unit_test(test_dump_names),
+		cmocka_unit_test(test_tcp4_record),	cmocka_unit_test(test_inet6_record),
+		cmocka_unit_test(test_close_wait_info), cmocka_unit_test(test_unix_records),
+		cmocka_unit_test(test_done_status),	cmocka_unit_test(test_error_status),
+		cmocka_unit_test(test_multi_message),	cmocka_unit_test(test_seq_portid),
+		cmocka_unit_test(test_truncated),	cmocka_unit_test(test_unpadded_tail),
+		cmocka_unit_test(test_bad_attributes),	cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_fixture_tcp),	cmocka_unit_test(test_fixture_udp),
+		cmocka_unit_test(test_fixture_unix),	cmocka_unit_test(test_live_dump),
 	};
 
 	if (argc == 3 && strcmp(argv[1], "--record") == 0)

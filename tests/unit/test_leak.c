@@ -216,7 +216,7 @@ static void test_idle(void **state)
 /* Bursts of hundreds opened and closed every few seconds, at two refresh intervals. */
 static void test_sawtooth(void **state)
 {
-	static const double intervals[] = {1.0, 0.5, 0.25};
+	static const double intervals[] = { 1.0, 0.5, 0.25 };
 	struct sim m;
 	int i, k;
 
@@ -568,7 +568,7 @@ static void cw_refresh_dup(struct sim *m, double now, int n, uint64_t cookie0, u
 	sim_tcp(m, ino, 1, TS_LISTEN)->wqueue = 128;
 	for (i = 0; i < n; i++)
 		sim_tcp(m, ino + 1 + (uint32_t)i, cookie0 + (uint64_t)i, TS_CLOSE_WAIT)->last_ack =
-		    last_ack;
+			last_ack;
 	if (dup) /* the first one again, as a non-atomic dump can repeat it */
 		sim_tcp(m, ino + 1, cookie0, TS_CLOSE_WAIT)->last_ack = last_ack;
 	sim_end(m, now);
@@ -655,15 +655,15 @@ static void test_fd_limit(void **state)
 		int64_t fds, limit;
 		unsigned level;
 	} cases[] = {
-	    {700, 1000, LEAK_OK},
-	    {800, 1000, LEAK_OK},
-	    {801, 1000, LEAK_WARNING},
-	    {950, 1000, LEAK_WARNING},
-	    {951, 1000, LEAK_CRITICAL},
-	    {1000, 1000, LEAK_CRITICAL},
-	    {5000, PROC_UNLIMITED, LEAK_OK},
-	    {900, PROC_UNKNOWN, LEAK_OK},
-	    {PROC_UNKNOWN, 1000, LEAK_OK},
+		{ 700, 1000, LEAK_OK },
+		{ 800, 1000, LEAK_OK },
+		{ 801, 1000, LEAK_WARNING },
+		{ 950, 1000, LEAK_WARNING },
+		{ 951, 1000, LEAK_CRITICAL },
+		{ 1000, 1000, LEAK_CRITICAL },
+		{ 5000, PROC_UNLIMITED, LEAK_OK },
+		{ 900, PROC_UNKNOWN, LEAK_OK },
+		{ PROC_UNKNOWN, 1000, LEAK_OK },
 	};
 	struct sim m;
 	size_t i;
@@ -791,24 +791,24 @@ static void test_names_and_defaults(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_flat_with_noise),
-	    cmocka_unit_test(test_idle),
-	    cmocka_unit_test(test_sawtooth),
-	    cmocka_unit_test(test_step),
-	    cmocka_unit_test(test_slow_leak),
-	    cmocka_unit_test(test_fast_leak),
-	    cmocka_unit_test(test_leak_starts_late),
-	    cmocka_unit_test(test_long_uptime),
-	    cmocka_unit_test(test_noisy_leak),
-	    cmocka_unit_test(test_growth_eta),
-	    cmocka_unit_test(test_pid_reuse),
-	    cmocka_unit_test(test_unreadable),
-	    cmocka_unit_test(test_close_wait_kernel_age),
-	    cmocka_unit_test(test_close_wait_first_seen),
-	    cmocka_unit_test(test_fd_limit),
-	    cmocka_unit_test(test_accept_queue),
-	    cmocka_unit_test(test_series),
-	    cmocka_unit_test(test_names_and_defaults),
+		cmocka_unit_test(test_flat_with_noise),
+		cmocka_unit_test(test_idle),
+		cmocka_unit_test(test_sawtooth),
+		cmocka_unit_test(test_step),
+		cmocka_unit_test(test_slow_leak),
+		cmocka_unit_test(test_fast_leak),
+		cmocka_unit_test(test_leak_starts_late),
+		cmocka_unit_test(test_long_uptime),
+		cmocka_unit_test(test_noisy_leak),
+		cmocka_unit_test(test_growth_eta),
+		cmocka_unit_test(test_pid_reuse),
+		cmocka_unit_test(test_unreadable),
+		cmocka_unit_test(test_close_wait_kernel_age),
+		cmocka_unit_test(test_close_wait_first_seen),
+		cmocka_unit_test(test_fd_limit),
+		cmocka_unit_test(test_accept_queue),
+		cmocka_unit_test(test_series),
+		cmocka_unit_test(test_names_and_defaults),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -93,11 +93,12 @@ static void test_socket_age(void **state)
 	s.now_ds = 1 + 1250; /* 125 s into the run */
 	for (size_t i = 0; i < s.socks.n; i++)
 		s.socks.v[i].seen = 1; /* there at the start */
-	s.socks.v[0].seen = 1 + 1200; /* seen 5 s ago */
+	s.socks.v[0].seen = 1 + 1200;  /* seen 5 s ago */
 	sb_init(&sb);
 	out_write(&sb, &s, &o);
 	assert_non_null(strstr(sb.buf, " AGE "));
-	assert_non_null(strstr(sb.buf, "\xe2\x89\xa5" "2m05s"));
+	assert_non_null(strstr(sb.buf, "\xe2\x89\xa5"
+				       "2m05s"));
 	assert_non_null(strstr(sb.buf, " 5s "));
 	sb_reset(&sb);
 	o.format = OUT_JSON;
@@ -158,7 +159,8 @@ static void test_listeners(void **state)
 		const struct sock_rec *r = &s.socks.v[s.listeners[i].sock];
 
 		if (r->proto == SP_TCP && r->sport == 80) {
-			/* 11 counted twice by the dump is one socket, but both records are ESTAB. */
+			/* 11 counted twice by the dump is one socket, but both records are ESTAB.
+			 */
 			assert_int_equal(s.listeners[i].connections, 2);
 			seen |= 1;
 		} else if (r->proto == SP_TCP && r->sport == 443) {
@@ -287,10 +289,10 @@ static void test_table_and_csv(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_join_counts), cmocka_unit_test(test_duplicate_records),
-		cmocka_unit_test(test_listeners),	    cmocka_unit_test(test_unix_names),	    cmocka_unit_test(test_socket_age),
-		cmocka_unit_test(test_ports),	     cmocka_unit_test(test_filter),
-		cmocka_unit_test(test_json_unknown_is_null),
+		cmocka_unit_test(test_join_counts),   cmocka_unit_test(test_duplicate_records),
+		cmocka_unit_test(test_listeners),     cmocka_unit_test(test_unix_names),
+		cmocka_unit_test(test_socket_age),    cmocka_unit_test(test_ports),
+		cmocka_unit_test(test_filter),	      cmocka_unit_test(test_json_unknown_is_null),
 		cmocka_unit_test(test_table_and_csv),
 	};
 

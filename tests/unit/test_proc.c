@@ -57,7 +57,7 @@ static void test_parse_stat(void **state)
 	(void)state;
 	struct proc_stat_info si;
 	static const char hostile[] =
-	    "42 (a) (b c) S 1 42 42 0 -1 4194560 1 0 0 0 3 4 0 0 20 0 5 0 98765 3133440 420";
+		"42 (a) (b c) S 1 42 42 0 -1 4194560 1 0 0 0 3 4 0 0 20 0 5 0 98765 3133440 420";
 	static const char nl[] = "43 (x\ny) ) Z 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 1 0 7\n";
 
 	assert_int_equal(proc_parse_stat(hostile, strlen(hostile), &si), 0);
@@ -93,13 +93,13 @@ static void test_parse_status_limits(void **state)
 {
 	(void)state;
 	static const char st[] =
-	    "Name:\tUid: fake\nState:\tS\nUid:\t1000\t1001\t1002\t1003\nGid:\t0\n";
+		"Name:\tUid: fake\nState:\tS\nUid:\t1000\t1001\t1002\t1003\nGid:\t0\n";
 	static const char nouid[] = "Name:\tx\nGid:\t0\n";
 	static const char lim[] =
-	    "Limit  Soft Limit Hard Limit Units\n"
-	    "Max open files            1024                 4096      files\n";
+		"Limit  Soft Limit Hard Limit Units\n"
+		"Max open files            1024                 4096      files\n";
 	static const char unl[] =
-	    "Max open files            unlimited            unlimited files\n";
+		"Max open files            unlimited            unlimited files\n";
 
 	assert_int_equal(proc_parse_status_uid(st, strlen(st)), 1000);
 	assert_int_equal(proc_parse_status_uid(nouid, strlen(nouid)), PROC_UNKNOWN);
@@ -691,17 +691,17 @@ static void test_live_unprivileged(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_parse_stat),
-	    cmocka_unit_test(test_parse_status_limits),
-	    cmocka_unit_test(test_parse_socket_link),
-	    cmocka_unit_test(test_parse_misc),
-	    cmocka_unit_test(test_fixture_basic),
-	    cmocka_unit_test(test_fixture_bare),
-	    cmocka_unit_test(test_missing_root),
-	    cmocka_unit_test(test_live_child),
-	    cmocka_unit_test(test_live_zombie_leader),
-	    cmocka_unit_test(test_live_zombie_leader_unprivileged),
-	    cmocka_unit_test(test_live_unprivileged),
+		cmocka_unit_test(test_parse_stat),
+		cmocka_unit_test(test_parse_status_limits),
+		cmocka_unit_test(test_parse_socket_link),
+		cmocka_unit_test(test_parse_misc),
+		cmocka_unit_test(test_fixture_basic),
+		cmocka_unit_test(test_fixture_bare),
+		cmocka_unit_test(test_missing_root),
+		cmocka_unit_test(test_live_child),
+		cmocka_unit_test(test_live_zombie_leader),
+		cmocka_unit_test(test_live_zombie_leader_unprivileged),
+		cmocka_unit_test(test_live_unprivileged),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -53,7 +53,8 @@ static void assert_conns_are_members(const struct snapshot *s)
 {
 	for (size_t l = 0; l < s->nlisteners; l++) {
 		if (s->listeners[l].connections != NONE)
-			assert_int_equal(estab_members(s, (uint32_t)l), s->listeners[l].connections);
+			assert_int_equal(estab_members(s, (uint32_t)l),
+					 s->listeners[l].connections);
 	}
 }
 
@@ -70,13 +71,14 @@ static void test_fixture_relations(void **state)
 	/* A listener is its own; its accepted sockets in every state are counted for it. */
 	assert_int_equal(sock_listener_row(&s, sock_of(&s, 10)), l80);
 	assert_int_equal(sock_listener_row(&s, sock_of(&s, 11)), l80);
-	assert_int_equal(sock_listener_row(&s, sock_of(&s, 12)), l80); /* CLOSE_WAIT */
+	assert_int_equal(sock_listener_row(&s, sock_of(&s, 12)), l80);	/* CLOSE_WAIT */
 	assert_int_equal(sock_listener_row(&s, sock_of(&s, 15)), l443); /* v4-mapped on [::] */
 	/* The client end (local port 5000) and the UDP socket belong to no TCP listener. */
 	assert_int_equal(sock_listener_row(&s, sock_of(&s, 14)), NONE);
 	assert_int_equal(sock_port_row(&s, sock_of(&s, 10)), NONE);
 	assert_conns_are_members(&s);
-	/* The port row of :80 in holds its accepted sockets, the client's :80 out row the client. */
+	/* The port row of :80 in holds its accepted sockets, the client's :80 out row the client.
+	 */
 	assert_true(sock_port_row(&s, sock_of(&s, 11)) != NONE);
 	assert_int_equal(s.ports[sock_port_row(&s, sock_of(&s, 11))].dir, PORT_IN);
 	assert_int_equal(s.ports[sock_port_row(&s, sock_of(&s, 14))].dir, PORT_OUT);
@@ -172,7 +174,8 @@ static void test_reuseport(void **state)
 	/* Prometheus: one series for the address, the sum of both. */
 	sb_init(&sb);
 	out_write(&sb, &s, &o);
-	p = strstr(sb.buf, "sockwatch_listener_connections{address=\"127.0.0.3\",port=\"9000\"} 6\n");
+	p = strstr(sb.buf,
+		   "sockwatch_listener_connections{address=\"127.0.0.3\",port=\"9000\"} 6\n");
 	assert_non_null(p);
 	assert_null(strstr(p + 1, "sockwatch_listener_connections{address=\"127.0.0.3\""));
 
@@ -263,7 +266,8 @@ static void test_drill_lists_members(void **state)
 	struct snapshot s;
 	struct config cfg;
 	struct ui u;
-	struct ui_event down = { UK_DOWN, 0, 0 }, enter = { UK_ENTER, 0, 0 }, esc = { UK_ESC, 0, 0 };
+	struct ui_event down = { UK_DOWN, 0, 0 }, enter = { UK_ENTER, 0, 0 },
+			esc = { UK_ESC, 0, 0 };
 	struct ui_event two = { '2', 0, 0 };
 
 	(void)state;

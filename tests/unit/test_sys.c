@@ -9,26 +9,29 @@
 #include "snapfix.h"
 #include "sockwatch/proc.h"
 
-static const char netstat[] =
-	"TcpExt: SyncookiesSent TW ListenOverflows ListenDrops\n"
-	"TcpExt: 0 332 17 19\n"
-	"IpExt: InNoRoutes ListenOverflows\n"
-	"IpExt: 5 99\n";
+static const char netstat[] = "TcpExt: SyncookiesSent TW ListenOverflows ListenDrops\n"
+			      "TcpExt: 0 332 17 19\n"
+			      "IpExt: InNoRoutes ListenOverflows\n"
+			      "IpExt: 5 99\n";
 
 static void test_netstat(void **state)
 {
 	int64_t v = -5;
 
 	(void)state;
-	assert_int_equal(proc_parse_netstat(netstat, strlen(netstat), "TcpExt:", "ListenOverflows", &v), 0);
+	assert_int_equal(
+		proc_parse_netstat(netstat, strlen(netstat), "TcpExt:", "ListenOverflows", &v), 0);
 	assert_int_equal(v, 17);
-	assert_int_equal(proc_parse_netstat(netstat, strlen(netstat), "TcpExt:", "ListenDrops", &v), 0);
+	assert_int_equal(proc_parse_netstat(netstat, strlen(netstat), "TcpExt:", "ListenDrops", &v),
+			 0);
 	assert_int_equal(v, 19);
-	assert_int_equal(proc_parse_netstat(netstat, strlen(netstat), "IpExt:", "ListenOverflows", &v), 0);
+	assert_int_equal(
+		proc_parse_netstat(netstat, strlen(netstat), "IpExt:", "ListenOverflows", &v), 0);
 	assert_int_equal(v, 99);
 	assert_int_equal(proc_parse_netstat(netstat, strlen(netstat), "TcpExt:", "Nope", &v), -1);
 	/* A values line cut short, a missing values line, garbage. */
-	assert_int_equal(proc_parse_netstat("TcpExt: A B\nTcpExt: 1\n", 22, "TcpExt:", "B", &v), -1);
+	assert_int_equal(proc_parse_netstat("TcpExt: A B\nTcpExt: 1\n", 22, "TcpExt:", "B", &v),
+			 -1);
 	assert_int_equal(proc_parse_netstat("TcpExt: A B\n", 12, "TcpExt:", "A", &v), -1);
 	assert_int_equal(proc_parse_netstat("TcpExt: A\nTcpExt: x\n", 20, "TcpExt:", "A", &v), -1);
 	for (size_t n = 0; n < sizeof netstat - 1; n++)
@@ -118,7 +121,8 @@ static void test_trend(void **state)
 	/* More samples than the ring holds, inside one window. */
 	for (i = 0; i < 1000; i++)
 		trend_update(&tr, 300.0 + i * 0.01, 1000 + i, 60.0);
-	assert_int_equal(trend_update(&tr, 310.0, 5000, 60.0), 5000 - (1000 + 1000 - TREND_LEN + 1));
+	assert_int_equal(trend_update(&tr, 310.0, 5000, 60.0),
+			 5000 - (1000 + 1000 - TREND_LEN + 1));
 }
 
 int main(void)

@@ -345,7 +345,9 @@ static void test_prompt_any_code_point(void **state)
 static void test_cells_wide(void **state)
 {
 	/* a, U+4E2D, U+1F600, e with U+0301, b */
-	static const char text[] = "a\xe4\xb8\xad\xf0\x9f\x98\x80" "e\xcc\x81" "b";
+	static const char text[] = "a\xe4\xb8\xad\xf0\x9f\x98\x80"
+				   "e\xcc\x81"
+				   "b";
 	struct cellbuf cb;
 	struct strbuf sb;
 
@@ -363,7 +365,8 @@ static void test_cells_wide(void **state)
 	assert_int_equal(cb.c[6].ch, '?');
 	assert_int_equal(cb.c[7].ch, 'b');
 	cellbuf_row_text(&cb, 0, &sb);
-	assert_string_equal(sb.buf, "a\xe4\xb8\xad\xf0\x9f\x98\x80" "e?b");
+	assert_string_equal(sb.buf, "a\xe4\xb8\xad\xf0\x9f\x98\x80"
+				    "e?b");
 	/* As curses counts them: U+1F680 is wide, U+2764 U+FE0F a heart and a '?'. */
 	assert_int_equal(text_columns("\xf0\x9f\x9a\x80", 4), 2);
 	assert_int_equal(text_columns("\xe2\x9d\xa4\xef\xb8\x8f", 6), 2);
@@ -456,12 +459,17 @@ static void test_screen_wide_aligned(void **state)
 		struct proc_rec *pr = &f->s.procs.v[i];
 
 		if (pr->pid == 100) {
-			pr->user = strpool_add(&f->s.procs.strs, "\xe7\x94\xa8\xe6\x88\xb7"
-				"\xe7\x94\xa8\xe6\x88\xb7\xe7\x94\xa8\xe6\x88\xb7", 18);
+			pr->user = strpool_add(&f->s.procs.strs,
+					       "\xe7\x94\xa8\xe6\x88\xb7"
+					       "\xe7\x94\xa8\xe6\x88\xb7\xe7\x94\xa8\xe6\x88\xb7",
+					       18);
 			snprintf(pr->comm, sizeof pr->comm, "%s", "\xe4\xb8\xad\xe6\x96\x87");
 		} else if (pr->pid == 200) {
 			/* U+1F680: 1 column in the table cells.c kept, 2 in libc. */
-			pr->user = strpool_add(&f->s.procs.strs, "\xf0\x9f\x9a\x80" "x", 5);
+			pr->user = strpool_add(&f->s.procs.strs,
+					       "\xf0\x9f\x9a\x80"
+					       "x",
+					       5);
 		}
 	}
 	ui_rebuild(&f->u);

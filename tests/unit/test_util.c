@@ -196,12 +196,18 @@ static void test_text_width(void **state)
 	(void)state;
 	assert_int_equal(text_width("", 0), 0);
 	assert_int_equal(text_width("nginx", 5), 5);
-	assert_int_equal(text_width("\xe4\xb8\xad\xe6\x96\x87", 6), 4);	     /* 中文 */
-	assert_int_equal(text_width("a\xf0\x9f\x98\x80" "b", 6), 4);	     /* a😀b */
-	assert_int_equal(text_width("e\xcc\x81", 3), 1);		     /* e + U+0301 */
-	assert_int_equal(text_width("caf\xc3\xa9", 5), 4);		     /* café */
+	assert_int_equal(text_width("\xe4\xb8\xad\xe6\x96\x87", 6), 4); /* 中文 */
+	assert_int_equal(text_width("a\xf0\x9f\x98\x80"
+				    "b",
+				    6),
+			 4);				   /* a😀b */
+	assert_int_equal(text_width("e\xcc\x81", 3), 1);   /* e + U+0301 */
+	assert_int_equal(text_width("caf\xc3\xa9", 5), 4); /* café */
 	/* An invalid byte and a code point libc does not know (U+FFFF) show as one glyph. */
-	assert_int_equal(text_width("\xff" "a", 2), 2);
+	assert_int_equal(text_width("\xff"
+				    "a",
+				    2),
+			 2);
 	assert_int_equal(text_width("\xef\xbf\xbf", 3), 1);
 	/* Escaped by esc_text first, a control is its escape: \x1b is 4 columns. */
 	assert_int_equal(text_width(ESC(esc_text, "\x1b"), 4), 4);
