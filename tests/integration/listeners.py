@@ -56,9 +56,15 @@ def write_ready(path, obj):
     os.rename(tmp, path)
 
 
-def hold_until_term():
-    signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
-    signal.signal(signal.SIGALRM, lambda *a: sys.exit(3))
+def hold_until_term(children=()):
+    """Sleep until SIGTERM (exit 0) or the safety timer (exit 3); end and reap children first."""
+    def leave(code):
+        for pid in children:
+            os.kill(pid, signal.SIGTERM)
+            os.waitpid(pid, 0)
+        sys.exit(code)
+    signal.signal(signal.SIGTERM, lambda *a: leave(0))
+    signal.signal(signal.SIGALRM, lambda *a: leave(3))
     signal.alarm(int(SAFETY))
     while True:
         signal.pause()
@@ -150,8 +156,6 @@ def reuseport(tmpdir, ready):
         while b"L\n" not in servers[-1]["buf"]:
             servers[-1]["buf"] += os.read(r, 64)
         servers[-1]["buf"] = servers[-1]["buf"].replace(b"L\n", b"", 1)
-    signal.signal(signal.SIGTERM, lambda *a: [os.kill(s["pid"], signal.SIGTERM) for s in servers]
-                  and sys.exit(0))
 
     def read_accepts(srv):
         while b"\n" not in srv["buf"]:
@@ -187,7 +191,7 @@ def reuseport(tmpdir, ready):
             c.close()
     write_ready(ready, {"pid": os.getpid(), "port": port,
                         "servers": [{"pid": s["pid"], "accepted": s["ports"]} for s in servers]})
-    hold_until_term()
+    hold_until_term([s["pid"] for s in servers])
 
 
 if __name__ == "__main__":
