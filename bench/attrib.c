@@ -1,6 +1,6 @@
 /*
  * attrib: the minimal process attribution (the floor of the cold-refresh target
- * in DESIGN.md "Performance targets"): the bare dump of dump.c, plus one
+ * in ARCHITECTURE.md, "Performance targets"): the bare dump of dump.c, plus one
  * readlink of every /proc/PID/fd/N entry into an inode hash sized to the fd
  * count (the sum of st_size of /proc/PID/fd, Linux 6.2+), then a join of the
  * dumped inodes against it. Prints counts only:

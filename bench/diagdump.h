@@ -5,7 +5,7 @@
  * SOCK_DIAG_BY_FAMILY|NLM_F_DUMP request each for TCP/IPv4, TCP/IPv6,
  * UDP/IPv4, UDP/IPv6 and UNIX, no attributes asked for (idiag_ext = 0,
  * udiag_show = 0). Records are counted; their inodes are optionally kept.
- * This is the floor of any sock_diag based tool (KERNEL-NOTES §2, §9).
+ * This is the floor of any sock_diag based tool (ARCHITECTURE.md, "Performance targets").
  */
 #ifndef BENCH_DIAGDUMP_H
 #define BENCH_DIAGDUMP_H

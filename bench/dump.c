@@ -1,5 +1,5 @@
 /*
- * dump: the bare sock_diag dump (the floor of KERNEL-NOTES §9).
+ * dump: the bare sock_diag dump (the floor in ARCHITECTURE.md, "Performance targets").
  * One libmnl NETLINK_SOCK_DIAG socket with a 32 KiB receive buffer dumps
  * TCP and UDP over IPv4 and IPv6 and UNIX, counts the records and prints the
  * count. No attributes, no parsing beyond the netlink headers, no other output.

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Heavy connection churn (issue #6): sockwatch keeps up, never crashes, never double counts.
+"""Heavy connection churn: sockwatch keeps up, never crashes, never double counts.
 
 A supervisor keeps NCHURN processes busy on loopback: each one opens its own listener
 and connects, accepts and closes as fast as it can (most closes abortive, so the host

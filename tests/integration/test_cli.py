@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The command-line contract of DESIGN.md: bad input, help, version, batch output shapes,
+"""The command-line contract (README, man page): bad input, help, version, batch output shapes,
 the -p filter, and a reader that goes away (`sockwatch -b -n 0 -o json | head -1`)."""
 import csv
 import io

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Hostile names (issue #6): no escape sequence from another process reaches the output.
+"""Hostile names: no escape sequence from another process reaches the output.
 
 Two processes whose names are attacks on a terminal, a CSV reader and a JSON parser:
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The man page (issue #6): it lints clean, renders, and documents every --help option.
+"""The man page: it lints clean, renders, and documents every --help option.
 
   - `groff -man -ww -z man/sockwatch.1` (with the preprocessors its first line asks for)
     prints nothing and exits 0; `mandoc -Tlint -W warning` too, when mandoc is installed;

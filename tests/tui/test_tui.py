@@ -1,6 +1,6 @@
 """The TUI, driven for real inside tmux: keys in with send-keys, screen out with capture-pane.
 
-What the TUI issue asks of a new user at 160x45, plus sort, search, kill, resize,
+What a new user does first at 160x45, plus sort, search, kill, resize,
 help and quit. Every wait polls the screen until a deadline; nothing sleeps blindly.
 """
 

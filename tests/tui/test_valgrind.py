@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The TUI under valgrind (issue #6): a short tmux session with no memory error, no leak.
+"""The TUI under valgrind: a short tmux session with no memory error, no leak.
 
 The real binary runs under `valgrind --error-exitcode=99 --leak-check=full
 --errors-for-leak-kinds=definite` in a detached tmux session on a private server socket,
