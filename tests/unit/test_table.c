@@ -16,6 +16,7 @@
 #include "sockwatch/out.h"
 #include "sockwatch/view.h"
 #include "snapfix.h"
+#include "widthfix.h"
 
 /* U+7528 U+6237: 2 code points, 4 columns */
 #define CJK_USER "\xe7\x94\xa8\xe6\x88\xb7"
@@ -26,24 +27,6 @@
 #define CJK_CMDLINE "/opt/\xe4\xb8\xad\xe6\x96\x87 --\xe7\xab\xaf\xe5\x8f\xa3 80"
 /* /run/, U+4E2D U+6587 U+1F600, .sock */
 #define CJK_PATH "/run/\xe4\xb8\xad\xe6\x96\x87\xf0\x9f\x98\x80.sock"
-
-/* Columns that the first n bytes of s take on a terminal, by libc alone. */
-static int libc_columns(const char *s, size_t n)
-{
-	char buf[512];
-	wchar_t wcs[512];
-	size_t k;
-	int w;
-
-	assert_true(n < sizeof buf);
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	k = mbstowcs(wcs, buf, ARRAY_LEN(wcs));
-	assert_true(k != (size_t)-1);
-	w = wcswidth(wcs, k);
-	assert_true(w >= 0);
-	return w;
-}
 
 /*
  * The fixture, plus pid 500 (comm and command line in CJK, a CJK user name) with a UNIX

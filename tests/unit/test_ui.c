@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "snapfix.h"
+#include "widthfix.h"
 #include "../../src/ui/ui_int.h"
 
 struct fixture {
@@ -424,24 +425,6 @@ static void test_cells_overwrite_wide(void **state)
 	assert_string_equal(sb.buf, "\xe4\xb8\xad \xf0\x9f\x98\x80 \xe4\xb8\xad\xe4\xb8\xad");
 	sb_fini(&sb);
 	cellbuf_fini(&cb);
-}
-
-/* Columns that the first n bytes of s take on a terminal, by libc alone. */
-static int libc_columns(const char *s, size_t n)
-{
-	char buf[1024];
-	wchar_t wcs[1024];
-	size_t k;
-	int w;
-
-	assert_true(n < sizeof buf);
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	k = mbstowcs(wcs, buf, ARRAY_LEN(wcs));
-	assert_true(k != (size_t)-1);
-	w = wcswidth(wcs, k);
-	assert_true(w >= 0);
-	return w;
 }
 
 /*
