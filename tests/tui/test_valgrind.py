@@ -13,12 +13,12 @@ AddressSanitizer build (scripts/sanitize), which cannot run under valgrind.
 import os
 import re
 import shutil
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
 sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
 import swtest  # noqa: E402
+from tmuxdrv import Tmux  # noqa: E402
 
 DEADLINE = 30.0  # per screen: valgrind slows everything down 10-50 times
 
@@ -27,47 +27,6 @@ def is_sanitized(path):
     with open(path, "rb") as f:
         data = f.read()
     return b"__asan_init" in data or b"__ubsan_handle" in data
-
-
-class Tmux:
-    """One detached tmux session on a private server socket (as in test_tui.py)."""
-
-    def __init__(self, t, cmd, w=160, h=45):
-        self.t = t
-        self.sock = os.path.join(t.tmpdir, "tmux.sock")
-        self.env = dict(os.environ, TERM="xterm-256color")
-        self.env.pop("NO_COLOR", None)
-        self.run("new-session", "-d", "-s", "vg", "-x", str(w), "-y", str(h), cmd)
-        self.run("set-option", "-t", "vg", "remain-on-exit", "on")
-
-    def run(self, *args):
-        return subprocess.run(["tmux", "-S", self.sock] + list(args), env=self.env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              timeout=10).stdout.decode("utf-8", "replace")
-
-    def keys(self, *keys):
-        self.run("send-keys", "-t", "vg", *keys)
-
-    def literal(self, text):
-        self.run("send-keys", "-t", "vg", "-l", text)
-
-    def screen(self):
-        return self.run("capture-pane", "-p", "-t", "vg")
-
-    def wait(self, cond, what, timeout=DEADLINE):
-        last = [""]
-
-        def probe():
-            last[0] = self.screen()
-            return cond(last[0])
-        ok = swtest.wait_for(probe, timeout, interval=0.2)
-        if not self.t.check(bool(ok), what):
-            self.t.note("screen was:\n" + last[0].rstrip())
-        return bool(ok)
-
-    def kill(self):
-        subprocess.run(["tmux", "-S", self.sock, "kill-server"], stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
 
 
 def read(path):
@@ -93,14 +52,13 @@ def main(t):
 
     w = t.workload("--conns", "20", "--close-wait", "2")
     log = os.path.join(t.tmpdir, "valgrind.log")
-    status = os.path.join(t.tmpdir, "status")
     cmd = ("%s --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite "
-           "--track-origins=yes --num-callers=30 --log-file=%s %s -d 0.5; echo $? > %s"
-           % (valgrind, log, t.sockwatch_path, status))
-    tm = Tmux(t, cmd)
+           "--track-origins=yes --num-callers=30 --log-file=%s %s -d 0.5"
+           % (valgrind, log, t.sockwatch_path))
+    tm = Tmux(t, cmd, deadline=DEADLINE)
     try:
         session(t, tm, w)
-        rc = swtest.wait_for(lambda: (read(status) or "").strip(), DEADLINE)
+        rc = tm.exit_status()
     finally:
         tm.kill()
 
@@ -118,7 +76,8 @@ def main(t):
 
 def session(t, tm, w):
     pid = str(w.pid)
-    if not tm.wait(lambda s: "PID USER" in s, "the processes view is up under valgrind"):
+    tm.wait(lambda s: "PID USER" in s, "the processes view is up under valgrind")
+    if not tm.last_ok:
         return
     tm.keys("2")
     tm.wait(lambda s: "LOCAL ADDRESS:PORT" in s, "2: the listen view")

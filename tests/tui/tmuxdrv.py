@@ -16,8 +16,10 @@ class Tmux:
 
     count = 0
 
-    def __init__(self, t, cmd, w=160, h=45):
+    def __init__(self, t, cmd, w=160, h=45, deadline=DEADLINE):
         self.t = t
+        self.deadline = deadline  # per wait, unless told otherwise
+        self.last_ok = False  # whether the last wait() saw its condition
         # A server of its own per session: a killed server may still hold a reused path.
         Tmux.count += 1
         self.sock = os.path.join(t.tmpdir, "tmux.%d.sock" % Tmux.count)
@@ -43,19 +45,20 @@ class Tmux:
     def screen(self):
         return self.run("capture-pane", "-p", "-t", "sw")
 
-    def wait(self, cond, what, timeout=DEADLINE):
+    def wait(self, cond, what, timeout=None):
         """Wait until cond(screen) holds; record a check; return the last screen."""
         last = [""]
 
         def probe():
             last[0] = self.screen()
             return cond(last[0])
-        ok = swtest.wait_for(probe, timeout, interval=0.1)
+        ok = swtest.wait_for(probe, self.deadline if timeout is None else timeout, interval=0.1)
+        self.last_ok = bool(ok)
         if not self.t.check(bool(ok), what):
             self.t.note("screen was:\n" + last[0].rstrip())
         return last[0]
 
-    def exit_status(self, timeout=DEADLINE):
+    def exit_status(self, timeout=None):
         def read():
             try:
                 with open(self.status) as f:
@@ -63,7 +66,7 @@ class Tmux:
                     return s if s else None
             except OSError:
                 return None
-        return swtest.wait_for(read, timeout)
+        return swtest.wait_for(read, self.deadline if timeout is None else timeout)
 
     def kill(self):
         subprocess.run(["tmux", "-S", self.sock, "kill-server"], stdout=subprocess.DEVNULL,
