@@ -373,18 +373,17 @@ static void build_listeners(struct snapshot *s, const struct filter *f)
 		const struct sock_rec *r = &s->socks.v[i];
 		uint32_t *slot = NULL, ls;
 
-		if (is_listener(r))
-			continue;
 		if (r->proto == SP_TCP) {
 			/* Most sockets are on a port nobody listens on: no lookup for them. */
-			if (!port_listening(s, r))
+			if (r->state == TS_LISTEN || !port_listening(s, r))
 				continue;
-			slot = hmap_get(h, listen_key(s, r, &k));
+			addr_key_make(&k, r, r->saddr, r->sport);
+			slot = hmap_get(h, &k);
 			if (slot == NULL) {
 				addr_key_make(&k, r, NULL, r->sport);
 				slot = hmap_get(h, &k);
 			}
-		} else if (r->family == AF_UNIX && r->name != 0) {
+		} else if (r->family == AF_UNIX && r->name != 0 && r->state != TS_LISTEN) {
 			slot = hmap_get(h, listen_key(s, r, &k));
 		}
 		if (slot == NULL)
@@ -436,7 +435,7 @@ static void build_ports(struct snapshot *s, const struct filter *f)
 	struct row_pid *pairs = NULL;
 	struct row_last *last = NULL;
 	size_t npairs = 0, paircap = 0, lastcap = 0, i;
-	int isnew;
+	int isnew, filtered = filter_active(f); /* hoisted: the loop runs once per socket */
 
 	hmap_clear(peers);
 	hmap_clear(pidset);
@@ -450,7 +449,7 @@ static void build_ports(struct snapshot *s, const struct filter *f)
 			continue;
 		if (r->proto != SP_TCP && r->state != TS_ESTABLISHED)
 			continue;
-		if (!snapshot_sock_shown(s, f, (uint32_t)i))
+		if (filtered && !snapshot_sock_shown(s, f, (uint32_t)i))
 			continue;
 		if (port_listening(s, r)) {
 			dir = PORT_IN;
@@ -575,7 +574,10 @@ void snapshot_join(struct snapshot *s, const struct filter *f)
 	s->totals.fds_max = s->procs.file_max;
 	hmap_clear(&s->tw_map);
 	s->totals.tw_peer_sock = NONE;
+	s->rel = xgrow(s->rel, &s->relcap, s->socks.n, sizeof *s->rel);
 	for (i = 0; i < s->socks.n; i++) {
+		s->rel[i].listener = NONE;
+		s->rel[i].port = NONE;
 		count_socket(s, &s->socks.v[i]);
 		count_unowned(s, &s->socks.v[i], (uint32_t)i);
 	}
@@ -585,11 +587,6 @@ void snapshot_join(struct snapshot *s, const struct filter *f)
 		uint32_t n = s->procs.v[p].ino_n;
 
 		ps->other = n > seen ? n - seen : 0;
-	}
-	s->rel = xgrow(s->rel, &s->relcap, s->socks.n, sizeof *s->rel);
-	for (i = 0; i < s->socks.n; i++) {
-		s->rel[i].listener = NONE;
-		s->rel[i].port = NONE;
 	}
 	build_listeners(s, f);
 	build_ports(s, f);
