@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Issue #2: the join of sock_diag and /proc, checked exactly on real loopback sockets.
+"""The join of sock_diag and /proc, checked exactly on real loopback sockets.
 
 Three workloads, each: one 127.0.0.1 listener on an ephemeral port, 200 connections to
 it (both ends held: 400 ESTABLISHED), 5 connections left in CLOSE_WAIT on the accepted

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Issue #4: the leak detector on real processes, through the batch JSON and --check.
+"""The leak detector on real processes, through the batch JSON and --check.
 
 - A process leaking 5 sockets per second (leaker --leak 5) is flagged "growth" within
   30 refreshes at -d 1, with growth_per_min within 30% of 300.
