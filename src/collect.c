@@ -16,6 +16,8 @@ struct collector {
 	struct u32map ages[2]; /* cookie (low 32 bits) -> first seen; this and the last refresh */
 	int cur;
 	double start; /* monotonic time of the first refresh */
+	int procs;    /* scan /proc (else only the totals of file-nr) */
+	int judge;    /* run the leak detector (and the CLOSE_WAIT age pass) */
 };
 
 /* "what: strerror(err)" as a new string. */
@@ -38,6 +40,10 @@ struct collector *collector_new(const struct config *cfg, char **cause)
 		return NULL;
 	}
 	c->cfg = cfg;
+	/* --check reads only what its thresholds need. */
+	c->procs = !cfg->check || check_needs_procs(&cfg->checkopts, filter_active(&cfg->filter));
+	c->judge = !cfg->check || check_needs_history(&cfg->checkopts);
+	diag_set_ages(c->diag, c->judge);
 	c->scanner = proc_scanner_new(cfg->proc_root);
 	proc_scanner_set_full_every(c->scanner, cfg->rescan);
 	c->hist = history_new(&cfg->leak);
@@ -126,16 +132,23 @@ int collector_refresh(struct collector *c, struct snapshot *s, double now, char 
 		return -1;
 	}
 	proc_read_sys(cfg->proc_root, &s->sys);
-	err = proc_scan(c->scanner, &s->procs);
-	if (err < 0) {
-		*cause = cause_errno(cfg->proc_root, -err);
-		return -1;
+	s->procs_scanned = (uint8_t)c->procs;
+	if (c->procs) {
+		err = proc_scan(c->scanner, &s->procs);
+		if (err < 0) {
+			*cause = cause_errno(cfg->proc_root, -err);
+			return -1;
+		}
+	} else {
+		proc_read_file_nr(cfg->proc_root, &s->procs);
 	}
 	snapshot_join(s, &cfg->filter);
-	chase_unowned(c, s);
+	if (c->procs)
+		chase_unowned(c, s);
 	if (cfg->socket_ages)
 		age_sockets(c, s, now);
-	history_update(c->hist, s, now);
+	if (c->judge)
+		history_update(c->hist, s, now);
 	s->totals.overflows_window =
 		trend_update(&c->overflows, now, s->sys.listen_overflows, cfg->leak.window);
 	s->totals.drops_window =

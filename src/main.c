@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,12 @@
 #include "sockwatch/view.h"
 
 static volatile sig_atomic_t got_stop;
+/*
+ * --check's last words when it is cut short, made before the handlers are
+ * armed: a signal handler may only write() them.
+ */
+static char check_timeout_msg[96];
+static size_t check_timeout_len;
 
 static void on_stop(int sig)
 {
@@ -91,8 +98,8 @@ static void usage(FILE *f)
 	      "Without -b, an interactive view opens (? lists its keys, q quits).\n"
 	      "\n"
 	      "  -b, --batch              print snapshots to stdout instead of the TUI\n"
-	      "  -n, --iterations N       refreshes before exit (batch default 1, --check 2;\n"
-	      "                           0: until interrupted)\n"
+	      "  -n, --iterations N       refreshes before exit (batch default 1; --check 2,\n"
+	      "                           or 1 with thresholds alone; 0: until interrupted)\n"
 	      "  -o, --output FORMAT      batch format: table (default), json, csv, prometheus\n"
 	      "      --output-file FILE   append batch output to FILE instead of stdout\n"
 	      "      --view VIEW          processes (default) | listen | ports | sockets\n"
@@ -101,6 +108,15 @@ static void usage(FILE *f)
 	      "      --leaks              only processes flagged as leaking\n"
 	      "      --check              monitoring-plugin mode: one status line, exit\n"
 	      "                           0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN\n"
+	      "  -w, --warning METRIC=RANGE\n"
+	      "                           --check: warning threshold, e.g. close_wait=10\n"
+	      "  -c, --critical METRIC=RANGE\n"
+	      "                           --check: critical threshold, e.g. fd_percent=95\n"
+	      "                           (RANGE: N, N:, ~:N, N:M, @N:M; metrics: sockwatch(1))\n"
+	      "  -t, --timeout SECONDS    --check: UNKNOWN when it takes longer\n"
+	      "      --port PORT          --check: only the sockets and listeners of PORT\n"
+	      "      --allow-partial      --check: processes it cannot inspect do not count\n"
+	      "      --require-full       --check: UNKNOWN when it cannot inspect them all\n"
 	      "      --no-color           no colours (NO_COLOR in the environment does too)\n"
 	      "      --config FILE        settings file (default ~/.config/sockwatch/config,\n"
 	      "                           then /etc/sockwatch.conf): key = value lines\n"
@@ -117,36 +133,40 @@ static void usage(FILE *f)
 	      f);
 }
 
-/* One line on stderr naming the problem, then exit 2. */
-static void __attribute__((noreturn, format(printf, 1, 2))) die_usage(const char *fmt, ...)
+/*
+ * One line on stderr naming the problem, then exit 2. In --check mode the
+ * monitoring system reads stdout and the status: one UNKNOWN line, exit 3.
+ */
+static void __attribute__((noreturn, format(printf, 2, 3)))
+die_usage(const struct config *c, const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("sockwatch: ", stderr);
+	fputs(c->check ? "SOCKWATCH UNKNOWN - " : "sockwatch: ", c->check ? stdout : stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vfprintf(c->check ? stdout : stderr, fmt, ap);
 	va_end(ap);
-	fputs(" (see sockwatch --help)\n", stderr);
-	exit(2);
+	fputs(" (see sockwatch --help)\n", c->check ? stdout : stderr);
+	exit(c->check ? 3 : 2);
 }
 
-static void parse_pids(struct filter *f, const char *arg)
+static void parse_pids(const struct config *c, struct filter *f, const char *arg)
 {
 	char *copy = xstrdup(arg), *tok, *save = NULL;
 	unsigned long v;
 
 	for (tok = strtok_r(copy, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
 		if (parse_uint(tok, 4194304, &v) != 0 || v == 0)
-			die_usage("invalid pid '%s' in -p", tok);
+			die_usage(c, "invalid pid '%s' in -p", tok);
 		f->pids = xreallocarray(f->pids, f->npids + 1, sizeof *f->pids);
 		f->pids[f->npids++] = (int)v;
 	}
 	if (f->npids == 0)
-		die_usage("-p needs at least one pid");
+		die_usage(c, "-p needs at least one pid");
 	free(copy);
 }
 
-static void parse_user(struct filter *f, const char *arg)
+static void parse_user(const struct config *c, struct filter *f, const char *arg)
 {
 	struct passwd *pw = getpwnam(arg);
 	unsigned long v;
@@ -156,7 +176,7 @@ static void parse_user(struct filter *f, const char *arg)
 	else if (parse_uint(arg, UINT32_MAX - 1, &v) == 0)
 		f->uid = (int64_t)v;
 	else
-		die_usage("unknown user '%s'", arg);
+		die_usage(c, "unknown user '%s'", arg);
 }
 
 enum {
@@ -166,6 +186,9 @@ enum {
 	OPT_CHECK,
 	OPT_CONFIG,
 	OPT_OUTPUT_FILE,
+	OPT_PORT,
+	OPT_ALLOW_PARTIAL,
+	OPT_REQUIRE_FULL,
 	OPT_SETTING = 512
 };
 
@@ -181,6 +204,12 @@ static const struct option base_opts[] = {
 	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
 	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "output-file", required_argument, NULL, OPT_OUTPUT_FILE },
+	{ "warning", required_argument, NULL, 'w' },
+	{ "critical", required_argument, NULL, 'c' },
+	{ "timeout", required_argument, NULL, 't' },
+	{ "port", required_argument, NULL, OPT_PORT },
+	{ "allow-partial", no_argument, NULL, OPT_ALLOW_PARTIAL },
+	{ "require-full", no_argument, NULL, OPT_REQUIRE_FULL },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 };
@@ -219,21 +248,26 @@ static void config_file(struct config *c, int argc, char **argv)
 		must = 0;
 	}
 	if (path != NULL && config_load_file(c, path, must, &cause) != 0)
-		die_usage("%s", cause);
+		die_usage(c, "%s", cause);
 }
 
 static void config_parse(struct config *c, int argc, char **argv)
 {
 	struct option longopts[ARRAY_LEN(base_opts) + 16];
-	char shortopts[64] = ":bn:o:p:u:hV";
+	char shortopts[64] = ":bn:o:p:u:w:c:t:hV";
 	const struct setting *s;
 	size_t i, n = 0, ns = strlen(shortopts);
 	unsigned long v;
 	char *cause = NULL;
+	const char *check_only = NULL; /* the first option that only --check takes */
 	int ch, k;
 
 	config_defaults(c);
+	check_opts_init(&c->checkopts);
 	c->no_color = getenv("NO_COLOR") != NULL && getenv("NO_COLOR")[0] != '\0';
+	/* Known before anything can go wrong: --check changes how a usage error is said. */
+	for (i = 1; i < (size_t)argc && strcmp(argv[i], "--") != 0; i++)
+		c->check |= strcmp(argv[i], "--check") == 0;
 	config_file(c, argc, argv);
 	for (i = 0; i < ARRAY_LEN(base_opts); i++)
 		longopts[n++] = base_opts[i];
@@ -256,28 +290,30 @@ static void config_parse(struct config *c, int argc, char **argv)
 			break;
 		case 'n':
 			if (parse_uint(optarg, 1000000000UL, &v) != 0)
-				die_usage("invalid number of iterations '%s'", optarg);
+				die_usage(c, "invalid number of iterations '%s'", optarg);
 			c->iterations = v;
 			c->iterations_set = 1;
 			break;
 		case 'o':
 			if ((k = out_format_by_name(optarg)) < 0)
 				die_usage(
+					c,
 					"unknown output format '%s' (table, json, csv, prometheus)",
 					optarg);
 			c->format = (enum out_format)k;
 			break;
 		case OPT_VIEW:
 			if ((k = view_by_name(optarg)) < 0)
-				die_usage("unknown view '%s' (processes, listen, ports, sockets)",
+				die_usage(c,
+					  "unknown view '%s' (processes, listen, ports, sockets)",
 					  optarg);
 			c->view = (enum view_id)k;
 			break;
 		case 'p':
-			parse_pids(&c->filter, optarg);
+			parse_pids(c, &c->filter, optarg);
 			break;
 		case 'u':
-			parse_user(&c->filter, optarg);
+			parse_user(c, &c->filter, optarg);
 			break;
 		case OPT_LEAKS:
 			c->leaks_only = 1;
@@ -292,44 +328,82 @@ static void config_parse(struct config *c, int argc, char **argv)
 			break; /* read first, in config_file() */
 		case OPT_OUTPUT_FILE:
 			if (optarg[0] == '\0')
-				die_usage("--output-file needs a file name");
+				die_usage(c, "--output-file needs a file name");
 			c->output_file = optarg;
 			c->batch = 1;
 			break;
+		case 'w':
+		case 'c':
+			if (check_opts_threshold(&c->checkopts, optarg, ch == 'c', &cause) != 0)
+				die_usage(c, "%s", cause);
+			check_only = check_only != NULL ? check_only : ch == 'w' ? "-w" : "-c";
+			break;
+		case 't':
+			if (parse_seconds(optarg, &c->checkopts.timeout) != 0 ||
+			    c->checkopts.timeout <= 0 || c->checkopts.timeout > 86400)
+				die_usage(c, "invalid timeout '%s' (SECONDS, above 0, up to 86400)",
+					  optarg);
+			check_only = check_only != NULL ? check_only : "-t";
+			break;
+		case OPT_PORT:
+			if (parse_uint(optarg, 65535, &v) != 0)
+				die_usage(c, "invalid port '%s' (0-65535)", optarg);
+			c->checkopts.port = (int)v;
+			check_only = check_only != NULL ? check_only : "--port";
+			break;
+		case OPT_ALLOW_PARTIAL:
+			c->checkopts.allow_partial = 1;
+			check_only = check_only != NULL ? check_only : "--allow-partial";
+			break;
+		case OPT_REQUIRE_FULL:
+			c->checkopts.require_full = 1;
+			check_only = check_only != NULL ? check_only : "--require-full";
+			break;
 		case 'h':
+			/* Monitoring plugins answer --help and --version with UNKNOWN. */
 			usage(stdout);
-			exit(0);
+			exit(c->check ? 3 : 0);
 		case 'V':
 			printf("sockwatch %s\n", SOCKWATCH_VERSION);
-			exit(0);
+			exit(c->check ? 3 : 0);
 		case ':':
 			if (optopt != 0 && optopt < 256)
-				die_usage("option -%c needs a value", optopt);
-			die_usage("option '%s' needs a value", argv[optind - 1]);
+				die_usage(c, "option -%c needs a value", optopt);
+			die_usage(c, "option '%s' needs a value", argv[optind - 1]);
 		default:
 			if ((s = setting_find_opt(ch)) != NULL) {
 				if (config_set(c, s->key, optarg, &cause) != 0)
-					die_usage("%s", cause);
+					die_usage(c, "%s", cause);
 				break;
 			}
 			if (optopt != 0 && optopt < 256)
-				die_usage("unknown option -%c", optopt);
-			die_usage("unknown option '%s'", argv[optind - 1]);
+				die_usage(c, "unknown option -%c", optopt);
+			die_usage(c, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		die_usage("unexpected argument '%s'", argv[optind]);
+		die_usage(c, "unexpected argument '%s'", argv[optind]);
 	if (c->leak.fd_crit < c->leak.fd_warn)
-		die_usage("fd-crit (%g%%) is below fd-warn (%g%%)", c->leak.fd_crit * 100,
+		die_usage(c, "fd-crit (%g%%) is below fd-warn (%g%%)", c->leak.fd_crit * 100,
 			  c->leak.fd_warn * 100);
-	if (c->check)
+	if (check_only != NULL && !c->check)
+		die_usage(c, "%s goes with --check", check_only);
+	if (c->check && c->output_file != NULL)
+		die_usage(c,
+			  "--output-file does not go with --check (its status line is on stdout)");
+	if (c->checkopts.allow_partial && c->checkopts.require_full)
+		die_usage(c, "--allow-partial and --require-full contradict each other");
+	if (c->check) {
 		c->batch = 1;
+		c->checkopts.privileged = proc_self_privileged(c->proc_root);
+	}
 	/* The AGE of sockets costs a lookup per socket: only where it is shown. */
 	c->socket_ages = !c->batch || c->view == VIEW_SOCKETS;
+	/* The leak detector needs two refreshes to see a trend; thresholds alone, one. */
 	if (!c->iterations_set)
-		c->iterations = c->check ? 2 : 1;
+		c->iterations = c->check && check_needs_history(&c->checkopts) ? 2 : 1;
 	if (c->check && c->iterations == 0)
-		die_usage("--check needs a number of refreshes (-n 1 or more)");
+		die_usage(c, "--check needs a number of refreshes (-n 1 or more)");
 }
 
 /* Write all of buf to fd; -1 on error (said on stderr, but for EPIPE: the reader left). */
@@ -404,10 +478,97 @@ static int wait_next(struct timespec *next, double delay)
 	return got_stop ? -1 : 0;
 }
 
+/* --check cut short: by the timeout (SIGALRM) or a signal. Never a status but UNKNOWN. */
+static void on_check_abort(int sig)
+{
+	static const char interrupted[] =
+		"SOCKWATCH UNKNOWN - interrupted before the last refresh\n";
+	ssize_t n;
+
+	if (sig == SIGALRM)
+		n = write(STDOUT_FILENO, check_timeout_msg, check_timeout_len);
+	else
+		n = write(STDOUT_FILENO, interrupted, sizeof interrupted - 1);
+	(void)n;
+	_exit(3);
+}
+
+/* The signals that cut --check short, to block while the status line is written. */
+static void check_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGALRM);
+}
+
 /*
- * The batch loop: refresh, judge leaks, write. Also --check, which writes
- * nothing until the last refresh and then one status line.
+ * --check: refresh as often as asked, then write one status line and return
+ * its status. A timeout or a signal before that ends it with UNKNOWN (3); so
+ * does a status line that cannot be written.
  */
+static int run_check(const struct config *c)
+{
+	struct sigaction sa;
+	struct collector *col;
+	struct snapshot snap;
+	struct timespec next;
+	struct strbuf out;
+	sigset_t set;
+	char *cause = NULL;
+	int rc = 3;
+	uint64_t i;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_check_abort;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	if (c->checkopts.timeout > 0) {
+		struct itimerval it;
+
+		snprintf(check_timeout_msg, sizeof check_timeout_msg,
+			 "SOCKWATCH UNKNOWN - timed out after %g s (-t)\n", c->checkopts.timeout);
+		check_timeout_len = strlen(check_timeout_msg);
+		sigaction(SIGALRM, &sa, NULL);
+		memset(&it, 0, sizeof it);
+		it.it_value.tv_sec = (time_t)c->checkopts.timeout;
+		it.it_value.tv_usec =
+			(suseconds_t)((c->checkopts.timeout - (double)it.it_value.tv_sec) * 1e6);
+		setitimer(ITIMER_REAL, &it, NULL);
+	}
+	sb_init(&out);
+	snapshot_init(&snap);
+	col = collector_new(c, &cause);
+	if (col == NULL) {
+		sb_printf(&out, "SOCKWATCH UNKNOWN - cannot open sock_diag: %s\n", cause);
+		free(cause);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	for (i = 1; col != NULL && i <= c->iterations; i++) {
+		if (collector_refresh(col, &snap, mono_now(), &cause) < 0) {
+			sb_printf(&out, "SOCKWATCH UNKNOWN - %s\n", cause);
+			free(cause);
+			break;
+		}
+		if (i < c->iterations)
+			wait_next(&next, c->delay);
+	}
+	/* From here the status stands: no signal may replace it. */
+	check_signals(&set);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	if (out.len == 0)
+		rc = present_check(&out, &snap, &c->filter, &c->checkopts);
+	if (write_all(STDOUT_FILENO, "standard output", out.buf, out.len) < 0)
+		rc = 3;
+	sb_fini(&out);
+	snapshot_fini(&snap);
+	collector_free(col);
+	return rc;
+}
+
+/* The batch loop: refresh, judge leaks, write. */
 static int run_batch(const struct config *c)
 {
 	struct out_opts oo = { c->format, c->view, &c->filter, c->delay, 0 };
@@ -421,7 +582,7 @@ static int run_batch(const struct config *c)
 	const char *oname = "standard output";
 	uint64_t i;
 
-	if (c->output_file != NULL && !c->check) {
+	if (c->output_file != NULL) {
 		ofd = open(c->output_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 		if (ofd < 0) {
 			fprintf(stderr, "sockwatch: cannot open %s: %s\n", c->output_file,
@@ -432,11 +593,6 @@ static int run_batch(const struct config *c)
 	}
 	col = collector_new(c, &cause);
 	if (col == NULL) {
-		if (c->check) {
-			printf("SOCKWATCH UNKNOWN - cannot open sock_diag: %s\n", cause);
-			free(cause);
-			return 3;
-		}
 		fprintf(stderr, "sockwatch: cannot open sock_diag: %s\n", cause);
 		free(cause);
 		return 1;
@@ -446,38 +602,23 @@ static int run_batch(const struct config *c)
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	for (i = 1; c->iterations == 0 || i <= c->iterations; i++) {
 		if (collector_refresh(col, &snap, mono_now(), &cause) < 0) {
-			if (c->check)
-				printf("SOCKWATCH UNKNOWN - %s\n", cause);
-			else
-				fprintf(stderr, "sockwatch: %s\n", cause);
+			fprintf(stderr, "sockwatch: %s\n", cause);
 			free(cause);
-			rc = c->check ? 3 : 1;
+			rc = 1;
 			break;
 		}
-		if (!c->check)
-			report_once(&snap, &reported, &hinted);
+		report_once(&snap, &reported, &hinted);
 		oo.iteration = i;
 		sb_reset(&out);
-		if (c->check) {
-			if (i == c->iterations || got_stop)
-				rc = present_check(&out, &snap, &c->filter);
-		} else {
-			out_write(&out, &snap, &oo);
-		}
+		out_write(&out, &snap, &oo);
 		if (out.len > 0 && write_all(ofd, oname, out.buf, out.len) < 0) {
 			rc = errno == EPIPE ? rc : 1;
 			break;
 		}
 		if (got_stop || (c->iterations != 0 && i == c->iterations))
 			break;
-		if (wait_next(&next, c->delay) < 0) {
-			if (c->check) {
-				fputs("SOCKWATCH UNKNOWN - interrupted before the last refresh\n",
-				      stdout);
-				rc = 3;
-			}
+		if (wait_next(&next, c->delay) < 0)
 			break;
-		}
 	}
 	sb_fini(&out);
 	snapshot_fini(&snap);
@@ -503,7 +644,9 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
-	if (c.batch) {
+	if (c.check) {
+		rc = run_check(&c);
+	} else if (c.batch) {
 		rc = run_batch(&c);
 	} else {
 		rc = ui_run(&c);

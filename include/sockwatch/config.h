@@ -2,6 +2,7 @@
 #ifndef SOCKWATCH_CONFIG_H
 #define SOCKWATCH_CONFIG_H
 
+#include "sockwatch/check.h"
 #include "sockwatch/leak.h"
 #include "sockwatch/model.h"
 #include "sockwatch/out.h"
@@ -17,9 +18,10 @@ struct config {
 	enum view_id view;
 	struct filter filter;
 	int no_color;
-	int leaks_only;	 /* --leaks */
-	int check;	 /* --check */
-	uint32_t rescan; /* full fd-table rescan every N refreshes */
+	int leaks_only;		     /* --leaks */
+	int check;		     /* --check */
+	struct check_opts checkopts; /* --check's thresholds, scope and timeout */
+	uint32_t rescan;	     /* full fd-table rescan every N refreshes */
 	struct leak_config leak;
 	const char *proc_root;
 	const char *output_file; /* --output-file: batch output appended there */

@@ -106,6 +106,8 @@ struct diag;
 /* Open the netlink socket. NULL on failure, with *cause set (caller frees). */
 struct diag *diag_new(char **cause);
 void diag_free(struct diag *d);
+/* Whether TCP dumps make the second pass that gives CLOSE_WAIT sockets an age (default on). */
+void diag_set_ages(struct diag *d, int on);
 /* Run every dump, appending to t (not reset). 0, or -errno if the socket itself failed. */
 int diag_dump_all(struct diag *d, struct sock_table *t, struct diag_status *st);
 

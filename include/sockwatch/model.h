@@ -136,6 +136,7 @@ struct snapshot {
 	size_t npids, pidcap;
 	struct totals totals;
 	struct leak_verdict *leak; /* parallel to procs.v when the detector runs, else NULL */
+	uint8_t procs_scanned;	   /* procs holds a /proc scan (--check may go without) */
 	uint32_t now_ds;	   /* this refresh, deciseconds into the run; 0: ages not kept */
 	uint32_t first_ds;	   /* the run's first refresh: sockets seen then predate it */
 	size_t leakcap;
@@ -246,6 +247,13 @@ void row_list_fini(struct row_list *rl);
 /* The rows of kind k that pass the filter (indices into the model's arrays), unsorted. */
 void model_rows(const struct snapshot *s, const struct filter *f, enum row_kind k,
 		struct row_list *rl);
+
+/* Whether a TCP listener's accept queue is full (or overflowed): connections wait, or are refused.
+ */
+static inline int listener_queue_full(const struct sock_rec *r)
+{
+	return r->state == TS_LISTEN && r->wqueue > 0 && r->rqueue >= r->wqueue;
+}
 
 /* --leaks: hide the processes that the leak detector did not flag. */
 void snapshot_keep_leaking(struct snapshot *s);

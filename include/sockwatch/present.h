@@ -6,6 +6,7 @@
 #ifndef SOCKWATCH_PRESENT_H
 #define SOCKWATCH_PRESENT_H
 
+#include "sockwatch/check.h"
 #include "sockwatch/leak.h"
 #include "sockwatch/model.h"
 #include "sockwatch/view.h"
@@ -29,10 +30,12 @@ void leak_explain(struct strbuf *sb, const struct leak_verdict *v);
 
 /*
  * --check: one status line with performance data, as monitoring plugins
- * print it, judged on the processes the filter shows (and on the machine's
- * own limits when there is no filter). Returns 0 OK, 1 WARNING, 2 CRITICAL,
- * 3 UNKNOWN.
+ * print it: the thresholds of o on the scope (the filter, o->port), or
+ * without thresholds the leak verdicts of the processes the filter shows (and
+ * the machine's own limits when there is no filter). Returns 0 OK,
+ * 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
  */
-int present_check(struct strbuf *sb, const struct snapshot *s, const struct filter *f);
+int present_check(struct strbuf *sb, const struct snapshot *s, const struct filter *f,
+		  const struct check_opts *o);
 
 #endif

@@ -85,6 +85,16 @@ void proc_read_sys(const char *root, struct proc_sys *out);
 int proc_parse_netstat(const char *buf, size_t len, const char *prefix, const char *key,
 		       int64_t *out);
 
+/*
+ * Whether this process may inspect every other one: CAP_DAC_READ_SEARCH and
+ * CAP_SYS_PTRACE in its effective set (root has them), from root/self/status.
+ */
+int proc_self_privileged(const char *root);
+/* The CapEff mask of a /proc/PID/status text: 0, or -1 when absent. */
+int proc_parse_capeff(const char *buf, size_t len, uint64_t *caps);
+/* Allocated and maximum file handles (root/sys/fs/file-nr) into t, PROC_UNKNOWN if unreadable. */
+void proc_read_file_nr(const char *root, struct proc_table *t);
+
 /* The start time of one process (to check a pid was not reused): 0 or -errno. */
 int proc_start_time(const char *root, int pid, uint64_t *start);
 

@@ -60,6 +60,7 @@ struct diag {
 	struct sock_table cw;	  /* scratch: the CLOSE_WAIT sockets with tcp_info */
 	struct diag_cw_ref *refs; /* scratch: CLOSE_WAIT records of the main dump */
 	size_t refs_cap;
+	int no_ages; /* diag_set_ages(d, 0): no CLOSE_WAIT age pass */
 };
 
 /* A CLOSE_WAIT record of the main dump, by cookie, for the merge. */
@@ -317,7 +318,8 @@ static int diag_dump_one(struct diag *d, enum diag_dump dd, struct sock_table *t
 		if (d->nl == NULL && (ret = diag_socket_open(d)) < 0)
 			return ret;
 		ret = diag_req_run(d, dd, &diag_reqs[dd], 0, t, &status);
-		if (ret == 0 && status == 0 && diag_reqs[dd].protocol == IPPROTO_TCP) {
+		if (ret == 0 && status == 0 && diag_reqs[dd].protocol == IPPROTO_TCP &&
+		    !d->no_ages) {
 			int cw_status = 0;
 
 			/* The kernel refused the age pass: ages stay unknown, the dump stands. */
@@ -338,6 +340,11 @@ static int diag_dump_one(struct diag *d, enum diag_dump dd, struct sock_table *t
 			break;
 	}
 	return 0;
+}
+
+void diag_set_ages(struct diag *d, int on)
+{
+	d->no_ages = !on;
 }
 
 int diag_dump_all(struct diag *d, struct sock_table *t, struct diag_status *st)

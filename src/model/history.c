@@ -328,7 +328,7 @@ static void update_sockets(struct history *h, struct snapshot *s, double now)
 			     l = sock_owner_next(s, l))
 				s->leak[owner_proc(s, l)].cw_old++;
 		} else if (r->state == TS_LISTEN) {
-			int full = r->wqueue > 0 && r->rqueue >= r->wqueue;
+			int full = listener_queue_full(r);
 			int crit;
 
 			old = hmap_get(&h->listen.prev, &r->cookie);

@@ -677,6 +677,17 @@ static void scan_file_nr(struct proc_table *t, int rootfd)
 	}
 }
 
+void proc_read_file_nr(const char *root, struct proc_table *t)
+{
+	int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	t->file_nr = t->file_max = PROC_UNKNOWN;
+	if (rootfd < 0)
+		return;
+	scan_file_nr(t, rootfd);
+	close(rootfd);
+}
+
 int proc_scan(struct proc_scanner *s, struct proc_table *t)
 {
 	int rootfd;

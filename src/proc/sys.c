@@ -121,3 +121,43 @@ void proc_read_sys(const char *root, struct proc_sys *out)
 			out->listen_drops = PROC_UNKNOWN;
 	}
 }
+
+int proc_parse_capeff(const char *buf, size_t len, uint64_t *caps)
+{
+	const char *end = buf + len, *p = buf;
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		size_t n = (size_t)((eol != NULL ? eol : end) - p);
+
+		if (n > 7 && memcmp(p, "CapEff:", 7) == 0) {
+			char hex[32], *stop;
+			size_t i = 7, k = 0;
+
+			while (i < n && (p[i] == ' ' || p[i] == '\t'))
+				i++;
+			while (i < n && k + 1 < sizeof hex)
+				hex[k++] = p[i++];
+			hex[k] = '\0';
+			if (k == 0 || strspn(hex, "0123456789abcdefABCDEF") != k)
+				return -1;
+			*caps = strtoull(hex, &stop, 16);
+			return 0;
+		}
+		p += n + 1;
+	}
+	return -1;
+}
+
+int proc_self_privileged(const char *root)
+{
+	/* Capability numbers of linux/capability.h. */
+	const uint64_t need = 1ull << 2 /* CAP_DAC_READ_SEARCH */ | 1ull << 19 /* CAP_SYS_PTRACE */;
+	char buf[4096];
+	uint64_t caps;
+	ssize_t n = read_small(root, "self/status", buf, sizeof buf);
+
+	if (n <= 0 || proc_parse_capeff(buf, (size_t)n, &caps) != 0)
+		return 0;
+	return (caps & need) == need;
+}

@@ -125,14 +125,28 @@ static void test_trend(void **state)
 			 5000 - (1000 + 1000 - TREND_LEN + 1));
 }
 
+/* CapEff of /proc/self/status: root's full set, a user's empty one, a broken line. */
+static void test_capeff(void **state)
+{
+	static const char st[] = "Name:\tsockwatch\nCapInh:\t0000000000000000\n"
+				 "CapEff:\t000001ffffffffff\nCapBnd:\t000001ffffffffff\n";
+	uint64_t caps = 0;
+
+	(void)state;
+	assert_int_equal(proc_parse_capeff(st, strlen(st), &caps), 0);
+	assert_true(caps == 0x000001ffffffffffull);
+	assert_int_equal(proc_parse_capeff("CapEff:\t0000000000000000\n", 25, &caps), 0);
+	assert_true(caps == 0);
+	assert_int_equal(proc_parse_capeff("CapEff:\tzz\n", 11, &caps), -1);
+	assert_int_equal(proc_parse_capeff("Name:\tx\n", 8, &caps), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_netstat),
-		cmocka_unit_test(test_read_sys_live),
-		cmocka_unit_test(test_orphans_and_time_wait),
-		cmocka_unit_test(test_trend),
-		cmocka_unit_test(test_system_pressure),
+		cmocka_unit_test(test_capeff),	      cmocka_unit_test(test_netstat),
+		cmocka_unit_test(test_read_sys_live), cmocka_unit_test(test_orphans_and_time_wait),
+		cmocka_unit_test(test_trend),	      cmocka_unit_test(test_system_pressure),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
