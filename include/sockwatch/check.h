@@ -56,7 +56,10 @@ int check_range_alerts(const struct check_range *r, double v);
 int check_opts_threshold(struct check_opts *o, const char *arg, int critical, char **cause);
 /* Whether any threshold was given (else the leak verdicts are judged). */
 int check_has_thresholds(const struct check_opts *o);
-/* Whether the judgement needs the processes (a /proc scan), given the -p / -u filter. */
+/*
+ * Whether the judgement needs the processes (a /proc scan), given the -p / -u
+ * filter. Unprivileged it always does: the line must say what it cannot see.
+ */
 int check_needs_procs(const struct check_opts *o, int filtered);
 /* Whether it needs the leak detector's history (more than one refresh). */
 int check_needs_history(const struct check_opts *o);

@@ -199,7 +199,7 @@ static void perfdata(struct strbuf *sb, const struct snapshot *s, const struct c
 		sb_printf(sb, " %s%s=", m == CM_FD_PERCENT ? "worst_" : "",
 			  check_metric_name((enum check_metric)m));
 		fmt_value(sb, fg, (enum check_metric)m);
-		sb_printf(sb, "%s;%s;%s;0;", m == CM_FD_PERCENT ? "%" : "",
+		sb_printf(sb, "%s;%s;%s;0;", m == CM_FD_PERCENT && fg->v[m] != UNKNOWN_V ? "%" : "",
 			  o->warn[m].set ? o->warn[m].text : "",
 			  o->crit[m].set ? o->crit[m].text : "");
 		if (max >= 0)

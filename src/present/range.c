@@ -161,7 +161,7 @@ static int has(const struct check_opts *o, enum check_metric m)
 
 int check_needs_procs(const struct check_opts *o, int filtered)
 {
-	return !check_has_thresholds(o) || filtered || has(o, CM_FD_PERCENT) ||
+	return !check_has_thresholds(o) || filtered || !o->privileged || has(o, CM_FD_PERCENT) ||
 	       has(o, CM_LEAKING) || has(o, CM_PROCESSES_UNKNOWN);
 }
 

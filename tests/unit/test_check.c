@@ -255,7 +255,9 @@ static void test_threshold_args(void **state)
 	assert_false(check_has_thresholds(&o));
 	assert_int_equal(check_opts_threshold(&o, "established=:5000", 0, &cause), 0);
 	assert_true(check_has_thresholds(&o));
-	/* Totals only: no /proc scan, no history, one refresh. */
+	/* Totals only: no /proc scan (as root), no history, one refresh. */
+	assert_true(check_needs_procs(&o, 0));
+	o.privileged = 1;
 	assert_false(check_needs_procs(&o, 0));
 	assert_true(check_needs_procs(&o, 1));
 	assert_false(check_needs_history(&o));
