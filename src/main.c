@@ -266,8 +266,12 @@ static void config_parse(struct config *c, int argc, char **argv)
 	check_opts_init(&c->checkopts);
 	c->no_color = getenv("NO_COLOR") != NULL && getenv("NO_COLOR")[0] != '\0';
 	/* Known before anything can go wrong: --check changes how a usage error is said. */
-	for (i = 1; i < (size_t)argc && strcmp(argv[i], "--") != 0; i++)
-		c->check |= strcmp(argv[i], "--check") == 0;
+	for (i = 1; i < (size_t)argc && strcmp(argv[i], "--") != 0; i++) {
+		size_t len = strlen(argv[i]);
+
+		/* getopt takes any unambiguous prefix: "--che" is --check too. */
+		c->check |= len >= 5 && strncmp(argv[i], "--check", len) == 0;
+	}
 	config_file(c, argc, argv);
 	for (i = 0; i < ARRAY_LEN(base_opts); i++)
 		longopts[n++] = base_opts[i];

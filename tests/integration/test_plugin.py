@@ -120,6 +120,7 @@ def check_usage(t):
     bad = [
         ["--check", "--bogus"],
         ["--bogus", "--check"],
+        ["--che", "--bogus"],  # an abbreviation of --check counts too
         ["--check", "-u", "no_such_user_xyz"],
         ["--check", "-n", "0"],
         ["-n", "0", "--check"],
