@@ -21,6 +21,7 @@ static const char *const status_name[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN
 struct figures {
 	int64_t v[CM_COUNT]; /* UNKNOWN_V when unknown */
 	uint32_t fd_proc;    /* the process of the worst fd_percent, NONE */
+	uint32_t cw_proc;    /* the process holding the most CLOSE_WAIT sockets, NONE */
 	double fd_percent;
 	size_t shown;
 	uint32_t nports;
@@ -107,7 +108,7 @@ static void count_procs(const struct snapshot *s, struct figures *fg)
 {
 	size_t i;
 
-	fg->fd_proc = NONE;
+	fg->fd_proc = fg->cw_proc = NONE;
 	fg->v[CM_FD_PERCENT] = fg->v[CM_LEAKING] = fg->v[CM_PROCESSES_UNKNOWN] = UNKNOWN_V;
 	if (!s->procs_scanned)
 		return;
@@ -122,6 +123,10 @@ static void count_procs(const struct snapshot *s, struct figures *fg)
 		fg->v[CM_PROCESSES_UNKNOWN] += !p->fd_readable;
 		if (s->leak != NULL)
 			fg->v[CM_LEAKING] += s->leak[i].level != LEAK_OK;
+		if (s->pstats[i].states[TS_CLOSE_WAIT] > 0 &&
+		    (fg->cw_proc == NONE || s->pstats[i].states[TS_CLOSE_WAIT] >
+						    s->pstats[fg->cw_proc].states[TS_CLOSE_WAIT]))
+			fg->cw_proc = (uint32_t)i;
 		if (p->fds >= 0 && p->fd_limit > 0 && p->fd_limit != PROC_UNLIMITED) {
 			double pct = (double)p->fds * 100.0 / (double)p->fd_limit;
 
@@ -209,18 +214,27 @@ static void perfdata(struct strbuf *sb, const struct snapshot *s, const struct c
 		sb_printf(sb, " port_%u_established=%u;;;0;", fg->port[k], fg->port_estab[k]);
 }
 
-/* What a metric's words add: the worst process for fd_percent. */
+/* " (pid 123 java)": the process behind a figure, in the words (never in a label). */
+static void proc_words(struct strbuf *sb, const struct snapshot *s, uint32_t proc, const char *what)
+{
+	const struct proc_rec *p = &s->procs.v[proc];
+
+	sb_printf(sb, " (%spid %d ", what, p->pid);
+	esc_text(sb, p->comm, strlen(p->comm));
+	sb_putc(sb, ')');
+}
+
+/* A metric's words: its value, and the worst process for fd_percent and close_wait. */
 static void metric_words(struct strbuf *sb, const struct snapshot *s, const struct figures *fg,
 			 enum check_metric m)
 {
 	sb_printf(sb, "%s ", check_metric_name(m));
 	fmt_value(sb, fg, m);
 	if (m == CM_FD_PERCENT && fg->fd_proc != NONE) {
-		const struct proc_rec *p = &s->procs.v[fg->fd_proc];
-
-		sb_printf(sb, "%% (pid %d ", p->pid);
-		esc_text(sb, p->comm, strlen(p->comm));
-		sb_putc(sb, ')');
+		sb_putc(sb, '%');
+		proc_words(sb, s, fg->fd_proc, "");
+	} else if (m == CM_CLOSE_WAIT && fg->cw_proc != NONE) {
+		proc_words(sb, s, fg->cw_proc, "most: ");
 	}
 }
 

@@ -161,7 +161,9 @@ static void test_thresholds(void **state)
 	sb_init(&sb);
 	/* One CLOSE_WAIT socket: above 0 (warning), not above 5. */
 	assert_int_equal(check_with(&s, &f, &sb, 1, cw), 1);
-	assert_memory_equal(sb.buf, "SOCKWATCH WARNING - close_wait 1 (warning 0); ", 46);
+	/* The process with the most CLOSE_WAIT sockets is named in the words. */
+	assert_memory_equal(
+		sb.buf, "SOCKWATCH WARNING - close_wait 1 (most: pid 100 p100) (warning 0); ", 67);
 	assert_non_null(strstr(sb.buf, " close_wait=1;0;5;0; "));
 	/* The worst fd usage is p100's 10/1024 = 0.98%, with its pid in the words. */
 	assert_int_equal(check_with(&s, &f, &sb, 1, fd), 1);
