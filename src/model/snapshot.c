@@ -562,7 +562,8 @@ void snapshot_join(struct snapshot *s, const struct filter *f)
 	dedupe_sockets(s);
 
 	s->pstats = xgrow(s->pstats, &s->pstatcap, s->procs.n, sizeof *s->pstats);
-	memset(s->pstats, 0, s->procs.n * sizeof *s->pstats);
+	if (s->procs.n > 0) /* none when --check did not scan /proc */
+		memset(s->pstats, 0, s->procs.n * sizeof *s->pstats);
 	for (p = 0; p < s->procs.n; p++) {
 		const struct proc_rec *pr = &s->procs.v[p];
 		int maybe = pr->ino_n > 0 || (!pr->fd_readable && pr->fds != 0);
