@@ -23,6 +23,7 @@ import argparse
 import atexit
 import json
 import os
+import pwd
 import select
 import shutil
 import signal
@@ -298,6 +299,14 @@ def get(obj, *path):
         else:
             return None
     return obj
+
+
+def nobody_uid():
+    """The uid of the user nobody (65534 where it has no passwd entry)."""
+    try:
+        return pwd.getpwnam("nobody").pw_uid
+    except KeyError:
+        return 65534
 
 
 def wait_for(cond, timeout, interval=0.05):

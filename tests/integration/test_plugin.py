@@ -29,7 +29,6 @@ Needs root for the nobody part (to drop privileges); otherwise that part is skip
 """
 import json
 import os
-import pwd
 import re
 import signal
 import subprocess
@@ -52,13 +51,6 @@ LABELS = ("sockets", "established", "close_wait", "time_wait", "orphans",
           "processes_unknown")
 
 RUNS = []  # (tag, rc, first stdout line) of every --check run with a status line
-
-
-def nobody_uid():
-    try:
-        return pwd.getpwnam("nobody").pw_uid
-    except KeyError:
-        return 65534
 
 
 def perfdata(line):
@@ -523,7 +515,7 @@ def main(t):
            % (cw3.pid, cw3.port, cw6.pid, w5.pid, w5.port, w20.pid, w20.port, q["pid"], q["port"]))
     uid = binary = None
     if os.geteuid() == 0:
-        uid = nobody_uid()
+        uid = swtest.nobody_uid()
         binary = t.private_copy_of_sockwatch()
     check_queue_full(t, q, cw3, uid, binary)
     t.stop(q_proc)

@@ -7,7 +7,6 @@ with exactly one hint line on stderr. Needs root (to start the root workload and
 to nobody); otherwise the test is skipped.
 """
 import os
-import pwd
 import sys
 
 sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
@@ -17,19 +16,12 @@ from swtest import find_process, get  # noqa: E402
 CONNS = 20
 
 
-def nobody_uid():
-    try:
-        return pwd.getpwnam("nobody").pw_uid
-    except KeyError:
-        return 65534
-
-
 def main(t):
     if os.geteuid() != 0:
         print("skip - not running as root: cannot run a root workload and drop to nobody",
               flush=True)
         return
-    uid = nobody_uid()
+    uid = swtest.nobody_uid()
     w = t.workload("--conns", CONNS)
     binary = t.private_copy_of_sockwatch()
     tag = "sockwatch -b -o json -n 1 as uid %d" % uid
