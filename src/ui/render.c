@@ -59,14 +59,53 @@ static uint8_t share_attr(int64_t used, int64_t max)
 	return attr[pressure_level(used, max)];
 }
 
+/*
+ * The processes of the header: those shown (-p, -u, --leaks), how many of them could
+ * not be inspected, how many of them are flagged. Returns the next x.
+ */
+static int render_procs(const struct snapshot *s, struct cellbuf *cb, int x, int y)
+{
+	int shown = 0, unknown = 0, warn = 0, crit = 0;
+	size_t i;
+
+	for (i = 0; i < s->procs.n; i++) {
+		if (!s->pstats[i].shown)
+			continue;
+		shown++;
+		unknown += !s->procs.v[i].fd_readable;
+		if (s->leak != NULL) {
+			warn += s->leak[i].level == LEAK_WARNING;
+			crit += s->leak[i].level == LEAK_CRITICAL;
+		}
+	}
+	x = pair(cb, x, y, "Procs", "%d", shown);
+	if (unknown > 0)
+		x = putf(cb, x, y, AT_DIM, "(%d not inspectable)  ", unknown);
+	if (s->leak != NULL) {
+		x = put(cb, x, y, "Leaking ", AT_LABEL);
+		if (warn + crit == 0)
+			x = put(cb, x, y, "0", AT_GOOD);
+		else
+			x = putf(cb, x, y, crit ? AT_CRIT : AT_WARN, "%d (%d critical)",
+				 warn + crit, crit);
+		x = put(cb, x, y, "  ", AT_NORMAL);
+	}
+	return x;
+}
+
+/*
+ * Host and time; sockets per protocol, files and processes; TCP states and the
+ * machine's walls. With -p or -u the process counts are those of the processes shown
+ * and come first; the figures after "machine:" are the whole machine's.
+ */
 static void render_header(const struct ui *u, struct cellbuf *cb)
 {
 	const struct snapshot *s = u->snap;
 	const struct totals *t = &s->totals;
-	int lines = ui_header_lines(u), x, y = 0, shown = 0;
+	int lines = ui_header_lines(u), x, y = 0;
+	int scoped = filter_active(&u->cfg->filter);
 	char when[16] = "--:--:--";
 	struct tm tm;
-	size_t i;
 
 	if (s->time.tv_sec != 0 && localtime_r(&s->time.tv_sec, &tm) != NULL)
 		strftime(when, sizeof when, "%H:%M:%S", &tm);
@@ -78,9 +117,12 @@ static void render_header(const struct ui *u, struct cellbuf *cb)
 	if (lines < 2)
 		return;
 	y++;
-	for (i = 0; i < s->procs.n; i++)
-		shown += s->pstats[i].shown;
-	x = pair(cb, 0, y, "Sockets", "%u", t->sockets);
+	x = 0;
+	if (scoped) {
+		x = render_procs(s, cb, x, y);
+		x = put(cb, x, y, "machine: ", AT_DIM);
+	}
+	x = pair(cb, x, y, "Sockets", "%u", t->sockets);
 	x = pair(cb, x, y, "tcp", "%u", t->proto[SP_TCP]);
 	x = pair(cb, x, y, "udp", "%u", t->proto[SP_UDP] + t->proto[SP_UDPLITE]);
 	x = pair(cb, x, y, "unix", "%u",
@@ -88,27 +130,13 @@ static void render_header(const struct ui *u, struct cellbuf *cb)
 	if (t->fds_alloc >= 0 && t->fds_max >= 0)
 		x = pair_attr(cb, x, y, share_attr(t->fds_alloc, t->fds_max), "Files", "%lld/%lld",
 			      (long long)t->fds_alloc, (long long)t->fds_max);
-	x = pair(cb, x, y, "Procs", "%d", shown);
-	if (s->procs.denied > 0)
-		x = putf(cb, x, y, AT_DIM, "(%zu not inspectable)  ", s->procs.denied);
-	if (s->leak != NULL) {
-		int warn = 0, crit = 0;
-
-		for (i = 0; i < s->procs.n; i++) {
-			warn += s->leak[i].level == LEAK_WARNING;
-			crit += s->leak[i].level == LEAK_CRITICAL;
-		}
-		x = put(cb, x, y, "Leaking ", AT_LABEL);
-		if (warn + crit == 0)
-			put(cb, x, y, "0", AT_GOOD);
-		else
-			putf(cb, x, y, crit ? AT_CRIT : AT_WARN, "%d (%d critical)", warn + crit,
-			     crit);
-	}
+	if (!scoped)
+		render_procs(s, cb, x, y);
 	if (lines < 3)
 		return;
 	y++;
-	x = put(cb, 0, y, "TCP ", AT_LABEL);
+	x = scoped ? put(cb, 0, y, "machine: ", AT_DIM) : 0;
+	x = put(cb, x, y, "TCP ", AT_LABEL);
 	x = pair(cb, x, y, "estab", "%u", t->tcp_states[TS_ESTABLISHED]);
 	x = pair(cb, x, y, "listen", "%u", t->tcp_states[TS_LISTEN]);
 	x = pair(cb, x, y, "syn_recv", "%u", t->tcp_states[TS_SYN_RECV]);

@@ -510,6 +510,81 @@ static void test_system_pressure_colours(void **state)
 	assert_int_equal(attr_at(f, 1, "10/1000"), AT_VALUE);
 }
 
+/* One header line as text (the screen must have been rendered). */
+static const char *row_text(struct fixture *f, int y)
+{
+	sb_reset(&f->line);
+	cellbuf_row_text(&f->cb, y, &f->line);
+	return f->line.buf != NULL ? f->line.buf : "";
+}
+
+/*
+ * The fixture's snapshot joined anew under the filter of f->cfg, with pid 200
+ * critical and pid 300 (unreadable) counted by the scanner as it does: machine-wide.
+ */
+static void rejoin(struct fixture *f)
+{
+	size_t i;
+
+	snapshot_fini(&f->s);
+	build(&f->s);
+	snapshot_join(&f->s, &f->cfg.filter);
+	f->s.leak = xcalloc(f->s.procs.n, sizeof *f->s.leak);
+	for (i = 0; i < f->s.procs.n; i++) {
+		if (f->s.procs.v[i].pid == 200)
+			f->s.leak[i].level = LEAK_CRITICAL;
+	}
+	f->s.procs.denied = 1;
+	ui_rebuild(&f->u);
+	screen(f);
+}
+
+/*
+ * The header's process counts are those of the processes shown: with -p or -u, the
+ * others' leaks and unreadable fd tables are not counted, and what stays machine-wide
+ * (sockets, files, TCP states) says so.
+ */
+static void test_header_follows_filter(void **state)
+{
+	struct fixture *f = *state;
+	int pid100[] = { 100 };
+	const char *l;
+
+	f->u.w = 160;
+
+	/* No filter: every process counts, no scope label. */
+	rejoin(f);
+	l = row_text(f, 1);
+	assert_non_null(strstr(l, "Procs 3  (1 not inspectable)  Leaking 1 (1 critical)"));
+	assert_null(strstr(l, "machine"));
+	assert_null(strstr(row_text(f, 2), "machine"));
+
+	/* -p 100: one healthy, inspectable process; the totals are the machine's. */
+	f->cfg.filter.pids = pid100;
+	f->cfg.filter.npids = 1;
+	rejoin(f);
+	l = row_text(f, 1);
+	assert_non_null(strstr(l, "Procs 1  Leaking 0  machine: Sockets 9  tcp 8  udp 1"));
+	assert_null(strstr(l, "not inspectable"));
+	assert_non_null(strstr(l, "Files 100/1000"));
+	assert_non_null(strstr(row_text(f, 2), "machine: TCP estab 4  listen 2"));
+	/* At 40 columns the filtered counts come first, so they are still seen. */
+	f->u.w = 40;
+	ui_rebuild(&f->u);
+	screen(f);
+	assert_int_equal(strncmp(row_text(f, 1), "Procs 1  Leaking 0", 18), 0);
+
+	/* -u 33: the unreadable pid 300 alone. */
+	f->u.w = 160;
+	f->cfg.filter.pids = NULL;
+	f->cfg.filter.npids = 0;
+	f->cfg.filter.uid = 33;
+	rejoin(f);
+	assert_non_null(
+		strstr(row_text(f, 1), "Procs 1  (1 not inspectable)  Leaking 0  machine: "));
+	f->cfg.filter.uid = -1;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -522,6 +597,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hostile_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_leak_column_and_detail, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_system_pressure_colours, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_header_follows_filter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prompt_any_code_point, setup, teardown),
 		cmocka_unit_test(test_cells_wide),
 		cmocka_unit_test(test_cells_overwrite_wide),
