@@ -89,8 +89,11 @@ unsigned leak_fd_level(const struct leak_config *c, int64_t fds, int64_t limit)
 {
 	double used;
 
-	if (limit <= 0 || limit == PROC_UNLIMITED || fds < 0)
+	if (limit < 0 || limit == PROC_UNLIMITED || fds < 0)
 		return LEAK_OK;
+	/* A soft limit of 0: not one more fd can be opened (accept, socket, open all fail). */
+	if (limit == 0)
+		return fds > 0 ? LEAK_CRITICAL : LEAK_OK;
 	used = (double)fds / (double)limit;
 	return used > c->fd_crit ? LEAK_CRITICAL : used > c->fd_warn ? LEAK_WARNING : LEAK_OK;
 }

@@ -25,7 +25,7 @@ static void x_close_wait(struct strbuf *sb, const struct leak_verdict *v)
 static void x_fd_limit(struct strbuf *sb, const struct leak_verdict *v)
 {
 	(void)v;
-	sb_puts(sb, "fd_limit: close to RLIMIT_NOFILE. ");
+	sb_puts(sb, "fd_limit: close to or over the soft RLIMIT_NOFILE. ");
 }
 
 static void d_accept_queue(struct strbuf *sb, const struct leak_verdict *v)
@@ -92,7 +92,7 @@ void leak_describe(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 	}
 	if (p->fds >= 0) {
 		sb_printf(sb, "%sfds %lld", sep, (long long)p->fds);
-		if (p->fd_limit > 0 && p->fd_limit != PROC_UNLIMITED)
+		if (p->fd_limit >= 0 && p->fd_limit != PROC_UNLIMITED)
 			sb_printf(sb, "/%lld", (long long)p->fd_limit);
 		sep = ", ";
 	}

@@ -130,11 +130,15 @@ static int c_limit(const struct snapshot *s, uint32_t a, uint32_t b)
 	return CMP(P(s, a)->fd_limit, P(s, b)->fd_limit);
 }
 
+#define FD_OVER INT64_MAX /* fds against a soft limit of 0: beyond any share */
+
 /* FD% in tenths of a percent, -1 when unknown. */
 static int64_t fd_permille(const struct proc_rec *p)
 {
-	if (p->fds < 0 || p->fd_limit <= 0 || p->fd_limit == PROC_UNLIMITED)
+	if (p->fds < 0 || p->fd_limit < 0 || p->fd_limit == PROC_UNLIMITED)
 		return -1;
+	if (p->fd_limit == 0)
+		return p->fds > 0 ? FD_OVER : 0;
 	return p->fds * 1000 / p->fd_limit;
 }
 static void p_fdpct(struct strbuf *sb, const struct snapshot *s, uint32_t r)
@@ -143,6 +147,8 @@ static void p_fdpct(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 
 	if (v < 0)
 		sb_putc(sb, '?');
+	else if (v == FD_OVER)
+		sb_puts(sb, ">100");
 	else
 		sb_printf(sb, "%lld.%lld", (long long)(v / 10), (long long)(v % 10));
 }

@@ -664,6 +664,11 @@ static void test_fd_limit(void **state)
 		{ 5000, PROC_UNLIMITED, LEAK_OK },
 		{ 900, PROC_UNKNOWN, LEAK_OK },
 		{ PROC_UNKNOWN, 1000, LEAK_OK },
+		/* A soft limit of 0: no fd can be opened; any fd held is over it. */
+		{ 1, 0, LEAK_CRITICAL },
+		{ 13, 0, LEAK_CRITICAL },
+		{ 0, 0, LEAK_OK },
+		{ PROC_UNKNOWN, 0, LEAK_OK },
 	};
 	struct sim m;
 	size_t i;
