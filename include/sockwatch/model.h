@@ -110,8 +110,9 @@ enum leak_reason {
 	LR_CLOSE_WAIT = 1 << 1,
 	LR_FD_LIMIT = 1 << 2,
 	LR_ACCEPT_QUEUE = 1 << 3,
+	LR_DEAD_SOCKETS = 1 << 4,
 };
-#define LR_COUNT 4 /* reasons; each table of them is checked against this */
+#define LR_COUNT 5 /* reasons; each table of them is checked against this */
 
 /* What the leak detector (leak.h) says of one process. */
 struct leak_verdict {
@@ -122,6 +123,7 @@ struct leak_verdict {
 	double growth_per_min; /* sockets per minute over the window */
 	double eta_seconds;    /* until fds reach the soft limit */
 	uint32_t cw_old;       /* CLOSE_WAIT sockets older than the minimum age */
+	uint32_t dead_old;     /* dead socket fds (UL_DEAD) dead for longer than the minimum age */
 	uint32_t queue_full;   /* its listeners with a full or overflowed accept queue */
 };
 

@@ -107,7 +107,8 @@ static void json_leak(struct strbuf *sb, const struct leak_verdict *v)
 		sb_printf(sb, "%.0f", v->eta_seconds);
 	else
 		sb_puts(sb, "null");
-	sb_printf(sb, ", \"close_wait_old\": %u, \"queue_full\": %u}", v->cw_old, v->queue_full);
+	sb_printf(sb, ", \"close_wait_old\": %u, \"queue_full\": %u, \"dead_old\": %u}", v->cw_old,
+		  v->queue_full, v->dead_old);
 }
 
 static void json_process(struct strbuf *sb, const struct snapshot *s, uint32_t i)

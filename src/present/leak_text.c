@@ -39,6 +39,18 @@ static void x_accept_queue(struct strbuf *sb, const struct leak_verdict *v)
 	sb_puts(sb, "accept_queue: a listener is not accepting. ");
 }
 
+static void d_dead(struct strbuf *sb, const struct leak_verdict *v)
+{
+	sb_printf(sb, "%u dead sockets", v->dead_old);
+}
+static void x_dead(struct strbuf *sb, const struct leak_verdict *v)
+{
+	sb_printf(sb,
+		  "dead_sockets: %u TCP sockets the kernel no longer lists (reset or closed by "
+		  "the peer, or never connected), their fds still open here. ",
+		  v->dead_old);
+}
+
 /* One entry per reason, in the order of its bit (enum leak_reason). */
 static const struct reason_text {
 	unsigned bit;
@@ -51,6 +63,7 @@ static const struct reason_text {
 	{ LR_CLOSE_WAIT, "cw", d_close_wait, x_close_wait },
 	{ LR_FD_LIMIT, "fd", NULL, x_fd_limit },
 	{ LR_ACCEPT_QUEUE, "queue", d_accept_queue, x_accept_queue },
+	{ LR_DEAD_SOCKETS, "dead", d_dead, x_dead },
 };
 _Static_assert(ARRAY_LEN(reasons) == LR_COUNT, "a text for every leak reason");
 
