@@ -135,12 +135,13 @@ static void json_process(struct strbuf *sb, const struct snapshot *s, uint32_t i
 	if (p->fd_readable) {
 		sb_printf(sb,
 			  ", \"sockets\": %u, \"tcp\": %u, \"udp\": %u, \"unix\": %u, \"other\": %u"
-			  ", \"states\": ",
-			  p->ino_n, ps->tcp, ps->udp, ps->unix_, ps->other);
+			  ", \"dead\": %u, \"unbound\": %u, \"states\": ",
+			  p->ino_n, ps->tcp, ps->udp, ps->unix_, ps->other, ps->dead, ps->unbound);
 		json_states(sb, ps->states);
 	} else {
-		sb_puts(sb, ", \"sockets\": null, \"tcp\": null, \"udp\": null, \"unix\": null"
-			    ", \"other\": null, \"states\": null");
+		sb_puts(sb,
+			", \"sockets\": null, \"tcp\": null, \"udp\": null, \"unix\": null"
+			", \"other\": null, \"dead\": null, \"unbound\": null, \"states\": null");
 	}
 	if (s->leak != NULL) {
 		sb_puts(sb, ", \"leak\": ");

@@ -196,6 +196,8 @@ PROC_COUNT_COL(unix, ps->unix_, 0)
 PROC_COUNT_COL(estab, ps->states[TS_ESTABLISHED], 0)
 /* Any CLOSE_WAIT socket is a close() not yet made: yellow. */
 PROC_COUNT_COL(closewait, ps->states[TS_CLOSE_WAIT], 1)
+/* A dead socket fd (TCP, in no dump) is one too, or a socket never connected: yellow. */
+PROC_COUNT_COL(dead, ps->dead, 1)
 
 static void fmt_proc_command(struct strbuf *sb, const struct snapshot *s, const struct proc_rec *p)
 {
@@ -260,6 +262,7 @@ static const struct column proc_cols[] = {
 	{ "UNIX", "unix", 1, 5, p_unix, c_unix, e_unix },
 	{ "ESTAB", "established", 1, 6, p_estab, c_estab, e_estab },
 	{ "CLOSE_WAIT", "close_wait", 1, 10, p_closewait, c_closewait, e_closewait },
+	{ "DEAD", "dead", 1, 5, p_dead, c_dead, e_dead },
 	{ "LEAK", "leak", 0, 14, p_leak, c_leak, e_leak },
 	{ "COMMAND", "command", 0, 0, p_command, c_command, NULL },
 };

@@ -253,6 +253,8 @@ static void test_unlisted(void **state)
 	struct filter f = { pids, 1, -1 };
 	struct snapshot s;
 	const struct proc_stats *ps;
+	struct strbuf sb;
+	struct out_opts o = { OUT_JSON, VIEW_PROCESSES, &f, 1.0, 1 };
 	size_t i;
 
 	(void)state;
@@ -279,6 +281,16 @@ static void test_unlisted(void **state)
 	assert_int_equal(ps->unbound, 1);
 	assert_int_equal(ps->other, 4);
 	assert_int_equal(ps->tcp, 1);
+	/* JSON keeps other (all of them) and says which are dead or unbound; CSV has DEAD. */
+	sb_init(&sb);
+	out_write(&sb, &s, &o);
+	assert_non_null(strstr(sb.buf, "\"other\": 4, \"dead\": 1, \"unbound\": 1, \"states\""));
+	sb_reset(&sb);
+	o.format = OUT_CSV;
+	out_write(&sb, &s, &o);
+	assert_non_null(strstr(sb.buf, ",close_wait,dead,leak,"));
+	assert_non_null(strstr(sb.buf, ",0,1,-,")); /* CLOSE_WAIT 0, DEAD 1, LEAK - */
+	sb_fini(&sb);
 
 	/* Without the TCP/IPv6 dump, a TCP socket in no dump may be in the missing one. */
 	s.diag.err[DD_TCP6] = -ENOENT;
@@ -329,6 +341,7 @@ static void test_json_unknown_is_null(void **state)
 	p = strstr(sb.buf, "{\"pid\": 300");
 	assert_non_null(p);
 	assert_non_null(strstr(p, "\"sockets\": null"));
+	assert_non_null(strstr(p, "\"other\": null, \"dead\": null, \"unbound\": null"));
 	assert_null(strstr(sb.buf, "{\"pid\": 400"));
 	assert_non_null(strstr(sb.buf, "\"sockets\": ["));
 	assert_int_equal(sb.buf[sb.len - 1], '\n');
@@ -349,7 +362,7 @@ static void test_table_and_csv(void **state)
 	snapshot_join(&s, NULL);
 	sb_init(&sb);
 	out_write(&sb, &s, &o);
-	assert_non_null(strstr(sb.buf, "CLOSE_WAIT LEAK COMMAND\n"));
+	assert_non_null(strstr(sb.buf, "CLOSE_WAIT DEAD LEAK COMMAND\n"));
 	assert_non_null(strstr(sb.buf, "[p300]"));
 	sb_reset(&sb);
 	o.format = OUT_CSV;
