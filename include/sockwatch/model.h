@@ -32,9 +32,9 @@ struct proc_stats {
 /*
  * What a socket fd that no dump listed is. The kernel lists every UNIX socket
  * and every hashed TCP and UDP socket; a TCP socket drops out when it reaches
- * CLOSE (a reset, the peer's close after a missing one here, a failed connect)
- * and is then indistinguishable from one never connected (never bound, or
- * bound only); a UDP socket drops out only when unbound.
+ * CLOSE (a reset, often the peer's answer to data sent after it closed; a
+ * timeout; a failed connect) and is then indistinguishable from one never
+ * connected (never bound, or bound only); a UDP socket only when unbound.
  */
 enum unlisted_kind {
 	UL_UNKNOWN, /* its protocol is not known yet (asked at the next refresh) */

@@ -46,8 +46,8 @@ static void d_dead(struct strbuf *sb, const struct leak_verdict *v)
 static void x_dead(struct strbuf *sb, const struct leak_verdict *v)
 {
 	sb_printf(sb,
-		  "dead_sockets: %u TCP sockets the kernel no longer lists (reset or closed by "
-		  "the peer, or never connected), their fds still open here. ",
+		  "dead_sockets: %u TCP sockets the kernel no longer lists (reset by the peer, "
+		  "timed out, or never connected), their fds still open here. ",
 		  v->dead_old);
 }
 

@@ -327,7 +327,7 @@ static void test_dead_column_and_detail(void **state)
 	assert_non_null(strstr(scr, "WARNING pid 200 (p200) 15 dead sockets, fds "));
 	assert_non_null(strstr(scr,
 			       "dead_sockets: 15 TCP sockets the kernel no longer lists (reset "
-			       "or closed by the peer, or never connected), their fds still "
+			       "by the peer, timed out, or never connected), their fds still "
 			       "open here."));
 }
 
