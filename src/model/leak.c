@@ -31,18 +31,18 @@
 #include "sockwatch/leak.h"
 #include "leak_int.h"
 
-#define SEGS	       6     /* parts of a span; floors */
-#define MIN_ASCENTS    5     /* of SEGS - 1: the floor rises at every step */
-#define KEEP_ASCENTS   3     /* ... or at this many, for a series already growing */
-#define ASCENT_MIN     0.25  /* an ascent is at least this share of the mean step */
-#define EST_SPAN       5.0   /* s: shortest history with a growth estimate */
-#define JUDGE_SPAN     12.0  /* s: shortest span judged (or 3/4 of a shorter window) */
-#define JUDGE_MIN_N    10    /* samples a judged span needs (fewer cannot reach TREND_Z) */
-#define ETA_CRITICAL   300.0 /* s: growth with fds this close to the limit is critical */
-#define CW_CRIT_MULT   10    /* close_wait is critical at this many times cw_min */
-#define DEAD_CRIT_MULT 10    /* dead_sockets is critical at this many times dead_min */
-#define TREND_Z	       4.0   /* Mann-Kendall score a judged span needs */
-#define KEEP_Z	       2.0   /* ... and one already growing */
+#define SEGS	     6	   /* parts of a span; floors */
+#define MIN_ASCENTS  5	   /* of SEGS - 1: the floor rises at every step */
+#define KEEP_ASCENTS 3	   /* ... or at this many, for a series already growing */
+#define ASCENT_MIN   0.25  /* an ascent is at least this share of the mean step */
+#define EST_SPAN     5.0   /* s: shortest history with a growth estimate */
+#define JUDGE_SPAN   12.0  /* s: shortest span judged (or 3/4 of a shorter window) */
+#define JUDGE_MIN_N  10	   /* samples a judged span needs (fewer cannot reach TREND_Z) */
+#define ETA_CRITICAL 300.0 /* s: growth with fds this close to the limit is critical */
+#define CW_CRIT_MULT 10	   /* close_wait is critical at this many times cw_min */
+#define DS_CRIT_MULT 10	   /* dead_sockets is critical at this many times dead_min */
+#define TREND_Z	     4.0   /* Mann-Kendall score a judged span needs */
+#define KEEP_Z	     2.0   /* ... and one already growing */
 
 const char *leak_level_name(unsigned level)
 {
@@ -278,7 +278,7 @@ static void raise_level(struct leak_verdict *v, unsigned reason, unsigned level)
  * times cw_min. fd_limit: over fd_warn of the soft limit a warning, over
  * fd_crit critical. accept_queue: a warning, critical when a listener was full
  * at this refresh and the one before. dead_sockets is a warning, critical from
- * DEAD_CRIT_MULT times dead_min.
+ * DS_CRIT_MULT times dead_min.
  */
 void leak_judge(const struct leak_config *c, const struct leak_facts *f, struct leak_verdict *v)
 {
@@ -314,7 +314,7 @@ void leak_judge(const struct leak_config *c, const struct leak_facts *f, struct 
 	if (f->queue_full > 0)
 		raise_level(v, LR_ACCEPT_QUEUE, f->queue_crit ? LEAK_CRITICAL : LEAK_WARNING);
 	if (f->dead_old > 0 && f->dead_old >= c->dead_min) {
-		int crit = (uint64_t)f->dead_old >= (uint64_t)c->dead_min * DEAD_CRIT_MULT;
+		int crit = (uint64_t)f->dead_old >= (uint64_t)c->dead_min * DS_CRIT_MULT;
 
 		raise_level(v, LR_DEAD_SOCKETS, crit ? LEAK_CRITICAL : LEAK_WARNING);
 	}
