@@ -15,6 +15,12 @@ struct collector {
 	struct trend overflows, drops;
 	struct u32map ages[2]; /* cookie (low 32 bits) -> first seen; this and the last refresh */
 	int cur;
+	struct u32map protos[2]; /* unlisted socket inode -> PROTO_SEEN or its protocol + 1 */
+	int pcur;
+	unsigned long refreshes;
+	uint32_t *ask; /* scratch: the inodes of one process to ask about */
+	char (*names)[PROC_PROTO_NAME];
+	size_t askcap, namecap;
 	double start; /* monotonic time of the first refresh */
 	int procs;    /* scan /proc (else only the totals of file-nr) */
 	int judge;    /* run the leak detector (and the CLOSE_WAIT age pass) */
@@ -51,6 +57,8 @@ struct collector *collector_new(const struct config *cfg, char **cause)
 	trend_init(&c->drops);
 	u32map_init(&c->ages[0], 1024);
 	u32map_init(&c->ages[1], 1024);
+	u32map_init(&c->protos[0], 64);
+	u32map_init(&c->protos[1], 64);
 	c->start = -1;
 	return c;
 }
@@ -69,6 +77,10 @@ void collector_free(struct collector *c)
 	history_free(c->hist);
 	u32map_fini(&c->ages[0]);
 	u32map_fini(&c->ages[1]);
+	u32map_fini(&c->protos[0]);
+	u32map_fini(&c->protos[1]);
+	free(c->ask);
+	free(c->names);
 	free(c);
 }
 
@@ -114,6 +126,61 @@ static void age_sockets(struct collector *c, struct snapshot *s, double now)
 	c->cur = !c->cur;
 }
 
+#define PROTO_SEEN UINT32_MAX /* unlisted at one refresh, not asked about yet */
+
+/*
+ * The protocol of each socket fd no dump listed, from /proc, carried across
+ * refreshes by inode (a socket's protocol never changes). A socket opened
+ * between the dump and the /proc scan is unlisted for one refresh only, so
+ * a new one is asked about when it is still unlisted at the next refresh
+ * (at once at the first): a busy server's fd table is not read again for
+ * those. Each socket is asked about once; a refresh where every unlisted
+ * socket is known reads nothing.
+ */
+static void ask_protos(struct collector *c, struct snapshot *s)
+{
+	struct u32map *old = &c->protos[c->pcur], *cur = &c->protos[!c->pcur];
+	size_t i = 0, j, k, nask;
+
+	u32map_clear(cur);
+	while (i < s->nunlisted) {
+		uint32_t proc = s->unlisted[i].proc;
+
+		nask = 0;
+		for (j = i; j < s->nunlisted && s->unlisted[j].proc == proc; j++) {
+			struct unlisted_sock *u = &s->unlisted[j];
+			const uint32_t *was = u32map_get(old, u->inode);
+
+			if (was != NULL && *was != PROTO_SEEN) {
+				u->proto = (uint8_t)(*was - 1);
+				*u32map_put(cur, u->inode, NULL) = *was;
+			} else if (was == NULL && c->refreshes > 0) {
+				*u32map_put(cur, u->inode, NULL) = PROTO_SEEN;
+			} else {
+				c->ask = xgrow(c->ask, &c->askcap, nask + 1, sizeof *c->ask);
+				c->ask[nask++] = u->inode;
+			}
+		}
+		if (nask > 0) {
+			c->names = xgrow(c->names, &c->namecap, nask, sizeof *c->names);
+			/* A process gone meanwhile leaves its names empty: another protocol. */
+			proc_sock_protos(c->cfg->proc_root, s->procs.v[proc].pid, c->ask, nask,
+					 c->names);
+			for (k = 0; i < j; i++) {
+				struct unlisted_sock *u = &s->unlisted[i];
+
+				if (k == nask || u->inode != c->ask[k])
+					continue;
+				u->proto = (uint8_t)sock_proto_by_kernel_name(c->names[k++]);
+				*u32map_put(cur, u->inode, NULL) = (uint32_t)u->proto + 1;
+			}
+		}
+		i = j;
+	}
+	c->pcur = !c->pcur;
+	snapshot_count_unlisted(s);
+}
+
 /*
  * The dump comes before the /proc scan: a socket opened in between is then
  * an "other" socket of its process for one refresh, rather than an unowned
@@ -143,8 +210,11 @@ int collector_refresh(struct collector *c, struct snapshot *s, double now, char 
 		proc_read_file_nr(cfg->proc_root, &s->procs);
 	}
 	snapshot_join(s, &cfg->filter);
-	if (c->procs)
+	if (c->procs) {
 		chase_unowned(c, s);
+		ask_protos(c, s);
+	}
+	c->refreshes++;
 	if (cfg->socket_ages)
 		age_sockets(c, s, now);
 	if (c->judge)

@@ -19,6 +19,8 @@ struct leak_config {
 	double growth_rate_min; /* minimum rate, sockets per minute */
 	uint32_t cw_min;	/* CLOSE_WAIT sockets older than cw_age */
 	double cw_age;		/* seconds */
+	uint32_t dead_min;	/* dead socket fds older than dead_age */
+	double dead_age;	/* seconds since first seen dead */
 	double fd_warn;		/* fraction of the soft fd limit */
 	double fd_crit;		/* fraction of the soft fd limit, >= fd_warn */
 };
@@ -40,7 +42,7 @@ size_t history_series(const struct history *h, int pid, uint64_t start, uint32_t
 
 /* The fd_limit judgement of fds against a soft limit: LEAK_OK, _WARNING or _CRITICAL. */
 unsigned leak_fd_level(const struct leak_config *c, int64_t fds, int64_t limit);
-/* Order of severity of two verdicts: level, then reasons, growth, old CLOSE_WAIT. */
+/* Order of severity of two verdicts: level, then reasons, growth, old CLOSE_WAIT, old dead. */
 int leak_verdict_cmp(const struct leak_verdict *a, const struct leak_verdict *b);
 
 const char *leak_level_name(unsigned level);	   /* "ok", "warning", "critical" */

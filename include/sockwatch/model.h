@@ -20,9 +20,38 @@ struct owner_link {
 };
 
 struct proc_stats {
-	uint32_t tcp, udp, unix_, other;
+	uint32_t tcp, udp, unix_;
+	uint32_t other;	  /* socket fds no dump listed: dead + unbound + the rest */
+	uint32_t dead;	  /* of those, TCP sockets the kernel no longer lists (UL_DEAD) */
+	uint32_t unbound; /* of those, UDP and UDP-Lite sockets never bound (UL_UNBOUND) */
+	uint32_t link0;	  /* its first owner link; its links follow in the order of its inodes */
 	uint32_t states[TS_MAX];
 	uint8_t shown; /* passes the filter and has (or may have) sockets */
+};
+
+/*
+ * What a socket fd that no dump listed is. The kernel lists every UNIX socket
+ * and every hashed TCP and UDP socket; a TCP socket drops out when it reaches
+ * CLOSE (a reset, often the peer's answer to data sent after it closed; a
+ * timeout; a failed connect) and is then indistinguishable from one never
+ * connected (never bound, or bound only); a UDP socket only when unbound.
+ */
+enum unlisted_kind {
+	UL_UNKNOWN, /* its protocol is not known yet (asked at the next refresh) */
+	UL_OTHER,   /* a protocol no dump covers (netlink, packet, raw, ...), a UNIX socket
+		     * opened after the dump, or a protocol whose dump failed */
+	UL_DEAD,    /* TCP, in no dump: closed by the kernel, or never connected */
+	UL_UNBOUND, /* UDP or UDP-Lite, in no dump: never bound */
+};
+
+#define UL_UNASKED 0xff /* unlisted_sock.proto: not asked yet */
+
+/* A socket fd of a shown process that no dump listed (snapshot.unlisted). */
+struct unlisted_sock {
+	uint32_t inode;
+	uint32_t proc; /* index in procs.v */
+	uint8_t proto; /* enum sock_proto from /proc, SP_COUNT: another one, UL_UNASKED */
+	uint8_t kind;  /* enum unlisted_kind, from proto (snapshot_count_unlisted) */
 };
 
 struct listener {
@@ -81,8 +110,9 @@ enum leak_reason {
 	LR_CLOSE_WAIT = 1 << 1,
 	LR_FD_LIMIT = 1 << 2,
 	LR_ACCEPT_QUEUE = 1 << 3,
+	LR_DEAD_SOCKETS = 1 << 4,
 };
-#define LR_COUNT 4 /* reasons; each table of them is checked against this */
+#define LR_COUNT 5 /* reasons; each table of them is checked against this */
 
 /* What the leak detector (leak.h) says of one process. */
 struct leak_verdict {
@@ -93,6 +123,7 @@ struct leak_verdict {
 	double growth_per_min; /* sockets per minute over the window */
 	double eta_seconds;    /* until fds reach the soft limit */
 	uint32_t cw_old;       /* CLOSE_WAIT sockets older than the minimum age */
+	uint32_t dead_old;     /* dead socket fds (UL_DEAD) dead for longer than the minimum age */
 	uint32_t queue_full;   /* its listeners with a full or overflowed accept queue */
 };
 
@@ -134,6 +165,9 @@ struct snapshot {
 	size_t nports, portcap;
 	uint32_t *pids;
 	size_t npids, pidcap;
+	/* The shown processes' unlisted socket fds, by process, in the order of its inodes. */
+	struct unlisted_sock *unlisted;
+	size_t nunlisted, unlistedcap;
 	struct totals totals;
 	struct leak_verdict *leak; /* parallel to procs.v when the detector runs, else NULL */
 	uint8_t procs_scanned;	   /* procs holds a /proc scan (--check may go without) */
@@ -156,8 +190,17 @@ void snapshot_init(struct snapshot *s);
 void snapshot_fini(struct snapshot *s);
 /* Forget the last refresh's data (keeps allocations). */
 void snapshot_reset(struct snapshot *s);
-/* Join socks and procs (already filled) and compute every aggregate. */
+/*
+ * Join socks and procs (already filled) and compute every aggregate; list the
+ * socket fds of shown processes that no dump reported in s->unlisted (proto
+ * UL_UNASKED) for the collector to ask about.
+ */
 void snapshot_join(struct snapshot *s, const struct filter *f);
+/*
+ * Once the unlisted sockets' protocols are set: their kinds, and each process's
+ * dead and unbound counts. A protocol whose dump failed this refresh is UL_OTHER.
+ */
+void snapshot_count_unlisted(struct snapshot *s);
 
 /* A resource against its limit: LEAK_WARNING from 80%, LEAK_CRITICAL from 95%. */
 unsigned pressure_level(int64_t used, int64_t max);
@@ -265,6 +308,12 @@ int filter_active(const struct filter *f);
 const char *tcp_state_name(unsigned state);	      /* "established", ...; "unknown" */
 const char *sock_proto_name(unsigned proto);	      /* "tcp", "udp", "udplite", "unix" */
 const char *sock_type_name(const struct sock_rec *r); /* "tcp", "tcp6", "u_str", ... */
+/*
+ * The protocol of a socket from the kernel's name for it (the system.sockprotoname
+ * attribute of its fd: "TCP", "UDPv6", "UNIX-STREAM"): SP_TCP, SP_UDP, SP_UDPLITE,
+ * SP_UNIX_STREAM for any UNIX socket, SP_COUNT for one no dump covers ("NETLINK").
+ */
+unsigned sock_proto_by_kernel_name(const char *name);
 /* Format an address (no port): "127.0.0.1", "::1", "0.0.0.0", "::". */
 void sock_addr_format(struct strbuf *sb, int family, const uint8_t *addr);
 

@@ -73,6 +73,18 @@ void proc_scanner_set_full_every(struct proc_scanner *s, unsigned n);
 void proc_scanner_unowned(struct proc_scanner *s, uint32_t inode, uint32_t uid);
 const struct proc_scan_stats *proc_scanner_stats(const struct proc_scanner *s);
 
+#define PROC_PROTO_NAME 32 /* room for a protocol name of proc_sock_protos() */
+/*
+ * The kernel's protocol names ("TCP", "UDPv6", "NETLINK": the system.sockprotoname
+ * attribute of a socket fd) of the sockets of process pid whose inodes are the n
+ * given, in increasing order: names[i] for inodes[i], "" when no fd of it was
+ * found. Reads the process's fd table (up to the last of them it finds): for
+ * the few sockets no dump listed, never for every socket. 0, or -errno when
+ * the fd table cannot be read.
+ */
+int proc_sock_protos(const char *root, int pid, const uint32_t *inodes, size_t n,
+		     char (*names)[PROC_PROTO_NAME]);
+
 /* System-wide limits and counters (PROC_UNKNOWN when unreadable). */
 struct proc_sys {
 	int64_t max_orphans;	  /* net.ipv4.tcp_max_orphans */

@@ -10,6 +10,8 @@
  * - Per CLOSE_WAIT socket cookie, when it was first seen (its age when the
  *   kernel gives none); per listener cookie, when its accept queue was last
  *   full (within the window).
+ * - Per dead socket fd (one no dump lists, snapshot.unlisted), by inode, when
+ *   it was first seen unlisted: the kernel keeps no trace of when it died.
  * Processes and cookies that are gone are forgotten: each refresh moves what is
  * still present into fresh tables and drops the rest. The cost of a refresh is
  * linear in processes and sockets, with no allocation per socket.
@@ -63,6 +65,7 @@ struct history {
 
 	struct cookie_table cw;	    /* CLOSE_WAIT cookie -> first seen */
 	struct cookie_table listen; /* listener cookie -> last time its queue was full */
+	struct cookie_table dead;   /* dead socket inode -> first seen unlisted */
 
 	/* Scratch, parallel to the snapshot's processes. */
 	uint32_t *pidx; /* entry of each process, NONE when it has none */
@@ -107,6 +110,7 @@ struct history *history_new(const struct leak_config *c)
 	hmap_init(&h->prev_pmap, sizeof(struct proc_key), 256);
 	cookie_table_init(&h->cw);
 	cookie_table_init(&h->listen);
+	cookie_table_init(&h->dead);
 	return h;
 }
 
@@ -124,6 +128,7 @@ void history_free(struct history *h)
 	hmap_fini(&h->prev_pmap);
 	cookie_table_fini(&h->cw);
 	cookie_table_fini(&h->listen);
+	cookie_table_fini(&h->dead);
 	free(h->pidx);
 	free(h->qcrit);
 	free(h);
@@ -350,6 +355,37 @@ static void update_sockets(struct history *h, struct snapshot *s, double now)
 	h->prev_ds = now_ds;
 }
 
+/*
+ * The unlisted socket fds that are dead, or may be (their protocol is asked
+ * at the next refresh): when each was first seen unlisted. One still unlisted
+ * at the next refresh keeps its time; one gone, or listed again, is forgotten,
+ * so sockets that come and go never get old. Counts each process's dead fds
+ * at least dead_age old into s->leak.
+ */
+static void update_dead(struct history *h, struct snapshot *s, double now)
+{
+	uint32_t now_ds = (uint32_t)((now - h->t0) * 10.0);
+	size_t i;
+
+	cookie_table_turn(&h->dead);
+	for (i = 0; i < s->nunlisted; i++) {
+		const struct unlisted_sock *u = &s->unlisted[i];
+		uint64_t key = u->inode;
+		uint32_t *slot, *old;
+		int isnew;
+
+		if (u->kind != UL_DEAD && u->kind != UL_UNKNOWN)
+			continue;
+		slot = hmap_put(&h->dead.cur, &key, &isnew);
+		if (isnew) { /* else another holder of the same socket (a fork) */
+			old = hmap_get(&h->dead.prev, &key);
+			*slot = old != NULL ? *old : now_ds;
+		}
+		if (u->kind == UL_DEAD && (now_ds - *slot) / 10.0 >= h->cfg.dead_age)
+			s->leak[u->proc].dead_old++;
+	}
+}
+
 /* The samples of an entry as series from the window's start (clamped) to now. */
 static size_t entry_series(struct history *h, const struct proc_hist *e, double now)
 {
@@ -386,6 +422,7 @@ void history_update(struct history *h, struct snapshot *s, double now)
 	memset(s->leak, 0, s->procs.n * sizeof *s->leak);
 	update_entries(h, s, now);
 	update_sockets(h, s, now);
+	update_dead(h, s, now);
 	for (p = 0; p < s->procs.n; p++) {
 		const struct proc_rec *pr = &s->procs.v[p];
 		struct leak_facts f;
@@ -394,6 +431,7 @@ void history_update(struct history *h, struct snapshot *s, double now)
 		f.fds = pr->fds;
 		f.fd_limit = pr->fd_limit;
 		f.cw_old = s->leak[p].cw_old;
+		f.dead_old = s->leak[p].dead_old;
 		f.queue_full = s->leak[p].queue_full;
 		f.queue_crit = h->qcrit[p];
 		/*

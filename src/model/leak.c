@@ -40,6 +40,7 @@
 #define JUDGE_MIN_N  10	   /* samples a judged span needs (fewer cannot reach TREND_Z) */
 #define ETA_CRITICAL 300.0 /* s: growth with fds this close to the limit is critical */
 #define CW_CRIT_MULT 10	   /* close_wait is critical at this many times cw_min */
+#define DS_CRIT_MULT 10	   /* dead_sockets is critical at this many times dead_min */
 #define TREND_Z	     4.0   /* Mann-Kendall score a judged span needs */
 #define KEEP_Z	     2.0   /* ... and one already growing */
 
@@ -57,7 +58,8 @@ const char *leak_level_name(unsigned level)
 const char *leak_reason_name(unsigned reason_bit)
 {
 	/* By bit position (enum leak_reason): JSON and the reasons' texts follow this order. */
-	static const char *const names[] = { "growth", "close_wait", "fd_limit", "accept_queue" };
+	static const char *const names[] = { "growth", "close_wait", "fd_limit", "accept_queue",
+					     "dead_sockets" };
 	unsigned b;
 
 	_Static_assert(ARRAY_LEN(names) == LR_COUNT, "a name for every leak reason");
@@ -82,15 +84,20 @@ int leak_verdict_cmp(const struct leak_verdict *a, const struct leak_verdict *b)
 		return CMP(ra, rb);
 	if (ga != gb)
 		return CMP(ga, gb);
-	return CMP(a->cw_old, b->cw_old);
+	if (a->cw_old != b->cw_old)
+		return CMP(a->cw_old, b->cw_old);
+	return CMP(a->dead_old, b->dead_old);
 }
 
 unsigned leak_fd_level(const struct leak_config *c, int64_t fds, int64_t limit)
 {
 	double used;
 
-	if (limit <= 0 || limit == PROC_UNLIMITED || fds < 0)
+	if (limit < 0 || limit == PROC_UNLIMITED || fds < 0)
 		return LEAK_OK;
+	/* A soft limit of 0: not one more fd can be opened (accept, socket, open all fail). */
+	if (limit == 0)
+		return fds > 0 ? LEAK_CRITICAL : LEAK_OK;
 	used = (double)fds / (double)limit;
 	return used > c->fd_crit ? LEAK_CRITICAL : used > c->fd_warn ? LEAK_WARNING : LEAK_OK;
 }
@@ -270,7 +277,8 @@ static void raise_level(struct leak_verdict *v, unsigned reason, unsigned level)
  * the rate is shown). close_wait is a warning, critical from CW_CRIT_MULT
  * times cw_min. fd_limit: over fd_warn of the soft limit a warning, over
  * fd_crit critical. accept_queue: a warning, critical when a listener was full
- * at this refresh and the one before.
+ * at this refresh and the one before. dead_sockets is a warning, critical from
+ * DS_CRIT_MULT times dead_min.
  */
 void leak_judge(const struct leak_config *c, const struct leak_facts *f, struct leak_verdict *v)
 {
@@ -278,6 +286,7 @@ void leak_judge(const struct leak_config *c, const struct leak_facts *f, struct 
 
 	memset(v, 0, sizeof *v);
 	v->cw_old = f->cw_old;
+	v->dead_old = f->dead_old;
 	v->queue_full = f->queue_full;
 	if (f->socks.has) {
 		v->has_growth = 1;
@@ -304,4 +313,9 @@ void leak_judge(const struct leak_config *c, const struct leak_facts *f, struct 
 		raise_level(v, LR_FD_LIMIT, leak_fd_level(c, f->fds, f->fd_limit));
 	if (f->queue_full > 0)
 		raise_level(v, LR_ACCEPT_QUEUE, f->queue_crit ? LEAK_CRITICAL : LEAK_WARNING);
+	if (f->dead_old > 0 && f->dead_old >= c->dead_min) {
+		int crit = (uint64_t)f->dead_old >= (uint64_t)c->dead_min * DS_CRIT_MULT;
+
+		raise_level(v, LR_DEAD_SOCKETS, crit ? LEAK_CRITICAL : LEAK_WARNING);
+	}
 }

@@ -39,6 +39,7 @@ struct leak_facts {
 	int64_t fd_limit; /* PROC_UNKNOWN / PROC_UNLIMITED */
 	struct leak_trend socks, fdt;
 	uint32_t cw_old;     /* CLOSE_WAIT sockets at least cw_age old */
+	uint32_t dead_old;   /* dead socket fds dead for at least dead_age */
 	uint32_t queue_full; /* listeners full now or at some refresh of the window */
 	int queue_crit;	     /* one of them was full at this refresh and the previous one */
 };

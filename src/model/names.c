@@ -57,6 +57,27 @@ const char *sock_type_name(const struct sock_rec *r)
 	return "unknown";
 }
 
+unsigned sock_proto_by_kernel_name(const char *name)
+{
+	/* The names of the kernel's struct proto (tcp_prot, tcpv6_prot, ...). */
+	static const struct {
+		const char *name;
+		unsigned proto;
+	} names[] = {
+		{ "TCP", SP_TCP },   { "TCPv6", SP_TCP },	 { "UDP", SP_UDP },
+		{ "UDPv6", SP_UDP }, { "UDP-Lite", SP_UDPLITE }, { "UDPLITEv6", SP_UDPLITE },
+	};
+	size_t i;
+
+	if (strncmp(name, "UNIX", 4) == 0) /* "UNIX", "UNIX-STREAM": any UNIX socket */
+		return SP_UNIX_STREAM;
+	for (i = 0; i < ARRAY_LEN(names); i++) {
+		if (strcmp(name, names[i].name) == 0)
+			return names[i].proto;
+	}
+	return SP_COUNT;
+}
+
 void sock_addr_format(struct strbuf *sb, int family, const uint8_t *addr)
 {
 	char buf[INET6_ADDRSTRLEN];

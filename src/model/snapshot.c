@@ -32,6 +32,7 @@ void snapshot_fini(struct snapshot *s)
 	free(s->listeners);
 	free(s->ports);
 	free(s->pids);
+	free(s->unlisted);
 	free(s->leak);
 	u32map_fini(&s->inode_map);
 	u32map_fini(&s->cookie_map);
@@ -48,7 +49,7 @@ void snapshot_reset(struct snapshot *s)
 	sock_table_reset(&s->socks);
 	proc_table_reset(&s->procs);
 	memset(&s->diag, 0, sizeof s->diag);
-	s->nlinks = s->nlsocks = s->nlisteners = s->nports = s->npids = 0;
+	s->nlinks = s->nlsocks = s->nlisteners = s->nports = s->npids = s->nunlisted = 0;
 	memset(&s->totals, 0, sizeof s->totals);
 }
 
@@ -116,6 +117,7 @@ static void join_owners(struct snapshot *s)
 	for (p = pt->n; p-- > 0;) {
 		const struct proc_rec *pr = &pt->v[p];
 
+		s->pstats[p].link0 = (uint32_t)s->nlinks;
 		for (i = 0; i < pr->ino_n; i++) {
 			uint32_t ino = pt->inodes[pr->ino_off + i];
 			uint32_t *slot;
@@ -524,6 +526,82 @@ static void build_ports(struct snapshot *s, const struct filter *f)
 }
 
 /*
+ * The socket fds of shown processes that no dump reported: the links that
+ * were never counted. Only processes with some are walked, each until all
+ * of its are found, so a refresh where every socket is listed costs nothing.
+ */
+static void list_unlisted(struct snapshot *s)
+{
+	const struct proc_table *pt = &s->procs;
+	size_t p, i;
+
+	s->nunlisted = 0;
+	for (p = 0; p < pt->n; p++) {
+		const struct proc_rec *pr = &pt->v[p];
+		const struct proc_stats *ps = &s->pstats[p];
+		uint32_t l = ps->link0, found = 0;
+
+		if (ps->other == 0 || !ps->shown || !pr->fd_readable)
+			continue;
+		for (i = 0; i < pr->ino_n && found < ps->other; i++) {
+			uint32_t ino = pt->inodes[pr->ino_off + i];
+			struct unlisted_sock *u;
+
+			if (ino == 0)
+				continue;
+			if (s->links[l++].counted)
+				continue;
+			s->unlisted = xgrow(s->unlisted, &s->unlistedcap, s->nunlisted + 1,
+					    sizeof *s->unlisted);
+			u = &s->unlisted[s->nunlisted++];
+			u->inode = ino;
+			u->proc = (uint32_t)p;
+			u->proto = UL_UNASKED;
+			u->kind = UL_UNKNOWN;
+			found++;
+		}
+	}
+}
+
+/* Whether both dumps of a protocol (IPv4 and IPv6) worked this refresh. */
+static int dumped(const struct snapshot *s, enum diag_dump v4, enum diag_dump v6)
+{
+	return s->diag.err[v4] == 0 && s->diag.err[v6] == 0;
+}
+
+static uint8_t unlisted_kind(const struct snapshot *s, unsigned proto)
+{
+	switch (proto) {
+	case UL_UNASKED:
+		return UL_UNKNOWN;
+	case SP_TCP:
+		return dumped(s, DD_TCP4, DD_TCP6) ? UL_DEAD : UL_OTHER;
+	case SP_UDP:
+		return dumped(s, DD_UDP4, DD_UDP6) ? UL_UNBOUND : UL_OTHER;
+	case SP_UDPLITE:
+		return dumped(s, DD_UDPLITE4, DD_UDPLITE6) ? UL_UNBOUND : UL_OTHER;
+	default:
+		return UL_OTHER;
+	}
+}
+
+void snapshot_count_unlisted(struct snapshot *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nunlisted; i++) /* counted afresh if asked again */
+		s->pstats[s->unlisted[i].proc].dead = s->pstats[s->unlisted[i].proc].unbound = 0;
+	for (i = 0; i < s->nunlisted; i++) {
+		struct unlisted_sock *u = &s->unlisted[i];
+		struct proc_stats *ps = &s->pstats[u->proc];
+
+		u->kind = unlisted_kind(s, u->proto);
+		ps->dead += u->kind == UL_DEAD;
+		ps->unbound += u->kind == UL_UNBOUND;
+	}
+}
+
+/*
  * A dump is not atomic: a socket that moves while the kernel walks its hash
  * table can be reported twice. Keep the first record of each (family,
  * protocol, cookie). The map is keyed by the cookie's low 32 bits; a
@@ -589,6 +667,7 @@ void snapshot_join(struct snapshot *s, const struct filter *f)
 
 		ps->other = n > seen ? n - seen : 0;
 	}
+	list_unlisted(s);
 	build_listeners(s, f);
 	build_ports(s, f);
 }

@@ -107,7 +107,8 @@ static void json_leak(struct strbuf *sb, const struct leak_verdict *v)
 		sb_printf(sb, "%.0f", v->eta_seconds);
 	else
 		sb_puts(sb, "null");
-	sb_printf(sb, ", \"close_wait_old\": %u, \"queue_full\": %u}", v->cw_old, v->queue_full);
+	sb_printf(sb, ", \"close_wait_old\": %u, \"queue_full\": %u, \"dead_old\": %u}", v->cw_old,
+		  v->queue_full, v->dead_old);
 }
 
 static void json_process(struct strbuf *sb, const struct snapshot *s, uint32_t i)
@@ -134,12 +135,13 @@ static void json_process(struct strbuf *sb, const struct snapshot *s, uint32_t i
 	if (p->fd_readable) {
 		sb_printf(sb,
 			  ", \"sockets\": %u, \"tcp\": %u, \"udp\": %u, \"unix\": %u, \"other\": %u"
-			  ", \"states\": ",
-			  p->ino_n, ps->tcp, ps->udp, ps->unix_, ps->other);
+			  ", \"dead\": %u, \"unbound\": %u, \"states\": ",
+			  p->ino_n, ps->tcp, ps->udp, ps->unix_, ps->other, ps->dead, ps->unbound);
 		json_states(sb, ps->states);
 	} else {
-		sb_puts(sb, ", \"sockets\": null, \"tcp\": null, \"udp\": null, \"unix\": null"
-			    ", \"other\": null, \"states\": null");
+		sb_puts(sb,
+			", \"sockets\": null, \"tcp\": null, \"udp\": null, \"unix\": null"
+			", \"other\": null, \"dead\": null, \"unbound\": null, \"states\": null");
 	}
 	if (s->leak != NULL) {
 		sb_puts(sb, ", \"leak\": ");

@@ -25,7 +25,7 @@ static void x_close_wait(struct strbuf *sb, const struct leak_verdict *v)
 static void x_fd_limit(struct strbuf *sb, const struct leak_verdict *v)
 {
 	(void)v;
-	sb_puts(sb, "fd_limit: close to RLIMIT_NOFILE. ");
+	sb_puts(sb, "fd_limit: close to or over the soft RLIMIT_NOFILE. ");
 }
 
 static void d_accept_queue(struct strbuf *sb, const struct leak_verdict *v)
@@ -37,6 +37,18 @@ static void x_accept_queue(struct strbuf *sb, const struct leak_verdict *v)
 {
 	(void)v;
 	sb_puts(sb, "accept_queue: a listener is not accepting. ");
+}
+
+static void d_dead(struct strbuf *sb, const struct leak_verdict *v)
+{
+	sb_printf(sb, "%u dead sockets", v->dead_old);
+}
+static void x_dead(struct strbuf *sb, const struct leak_verdict *v)
+{
+	sb_printf(sb,
+		  "dead_sockets: %u TCP sockets the kernel no longer lists (reset by the peer, "
+		  "timed out, or never connected), their fds still open here. ",
+		  v->dead_old);
 }
 
 /* One entry per reason, in the order of its bit (enum leak_reason). */
@@ -51,6 +63,7 @@ static const struct reason_text {
 	{ LR_CLOSE_WAIT, "cw", d_close_wait, x_close_wait },
 	{ LR_FD_LIMIT, "fd", NULL, x_fd_limit },
 	{ LR_ACCEPT_QUEUE, "queue", d_accept_queue, x_accept_queue },
+	{ LR_DEAD_SOCKETS, "dead", d_dead, x_dead },
 };
 _Static_assert(ARRAY_LEN(reasons) == LR_COUNT, "a text for every leak reason");
 
@@ -92,7 +105,7 @@ void leak_describe(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 	}
 	if (p->fds >= 0) {
 		sb_printf(sb, "%sfds %lld", sep, (long long)p->fds);
-		if (p->fd_limit > 0 && p->fd_limit != PROC_UNLIMITED)
+		if (p->fd_limit >= 0 && p->fd_limit != PROC_UNLIMITED)
 			sb_printf(sb, "/%lld", (long long)p->fd_limit);
 		sep = ", ";
 	}

@@ -130,11 +130,15 @@ static int c_limit(const struct snapshot *s, uint32_t a, uint32_t b)
 	return CMP(P(s, a)->fd_limit, P(s, b)->fd_limit);
 }
 
+#define FD_OVER INT64_MAX /* fds against a soft limit of 0: beyond any share */
+
 /* FD% in tenths of a percent, -1 when unknown. */
 static int64_t fd_permille(const struct proc_rec *p)
 {
-	if (p->fds < 0 || p->fd_limit <= 0 || p->fd_limit == PROC_UNLIMITED)
+	if (p->fds < 0 || p->fd_limit < 0 || p->fd_limit == PROC_UNLIMITED)
 		return -1;
+	if (p->fd_limit == 0)
+		return p->fds > 0 ? FD_OVER : 0;
 	return p->fds * 1000 / p->fd_limit;
 }
 static void p_fdpct(struct strbuf *sb, const struct snapshot *s, uint32_t r)
@@ -143,6 +147,8 @@ static void p_fdpct(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 
 	if (v < 0)
 		sb_putc(sb, '?');
+	else if (v == FD_OVER)
+		sb_puts(sb, ">100");
 	else
 		sb_printf(sb, "%lld.%lld", (long long)(v / 10), (long long)(v % 10));
 }
@@ -190,6 +196,8 @@ PROC_COUNT_COL(unix, ps->unix_, 0)
 PROC_COUNT_COL(estab, ps->states[TS_ESTABLISHED], 0)
 /* Any CLOSE_WAIT socket is a close() not yet made: yellow. */
 PROC_COUNT_COL(closewait, ps->states[TS_CLOSE_WAIT], 1)
+/* A dead socket fd (TCP, in no dump) is one too, or a socket never connected: yellow. */
+PROC_COUNT_COL(dead, ps->dead, 1)
 
 static void fmt_proc_command(struct strbuf *sb, const struct snapshot *s, const struct proc_rec *p)
 {
@@ -254,6 +262,7 @@ static const struct column proc_cols[] = {
 	{ "UNIX", "unix", 1, 5, p_unix, c_unix, e_unix },
 	{ "ESTAB", "established", 1, 6, p_estab, c_estab, e_estab },
 	{ "CLOSE_WAIT", "close_wait", 1, 10, p_closewait, c_closewait, e_closewait },
+	{ "DEAD", "dead", 1, 5, p_dead, c_dead, e_dead },
 	{ "LEAK", "leak", 0, 14, p_leak, c_leak, e_leak },
 	{ "COMMAND", "command", 0, 0, p_command, c_command, NULL },
 };

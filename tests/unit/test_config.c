@@ -52,6 +52,8 @@ static void test_defaults(void **state)
 	assert_int_equal(c.leak.growth_min, 20);
 	assert_int_equal(c.leak.cw_min, 10);
 	assert_true(c.leak.cw_age == 30.0);
+	assert_int_equal(c.leak.dead_min, 10);
+	assert_true(c.leak.dead_age == 30.0);
 	assert_true(c.leak.fd_warn == 0.80 && c.leak.fd_crit == 0.95);
 }
 
@@ -211,7 +213,8 @@ static void test_bounds(void **state)
 		{ "window", 5, 86400, 0 },	   { "growth-min", 1, 10000000, 0 },
 		{ "growth-rate", 0, 1e9, 0 },	   { "close-wait-min", 1, 10000000, 0 },
 		{ "close-wait-age", 0, 86400, 0 }, { "fd-warn", 0, 100, 1 },
-		{ "fd-crit", 0, 100, 1 },
+		{ "fd-crit", 0, 100, 1 },	   { "dead-min", 1, 10000000, 0 },
+		{ "dead-age", 0, 86400, 0 },
 	};
 	size_t i;
 
@@ -242,6 +245,8 @@ static void test_fields(void **state)
 	assert_int_equal(config_set(&c, "close-wait-age", "31", &cause), 0);
 	assert_int_equal(config_set(&c, "fd-warn", "50", &cause), 0);
 	assert_int_equal(config_set(&c, "fd-crit", "75", &cause), 0);
+	assert_int_equal(config_set(&c, "dead-min", "12", &cause), 0);
+	assert_int_equal(config_set(&c, "dead-age", "32", &cause), 0);
 	assert_true(c.delay == 2.5);
 	assert_int_equal(c.rescan, 7);
 	assert_true(c.leak.window == 90.0);
@@ -250,6 +255,8 @@ static void test_fields(void **state)
 	assert_int_equal(c.leak.cw_min, 11);
 	assert_true(c.leak.cw_age == 31.0);
 	assert_true(c.leak.fd_warn == 0.50 && c.leak.fd_crit == 0.75);
+	assert_int_equal(c.leak.dead_min, 12);
+	assert_true(c.leak.dead_age == 32.0);
 }
 
 static void test_describe(void **state)

@@ -2,6 +2,7 @@
  * Unit tests of the history and the leak detector: synthetic series of
  * hand-built snapshots, joined and fed through history_update().
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -647,6 +648,196 @@ static void test_close_wait_first_seen(void **state)
 	sim_fini(&m);
 }
 
+/* ---- dead_sockets ---------------------------------------------------------- */
+
+/*
+ * One refresh of pid 100: a listener and n socket fds no dump lists (inodes
+ * from ino0 + 1), of protocol proto as /proc would tell; pid 200 shares the
+ * first `shared` of them (a fork).
+ */
+static const struct leak_verdict *dead_refresh_shared(struct sim *m, double now, uint32_t n,
+						      uint32_t ino0, uint8_t proto, uint32_t shared)
+{
+	struct proc_table *t = &m->s.procs;
+	uint32_t ino, i;
+
+	sim_begin(m);
+	m->next_ino = ino0;
+	ino = sim_proc(m, 100, 1, n + 1, FDS_AUTO, 1024, 1);
+	sim_tcp(m, ino, 1, TS_LISTEN)->wqueue = 128;
+	if (shared > 0) {
+		sim_proc(m, 200, 1, shared, FDS_AUTO, 1024, 1);
+		for (i = 0; i < shared; i++)
+			t->inodes[t->ninodes - shared + i] = ino + 1 + i;
+	}
+	snapshot_join(&m->s, NULL);
+	for (i = 0; i < m->s.nunlisted; i++)
+		m->s.unlisted[i].proto = proto;
+	snapshot_count_unlisted(&m->s);
+	history_update(m->h, &m->s, now);
+	return verdict(m, 100);
+}
+
+static const struct leak_verdict *dead_refresh(struct sim *m, double now, uint32_t n, uint32_t ino0,
+					       uint8_t proto)
+{
+	return dead_refresh_shared(m, now, n, ino0, proto, 0);
+}
+
+static uint32_t dead_of(const struct sim *m, int pid)
+{
+	for (size_t i = 0; i < m->s.procs.n; i++) {
+		if (m->s.procs.v[i].pid == pid)
+			return m->s.pstats[i].dead;
+	}
+	fail_msg("no process %d", pid);
+	return 0;
+}
+
+/* 12 dead fds: counted at once, flagged once dead for dead_age (30 s), not before. */
+static void test_dead_sockets_age(void **state)
+{
+	struct sim m;
+	const struct leak_verdict *v;
+	int i;
+
+	(void)state;
+	sim_init(&m);
+	/* At the first sighting the collector has not asked yet: not dead, but timed. */
+	v = dead_refresh(&m, 100, 12, 1000, UL_UNASKED);
+	assert_int_equal(dead_of(&m, 100), 0);
+	assert_int_equal(m.s.pstats[0].other, 12);
+	assert_int_equal(v->reasons, 0);
+	for (i = 1; i <= 40; i++) {
+		v = dead_refresh(&m, 100 + i, 12, 1000, SP_TCP);
+		assert_int_equal(dead_of(&m, 100), 12);
+		if (i < 30) {
+			assert_int_equal(v->reasons, 0);
+			assert_int_equal(v->dead_old, 0);
+		} else {
+			assert_int_equal(v->reasons, LR_DEAD_SOCKETS);
+			assert_int_equal(v->level, LEAK_WARNING);
+			assert_int_equal(v->dead_old, 12);
+		}
+	}
+	/* Listed again for one refresh (or closed), the fds come back young. */
+	sim_begin(&m);
+	sim_proc(&m, 100, 1, 0, FDS_AUTO, 1024, 1);
+	sim_end(&m, 141);
+	assert_int_equal(verdict(&m, 100)->reasons, 0);
+	v = dead_refresh(&m, 142, 12, 1000, SP_TCP);
+	assert_int_equal(v->reasons, 0);
+	assert_int_equal(v->dead_old, 0);
+	sim_fini(&m);
+
+	/* A shorter dead-age; ten times dead-min is critical. */
+	sim_init(&m);
+	history_free(m.h);
+	m.c.dead_age = 5;
+	m.h = history_new(&m.c);
+	for (i = 0; i <= 5; i++)
+		v = dead_refresh(&m, i, 100, 1000, SP_TCP);
+	assert_int_equal(v->reasons, LR_DEAD_SOCKETS);
+	assert_int_equal(v->level, LEAK_CRITICAL);
+	assert_int_equal(v->dead_old, 100);
+	v = dead_refresh(&m, 6, 99, 1000, SP_TCP);
+	assert_int_equal(v->level, LEAK_WARNING);
+	sim_fini(&m);
+}
+
+/* Fewer than dead_min, however old: not flagged. Not TCP: not dead at all. */
+static void test_dead_sockets_below_min(void **state)
+{
+	static const uint8_t others[] = { SP_UDP, SP_UDPLITE, SP_UNIX_STREAM, SP_COUNT };
+	struct sim m;
+	const struct leak_verdict *v;
+	size_t k;
+	int i;
+
+	(void)state;
+	sim_init(&m);
+	for (i = 0; i < 100; i++) {
+		v = dead_refresh(&m, i, 9, 1000, SP_TCP);
+		assert_never_flagged(&m, "9 dead", i, v);
+	}
+	assert_int_equal(v->dead_old, 9);
+	assert_int_equal(dead_of(&m, 100), 9);
+	sim_fini(&m);
+
+	for (k = 0; k < ARRAY_LEN(others); k++) {
+		sim_init(&m);
+		for (i = 0; i < 60; i++) {
+			v = dead_refresh(&m, i, 50, 1000, others[k]);
+			assert_never_flagged(&m, "unbound or another protocol", i, v);
+		}
+		assert_int_equal(v->dead_old, 0);
+		assert_int_equal(dead_of(&m, 100), 0);
+		assert_int_equal(m.s.pstats[0].unbound,
+				 others[k] == SP_UDP || others[k] == SP_UDPLITE ? 50 : 0);
+		sim_fini(&m);
+	}
+
+	/* The dump of TCP failed: a TCP socket in no dump is not known dead. */
+	sim_init(&m);
+	for (i = 0; i < 60; i++) {
+		sim_begin(&m);
+		m.s.diag.err[DD_TCP4] = -ENOENT;
+		m.next_ino = 1000;
+		sim_proc(&m, 100, 1, 20, FDS_AUTO, 1024, 1);
+		snapshot_join(&m.s, NULL);
+		for (size_t j = 0; j < m.s.nunlisted; j++)
+			m.s.unlisted[j].proto = SP_TCP;
+		snapshot_count_unlisted(&m.s);
+		history_update(m.h, &m.s, i);
+		assert_never_flagged(&m, "no TCP dump", i, verdict(&m, 100));
+	}
+	assert_int_equal(dead_of(&m, 100), 0);
+	sim_fini(&m);
+}
+
+/* Dead fds that come and go (new ones at every refresh, or every other one): never old. */
+static void test_dead_sockets_come_and_go(void **state)
+{
+	struct sim m;
+	const struct leak_verdict *v;
+	int i;
+
+	(void)state;
+	sim_init(&m);
+	for (i = 0; i < 120; i++) {
+		v = dead_refresh(&m, i, 30, 1000 + 100 * (uint32_t)(i % 7), SP_TCP);
+		assert_never_flagged(&m, "new dead fds each refresh", i, v);
+		assert_int_equal(dead_of(&m, 100), 30);
+	}
+	sim_fini(&m);
+
+	/* The same 30 there at every other refresh only. */
+	sim_init(&m);
+	for (i = 0; i < 120; i++) {
+		v = dead_refresh(&m, i, i % 2 ? 30 : 0, 1000, SP_TCP);
+		assert_never_flagged(&m, "dead fds every other refresh", i, v);
+	}
+	sim_fini(&m);
+}
+
+/* A dead socket held by two processes (after a fork) is old for both. */
+static void test_dead_sockets_shared(void **state)
+{
+	struct sim m;
+	const struct leak_verdict *v = NULL;
+	int i;
+
+	(void)state;
+	sim_init(&m);
+	for (i = 0; i <= 30; i++)
+		v = dead_refresh_shared(&m, i, 15, 1000, SP_TCP, 10);
+	assert_int_equal(v->dead_old, 15);
+	assert_int_equal(verdict(&m, 200)->dead_old, 10);
+	assert_int_equal(verdict(&m, 200)->reasons, LR_DEAD_SOCKETS);
+	assert_int_equal(dead_of(&m, 200), 10);
+	sim_fini(&m);
+}
+
 /* ---- fd_limit -------------------------------------------------------------- */
 
 static void test_fd_limit(void **state)
@@ -664,6 +855,11 @@ static void test_fd_limit(void **state)
 		{ 5000, PROC_UNLIMITED, LEAK_OK },
 		{ 900, PROC_UNKNOWN, LEAK_OK },
 		{ PROC_UNKNOWN, 1000, LEAK_OK },
+		/* A soft limit of 0: no fd can be opened; any fd held is over it. */
+		{ 1, 0, LEAK_CRITICAL },
+		{ 13, 0, LEAK_CRITICAL },
+		{ 0, 0, LEAK_OK },
+		{ PROC_UNKNOWN, 0, LEAK_OK },
 	};
 	struct sim m;
 	size_t i;
@@ -779,6 +975,7 @@ static void test_names_and_defaults(void **state)
 	c = defaults_leak();
 	assert_true(c.window == 60 && c.growth_min == 20 && c.growth_rate_min == 10);
 	assert_true(c.cw_min == 10 && c.cw_age == 30 && c.fd_warn == 0.80 && c.fd_crit == 0.95);
+	assert_true(c.dead_min == 10 && c.dead_age == 30);
 	assert_string_equal(leak_level_name(LEAK_OK), "ok");
 	assert_string_equal(leak_level_name(LEAK_WARNING), "warning");
 	assert_string_equal(leak_level_name(LEAK_CRITICAL), "critical");
@@ -786,6 +983,8 @@ static void test_names_and_defaults(void **state)
 	assert_string_equal(leak_reason_name(LR_CLOSE_WAIT), "close_wait");
 	assert_string_equal(leak_reason_name(LR_FD_LIMIT), "fd_limit");
 	assert_string_equal(leak_reason_name(LR_ACCEPT_QUEUE), "accept_queue");
+	assert_string_equal(leak_reason_name(LR_DEAD_SOCKETS), "dead_sockets");
+	assert_string_equal(leak_reason_name(1u << LR_COUNT), "unknown");
 }
 
 int main(void)
@@ -805,6 +1004,10 @@ int main(void)
 		cmocka_unit_test(test_unreadable),
 		cmocka_unit_test(test_close_wait_kernel_age),
 		cmocka_unit_test(test_close_wait_first_seen),
+		cmocka_unit_test(test_dead_sockets_age),
+		cmocka_unit_test(test_dead_sockets_below_min),
+		cmocka_unit_test(test_dead_sockets_come_and_go),
+		cmocka_unit_test(test_dead_sockets_shared),
 		cmocka_unit_test(test_fd_limit),
 		cmocka_unit_test(test_accept_queue),
 		cmocka_unit_test(test_series),

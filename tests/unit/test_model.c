@@ -1,4 +1,5 @@
 /* Unit tests of the model: the join by inode and every aggregate, on hand-built tables. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -238,6 +239,93 @@ static void test_filter(void **state)
 	snapshot_fini(&s);
 }
 
+/*
+ * Socket fds no dump lists: listed per shown process, in inode order, then
+ * judged by protocol. pid 500 holds a listed socket (20) and four unlisted
+ * ones; pid 600 shares one of them (22, after a fork) and is filtered out.
+ */
+static void test_unlisted(void **state)
+{
+	static const uint32_t a[] = { 20, 21, 22, 23, 24 }, b[] = { 22 };
+	static const uint8_t protos[] = { SP_TCP, SP_UDP, SP_COUNT, UL_UNASKED };
+	static const uint8_t kinds[] = { UL_DEAD, UL_UNBOUND, UL_OTHER, UL_UNKNOWN };
+	int pids[] = { 500 };
+	struct filter f = { pids, 1, -1 };
+	struct snapshot s;
+	const struct proc_stats *ps;
+	struct strbuf sb;
+	struct out_opts o = { OUT_JSON, VIEW_PROCESSES, &f, 1.0, 1 };
+	size_t i;
+
+	(void)state;
+	snapshot_init(&s);
+	add_proc(&s.procs, 500, a, 5, 1);
+	add_proc(&s.procs, 600, b, 1, 1);
+	add_tcp(&s.socks, AF_INET, "127.0.0.1", 80, "127.0.0.1", 5000, TS_ESTABLISHED, 20);
+	snapshot_join(&s, &f);
+	assert_int_equal(stats_of(&s, 500)->other, 4);
+	assert_int_equal(stats_of(&s, 600)->other, 1);
+	assert_int_equal(s.nunlisted, 4); /* 600 is not shown: nothing to ask about it */
+	for (i = 0; i < s.nunlisted; i++) {
+		assert_int_equal(s.unlisted[i].inode, a[i + 1]);
+		assert_int_equal(s.unlisted[i].proc, 0);
+		assert_int_equal(s.unlisted[i].proto, UL_UNASKED);
+		s.unlisted[i].proto = protos[i];
+	}
+	snapshot_count_unlisted(&s);
+	snapshot_count_unlisted(&s); /* counted afresh, not twice */
+	for (i = 0; i < s.nunlisted; i++)
+		assert_int_equal(s.unlisted[i].kind, kinds[i]);
+	ps = stats_of(&s, 500);
+	assert_int_equal(ps->dead, 1);
+	assert_int_equal(ps->unbound, 1);
+	assert_int_equal(ps->other, 4);
+	assert_int_equal(ps->tcp, 1);
+	/* JSON keeps other (all of them) and says which are dead or unbound; CSV has DEAD. */
+	sb_init(&sb);
+	out_write(&sb, &s, &o);
+	assert_non_null(strstr(sb.buf, "\"other\": 4, \"dead\": 1, \"unbound\": 1, \"states\""));
+	sb_reset(&sb);
+	o.format = OUT_CSV;
+	out_write(&sb, &s, &o);
+	assert_non_null(strstr(sb.buf, ",close_wait,dead,leak,"));
+	assert_non_null(strstr(sb.buf, ",0,1,-,")); /* CLOSE_WAIT 0, DEAD 1, LEAK - */
+	sb_fini(&sb);
+
+	/* Without the TCP/IPv6 dump, a TCP socket in no dump may be in the missing one. */
+	s.diag.err[DD_TCP6] = -ENOENT;
+	s.diag.err[DD_UDPLITE4] = -ENOENT; /* another protocol's: no matter */
+	snapshot_count_unlisted(&s);
+	assert_int_equal(s.unlisted[0].kind, UL_OTHER);
+	assert_int_equal(stats_of(&s, 500)->dead, 0);
+	assert_int_equal(stats_of(&s, 500)->unbound, 1);
+	snapshot_fini(&s);
+
+	/* Every socket listed: nothing to ask. */
+	build(&s);
+	s.procs.v[0].ino_n--; /* pid 100 without its last inode, 99 */
+	snapshot_join(&s, NULL);
+	assert_int_equal(s.nunlisted, 0);
+	snapshot_fini(&s);
+}
+
+static void test_kernel_proto_names(void **state)
+{
+	(void)state;
+	assert_int_equal(sock_proto_by_kernel_name("TCP"), SP_TCP);
+	assert_int_equal(sock_proto_by_kernel_name("TCPv6"), SP_TCP);
+	assert_int_equal(sock_proto_by_kernel_name("UDP"), SP_UDP);
+	assert_int_equal(sock_proto_by_kernel_name("UDPv6"), SP_UDP);
+	assert_int_equal(sock_proto_by_kernel_name("UDP-Lite"), SP_UDPLITE);
+	assert_int_equal(sock_proto_by_kernel_name("UDPLITEv6"), SP_UDPLITE);
+	assert_int_equal(sock_proto_by_kernel_name("UNIX"), SP_UNIX_STREAM);
+	assert_int_equal(sock_proto_by_kernel_name("UNIX-STREAM"), SP_UNIX_STREAM);
+	assert_int_equal(sock_proto_by_kernel_name("NETLINK"), SP_COUNT);
+	assert_int_equal(sock_proto_by_kernel_name("MPTCP"), SP_COUNT);
+	assert_int_equal(sock_proto_by_kernel_name("tcp"), SP_COUNT);
+	assert_int_equal(sock_proto_by_kernel_name(""), SP_COUNT);
+}
+
 static void test_json_unknown_is_null(void **state)
 {
 	struct snapshot s;
@@ -253,6 +341,7 @@ static void test_json_unknown_is_null(void **state)
 	p = strstr(sb.buf, "{\"pid\": 300");
 	assert_non_null(p);
 	assert_non_null(strstr(p, "\"sockets\": null"));
+	assert_non_null(strstr(p, "\"other\": null, \"dead\": null, \"unbound\": null"));
 	assert_null(strstr(sb.buf, "{\"pid\": 400"));
 	assert_non_null(strstr(sb.buf, "\"sockets\": ["));
 	assert_int_equal(sb.buf[sb.len - 1], '\n');
@@ -273,7 +362,7 @@ static void test_table_and_csv(void **state)
 	snapshot_join(&s, NULL);
 	sb_init(&sb);
 	out_write(&sb, &s, &o);
-	assert_non_null(strstr(sb.buf, "CLOSE_WAIT LEAK COMMAND\n"));
+	assert_non_null(strstr(sb.buf, "CLOSE_WAIT DEAD LEAK COMMAND\n"));
 	assert_non_null(strstr(sb.buf, "[p300]"));
 	sb_reset(&sb);
 	o.format = OUT_CSV;
@@ -289,11 +378,17 @@ static void test_table_and_csv(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_join_counts),   cmocka_unit_test(test_duplicate_records),
-		cmocka_unit_test(test_listeners),     cmocka_unit_test(test_unix_names),
-		cmocka_unit_test(test_socket_age),    cmocka_unit_test(test_ports),
-		cmocka_unit_test(test_filter),	      cmocka_unit_test(test_json_unknown_is_null),
+		cmocka_unit_test(test_join_counts),
+		cmocka_unit_test(test_duplicate_records),
+		cmocka_unit_test(test_listeners),
+		cmocka_unit_test(test_unix_names),
+		cmocka_unit_test(test_socket_age),
+		cmocka_unit_test(test_ports),
+		cmocka_unit_test(test_filter),
+		cmocka_unit_test(test_json_unknown_is_null),
 		cmocka_unit_test(test_table_and_csv),
+		cmocka_unit_test(test_unlisted),
+		cmocka_unit_test(test_kernel_proto_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

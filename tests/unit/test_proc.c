@@ -688,9 +688,69 @@ static void test_live_unprivileged(void **state)
 	assert_int_equal(WEXITSTATUS(wst), 0);
 }
 
+struct ino_want {
+	uint32_t ino;
+	const char *name;
+};
+
+static int ino_want_cmp(const void *a, const void *b)
+{
+	const struct ino_want *x = a, *y = b;
+
+	return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
+/*
+ * The protocol names of this process's own sockets, on the live /proc: a
+ * TCP socket never connected, a UDP/IPv6 one, a netlink one, a UNIX pair
+ * (one end held twice: found once), and an inode nobody holds.
+ */
+static void test_live_sock_protos(void **state)
+{
+	struct ino_want w[5] = {
+		{ 0, "TCP" }, { 0, "UDPv6" }, { 0, "NETLINK" }, { 0, "UNIX-STREAM" }, { 1, "" }
+	};
+	int fds[4], pair[2], dup_fd, i;
+	uint32_t ino[5];
+	char names[5][PROC_PROTO_NAME];
+
+	(void)state;
+	fds[0] = socket(AF_INET, SOCK_STREAM, 0);
+	fds[1] = socket(AF_INET6, SOCK_DGRAM, 0);
+	fds[2] = socket(AF_NETLINK, SOCK_RAW, 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, pair), 0);
+	fds[3] = pair[0];
+	dup_fd = dup(pair[0]);
+	for (i = 0; i < 4; i++) {
+		assert_true(fds[i] >= 0);
+		w[i].ino = fd_inode(fds[i]);
+		assert_true(w[i].ino != 0);
+	}
+	qsort(w, 5, sizeof *w, ino_want_cmp); /* the inodes are asked in increasing order */
+	for (i = 0; i < 5; i++)
+		ino[i] = w[i].ino;
+	assert_int_equal(proc_sock_protos("/proc", getpid(), ino, 5, names), 0);
+	for (i = 0; i < 5; i++)
+		assert_string_equal(names[i], w[i].name);
+	for (i = 0; i < 4; i++)
+		close(fds[i]);
+	close(pair[1]);
+	close(dup_fd);
+
+	/* A fixture tree has the links but no attribute; a process that is gone, no table. */
+	ino[0] = 99;
+	ino[1] = 123;
+	assert_int_equal(proc_sock_protos(FIX_BASIC, 100, ino, 2, names), 0);
+	assert_string_equal(names[0], "");
+	assert_string_equal(names[1], "");
+	assert_int_equal(proc_sock_protos(FIX_BASIC, 999999, ino, 2, names), -ENOENT);
+	assert_int_equal(proc_sock_protos(FIX_BASIC, 999999, ino, 0, names), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_live_sock_protos),
 		cmocka_unit_test(test_parse_stat),
 		cmocka_unit_test(test_parse_status_limits),
 		cmocka_unit_test(test_parse_socket_link),

@@ -309,6 +309,7 @@ static void test_severity_follows_thresholds(void **state)
 	const struct column *fdpct = NULL;
 	struct leak_config lc;
 	struct config cfg;
+	struct strbuf sb;
 
 	(void)state;
 	for (size_t k = 0; k < vd->ncols; k++) {
@@ -330,6 +331,13 @@ static void test_severity_follows_thresholds(void **state)
 	/* Unknown fds read dim. */
 	s.procs.v[2].fds = PROC_UNKNOWN;
 	assert_int_equal(fdpct->sev(&s, &lc, 2), SEV_DIM);
+	/* A soft limit of 0 with fds held is over any share: critical, not unknown. */
+	s.procs.v[0].fd_limit = 0;
+	assert_int_equal(fdpct->sev(&s, &lc, 0), SEV_CRIT);
+	sb_init(&sb);
+	fdpct->fmt(&sb, &s, 0);
+	assert_string_equal(sb.buf, ">100");
+	sb_fini(&sb);
 	snapshot_fini(&s);
 }
 

@@ -299,6 +299,38 @@ static void test_leak_column_and_detail(void **state)
 	assert_null(strstr(screen(f), "WARNING pid"));
 }
 
+/* Dead socket fds: a DEAD column, and the pane says what they are. */
+static void test_dead_column_and_detail(void **state)
+{
+	struct fixture *f = *state;
+	const char *scr;
+	size_t i;
+
+	f->s.leak = xcalloc(f->s.procs.n, sizeof *f->s.leak);
+	for (i = 0; i < f->s.procs.n; i++) {
+		if (f->s.procs.v[i].pid == 200) {
+			f->s.pstats[i].other += 15;
+			f->s.pstats[i].dead = 15;
+			f->s.leak[i].level = LEAK_WARNING;
+			f->s.leak[i].reasons = LR_DEAD_SOCKETS;
+			f->s.leak[i].dead_old = 15;
+		}
+	}
+	f->u.w = 160;
+	key(f, 'L');
+	scr = screen(f);
+	assert_non_null(strstr(scr, " CLOSE_WAIT  DEAD LEAK"));
+	assert_non_null(strstr(scr, "   15 WARN dead"));
+	key(f, UK_HOME);
+	key(f, UK_ENTER);
+	scr = screen(f);
+	assert_non_null(strstr(scr, "WARNING pid 200 (p200) 15 dead sockets, fds "));
+	assert_non_null(strstr(scr,
+			       "dead_sockets: 15 TCP sockets the kernel no longer lists (reset "
+			       "by the peer, timed out, or never connected), their fds still "
+			       "open here."));
+}
+
 /* The prompts take every code point, U+10000 and above too, and never a part of one. */
 static void test_prompt_any_code_point(void **state)
 {
@@ -596,6 +628,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_small_screen_and_mouse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_leak_column_and_detail, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dead_column_and_detail, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_system_pressure_colours, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_header_follows_filter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prompt_any_code_point, setup, teardown),
