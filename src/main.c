@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -410,6 +411,20 @@ static void config_parse(struct config *c, int argc, char **argv)
 		die_usage(c, "--check needs a number of refreshes (-n 1 or more)");
 }
 
+/*
+ * Whether fd takes writes: a stdout that was closed at start is /dev/null
+ * read-only (std_fds_guard), and sockwatch says so before it collects anything.
+ */
+static int fd_writable(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl >= 0 && (fl & O_ACCMODE) != O_RDONLY)
+		return 1;
+	errno = fl < 0 ? errno : EBADF;
+	return 0;
+}
+
 /* Write all of buf to fd; -1 on error (said on stderr, but for EPIPE: the reader left). */
 static int write_all(int fd, const char *name, const char *buf, size_t len)
 {
@@ -524,6 +539,11 @@ static int run_check(const struct config *c)
 	int rc = 3;
 	uint64_t i;
 
+	if (!fd_writable(STDOUT_FILENO)) {
+		/* No status line can be read: UNKNOWN, said where it can be. */
+		fprintf(stderr, "sockwatch: cannot write standard output: %s\n", strerror(errno));
+		return 3;
+	}
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_check_abort;
 	sigaction(SIGINT, &sa, NULL);
@@ -594,6 +614,9 @@ static int run_batch(const struct config *c)
 			return 1;
 		}
 		oname = c->output_file;
+	} else if (!fd_writable(ofd)) {
+		fprintf(stderr, "sockwatch: cannot write %s: %s\n", oname, strerror(errno));
+		return 1;
 	}
 	col = collector_new(c, &cause);
 	if (col == NULL) {
@@ -634,12 +657,54 @@ static int run_batch(const struct config *c)
 	return rc;
 }
 
+/*
+ * A closed fd 0, 1 or 2 gets /dev/null before anything else is opened, so that
+ * no socket or file takes its number: the netlink socket on fd 1 would receive
+ * the snapshot, on fd 2 the messages. Read-only, so that output to a closed
+ * stdout still fails (fd_writable). 0, or -1 when /dev/null cannot be opened.
+ */
+static int std_fds_guard(void)
+{
+	int fd, nfd;
+
+	for (fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		nfd = open("/dev/null", O_RDONLY | O_NOCTTY);
+		if (nfd != fd) {
+			if (nfd >= 0)
+				close(nfd);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The scan holds a few fds at a time, but a soft limit below that would make
+ * processes unknown: take what the hard limit allows.
+ */
+static void nofile_raise(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl); /* above fs.nr_open: keep the old one */
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct sigaction sa;
 	struct config c;
 	int rc;
 
+	if (std_fds_guard() != 0) {
+		fprintf(stderr, "sockwatch: cannot open /dev/null: %s\n", strerror(errno));
+		return 1;
+	}
+	nofile_raise();
 	text_locale_init();
 	config_parse(&c, argc, argv);
 	memset(&sa, 0, sizeof sa);
