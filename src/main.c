@@ -445,34 +445,65 @@ static int write_all(int fd, const char *name, const char *buf, size_t len)
 	return 0;
 }
 
-/* Warnings that are said once per run: missing diag modules, uninspectable processes. */
-static void report_once(const struct snapshot *s, unsigned *reported, int *hinted)
+/* What is said once per run on stderr (each bit once). */
+enum {
+	SAID_DENIED = 1u << DD_COUNT, /* processes of others, or of another namespace */
+	SAID_STARVED = 1u << (DD_COUNT + 1),
+};
+
+/*
+ * Processes not read for lack of fds or memory: with the reason, as they are
+ * unknown for another cause than privileges.
+ */
+static void report_starved(const struct proc_table *t)
 {
+	struct rlimit rl;
+
+	fprintf(stderr, "sockwatch: %zu %s could not be read (%s) and %s as unknown", t->starved,
+		t->starved == 1 ? "process" : "processes", strerror(t->starved_err),
+		t->starved == 1 ? "shows" : "show");
+	if (t->starved_err == EMFILE && getrlimit(RLIMIT_NOFILE, &rl) == 0)
+		fprintf(stderr, "; sockwatch's fd limit is %llu (raise the hard limit: ulimit -Hn)",
+			(unsigned long long)rl.rlim_cur);
+	fputc('\n', stderr);
+}
+
+/*
+ * Warnings that are said once per run: missing diag modules, uninspectable
+ * processes, processes not read for lack of resources.
+ */
+static void report_once(const struct snapshot *s, unsigned *said)
+{
+	size_t denied = s->procs.denied - s->procs.starved;
 	int d;
 
 	for (d = 0; d < DD_COUNT; d++) {
 		int err = s->diag.err[d];
 
-		if (err == 0 || (*reported & (1u << d)))
+		if (err == 0 || (*said & (1u << d)))
 			continue;
-		*reported |= 1u << d;
+		*said |= 1u << d;
 		fprintf(stderr, "sockwatch: %s sockets are not shown: %s\n",
 			diag_dump_name((enum diag_dump)d), diag_err_text(err));
 	}
-	if (!*hinted && s->procs.denied > 0) {
-		*hinted = 1;
+	if (!(*said & SAID_STARVED) && s->procs.starved > 0) {
+		*said |= SAID_STARVED;
+		report_starved(&s->procs);
+	}
+	if (!(*said & SAID_DENIED) && denied > 0) {
+		*said |= SAID_DENIED;
 		if (geteuid() == 0)
 			fprintf(stderr,
 				"sockwatch: %zu %s cannot be inspected even as root (another user "
 				"namespace?) and %s as unknown\n",
-				s->procs.denied, s->procs.denied == 1 ? "process" : "processes",
-				s->procs.denied == 1 ? "shows" : "show");
+				denied, denied == 1 ? "process" : "processes",
+				denied == 1 ? "shows" : "show");
 		else
 			fprintf(stderr,
 				"sockwatch: %zu %s of other users %s as unknown; run as root or grant "
 				"CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE (see sockwatch(1))\n",
-				s->procs.denied, s->procs.denied == 1 ? "process" : "processes",
-				s->procs.denied == 1 ? "shows" : "show");
+				denied, denied == 1 ? "process" : "processes",
+				denied == 1 ? "shows" : "show");
 	}
 }
 
@@ -536,7 +567,8 @@ static int run_check(const struct config *c)
 	struct strbuf out;
 	sigset_t set;
 	char *cause = NULL;
-	int rc = 3;
+	size_t starved = 0;
+	int rc = 3, starved_err = 0;
 	uint64_t i;
 
 	if (!fd_writable(STDOUT_FILENO)) {
@@ -576,12 +608,20 @@ static int run_check(const struct config *c)
 			free(cause);
 			break;
 		}
+		if (snap.procs.starved > starved) {
+			starved = snap.procs.starved;
+			starved_err = snap.procs.starved_err;
+		}
 		if (i < c->iterations)
 			wait_next(&next, c->delay);
 	}
 	/* From here the status stands: no signal may replace it. */
 	check_signals(&set);
 	sigprocmask(SIG_BLOCK, &set, NULL);
+	/* A process sockwatch could not read is no verdict on it: not even OK. */
+	if (out.len == 0 && starved > 0)
+		sb_printf(&out, "SOCKWATCH UNKNOWN - %zu %s could not be read: %s\n", starved,
+			  starved == 1 ? "process" : "processes", strerror(starved_err));
 	if (out.len == 0)
 		rc = present_check(&out, &snap, &c->filter, &c->checkopts);
 	if (write_all(STDOUT_FILENO, "standard output", out.buf, out.len) < 0)
@@ -601,8 +641,8 @@ static int run_batch(const struct config *c)
 	struct timespec next;
 	struct strbuf out;
 	char *cause = NULL;
-	unsigned reported = 0;
-	int hinted = 0, rc = 0, ofd = STDOUT_FILENO;
+	unsigned said = 0;
+	int rc = 0, ofd = STDOUT_FILENO;
 	const char *oname = "standard output";
 	uint64_t i;
 
@@ -634,7 +674,7 @@ static int run_batch(const struct config *c)
 			rc = 1;
 			break;
 		}
-		report_once(&snap, &reported, &hinted);
+		report_once(&snap, &said);
 		oo.iteration = i;
 		sb_reset(&out);
 		out_write(&out, &snap, &oo);
