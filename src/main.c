@@ -6,6 +6,7 @@
 #include <pwd.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -632,6 +633,32 @@ static int run_check(const struct config *c)
 	return rc;
 }
 
+/*
+ * --output-file, for appending. Non-blocking to open, as a FIFO that nobody
+ * reads would block the open forever (ENXIO instead), then blocking, so that
+ * a slow reader slows sockwatch rather than losing snapshots. The fd, or -1
+ * (said on stderr).
+ */
+static int output_open(const char *path)
+{
+	struct stat st;
+	int fd, fl;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0644);
+	if (fd < 0 && errno == ENXIO && stat(path, &st) == 0 && S_ISFIFO(st.st_mode)) {
+		fprintf(stderr, "sockwatch: cannot open %s: a FIFO that no process reads\n", path);
+		return -1;
+	}
+	fl = fd < 0 ? -1 : fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0) {
+		fprintf(stderr, "sockwatch: cannot open %s: %s\n", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /* The batch loop: refresh, judge leaks, write. */
 static int run_batch(const struct config *c)
 {
@@ -647,12 +674,8 @@ static int run_batch(const struct config *c)
 	uint64_t i;
 
 	if (c->output_file != NULL) {
-		ofd = open(c->output_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-		if (ofd < 0) {
-			fprintf(stderr, "sockwatch: cannot open %s: %s\n", c->output_file,
-				strerror(errno));
+		if ((ofd = output_open(c->output_file)) < 0)
 			return 1;
-		}
 		oname = c->output_file;
 	} else if (!fd_writable(ofd)) {
 		fprintf(stderr, "sockwatch: cannot write %s: %s\n", oname, strerror(errno));
