@@ -520,10 +520,23 @@ static void timespec_add(struct timespec *t, double sec)
 	}
 }
 
-/* Sleep until next (CLOCK_MONOTONIC), advanced by delay; 0, or -1 when told to stop. */
+/*
+ * Sleep until next (CLOCK_MONOTONIC), advanced by delay; 0, or -1 when told
+ * to stop. A deadline already past (sockwatch was stopped, or a refresh took
+ * longer than delay) restarts the schedule from now, as the TUI does: catching
+ * up would print a burst of snapshots of the same moment.
+ */
 static int wait_next(struct timespec *next, double delay)
 {
+	struct timespec now;
+
 	timespec_add(next, delay);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (next->tv_sec < now.tv_sec ||
+	    (next->tv_sec == now.tv_sec && next->tv_nsec < now.tv_nsec)) {
+		*next = now;
+		timespec_add(next, delay);
+	}
 	while (!got_stop && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, next, NULL) == EINTR)
 		;
 	return got_stop ? -1 : 0;
