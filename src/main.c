@@ -152,20 +152,33 @@ die_usage(const struct config *c, const char *fmt, ...)
 	exit(c->check ? 3 : 2);
 }
 
+/* PID[,PID...]: every item a pid, none empty (strtok would skip "1,,2" and "1,"). */
 static void parse_pids(const struct config *c, struct filter *f, const char *arg)
 {
-	char *copy = xstrdup(arg), *tok, *save = NULL;
+	const char *p = arg;
 	unsigned long v;
+	char tok[16];
 
-	for (tok = strtok_r(copy, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
-		if (parse_uint(tok, 4194304, &v) != 0 || v == 0)
-			die_usage(c, "invalid pid '%s' in -p", tok);
+	for (;;) {
+		size_t n = strcspn(p, ",");
+
+		if (n == 0)
+			die_usage(c, "empty item in -p '%s' (PID[,PID...])", arg);
+		v = 0;
+		if (n < sizeof tok) {
+			memcpy(tok, p, n);
+			tok[n] = '\0';
+			if (parse_uint(tok, 4194304, &v) != 0)
+				v = 0;
+		}
+		if (v == 0)
+			die_usage(c, "invalid pid '%.*s' in -p", (int)n, p);
 		f->pids = xreallocarray(f->pids, f->npids + 1, sizeof *f->pids);
 		f->pids[f->npids++] = (int)v;
+		if (p[n] == '\0')
+			break;
+		p += n + 1;
 	}
-	if (f->npids == 0)
-		die_usage(c, "-p needs at least one pid");
-	free(copy);
 }
 
 static void parse_user(const struct config *c, struct filter *f, const char *arg)
@@ -215,6 +228,21 @@ static const struct option base_opts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 };
+
+/*
+ * After --help or --version: exit() would flush stdout and drop the error of a
+ * full disk or a closed stdout, and say 0. --check answers 3 either way.
+ */
+static void __attribute__((noreturn)) exit_printed(const struct config *c)
+{
+	int err = ferror(stdout);
+
+	if (fclose(stdout) != 0 || err) {
+		fprintf(stderr, "sockwatch: cannot write standard output: %s\n", strerror(errno));
+		exit(c->check ? 3 : 1);
+	}
+	exit(c->check ? 3 : 0);
+}
 
 /* The setting getopt_long returned ch for (its long option or short letter), or NULL. */
 static const struct setting *setting_find_opt(int ch)
@@ -368,10 +396,10 @@ static void config_parse(struct config *c, int argc, char **argv)
 		case 'h':
 			/* Monitoring plugins answer --help and --version with UNKNOWN. */
 			usage(stdout);
-			exit(c->check ? 3 : 0);
+			exit_printed(c);
 		case 'V':
 			printf("sockwatch %s\n", SOCKWATCH_VERSION);
-			exit(c->check ? 3 : 0);
+			exit_printed(c);
 		case ':':
 			if (optopt != 0 && optopt < 256)
 				die_usage(c, "option -%c needs a value", optopt);
