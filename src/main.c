@@ -478,7 +478,54 @@ static int write_all(int fd, const char *name, const char *buf, size_t len)
 enum {
 	SAID_DENIED = 1u << DD_COUNT, /* processes of others, or of another namespace */
 	SAID_STARVED = 1u << (DD_COUNT + 1),
+	SAID_NO_MATCH = 1u << (DD_COUNT + 2),
 };
+
+/*
+ * -p or -u that match no process: the output stays valid (an empty table,
+ * [] in JSON), which would read as "nothing wrong there"; one line says why
+ * it is empty. 1 if it was said.
+ */
+static int report_no_match(const struct snapshot *s, const struct filter *f)
+{
+	struct strbuf pids;
+	struct passwd *pw;
+	size_t i, p, missing = 0, of_user = 0;
+
+	sb_init(&pids);
+	for (p = 0; p < f->npids; p++) {
+		for (i = 0; i < s->procs.n && s->procs.v[i].pid != f->pids[p]; i++)
+			;
+		if (i == s->procs.n)
+			sb_printf(&pids, "%s%d", missing++ > 0 ? ", " : "", f->pids[p]);
+	}
+	if (missing > 0) {
+		fprintf(stderr, "sockwatch: no %s with %s %s\n",
+			missing == 1 ? "process" : "processes", missing == 1 ? "pid" : "pids",
+			pids.buf);
+		sb_fini(&pids);
+		return 1;
+	}
+	sb_fini(&pids);
+	if (f->uid < 0)
+		return 0;
+	for (i = 0; i < s->procs.n; i++) {
+		const struct proc_rec *r = &s->procs.v[i];
+
+		for (p = 0; p < f->npids && f->pids[p] != r->pid; p++)
+			;
+		of_user += r->uid == f->uid && (f->npids == 0 || p < f->npids);
+	}
+	if (of_user > 0)
+		return 0;
+	pw = getpwuid((uid_t)f->uid);
+	fprintf(stderr, "sockwatch: no process%s of ", f->npids > 0 ? " given by -p is one" : "");
+	if (pw != NULL)
+		fprintf(stderr, "user %s (uid %lld)\n", pw->pw_name, (long long)f->uid);
+	else
+		fprintf(stderr, "uid %lld\n", (long long)f->uid);
+	return 1;
+}
 
 /*
  * Processes not read for lack of fds or memory: with the reason, as they are
@@ -501,7 +548,7 @@ static void report_starved(const struct proc_table *t)
  * Warnings that are said once per run: missing diag modules, uninspectable
  * processes, processes not read for lack of resources.
  */
-static void report_once(const struct snapshot *s, unsigned *said)
+static void report_once(const struct snapshot *s, const struct filter *f, unsigned *said)
 {
 	size_t denied = s->procs.denied - s->procs.starved;
 	int d;
@@ -515,6 +562,8 @@ static void report_once(const struct snapshot *s, unsigned *said)
 		fprintf(stderr, "sockwatch: %s sockets are not shown: %s\n",
 			diag_dump_name((enum diag_dump)d), diag_err_text(err));
 	}
+	if (!(*said & SAID_NO_MATCH) && s->procs_scanned && report_no_match(s, f))
+		*said |= SAID_NO_MATCH;
 	if (!(*said & SAID_STARVED) && s->procs.starved > 0) {
 		*said |= SAID_STARVED;
 		report_starved(&s->procs);
@@ -738,7 +787,7 @@ static int run_batch(const struct config *c)
 			rc = 1;
 			break;
 		}
-		report_once(&snap, &said);
+		report_once(&snap, &c->filter, &said);
 		oo.iteration = i;
 		sb_reset(&out);
 		out_write(&out, &snap, &oo);
