@@ -1,10 +1,12 @@
 /* config.c: the settings table shared by the command line and the config file. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sockwatch/config.h"
@@ -238,21 +240,88 @@ static char *trim(char *s)
 	return s;
 }
 
-int config_load_file(struct config *c, const char *path, int must_exist, char **cause)
+/* "PATH: why" or "PATH:LINE: why" as *cause; -1. */
+static int file_cause(char **cause, const char *path, unsigned lineno, const char *why)
 {
 	struct strbuf sb;
+
+	sb_init(&sb);
+	esc_text(&sb, path, strlen(path));
+	if (lineno > 0)
+		sb_printf(&sb, ":%u", lineno);
+	sb_printf(&sb, ": %s", why);
+	*cause = sb.buf;
+	return -1;
+}
+
+/* What a file that is not a regular one is, for the line that refuses it. */
+static const char *file_kind(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	return "";
+}
+
+/*
+ * The config file, opened for reading only if it is a regular file: opened
+ * non-blocking, as a FIFO without a writer would block the open, then checked,
+ * then made blocking again. A FILE, or NULL with *cause set (NULL and no
+ * cause: a missing file that need not exist).
+ */
+static FILE *config_open(const char *path, int must_exist, char **cause)
+{
+	struct stat st;
+	char why[64];
+	FILE *f;
+	int fd, fl;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		if (must_exist || errno != ENOENT)
+			file_cause(cause, path, 0, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0) {
+		file_cause(cause, path, 0, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		const char *kind = file_kind(st.st_mode);
+
+		snprintf(why, sizeof why, "%s%snot a regular file", kind, kind[0] ? ", " : "");
+		file_cause(cause, path, 0, why);
+		close(fd);
+		return NULL;
+	}
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0 || (f = fdopen(fd, "r")) == NULL) {
+		file_cause(cause, path, 0, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	return f;
+}
+
+int config_load_file(struct config *c, const char *path, int must_exist, char **cause)
+{
 	char line[1024], *why = NULL;
 	unsigned lineno = 0;
-	FILE *f = fopen(path, "re");
+	int rc = 0, err;
+	FILE *f;
 
-	if (f == NULL) {
-		if (!must_exist && errno == ENOENT)
-			return 0;
-		sb_init(&sb);
-		sb_printf(&sb, "%s: %s", path, strerror(errno));
-		*cause = sb.buf;
-		return -1;
-	}
+	*cause = NULL;
+	f = config_open(path, must_exist, cause);
+	if (f == NULL)
+		return *cause != NULL ? -1 : 0;
 	while (fgets(line, sizeof line, f) != NULL) {
 		char *key, *eq, *hash;
 
@@ -276,14 +345,22 @@ int config_load_file(struct config *c, const char *path, int must_exist, char **
 		if (config_set(c, trim(key), trim(eq + 1), &why) != 0)
 			break;
 	}
+	err = errno;
+	/* fgets() says NULL at the end and on an error alike (EIO from /proc/self/mem). */
+	if (why == NULL && ferror(f)) {
+		struct strbuf sb;
+
+		sb_init(&sb);
+		sb_printf(&sb, "cannot read: %s", strerror(err));
+		rc = file_cause(cause, path, 0, sb.buf);
+		sb_fini(&sb);
+	}
 	fclose(f);
 	if (why == NULL)
-		return 0;
-	sb_init(&sb);
-	sb_printf(&sb, "%s:%u: %s", path, lineno, why);
+		return rc;
+	rc = file_cause(cause, path, lineno, why);
 	free(why);
-	*cause = sb.buf;
-	return -1;
+	return rc;
 }
 
 const char *config_default_path(char *buf, size_t size)

@@ -5,6 +5,8 @@
 #include <stdarg.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,20 +152,33 @@ die_usage(const struct config *c, const char *fmt, ...)
 	exit(c->check ? 3 : 2);
 }
 
+/* PID[,PID...]: every item a pid, none empty (strtok would skip "1,,2" and "1,"). */
 static void parse_pids(const struct config *c, struct filter *f, const char *arg)
 {
-	char *copy = xstrdup(arg), *tok, *save = NULL;
+	const char *p = arg;
 	unsigned long v;
+	char tok[16];
 
-	for (tok = strtok_r(copy, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
-		if (parse_uint(tok, 4194304, &v) != 0 || v == 0)
-			die_usage(c, "invalid pid '%s' in -p", tok);
+	for (;;) {
+		size_t n = strcspn(p, ",");
+
+		if (n == 0)
+			die_usage(c, "empty item in -p '%s' (PID[,PID...])", arg);
+		v = 0;
+		if (n < sizeof tok) {
+			memcpy(tok, p, n);
+			tok[n] = '\0';
+			if (parse_uint(tok, 4194304, &v) != 0)
+				v = 0;
+		}
+		if (v == 0)
+			die_usage(c, "invalid pid '%.*s' in -p", (int)n, p);
 		f->pids = xreallocarray(f->pids, f->npids + 1, sizeof *f->pids);
 		f->pids[f->npids++] = (int)v;
+		if (p[n] == '\0')
+			break;
+		p += n + 1;
 	}
-	if (f->npids == 0)
-		die_usage(c, "-p needs at least one pid");
-	free(copy);
 }
 
 static void parse_user(const struct config *c, struct filter *f, const char *arg)
@@ -213,6 +228,21 @@ static const struct option base_opts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 };
+
+/*
+ * After --help or --version: exit() would flush stdout and drop the error of a
+ * full disk or a closed stdout, and say 0. --check answers 3 either way.
+ */
+static void __attribute__((noreturn)) exit_printed(const struct config *c)
+{
+	int err = ferror(stdout);
+
+	if (fclose(stdout) != 0 || err) {
+		fprintf(stderr, "sockwatch: cannot write standard output: %s\n", strerror(errno));
+		exit(c->check ? 3 : 1);
+	}
+	exit(c->check ? 3 : 0);
+}
 
 /* The setting getopt_long returned ch for (its long option or short letter), or NULL. */
 static const struct setting *setting_find_opt(int ch)
@@ -366,10 +396,10 @@ static void config_parse(struct config *c, int argc, char **argv)
 		case 'h':
 			/* Monitoring plugins answer --help and --version with UNKNOWN. */
 			usage(stdout);
-			exit(c->check ? 3 : 0);
+			exit_printed(c);
 		case 'V':
 			printf("sockwatch %s\n", SOCKWATCH_VERSION);
-			exit(c->check ? 3 : 0);
+			exit_printed(c);
 		case ':':
 			if (optopt != 0 && optopt < 256)
 				die_usage(c, "option -%c needs a value", optopt);
@@ -410,6 +440,20 @@ static void config_parse(struct config *c, int argc, char **argv)
 		die_usage(c, "--check needs a number of refreshes (-n 1 or more)");
 }
 
+/*
+ * Whether fd takes writes: a stdout that was closed at start is /dev/null
+ * read-only (std_fds_guard), and sockwatch says so before it collects anything.
+ */
+static int fd_writable(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl >= 0 && (fl & O_ACCMODE) != O_RDONLY)
+		return 1;
+	errno = fl < 0 ? errno : EBADF;
+	return 0;
+}
+
 /* Write all of buf to fd; -1 on error (said on stderr, but for EPIPE: the reader left). */
 static int write_all(int fd, const char *name, const char *buf, size_t len)
 {
@@ -430,34 +474,114 @@ static int write_all(int fd, const char *name, const char *buf, size_t len)
 	return 0;
 }
 
-/* Warnings that are said once per run: missing diag modules, uninspectable processes. */
-static void report_once(const struct snapshot *s, unsigned *reported, int *hinted)
+/* What is said once per run on stderr (each bit once). */
+enum {
+	SAID_DENIED = 1u << DD_COUNT, /* processes of others, or of another namespace */
+	SAID_STARVED = 1u << (DD_COUNT + 1),
+	SAID_NO_MATCH = 1u << (DD_COUNT + 2),
+};
+
+/*
+ * -p or -u that match no process: the output stays valid (an empty table,
+ * [] in JSON), which would read as "nothing wrong there"; one line says why
+ * it is empty. 1 if it was said.
+ */
+static int report_no_match(const struct snapshot *s, const struct filter *f)
 {
+	struct strbuf pids;
+	struct passwd *pw;
+	size_t i, p, missing = 0, of_user = 0;
+
+	sb_init(&pids);
+	for (p = 0; p < f->npids; p++) {
+		for (i = 0; i < s->procs.n && s->procs.v[i].pid != f->pids[p]; i++)
+			;
+		if (i == s->procs.n)
+			sb_printf(&pids, "%s%d", missing++ > 0 ? ", " : "", f->pids[p]);
+	}
+	if (missing > 0) {
+		fprintf(stderr, "sockwatch: no %s with %s %s\n",
+			missing == 1 ? "process" : "processes", missing == 1 ? "pid" : "pids",
+			pids.buf);
+		sb_fini(&pids);
+		return 1;
+	}
+	sb_fini(&pids);
+	if (f->uid < 0)
+		return 0;
+	for (i = 0; i < s->procs.n; i++) {
+		const struct proc_rec *r = &s->procs.v[i];
+
+		for (p = 0; p < f->npids && f->pids[p] != r->pid; p++)
+			;
+		of_user += r->uid == f->uid && (f->npids == 0 || p < f->npids);
+	}
+	if (of_user > 0)
+		return 0;
+	pw = getpwuid((uid_t)f->uid);
+	fprintf(stderr, "sockwatch: no process%s of ", f->npids > 0 ? " given by -p is one" : "");
+	if (pw != NULL)
+		fprintf(stderr, "user %s (uid %lld)\n", pw->pw_name, (long long)f->uid);
+	else
+		fprintf(stderr, "uid %lld\n", (long long)f->uid);
+	return 1;
+}
+
+/*
+ * Processes not read for lack of fds or memory: with the reason, as they are
+ * unknown for another cause than privileges.
+ */
+static void report_starved(const struct proc_table *t)
+{
+	struct rlimit rl;
+
+	fprintf(stderr, "sockwatch: %zu %s could not be read (%s) and %s as unknown", t->starved,
+		t->starved == 1 ? "process" : "processes", strerror(t->starved_err),
+		t->starved == 1 ? "shows" : "show");
+	if (t->starved_err == EMFILE && getrlimit(RLIMIT_NOFILE, &rl) == 0)
+		fprintf(stderr, "; sockwatch's fd limit is %llu (raise the hard limit: ulimit -Hn)",
+			(unsigned long long)rl.rlim_cur);
+	fputc('\n', stderr);
+}
+
+/*
+ * Warnings that are said once per run: missing diag modules, uninspectable
+ * processes, processes not read for lack of resources.
+ */
+static void report_once(const struct snapshot *s, const struct filter *f, unsigned *said)
+{
+	size_t denied = s->procs.denied - s->procs.starved;
 	int d;
 
 	for (d = 0; d < DD_COUNT; d++) {
 		int err = s->diag.err[d];
 
-		if (err == 0 || (*reported & (1u << d)))
+		if (err == 0 || (*said & (1u << d)))
 			continue;
-		*reported |= 1u << d;
+		*said |= 1u << d;
 		fprintf(stderr, "sockwatch: %s sockets are not shown: %s\n",
 			diag_dump_name((enum diag_dump)d), diag_err_text(err));
 	}
-	if (!*hinted && s->procs.denied > 0) {
-		*hinted = 1;
+	if (!(*said & SAID_NO_MATCH) && s->procs_scanned && report_no_match(s, f))
+		*said |= SAID_NO_MATCH;
+	if (!(*said & SAID_STARVED) && s->procs.starved > 0) {
+		*said |= SAID_STARVED;
+		report_starved(&s->procs);
+	}
+	if (!(*said & SAID_DENIED) && denied > 0) {
+		*said |= SAID_DENIED;
 		if (geteuid() == 0)
 			fprintf(stderr,
 				"sockwatch: %zu %s cannot be inspected even as root (another user "
 				"namespace?) and %s as unknown\n",
-				s->procs.denied, s->procs.denied == 1 ? "process" : "processes",
-				s->procs.denied == 1 ? "shows" : "show");
+				denied, denied == 1 ? "process" : "processes",
+				denied == 1 ? "shows" : "show");
 		else
 			fprintf(stderr,
 				"sockwatch: %zu %s of other users %s as unknown; run as root or grant "
 				"CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE (see sockwatch(1))\n",
-				s->procs.denied, s->procs.denied == 1 ? "process" : "processes",
-				s->procs.denied == 1 ? "shows" : "show");
+				denied, denied == 1 ? "process" : "processes",
+				denied == 1 ? "shows" : "show");
 	}
 }
 
@@ -473,10 +597,23 @@ static void timespec_add(struct timespec *t, double sec)
 	}
 }
 
-/* Sleep until next (CLOCK_MONOTONIC), advanced by delay; 0, or -1 when told to stop. */
+/*
+ * Sleep until next (CLOCK_MONOTONIC), advanced by delay; 0, or -1 when told
+ * to stop. A deadline already past (sockwatch was stopped, or a refresh took
+ * longer than delay) restarts the schedule from now, as the TUI does: catching
+ * up would print a burst of snapshots of the same moment.
+ */
 static int wait_next(struct timespec *next, double delay)
 {
+	struct timespec now;
+
 	timespec_add(next, delay);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (next->tv_sec < now.tv_sec ||
+	    (next->tv_sec == now.tv_sec && next->tv_nsec < now.tv_nsec)) {
+		*next = now;
+		timespec_add(next, delay);
+	}
 	while (!got_stop && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, next, NULL) == EINTR)
 		;
 	return got_stop ? -1 : 0;
@@ -521,9 +658,15 @@ static int run_check(const struct config *c)
 	struct strbuf out;
 	sigset_t set;
 	char *cause = NULL;
-	int rc = 3;
+	size_t starved = 0;
+	int rc = 3, starved_err = 0;
 	uint64_t i;
 
+	if (!fd_writable(STDOUT_FILENO)) {
+		/* No status line can be read: UNKNOWN, said where it can be. */
+		fprintf(stderr, "sockwatch: cannot write standard output: %s\n", strerror(errno));
+		return 3;
+	}
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_check_abort;
 	sigaction(SIGINT, &sa, NULL);
@@ -556,12 +699,20 @@ static int run_check(const struct config *c)
 			free(cause);
 			break;
 		}
+		if (snap.procs.starved > starved) {
+			starved = snap.procs.starved;
+			starved_err = snap.procs.starved_err;
+		}
 		if (i < c->iterations)
 			wait_next(&next, c->delay);
 	}
 	/* From here the status stands: no signal may replace it. */
 	check_signals(&set);
 	sigprocmask(SIG_BLOCK, &set, NULL);
+	/* A process sockwatch could not read is no verdict on it: not even OK. */
+	if (out.len == 0 && starved > 0)
+		sb_printf(&out, "SOCKWATCH UNKNOWN - %zu %s could not be read: %s\n", starved,
+			  starved == 1 ? "process" : "processes", strerror(starved_err));
 	if (out.len == 0)
 		rc = present_check(&out, &snap, &c->filter, &c->checkopts);
 	if (write_all(STDOUT_FILENO, "standard output", out.buf, out.len) < 0)
@@ -570,6 +721,32 @@ static int run_check(const struct config *c)
 	snapshot_fini(&snap);
 	collector_free(col);
 	return rc;
+}
+
+/*
+ * --output-file, for appending. Non-blocking to open, as a FIFO that nobody
+ * reads would block the open forever (ENXIO instead), then blocking, so that
+ * a slow reader slows sockwatch rather than losing snapshots. The fd, or -1
+ * (said on stderr).
+ */
+static int output_open(const char *path)
+{
+	struct stat st;
+	int fd, fl;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0644);
+	if (fd < 0 && errno == ENXIO && stat(path, &st) == 0 && S_ISFIFO(st.st_mode)) {
+		fprintf(stderr, "sockwatch: cannot open %s: a FIFO that no process reads\n", path);
+		return -1;
+	}
+	fl = fd < 0 ? -1 : fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0) {
+		fprintf(stderr, "sockwatch: cannot open %s: %s\n", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 /* The batch loop: refresh, judge leaks, write. */
@@ -581,19 +758,18 @@ static int run_batch(const struct config *c)
 	struct timespec next;
 	struct strbuf out;
 	char *cause = NULL;
-	unsigned reported = 0;
-	int hinted = 0, rc = 0, ofd = STDOUT_FILENO;
+	unsigned said = 0;
+	int rc = 0, ofd = STDOUT_FILENO;
 	const char *oname = "standard output";
 	uint64_t i;
 
 	if (c->output_file != NULL) {
-		ofd = open(c->output_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-		if (ofd < 0) {
-			fprintf(stderr, "sockwatch: cannot open %s: %s\n", c->output_file,
-				strerror(errno));
+		if ((ofd = output_open(c->output_file)) < 0)
 			return 1;
-		}
 		oname = c->output_file;
+	} else if (!fd_writable(ofd)) {
+		fprintf(stderr, "sockwatch: cannot write %s: %s\n", oname, strerror(errno));
+		return 1;
 	}
 	col = collector_new(c, &cause);
 	if (col == NULL) {
@@ -611,7 +787,7 @@ static int run_batch(const struct config *c)
 			rc = 1;
 			break;
 		}
-		report_once(&snap, &reported, &hinted);
+		report_once(&snap, &c->filter, &said);
 		oo.iteration = i;
 		sb_reset(&out);
 		out_write(&out, &snap, &oo);
@@ -634,12 +810,54 @@ static int run_batch(const struct config *c)
 	return rc;
 }
 
+/*
+ * A closed fd 0, 1 or 2 gets /dev/null before anything else is opened, so that
+ * no socket or file takes its number: the netlink socket on fd 1 would receive
+ * the snapshot, on fd 2 the messages. Read-only, so that output to a closed
+ * stdout still fails (fd_writable). 0, or -1 when /dev/null cannot be opened.
+ */
+static int std_fds_guard(void)
+{
+	int fd, nfd;
+
+	for (fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		nfd = open("/dev/null", O_RDONLY | O_NOCTTY);
+		if (nfd != fd) {
+			if (nfd >= 0)
+				close(nfd);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The scan holds a few fds at a time, but a soft limit below that would make
+ * processes unknown: take what the hard limit allows.
+ */
+static void nofile_raise(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl); /* above fs.nr_open: keep the old one */
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct sigaction sa;
 	struct config c;
 	int rc;
 
+	if (std_fds_guard() != 0) {
+		fprintf(stderr, "sockwatch: cannot open /dev/null: %s\n", strerror(errno));
+		return 1;
+	}
+	nofile_raise();
 	text_locale_init();
 	config_parse(&c, argc, argv);
 	memset(&sa, 0, sizeof sa);

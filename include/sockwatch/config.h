@@ -70,8 +70,10 @@ double config_setting_get(const struct config *c, const struct setting *s);
  */
 int config_set(struct config *c, const char *key, const char *value, char **cause);
 /*
- * Read "key = value" lines ('#' comments, blank lines). A missing file is an
- * error only when must_exist. 0, or -1 with *cause naming file and line.
+ * Read "key = value" lines ('#' comments, blank lines) of a regular file (a
+ * directory, FIFO or device is refused without blocking). A missing file is
+ * an error only when must_exist; a read error is one. 0, or -1 with *cause
+ * naming file and line.
  */
 int config_load_file(struct config *c, const char *path, int must_exist, char **cause);
 /* The config file used when --config is not given, or NULL. */

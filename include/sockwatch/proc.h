@@ -32,8 +32,10 @@ struct proc_table {
 	size_t ninodes;
 	size_t inocap;
 	struct strpool strs;
-	size_t denied;	  /* processes whose fd table could not be read (EACCES/EPERM) */
-	int64_t file_nr;  /* /proc/sys/fs/file-nr allocated, PROC_UNKNOWN */
+	size_t denied;	 /* processes shown as unknown: fd table unreadable, or starved */
+	size_t starved;	 /* of these, not read for lack of fds or memory (EMFILE, ENFILE, ENOMEM) */
+	int starved_err; /* the errno of the first of them */
+	int64_t file_nr; /* /proc/sys/fs/file-nr allocated, PROC_UNKNOWN */
 	int64_t file_max; /* /proc/sys/fs/file-nr max, PROC_UNKNOWN */
 };
 
@@ -47,7 +49,9 @@ struct proc_scanner *proc_scanner_new(const char *root); /* root: "/proc" or a f
 void proc_scanner_free(struct proc_scanner *s);
 /*
  * Scan every process under root into t (reset first). Processes and fds that
- * vanish mid-scan are skipped. 0, or -errno if root itself cannot be read.
+ * vanish mid-scan are skipped; one that cannot be read for lack of fds or
+ * memory is listed as unknown (t->starved), never skipped as if it had
+ * exited. 0, or -errno if root itself cannot be read.
  */
 int proc_scan(struct proc_scanner *s, struct proc_table *t);
 

@@ -63,7 +63,8 @@ struct proc_scanner {
 enum {
 	FDS_OK,
 	FDS_DENIED,  /* EACCES/EPERM, or the fd directory is missing from a live process */
-	FDS_UNKNOWN, /* some other error (e.g. we ran out of fds): unknown, not denied */
+	FDS_STARVED, /* sockwatch ran out of fds or memory (is_starved_errno): unknown */
+	FDS_UNKNOWN, /* some other error: unknown, not denied */
 	FDS_VANISHED,
 };
 
@@ -89,6 +90,8 @@ void proc_table_reset(struct proc_table *t)
 	t->ninodes = 0;
 	strpool_reset(&t->strs);
 	t->denied = 0;
+	t->starved = 0;
+	t->starved_err = 0;
 	t->file_nr = PROC_UNKNOWN;
 	t->file_max = PROC_UNKNOWN;
 }
@@ -187,6 +190,19 @@ static int is_gone_errno(int e)
 	return e == ENOENT || e == ESRCH;
 }
 
+/* Out of fds (sockwatch's or the system's) or kernel memory: the process is there, unread. */
+static int is_starved_errno(int e)
+{
+	return e == EMFILE || e == ENFILE || e == ENOMEM;
+}
+
+/* The reason the first starved process of this refresh was not read, for the hint. */
+static void note_starved(struct proc_table *t, int e)
+{
+	if (t->starved_err == 0)
+		t->starved_err = e;
+}
+
 /* Append one socket inode to the table. */
 static inline void push_inode(struct proc_table *t, uint32_t ino)
 {
@@ -214,12 +230,16 @@ static int read_fd_dir(struct proc_scanner *s, struct proc_table *t, int ffd, si
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			if (errno == EACCES || errno == EPERM)
+			if (errno == EACCES || errno == EPERM) {
 				rc = FDS_DENIED;
-			else if (is_gone_errno(errno))
+			} else if (is_gone_errno(errno)) {
 				rc = FDS_VANISHED;
-			else
+			} else if (is_starved_errno(errno)) {
+				note_starved(t, errno);
+				rc = FDS_STARVED;
+			} else {
 				rc = FDS_UNKNOWN;
+			}
 			*count = 0; /* a partial listing counts nothing */
 			break;
 		}
@@ -241,9 +261,12 @@ static int read_fd_dir(struct proc_scanner *s, struct proc_table *t, int ffd, si
 			if (l < 0) {
 				if (is_gone_errno(errno))
 					continue; /* closed since the listing: not counted */
-				if (errno == EACCES || errno == EPERM) {
+				if (errno == EACCES || errno == EPERM || is_starved_errno(errno)) {
+					/* The inodes would be incomplete: count only. */
+					if (is_starved_errno(errno))
+						note_starved(t, errno);
 					links = 0;
-					rc = FDS_DENIED;
+					rc = is_starved_errno(errno) ? FDS_STARVED : FDS_DENIED;
 					t->ninodes = off;
 				}
 				(*count)++; /* exists, type unknown (EINVAL: not a link) */
@@ -365,7 +388,13 @@ static int scan_fds(struct proc_scanner *s, struct proc_table *t, int pfd,
 
 		if (is_gone_errno(e) && pid_vanished(pfd))
 			return FDS_VANISHED;
-		rc = (e == EACCES || e == EPERM || is_gone_errno(e)) ? FDS_DENIED : FDS_UNKNOWN;
+		if (is_starved_errno(e)) {
+			note_starved(t, e);
+			rc = FDS_STARVED;
+		} else {
+			rc = (e == EACCES || e == EPERM || is_gone_errno(e)) ? FDS_DENIED
+									     : FDS_UNKNOWN;
+		}
 	} else {
 		rc = read_fd_dir(s, t, ffd, &count);
 		close(ffd);
@@ -394,8 +423,11 @@ static int scan_fds(struct proc_scanner *s, struct proc_table *t, int pfd,
 	rec->ino_n = 0;
 	/* A complete listing whose links were denied still counted them. */
 	rec->fds = count > 0 ? (int64_t)count : fds_from_stat(pfd);
-	if (rc == FDS_DENIED)
+	/* Both are unknown to the reader (processes_unknown); the hint tells them apart. */
+	if (rc == FDS_DENIED || rc == FDS_STARVED)
 		t->denied++;
+	if (rc == FDS_STARVED)
+		t->starved++;
 	return rc;
 }
 
@@ -508,11 +540,26 @@ static void cache_store(struct proc_scanner *s, const struct proc_table *t,
 	}
 }
 
-/* Read cmdline, uid and the fd limit; 0, or -1 if the process vanished. */
+/* The soft fd limit by prlimit(), which needs no fd: 0, or -1 (not live, or refused). */
+static int nofile_limit(const struct proc_scanner *s, int pid, int64_t *out)
+{
+	struct rlimit rl;
+
+	/* prlimit() is a syscall where /proc/PID/limits formats a whole table. */
+	if (!s->live || prlimit(pid, RLIMIT_NOFILE, NULL, &rl) != 0)
+		return -1;
+	*out = rl.rlim_cur == RLIM_INFINITY ? PROC_UNLIMITED : (int64_t)rl.rlim_cur;
+	return 0;
+}
+
+/*
+ * Read cmdline, uid and the fd limit: 0; 1 if a file could not be read for
+ * lack of fds or memory (read them again next time); -1 if the process vanished.
+ */
 static int scan_info(struct proc_scanner *s, struct proc_table *t, int pfd, struct proc_rec *rec)
 {
 	char buf[CMDLINE_MAX];
-	struct rlimit rl;
+	int starved = 0;
 	ssize_t n;
 
 	n = read_at(pfd, "cmdline", buf, CMDLINE_MAX);
@@ -524,25 +571,71 @@ static int scan_info(struct proc_scanner *s, struct proc_table *t, int pfd, stru
 	} else if (n < 0 && is_gone_errno((int)-n) && pid_vanished(pfd)) {
 		return -1;
 	}
+	starved |= n < 0 && is_starved_errno((int)-n);
 
 	/* Uid: is near the top; 2 KiB holds it even after a 64-byte name escaped 4x. */
 	n = read_at(pfd, "status", buf, 2048);
-	rec->uid = n > 0 ? proc_parse_status_uid(buf, (size_t)n) : PROC_UNKNOWN;
+	if (n > 0)
+		rec->uid = proc_parse_status_uid(buf, (size_t)n);
+	else if (n < 0 && is_starved_errno((int)-n))
+		starved = 1; /* the owner of /proc/PID stands in */
+	else
+		rec->uid = PROC_UNKNOWN;
 	if (n < 0 && is_gone_errno((int)-n) && pid_vanished(pfd))
 		return -1;
 
-	/* prlimit() is a syscall where /proc/PID/limits formats a whole table. */
-	if (s->live && prlimit(rec->pid, RLIMIT_NOFILE, NULL, &rl) == 0) {
-		rec->fd_limit =
-			rl.rlim_cur == RLIM_INFINITY ? PROC_UNLIMITED : (int64_t)rl.rlim_cur;
-		return 0;
-	}
+	if (nofile_limit(s, rec->pid, &rec->fd_limit) == 0)
+		return starved;
 	n = read_at(pfd, "limits", buf, sizeof(buf));
 	if (n > 0)
 		rec->fd_limit = proc_parse_limits_nofile(buf, (size_t)n);
 	else if (n < 0 && is_gone_errno((int)-n) && pid_vanished(pfd))
 		return -1;
-	return 0;
+	return starved || (n < 0 && is_starved_errno((int)-n));
+}
+
+/*
+ * A process whose /proc/PID or stat could not be opened for lack of fds or
+ * memory: listed as unknown, never skipped as if it had exited. It has what
+ * needs no fd of its own (the owner of /proc/PID, the fd count from the size
+ * of its fd directory, the fd limit) and what the cache knew of the same
+ * process; it is read again at the next refresh.
+ */
+static void scan_starved(struct proc_scanner *s, struct proc_table *t, int rootfd, const char *name,
+			 int pid, struct proc_cache *e, int err)
+{
+	char fdpath[32];
+	struct proc_rec *rec;
+	struct stat st;
+
+	if (fstatat(rootfd, name, &st, 0) != 0)
+		return; /* it has exited after all */
+	note_starved(t, err);
+	rec = table_new_rec(t);
+	if (e != NULL && e->dir_ino == (uint64_t)st.st_ino) {
+		/* The process of the last refresh: a reused pid has a new /proc/PID inode. */
+		*rec = e->rec;
+		rec->cmdline = e->cmdlen ? strpool_add(&t->strs, e->cmdline, e->cmdlen) : 0;
+		e->seen = s->gen;
+		e->force = 1;
+	} else {
+		memset(rec, 0, sizeof(*rec));
+		rec->pid = pid;
+		rec->uid = (int64_t)st.st_uid;
+		if (nofile_limit(s, pid, &rec->fd_limit) != 0)
+			rec->fd_limit = PROC_UNKNOWN;
+	}
+	snprintf(fdpath, sizeof(fdpath), "%s/fd", name);
+	rec->fds = s->size_counts > 0 && fstatat(rootfd, fdpath, &st, 0) == 0 && st.st_size > 0
+			   ? (int64_t)st.st_size
+			   : PROC_UNKNOWN;
+	rec->fd_readable = 0;
+	rec->ino_off = (uint32_t)t->ninodes;
+	rec->ino_n = 0;
+	rec->user = rec->uid >= 0 ? proc_users_name(&s->users, (uint32_t)rec->uid, &t->strs) : 0;
+	t->denied++;
+	t->starved++;
+	t->n++;
 }
 
 /*
@@ -563,8 +656,8 @@ static void scan_pid(struct proc_scanner *s, struct proc_table *t, int rootfd, c
 	struct proc_rec *rec;
 	struct stat st, dst;
 	int64_t fd_size = -1;
-	size_t denied0 = t->denied;
-	int info_read = 0;
+	size_t denied0 = t->denied, starved0 = t->starved;
+	int info_read = 0, retry, rc;
 	ssize_t n;
 	int pfd;
 
@@ -581,10 +674,18 @@ static void scan_pid(struct proc_scanner *s, struct proc_table *t, int rootfd, c
 		}
 	}
 	pfd = openat(rootfd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (pfd < 0)
+	if (pfd < 0) {
+		if (is_starved_errno(errno))
+			scan_starved(s, t, rootfd, name, pid, e, errno);
 		return;
+	}
 	/* stat gives the key (pid, starttime) and comm: the same bytes as /proc/PID/comm. */
 	n = read_at(pfd, "stat", buf, sizeof(buf));
+	if (n < 0 && is_starved_errno((int)-n)) {
+		close(pfd);
+		scan_starved(s, t, rootfd, name, pid, e, (int)-n);
+		return;
+	}
 	if (n <= 0 || proc_parse_stat(buf, (size_t)n, &si) < 0 || fstat(pfd, &dst) != 0)
 		goto out;
 	if (s->size_counts > 0 && fstatat(pfd, "fd", &st, 0) == 0)
@@ -602,10 +703,12 @@ static void scan_pid(struct proc_scanner *s, struct proc_table *t, int rootfd, c
 	rec->ino_off = (uint32_t)t->ninodes;
 	copy_comm(rec, &si);
 
-	if (scan_fds(s, t, pfd, &si, rec) == FDS_VANISHED) {
+	rc = scan_fds(s, t, pfd, &si, rec);
+	if (rc == FDS_VANISHED) {
 		t->ninodes = rec->ino_off;
 		goto out;
 	}
+	retry = rc == FDS_STARVED;
 	if (e != NULL && e->info_read && !s->full_now) {
 		/* Same process: what it runs, who it is and its limit are known. */
 		info_read = 1;
@@ -613,18 +716,25 @@ static void scan_pid(struct proc_scanner *s, struct proc_table *t, int rootfd, c
 		rec->fd_limit = e->rec.fd_limit;
 		rec->cmdline = e->cmdlen ? strpool_add(&t->strs, e->cmdline, e->cmdlen) : 0;
 	} else if (rec->ino_n > 0 || !rec->fd_readable) {
-		info_read = 1;
-		if (scan_info(s, t, pfd, rec) < 0) {
+		int r = scan_info(s, t, pfd, rec);
+
+		if (r < 0) {
 			t->ninodes = rec->ino_off;
 			t->denied = denied0;
+			t->starved = starved0;
 			goto out;
 		}
+		info_read = r == 0;
+		retry |= r > 0;
 	}
 	if (rec->uid >= 0)
 		rec->user = proc_users_name(&s->users, (uint32_t)rec->uid, &t->strs);
 	t->n++;
 	s->stats.rescanned++;
 	cache_store(s, t, rec, fd_size, (uint64_t)dst.st_ino, t->denied > denied0, info_read);
+	/* What was short of fds or memory is read again at the next refresh. */
+	if (retry)
+		cache_get(s, pid)->force = 1;
 out:
 	close(pfd);
 }

@@ -29,8 +29,11 @@ void proc_users_begin(struct proc_users *u)
 	u->gen++;
 }
 
-/* Look uid up in the password database; 0 if it has no entry. */
-static uint32_t users_lookup(struct proc_users *u, uint32_t uid)
+/*
+ * Look uid up in the password database; 0 if it has no entry, or if the
+ * lookup was short of fds or memory (then *retry: that is no answer).
+ */
+static uint32_t users_lookup(struct proc_users *u, uint32_t uid, int *retry)
 {
 	struct passwd pw, *res = NULL;
 	int rc;
@@ -47,6 +50,7 @@ static uint32_t users_lookup(struct proc_users *u, uint32_t uid)
 		u->pwcap *= 2;
 		u->pwbuf = xmalloc(u->pwcap);
 	}
+	*retry = rc == EMFILE || rc == ENFILE || rc == ENOMEM;
 	if (rc != 0 || !res || !res->pw_name || !res->pw_name[0])
 		return 0;
 	return strpool_add(&u->names, res->pw_name, strlen(res->pw_name));
@@ -62,13 +66,16 @@ uint32_t proc_users_name(struct proc_users *u, uint32_t uid, struct strpool *dst
 
 	slot = hmap_put(&u->map, &uid, &isnew);
 	if (isnew) {
-		uint32_t name_off = users_lookup(u, uid);
 		if (u->n + 1 > u->cap)
 			u->v = xgrow(u->v, &u->cap, u->n + 1, sizeof(*u->v));
-		u->v[u->n] = (struct proc_user_ent){ .name = name_off };
+		u->v[u->n] = (struct proc_user_ent){ 0 };
 		*slot = (uint32_t)++u->n;
 	}
 	e = &u->v[*slot - 1];
+	if (isnew || (e->retry && e->looked != u->gen)) {
+		e->name = users_lookup(u, uid, &e->retry);
+		e->looked = u->gen;
+	}
 	if (!e->name)
 		return 0;
 	if (e->gen != u->gen) {

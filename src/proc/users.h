@@ -11,6 +11,8 @@ struct proc_user_ent {
 	uint32_t name;	  /* offset in proc_users.names; 0: no such user */
 	uint32_t gen;	  /* scan generation in which tab_off was set */
 	uint32_t tab_off; /* offset of the name in the current table's pool */
+	uint32_t looked;  /* scan generation of the last lookup */
+	int retry;	  /* that lookup ran out of fds or memory: look again next scan */
 };
 
 struct proc_users {

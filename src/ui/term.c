@@ -21,6 +21,26 @@ static char *term_cause(const char *msg)
 	return xstrdup(msg);
 }
 
+/*
+ * Whether the terminal newterm() set up can address the cursor. One that
+ * cannot (TERM=dumb, a printing terminal) would get every redraw as a stream
+ * of lines: it is refused as an unknown one is, before anything is drawn.
+ */
+static int term_addressable(const char *name, char **cause)
+{
+	const char *cup = tigetstr("cup");
+	struct strbuf sb;
+
+	if (cup != NULL && cup != (const char *)-1)
+		return 1;
+	sb_init(&sb);
+	sb_puts(&sb, "the terminal cannot move the cursor (TERM=");
+	esc_text(&sb, name, strlen(name));
+	sb_putc(&sb, ')');
+	*cause = sb.buf;
+	return 0;
+}
+
 /* Roles to colours: htop's palette, or plain attributes without colour. */
 static void term_palette(struct term *t, int no_color)
 {
@@ -89,6 +109,12 @@ struct term *term_open(int no_color, char **cause)
 		return NULL;
 	}
 	set_term(t->screen);
+	if (!term_addressable(name, cause)) {
+		reset_shell_mode(); /* the tty modes as they were; endwin() would write */
+		delscreen(t->screen);
+		free(t);
+		return NULL;
+	}
 	t->open = 1;
 	t->ascii = t_ascii;
 	set_escdelay(25);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -107,6 +108,41 @@ static void test_errors(void **state)
 	assert_int_equal(config_load_file(&c, "/nonexistent/sockwatch", 1, &cause), -1);
 	free(cause);
 	assert_true(c.leak.window == 90.0); /* lines before the error were applied */
+}
+
+/*
+ * Only a regular file is read: a directory, a FIFO (without blocking on it,
+ * missing or not), a device are refused, as must_exist or as the default file;
+ * a read error is an error, not an empty file.
+ */
+static void test_not_regular(void **state)
+{
+	char dir[] = "/tmp/sockwatch-config-dir-XXXXXX", fifo[64];
+	struct config c;
+	char *cause = NULL;
+
+	(void)state;
+	config_defaults(&c);
+	assert_non_null(mkdtemp(dir));
+	snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	for (int must = 0; must <= 1; must++) {
+		assert_int_equal(config_load_file(&c, dir, must, &cause), -1);
+		assert_non_null(strstr(cause, ": a directory, not a regular file"));
+		free(cause);
+		assert_int_equal(config_load_file(&c, fifo, must, &cause), -1);
+		assert_non_null(strstr(cause, ": a FIFO, not a regular file"));
+		free(cause);
+		assert_int_equal(config_load_file(&c, "/dev/null", must, &cause), -1);
+		assert_non_null(strstr(cause, ": a character device, not a regular file"));
+		free(cause);
+	}
+	/* A regular file by stat whose reads fail (EIO at offset 0). */
+	assert_int_equal(config_load_file(&c, "/proc/self/mem", 1, &cause), -1);
+	assert_non_null(strstr(cause, "/proc/self/mem: cannot read: "));
+	free(cause);
+	unlink(fifo);
+	rmdir(dir);
 }
 
 /* Set s to v (written with full precision) through config_set, as a user would. */
@@ -283,7 +319,7 @@ int main(void)
 		cmocka_unit_test(test_defaults), cmocka_unit_test(test_file),
 		cmocka_unit_test(test_errors),	 cmocka_unit_test(test_table),
 		cmocka_unit_test(test_bounds),	 cmocka_unit_test(test_fields),
-		cmocka_unit_test(test_describe),
+		cmocka_unit_test(test_describe), cmocka_unit_test(test_not_regular),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -316,6 +316,73 @@ static void test_missing_root(void **state)
 	proc_scanner_free(s);
 }
 
+/*
+ * Scan with room for the root directory alone: every process is listed as
+ * unknown and counted starved (never dropped as if it had exited), with the
+ * owner of its directory; with room again, the next scan reads them all.
+ */
+static void scan_starved(struct proc_scanner *s, struct proc_table *t)
+{
+	struct rlimit old, rl;
+	int fd = dup(0);
+
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	rl = old;
+	rl.rlim_cur = (rlim_t)fd + 1; /* the root directory takes fd, nothing else fits */
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	assert_int_equal(proc_scan(s, t), 0);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+}
+
+static void test_fixture_starved(void **state)
+{
+	(void)state;
+	struct proc_table t;
+	struct proc_scanner *s = proc_scanner_new(FIX_BASIC);
+	static const int pids[] = { 100, 200, 300, 400, 500, 600, 700, 800 };
+	const struct proc_rec *r;
+	struct stat dirst;
+	char path[64];
+
+	proc_table_init(&t);
+	scan_starved(s, &t);
+	/* 400 and 500 cannot be told apart from the others without reading them */
+	assert_int_equal(t.n, 8);
+	assert_int_equal(t.starved, 8);
+	assert_int_equal(t.denied, 8);
+	assert_int_equal(t.starved_err, EMFILE);
+	assert_int_equal(t.ninodes, 0);
+	for (size_t i = 0; i < sizeof pids / sizeof pids[0]; i++) {
+		r = find_pid(&t, pids[i]);
+		assert_non_null(r);
+		assert_int_equal(r->fd_readable, 0);
+		assert_int_equal(r->ino_n, 0);
+		snprintf(path, sizeof path, FIX_BASIC "/%d", pids[i]);
+		assert_int_equal(stat(path, &dirst), 0);
+		assert_int_equal(r->uid, (int64_t)dirst.st_uid);
+	}
+	assert_int_equal(proc_scan(s, &t), 0);
+	check_basic(&t);
+	assert_int_equal(t.starved, 0);
+
+	/* Starved again: what the last scan read of the same process stays. */
+	scan_starved(s, &t);
+	assert_int_equal(t.starved, 8);
+	r = find_pid(&t, 100);
+	assert_non_null(r);
+	assert_string_equal(r->comm, "a) (b c");
+	assert_int_equal(r->start, 123456);
+	assert_int_equal(r->fd_readable, 0);
+	assert_int_equal(r->ino_n, 0);
+	/* and the scan after it reads every fd table again */
+	assert_int_equal(proc_scan(s, &t), 0);
+	check_basic(&t);
+	proc_table_fini(&t);
+	proc_scanner_free(s);
+}
+
 /* ---- live /proc ---- */
 
 struct child_report {
@@ -758,6 +825,7 @@ int main(void)
 		cmocka_unit_test(test_fixture_basic),
 		cmocka_unit_test(test_fixture_bare),
 		cmocka_unit_test(test_missing_root),
+		cmocka_unit_test(test_fixture_starved),
 		cmocka_unit_test(test_live_child),
 		cmocka_unit_test(test_live_zombie_leader),
 		cmocka_unit_test(test_live_zombie_leader_unprivileged),

@@ -1,4 +1,5 @@
 /* Unit tests of util: escaping, string pool, hash map, number parsing. */
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -311,6 +312,14 @@ static void test_parse_numbers(void **state)
 	assert_int_equal(parse_uint("101", 100, &v), -1);
 	assert_int_equal(parse_uint("", 100, &v), -1);
 	assert_int_equal(parse_uint("1x", 100, &v), -1);
+	/* Decimal digits and nothing else, for every option that takes a whole number. */
+	assert_int_equal(parse_uint("0x10", 100, &v), -1);
+	assert_int_equal(parse_uint("+1", 100, &v), -1);
+	assert_int_equal(parse_uint(" 1", 100, &v), -1);
+	assert_int_equal(parse_uint("1 ", 100, &v), -1);
+	assert_int_equal(parse_uint("99999999999999999999999", ULONG_MAX, &v), -1);
+	assert_int_equal(parse_uint("010", 100, &v), 0); /* not octal */
+	assert_int_equal(v, 10);
 	assert_int_equal(parse_seconds("0.5", &d), 0);
 	assert_true(d == 0.5);
 	assert_int_equal(parse_seconds("-1", &d), -1);
