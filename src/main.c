@@ -550,7 +550,9 @@ static void report_starved(const struct proc_table *t)
  */
 static void report_once(const struct snapshot *s, const struct filter *f, unsigned *said)
 {
-	size_t denied = s->procs.denied - s->procs.starved;
+	/* With -p or -u, only the processes asked about: the rest are not the user's question. */
+	size_t denied =
+		filter_active(f) ? snapshot_unknown_shown(s) : s->procs.denied - s->procs.starved;
 	int d;
 
 	for (d = 0; d < DD_COUNT; d++) {

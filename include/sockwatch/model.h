@@ -303,6 +303,8 @@ void snapshot_keep_leaking(struct snapshot *s);
 /* Whether a socket belongs to the filtered set (has a shown owner, or no filter). */
 int snapshot_sock_shown(const struct snapshot *s, const struct filter *f, uint32_t sock);
 int filter_active(const struct filter *f);
+/* Processes that the filter shows and that could not be inspected (their counts are unknown). */
+size_t snapshot_unknown_shown(const struct snapshot *s);
 
 /* Names. */
 const char *tcp_state_name(unsigned state);	      /* "established", ...; "unknown" */

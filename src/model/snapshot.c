@@ -63,6 +63,15 @@ void snapshot_keep_leaking(struct snapshot *s)
 	}
 }
 
+size_t snapshot_unknown_shown(const struct snapshot *s)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < s->procs.n; i++)
+		n += s->pstats[i].shown && !s->procs.v[i].fd_readable;
+	return n;
+}
+
 int filter_active(const struct filter *f)
 {
 	return f != NULL && (f->npids > 0 || f->uid >= 0);

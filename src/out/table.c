@@ -56,25 +56,32 @@ static void table_summary(struct strbuf *sb, const struct snapshot *s, const str
 	const struct totals *t = &s->totals;
 	unsigned unix_n =
 		t->proto[SP_UNIX_STREAM] + t->proto[SP_UNIX_DGRAM] + t->proto[SP_UNIX_SEQPACKET];
+	/* With -p or -u the process counts follow the filter; the totals stay the machine's. */
+	const char *whole = filter_active(o->filter) ? " (whole machine)" : "";
 
 	sb_puts(sb, "sockwatch ");
 	out_format_time(sb, &s->time);
 	sb_printf(sb, " iteration %llu\n", (unsigned long long)o->iteration);
 	sb_printf(sb,
-		  "Sockets: %u total, tcp %u (estab %u, listen %u, close_wait %u, time_wait %u),"
+		  "Sockets%s: %u total, tcp %u (estab %u, listen %u, close_wait %u, time_wait %u),"
 		  " udp %u, unix %u\n",
-		  t->sockets, t->proto[SP_TCP], t->tcp_states[TS_ESTABLISHED],
+		  whole, t->sockets, t->proto[SP_TCP], t->tcp_states[TS_ESTABLISHED],
 		  t->tcp_states[TS_LISTEN], t->tcp_states[TS_CLOSE_WAIT],
 		  t->tcp_states[TS_TIME_WAIT], t->proto[SP_UDP] + t->proto[SP_UDPLITE], unix_n);
-	sb_puts(sb, "Files: ");
+	sb_printf(sb, "Files%s: ", whole);
 	if (t->fds_alloc >= 0 && t->fds_max >= 0)
 		sb_printf(sb, "%lld/%lld", (long long)t->fds_alloc, (long long)t->fds_max);
 	else
 		sb_putc(sb, '?');
 	sb_puts(sb, " allocated");
-	if (s->procs.denied > 0)
-		sb_printf(sb, ", %zu %s not inspectable", s->procs.denied,
-			  s->procs.denied == 1 ? "process" : "processes");
+	{
+		size_t unknown =
+			filter_active(o->filter) ? snapshot_unknown_shown(s) : s->procs.denied;
+
+		if (unknown > 0)
+			sb_printf(sb, ", %zu %s not inspectable", unknown,
+				  unknown == 1 ? "process" : "processes");
+	}
 	sb_puts(sb, "\n\n");
 }
 

@@ -80,8 +80,10 @@ def main(t):
         tm.kill()
         t.stop(cw)
 
-    # Ctrl-C and SIGTERM leave cleanly (status 0), with --no-color and NO_COLOR.
-    for how in ("C-c", "SIGTERM"):
+    # Ctrl-C, SIGINT, SIGTERM and SIGHUP leave cleanly (status 0), with --no-color and
+    # NO_COLOR. The status comes from the pane's shell (a file), never from tmux.
+    signals = {"SIGINT": 2, "SIGTERM": 15, "SIGHUP": 1}
+    for how in ("C-c", "SIGINT", "SIGTERM", "SIGHUP"):
         tm = Tmux(t, "NO_COLOR=1 %s --no-color -d 0.5" % t.sockwatch_path)
         try:
             tm.wait(lambda s: "PID USER" in s, "%s case: the TUI is up" % how)
@@ -92,7 +94,7 @@ def main(t):
                 kids = subprocess.run(["pgrep", "-P", shell], stdout=subprocess.PIPE,
                                       timeout=5).stdout.split()
                 for k in kids:
-                    os.kill(int(k), 15)
+                    os.kill(int(k), signals[how])
             t.check_eq(tm.exit_status(), "0", "%s: sockwatch exits with status 0" % how)
         finally:
             tm.kill()
@@ -183,6 +185,13 @@ def scenario(t, tm, w1, w2, victim, p1, p2):
     tm.run("resize-window", "-t", "sw", "-x", "40", "-y", "10")
     s = tm.wait(lambda s: "PID" in s and max(len(l) for l in s.splitlines()) <= 40,
                 "resized to 40x10: still drawing, nothing wider than 40 columns")
+    # Down to 10x3 and 1x1: nothing to draw much of, but no crash and no exit.
+    for w, h in ((10, 3), (1, 1)):
+        tm.run("resize-window", "-t", "sw", "-x", str(w), "-y", str(h))
+        s = tm.wait(lambda s: len(s.splitlines()) <= h and
+                    max([len(l) for l in s.splitlines()] or [0]) <= w,
+                    "resized to %dx%d: the screen fits it" % (w, h))
+        t.check(tm.exit_status(timeout=0.3) is None, "still running at %dx%d" % (w, h))
     tm.run("resize-window", "-t", "sw", "-x", "160", "-y", "45")
     tm.wait(lambda s: "CLOSE_WAIT" in s and "COMMAND" in s, "resized back to 160x45")
     t.check(tm.exit_status(timeout=0.2) is None, "still running after the resizes")

@@ -375,20 +375,47 @@ static void test_table_and_csv(void **state)
 	snapshot_fini(&s);
 }
 
+/* With -p, the table's process counts follow the filter and the totals say they are the machine's.
+ */
+static void test_table_summary_filtered(void **state)
+{
+	struct snapshot s;
+	struct strbuf sb;
+	int pids[] = { 200 };
+	struct filter f = { pids, 1, -1 };
+	struct out_opts o = { OUT_TABLE, VIEW_PROCESSES, &f, 1.0, 1 };
+
+	(void)state;
+	build(&s);
+	s.procs.denied = 1; /* pid 300, which -p 200 does not ask about */
+	snapshot_join(&s, &f);
+	sb_init(&sb);
+	out_write(&sb, &s, &o);
+	assert_non_null(strstr(sb.buf, "\nSockets (whole machine): 9 total"));
+	assert_non_null(strstr(sb.buf, "\nFiles (whole machine): 100/1000 allocated\n"));
+	assert_null(strstr(sb.buf, "not inspectable"));
+	snapshot_fini(&s);
+	build(&s);
+	s.procs.denied = 1;
+	snapshot_join(&s, NULL);
+	sb_reset(&sb);
+	o.filter = NULL;
+	out_write(&sb, &s, &o);
+	assert_non_null(strstr(sb.buf, "\nSockets: 9 total"));
+	assert_non_null(strstr(sb.buf, "allocated, 1 process not inspectable\n"));
+	sb_fini(&sb);
+	snapshot_fini(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_join_counts),
-		cmocka_unit_test(test_duplicate_records),
-		cmocka_unit_test(test_listeners),
-		cmocka_unit_test(test_unix_names),
-		cmocka_unit_test(test_socket_age),
-		cmocka_unit_test(test_ports),
-		cmocka_unit_test(test_filter),
-		cmocka_unit_test(test_json_unknown_is_null),
-		cmocka_unit_test(test_table_and_csv),
-		cmocka_unit_test(test_unlisted),
-		cmocka_unit_test(test_kernel_proto_names),
+		cmocka_unit_test(test_join_counts),   cmocka_unit_test(test_duplicate_records),
+		cmocka_unit_test(test_listeners),     cmocka_unit_test(test_unix_names),
+		cmocka_unit_test(test_socket_age),    cmocka_unit_test(test_ports),
+		cmocka_unit_test(test_filter),	      cmocka_unit_test(test_json_unknown_is_null),
+		cmocka_unit_test(test_table_and_csv), cmocka_unit_test(test_table_summary_filtered),
+		cmocka_unit_test(test_unlisted),      cmocka_unit_test(test_kernel_proto_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
