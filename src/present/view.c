@@ -675,6 +675,8 @@ void view_sort(const struct snapshot *s, enum view_id v, struct row_list *rl, in
 	const struct view_def *vd = view_get(v);
 	struct sort_ctx c;
 
+	if (rl->n == 0)
+		return; /* qsort_r may not be given a null array, even empty */
 	if (col < 0 || (size_t)col >= vd->ncols)
 		col = vd->sort_col;
 	c.s = s;
