@@ -13,6 +13,8 @@ one at 20 s (15 s) and the descriptor count (what sockwatch holds between refres
 stays the same. Also: it kept refreshing (batch: at least MIN_RATE snapshots a
 second, each line a JSON object whose iteration counts the lines), exited 0 on
 SIGTERM (batch) and on q (TUI), said each stderr line once, and the churn ran.
+As root, bench/soak runs in PID and network namespaces of its own, so that other
+tests' sockets and processes (ctest -j) do not move what sockwatch holds.
 """
 import json
 import os
@@ -94,6 +96,7 @@ def main(t):
     except ValueError:
         t.fail("bench/soak --json printed one JSON object", got=out[:500])
         return
+    t.note("isolation: %s" % res.get("isolation"))
     t.check_eq(res.get("problems"), [], "no problems (sockwatch refreshed, exited cleanly, churn ran)")
     phases = {ph["phase"]: ph for ph in res.get("phases") or []}
     t.check_eq(sorted(phases), ["batch", "tui"] if tui else ["batch"], "phases run")
