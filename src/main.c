@@ -494,9 +494,7 @@ static int report_no_match(const struct snapshot *s, const struct filter *f)
 
 	sb_init(&pids);
 	for (p = 0; p < f->npids; p++) {
-		for (i = 0; i < s->procs.n && s->procs.v[i].pid != f->pids[p]; i++)
-			;
-		if (i == s->procs.n)
+		if (snapshot_proc_by_pid(s, f->pids[p]) == NONE)
 			sb_printf(&pids, "%s%d", missing++ > 0 ? ", " : "", f->pids[p]);
 	}
 	if (missing > 0) {
@@ -509,13 +507,8 @@ static int report_no_match(const struct snapshot *s, const struct filter *f)
 	sb_fini(&pids);
 	if (f->uid < 0)
 		return 0;
-	for (i = 0; i < s->procs.n; i++) {
-		const struct proc_rec *r = &s->procs.v[i];
-
-		for (p = 0; p < f->npids && f->pids[p] != r->pid; p++)
-			;
-		of_user += r->uid == f->uid && (f->npids == 0 || p < f->npids);
-	}
+	for (i = 0; i < s->procs.n; i++)
+		of_user += filter_match(f, &s->procs.v[i]);
 	if (of_user > 0)
 		return 0;
 	pw = getpwuid((uid_t)f->uid);

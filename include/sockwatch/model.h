@@ -303,6 +303,10 @@ void snapshot_keep_leaking(struct snapshot *s);
 /* Whether a socket belongs to the filtered set (has a shown owner, or no filter). */
 int snapshot_sock_shown(const struct snapshot *s, const struct filter *f, uint32_t sock);
 int filter_active(const struct filter *f);
+/* Whether process p is one the filter asks about (-p, -u; a NULL filter: every one). */
+int filter_match(const struct filter *f, const struct proc_rec *p);
+/* The process with this pid (index in procs.v), or NONE. */
+uint32_t snapshot_proc_by_pid(const struct snapshot *s, int pid);
 /* Processes that the filter shows and that could not be inspected (their counts are unknown). */
 size_t snapshot_unknown_shown(const struct snapshot *s);
 

@@ -63,6 +63,17 @@ void snapshot_keep_leaking(struct snapshot *s)
 	}
 }
 
+uint32_t snapshot_proc_by_pid(const struct snapshot *s, int pid)
+{
+	size_t i;
+
+	for (i = 0; i < s->procs.n; i++) {
+		if (s->procs.v[i].pid == pid)
+			return (uint32_t)i;
+	}
+	return NONE;
+}
+
 size_t snapshot_unknown_shown(const struct snapshot *s)
 {
 	size_t i, n = 0;
@@ -77,7 +88,7 @@ int filter_active(const struct filter *f)
 	return f != NULL && (f->npids > 0 || f->uid >= 0);
 }
 
-static int filter_match(const struct filter *f, const struct proc_rec *p)
+int filter_match(const struct filter *f, const struct proc_rec *p)
 {
 	size_t i;
 

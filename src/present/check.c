@@ -312,14 +312,10 @@ static int judge_leaks(struct strbuf *why, const struct snapshot *s, const struc
 /* Asked about given pids: one that is not there cannot be judged. */
 static int missing_pid(const struct snapshot *s, const struct filter *f)
 {
-	size_t p, i;
+	size_t p;
 
 	for (p = 0; p < f->npids; p++) {
-		int found = 0;
-
-		for (i = 0; i < s->procs.n && !found; i++)
-			found = s->procs.v[i].pid == f->pids[p];
-		if (!found)
+		if (snapshot_proc_by_pid(s, f->pids[p]) == NONE)
 			return f->pids[p];
 	}
 	return 0;
