@@ -186,8 +186,18 @@ class Suite:
         if user is not None:
             kw["preexec_fn"] = _drop_to(user)
             kw["cwd"] = "/"
-        proc = self.popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, env=env, **kw)
+        rc, out, err = self.run(argv, timeout=timeout, env=env, **kw)
+        if rc is None:
+            self.note("sockwatch %s: no exit after %.0f s, killed" % (" ".join(argv[1:]), timeout))
+        return rc, out, err
+
+    def run(self, argv, timeout=RUN_TIMEOUT, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL,
+            **kw):
+        """Run argv to its end: (rc, stdout, stderr) as text; rc None when killed at timeout.
+
+        stdout may be a file (then "" comes back for it); kw go to subprocess.Popen.
+        """
+        proc = self.popen(argv, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE, **kw)
         try:
             out, err = proc.communicate(timeout=timeout)
             rc = proc.returncode
@@ -195,8 +205,8 @@ class Suite:
             proc.kill()
             out, err = proc.communicate()
             rc = None
-            self.note("sockwatch %s: no exit after %.0f s, killed" % (" ".join(argv[1:]), timeout))
-        return rc, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+        return (rc, (out or b"").decode("utf-8", "replace"),
+                (err or b"").decode("utf-8", "replace"))
 
     def sockwatch_json(self, *args, **kw):
         """Run sockwatch -b -o json -n 1 ARGS; return (rc, objects or None, stdout, stderr)."""

@@ -50,17 +50,8 @@ def extra_lines(err):
 def run(t, argv, timeout=20.0, env=None, preexec=None, stdin=subprocess.DEVNULL):
     """Run argv: (rc or None on timeout, stdout, stderr, seconds taken)."""
     start = time.monotonic()
-    proc = t.popen(argv, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-                   preexec_fn=preexec)
-    try:
-        out, err = proc.communicate(timeout=timeout)
-        rc = proc.returncode
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        out, err = proc.communicate()
-        rc = None
-    return (rc, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"),
-            time.monotonic() - start)
+    rc, out, err = t.run(argv, timeout=timeout, stdin=stdin, env=env, preexec_fn=preexec)
+    return rc, out, err, time.monotonic() - start
 
 
 def nofile_argv(t, soft, hard, args):
@@ -477,15 +468,7 @@ def check_full_disk(t):
     for opt in ("--help", "--version"):
         tag = "sockwatch %s > /dev/full" % opt
         with open("/dev/full", "wb") as full:
-            proc = t.popen([t.sockwatch_path, opt], stdin=subprocess.DEVNULL, stdout=full,
-                           stderr=subprocess.PIPE)
-            try:
-                _, err = proc.communicate(timeout=10)
-                rc = proc.returncode
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                _, err = proc.communicate()
-                rc = None
+            rc, _, err = t.run([t.sockwatch_path, opt], timeout=10, stdout=full)
         t.check_eq(rc, 1, "%s: exit status" % tag)
         t.check(len(err.splitlines()) == 1, "%s: one stderr line" % tag, got=err)
 

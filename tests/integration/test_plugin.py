@@ -408,15 +408,7 @@ def check_dev_full(t, cw3):
                  ["--bogus"]):
         tag = "sockwatch --check %s > /dev/full" % " ".join(args)
         with open("/dev/full", "wb") as full:
-            proc = t.popen([t.sockwatch_path, "--check"] + args, stdin=subprocess.DEVNULL,
-                           stdout=full, stderr=subprocess.PIPE)
-        try:
-            _, err = proc.communicate(timeout=30)
-            rc = proc.returncode
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            _, err = proc.communicate()
-            rc = None
+            rc, _, err = t.run([t.sockwatch_path, "--check"] + args, timeout=30, stdout=full)
         t.check_eq(rc, 3, "%s: exit status" % tag)
 
 
