@@ -111,4 +111,27 @@ void diag_set_ages(struct diag *d, int on);
 /* Run every dump, appending to t (not reset). 0, or -errno if the socket itself failed. */
 int diag_dump_all(struct diag *d, struct sock_table *t, struct diag_status *st);
 
+/*
+ * Other network namespaces (src/diag/netns.c). A netlink socket answers for
+ * the namespace it was made in; these make one elsewhere without moving the
+ * caller.
+ */
+
+/*
+ * diag_new inside the network namespace that the file nspath names
+ * (/proc/PID/ns/net, /run/netns/NAME). A short-lived helper thread enters
+ * it, makes the socket and ends; the calling thread never changes namespace
+ * (nor is a thread needed when nspath names the caller's own). A socket that
+ * a dump has to replace is made there again, through the same file. NULL on
+ * failure with *cause set (caller frees): entering takes CAP_SYS_ADMIN, EPERM
+ * without it.
+ */
+struct diag *diag_new_in(const char *nspath, char **cause);
+/*
+ * The inode of the namespace that the file path names (the st_ino of an
+ * nsfs file; it does not tell a network namespace from another kind): 0, or
+ * -errno (-EINVAL: not a namespace file).
+ */
+int netns_file_inode(const char *path, uint32_t *ino);
+
 #endif

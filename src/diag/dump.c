@@ -7,6 +7,10 @@
  * its error lands in diag_status; the other dumps go on. After any failure in
  * the middle of a reply the socket is replaced, so no stale part of that
  * reply can reach the next dump.
+ *
+ * A socket made for another network namespace (diag_new_in) remembers the
+ * file that names it: every socket that replaces it is made there too, on
+ * netns.c's helper thread, never in the caller's namespace.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -25,6 +29,7 @@
 #include <linux/unix_diag.h>
 
 #include "sockwatch/diag.h"
+#include "netns_int.h"
 
 /*
  * The kernel sizes each dump batch from the largest read it has seen, capped
@@ -60,7 +65,9 @@ struct diag {
 	struct sock_table cw;	  /* scratch: the CLOSE_WAIT sockets with tcp_info */
 	struct diag_cw_ref *refs; /* scratch: CLOSE_WAIT records of the main dump */
 	size_t refs_cap;
-	int no_ages; /* diag_set_ages(d, 0): no CLOSE_WAIT age pass */
+	int no_ages;	 /* diag_set_ages(d, 0): no CLOSE_WAIT age pass */
+	char *ns_path;	 /* NULL: the caller's namespace; else the file naming the socket's */
+	uint32_t ns_ino; /* that namespace's inode, checked whenever a socket is made there */
 };
 
 /* A CLOSE_WAIT record of the main dump, by cookie, for the merge. */
@@ -100,8 +107,8 @@ const char *diag_dump_name(enum diag_dump d)
 	return diag_dump_names[d];
 }
 
-/* Open and bind a fresh netlink socket into d: 0 or -errno. */
-static int diag_socket_open(struct diag *d)
+/* Open and bind a fresh netlink socket into d, in this thread's namespace: 0 or -errno. */
+static int diag_socket_open_here(struct diag *d)
 {
 	struct timeval tv = { .tv_sec = DIAG_RECV_TIMEOUT_SEC };
 	int err;
@@ -122,6 +129,29 @@ fail:
 	return err;
 }
 
+/* diag_socket_open_here as netns_call runs it. */
+static int diag_socket_open_cb(void *arg)
+{
+	return diag_socket_open_here(arg);
+}
+
+/*
+ * Open a fresh socket into d in d's namespace: 0 or -errno. A failure to
+ * enter the namespace says why in *cause (when not NULL); one to make the
+ * socket leaves it NULL.
+ */
+static int diag_socket_open_in(struct diag *d, char **cause)
+{
+	if (d->ns_path == NULL)
+		return diag_socket_open_here(d);
+	return netns_call(d->ns_path, &d->ns_ino, diag_socket_open_cb, d, cause);
+}
+
+static int diag_socket_open(struct diag *d)
+{
+	return diag_socket_open_in(d, NULL);
+}
+
 /* Drop the socket (and whatever reply is still queued on it) for a new one. */
 static int diag_socket_reset(struct diag *d)
 {
@@ -131,26 +161,67 @@ static int diag_socket_reset(struct diag *d)
 	return diag_socket_open(d);
 }
 
-struct diag *diag_new(char **cause)
+/*
+ * The one constructor: a socket in the caller's namespace (nspath NULL) or in
+ * the one nspath names (ino: its inode if known, else 0). NULL on failure,
+ * with *cause set (when not NULL) and *err the -errno (when not NULL).
+ */
+struct diag *diag_new_ns(const char *nspath, uint32_t ino, char **cause, int *err)
 {
 	struct diag *d = xcalloc(1, sizeof(*d));
-	int err;
+	char *why = NULL;
+	int ret;
 
-	err = diag_socket_open(d);
-	if (err < 0) {
-		char msg[160];
+	if (nspath != NULL) {
+		d->ns_path = xstrdup(nspath);
+		d->ns_ino = ino;
+	}
+	ret = diag_socket_open_in(d, &why);
+	if (ret < 0) {
+		char msg[512];
 
-		if (cause != NULL) {
-			snprintf(msg, sizeof(msg), "cannot open a netlink sock_diag socket: %s",
-				 strerror(-err));
-			*cause = xstrdup(msg);
+		if (why == NULL) {
+			if (nspath == NULL)
+				snprintf(msg, sizeof(msg),
+					 "cannot open a netlink sock_diag socket: %s",
+					 strerror(-ret));
+			else
+				snprintf(msg, sizeof(msg),
+					 "cannot open a netlink sock_diag socket in %s: %s", nspath,
+					 strerror(-ret));
+			why = xstrdup(msg);
 		}
+		if (cause != NULL)
+			*cause = why;
+		else
+			free(why);
+		if (err != NULL)
+			*err = ret;
+		free(d->ns_path);
 		free(d);
 		return NULL;
 	}
 	d->buf = xmalloc(DIAG_BUF_SIZE);
 	sock_table_init(&d->cw);
 	return d;
+}
+
+struct diag *diag_new(char **cause)
+{
+	return diag_new_ns(NULL, 0, cause, NULL);
+}
+
+struct diag *diag_new_in(const char *nspath, char **cause)
+{
+	return diag_new_ns(nspath, 0, cause, NULL);
+}
+
+void diag_set_nspath(struct diag *d, const char *nspath)
+{
+	if (d->ns_path == NULL || strcmp(d->ns_path, nspath) == 0)
+		return;
+	free(d->ns_path);
+	d->ns_path = xstrdup(nspath);
 }
 
 void diag_free(struct diag *d)
@@ -162,6 +233,7 @@ void diag_free(struct diag *d)
 	free(d->buf);
 	sock_table_fini(&d->cw);
 	free(d->refs);
+	free(d->ns_path);
 	free(d);
 }
 

@@ -1,0 +1,188 @@
+/*
+ * netns.c: sock_diag sockets in other network namespaces.
+ *
+ * A netlink socket answers for the network namespace it was made in, for as
+ * long as it lives, whoever uses it. To see another namespace's sockets, one
+ * is made there once and kept: a short-lived thread enters the namespace
+ * (setns moves only the calling thread), makes the socket and ends, and the
+ * rest of the program never leaves its own namespace.
+ *
+ * The pool keeps one such socket per namespace across refreshes and closes
+ * the ones no longer asked for: an open socket holds its namespace in the
+ * kernel after the last process in it has gone.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+
+#include <linux/magic.h>
+#include <linux/nsfs.h>
+
+#include "sockwatch/diag.h"
+#include "netns_int.h"
+
+/* The namespace the calling thread is in (kept by each thread, so not /proc/self). */
+#define NETNS_OWN_PATH "/proc/thread-self/ns/net"
+
+/* What the helper thread is asked to do, and how it went. */
+struct netns_job {
+	int fd; /* the namespace, open */
+	int (*fn)(void *);
+	void *arg;
+	int entered; /* setns: 0 or -errno */
+	int ret;     /* fn's value once entered */
+};
+
+/* Format *cause (when not NULL) and return err. */
+__attribute__((format(printf, 3, 4))) static int netns_fail(char **cause, int err, const char *fmt,
+							    ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (cause == NULL)
+		return err;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	*cause = xstrdup(msg);
+	return err;
+}
+
+/* The inode of a 32-bit namespace number, or -EOVERFLOW. */
+static int netns_ino32(const struct stat *st, uint32_t *ino)
+{
+	if (st->st_ino > UINT32_MAX)
+		return -EOVERFLOW;
+	*ino = (uint32_t)st->st_ino;
+	return 0;
+}
+
+/*
+ * The open file fd must be a network namespace (an nsfs file of that type):
+ * 0 with *st filled, or -EINVAL. A kernel before 4.11 cannot say a
+ * namespace's type; then any namespace file passes, and setns refuses the
+ * wrong type later.
+ */
+static int netns_fd_check(int fd, struct stat *st)
+{
+	struct statfs sfs;
+	int type;
+
+	if (fstatfs(fd, &sfs) < 0 || fstat(fd, st) < 0)
+		return -errno;
+	if (sfs.f_type != NSFS_MAGIC)
+		return -EINVAL;
+	type = ioctl(fd, NS_GET_NSTYPE);
+	if (type < 0 && errno != ENOTTY && errno != EINVAL)
+		return -errno;
+	if (type >= 0 && type != CLONE_NEWNET)
+		return -EINVAL;
+	return 0;
+}
+
+int netns_file_inode(const char *path, uint32_t *ino)
+{
+	struct statfs sfs;
+	struct stat st;
+
+	if (stat(path, &st) < 0 || statfs(path, &sfs) < 0)
+		return -errno;
+	if (sfs.f_type != NSFS_MAGIC)
+		return -EINVAL;
+	return netns_ino32(&st, ino);
+}
+
+/*
+ * The helper thread. It starts with every signal blocked, so no handler of
+ * the program ever runs inside the other namespace.
+ */
+static void *netns_thread(void *p)
+{
+	struct netns_job *job = p;
+
+	if (setns(job->fd, CLONE_NEWNET) < 0) {
+		job->entered = -errno;
+		return NULL;
+	}
+	job->ret = job->fn(job->arg);
+	return NULL;
+}
+
+/* Run job on a thread of its own and wait for it: 0, or -errno if none could be had. */
+static int netns_thread_run(struct netns_job *job)
+{
+	sigset_t all, old;
+	pthread_t th;
+	int ret;
+
+	sigfillset(&all);
+	ret = pthread_sigmask(SIG_SETMASK, &all, &old);
+	if (ret != 0)
+		return -ret;
+	ret = pthread_create(&th, NULL, netns_thread, job);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (ret != 0)
+		return -ret;
+	ret = pthread_join(th, NULL);
+	return -ret;
+}
+
+int netns_call(const char *path, uint32_t *ino, int (*fn)(void *), void *arg, char **cause)
+{
+	struct netns_job job = { .fn = fn, .arg = arg };
+	struct stat st, own;
+	uint32_t got = 0;
+	int ret;
+
+	job.fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (job.fd < 0) {
+		ret = -errno;
+		return netns_fail(cause, ret, "cannot open %s: %s", path, strerror(-ret));
+	}
+	ret = netns_fd_check(job.fd, &st);
+	if (ret == 0)
+		ret = netns_ino32(&st, &got);
+	if (ret < 0) {
+		close(job.fd);
+		if (ret == -EINVAL)
+			return netns_fail(cause, ret, "%s is not a network namespace", path);
+		return netns_fail(cause, ret, "cannot read %s: %s", path, strerror(-ret));
+	}
+	if (*ino != 0 && got != *ino) {
+		close(job.fd);
+		return netns_fail(cause, -ESTALE, "%s no longer names network namespace %u", path,
+				  *ino);
+	}
+
+	/* Already in it: nothing to enter, and no privilege needed for that. */
+	if (stat(NETNS_OWN_PATH, &own) == 0 && own.st_dev == st.st_dev && own.st_ino == st.st_ino) {
+		close(job.fd);
+		*ino = got;
+		return fn(arg);
+	}
+
+	ret = netns_thread_run(&job);
+	close(job.fd);
+	if (ret < 0)
+		return netns_fail(cause, ret, "cannot start a thread to enter %s: %s", path,
+				  strerror(-ret));
+	if (job.entered < 0)
+		return netns_fail(cause, job.entered, "cannot enter the network namespace %s: %s%s",
+				  path, strerror(-job.entered),
+				  job.entered == -EPERM ? " (it takes CAP_SYS_ADMIN)" : "");
+	*ino = got;
+	return job.ret;
+}
