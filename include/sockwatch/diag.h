@@ -134,4 +134,17 @@ struct diag *diag_new_in(const char *nspath, char **cause);
  */
 int netns_file_inode(const char *path, uint32_t *ino);
 
+/* The namespaces `ip netns` named: a name in its directory and the namespace's inode. */
+struct netns_name {
+	char *name;
+	uint32_t ino;
+};
+/*
+ * Every regular file in dir (/run/netns) that is a network namespace, by
+ * name. 0 with *v and *n set (free with netns_names_free; none: NULL, 0), or
+ * -errno (-ENOENT: no such dir, so none named).
+ */
+int netns_list_named(const char *dir, struct netns_name **v, size_t *n);
+void netns_names_free(struct netns_name *v, size_t n);
+
 #endif

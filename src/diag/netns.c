@@ -71,16 +71,17 @@ static int netns_ino32(const struct stat *st, uint32_t *ino)
 }
 
 /*
- * The open file fd must be a network namespace (an nsfs file of that type):
- * 0 with *st filled, or -EINVAL. A kernel before 4.11 cannot say a
- * namespace's type; then any namespace file passes, and setns refuses the
- * wrong type later.
+ * The inode of the network namespace that the open file fd is (an nsfs
+ * file of that type): 0 with *st filled, or -errno (-EINVAL: not one). A
+ * kernel before 4.11 cannot say a namespace's type; then any namespace file
+ * passes, and setns refuses the wrong type later.
  */
-static int netns_fd_check(int fd, struct stat *st)
+static int netns_fd_inode(int fd, struct stat *st, uint32_t *ino)
 {
 	struct statfs sfs;
 	int type;
 
+	*ino = 0;
 	if (fstatfs(fd, &sfs) < 0 || fstat(fd, st) < 0)
 		return -errno;
 	if (sfs.f_type != NSFS_MAGIC)
@@ -90,7 +91,7 @@ static int netns_fd_check(int fd, struct stat *st)
 		return -errno;
 	if (type >= 0 && type != CLONE_NEWNET)
 		return -EINVAL;
-	return 0;
+	return netns_ino32(st, ino);
 }
 
 int netns_file_inode(const char *path, uint32_t *ino)
@@ -144,7 +145,7 @@ int netns_call(const char *path, uint32_t *ino, int (*fn)(void *), void *arg, ch
 {
 	struct netns_job job = { .fn = fn, .arg = arg };
 	struct stat st, own;
-	uint32_t got = 0;
+	uint32_t got;
 	int ret;
 
 	job.fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -152,9 +153,7 @@ int netns_call(const char *path, uint32_t *ino, int (*fn)(void *), void *arg, ch
 		ret = -errno;
 		return netns_fail(cause, ret, "cannot open %s: %s", path, strerror(-ret));
 	}
-	ret = netns_fd_check(job.fd, &st);
-	if (ret == 0)
-		ret = netns_ino32(&st, &got);
+	ret = netns_fd_inode(job.fd, &st, &got);
 	if (ret < 0) {
 		close(job.fd);
 		if (ret == -EINVAL)
@@ -185,4 +184,92 @@ int netns_call(const char *path, uint32_t *ino, int (*fn)(void *), void *arg, ch
 				  job.entered == -EPERM ? " (it takes CAP_SYS_ADMIN)" : "");
 	*ino = got;
 	return job.ret;
+}
+
+/*
+ * The inode of the network namespace bound at dir/name (dfd: dir), or
+ * -errno. Only a regular file counts, not through a symlink, and nothing
+ * else is opened: a FIFO or a device there could block or act on an open.
+ */
+static int netns_named_inode(int dfd, const char *name, uint32_t *ino)
+{
+	struct stat st;
+	int fd, ret;
+
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	ret = netns_fd_inode(fd, &st, ino);
+	close(fd);
+	return ret;
+}
+
+static int netns_name_cmp(const void *pa, const void *pb)
+{
+	const struct netns_name *a = pa, *b = pb;
+
+	return strcmp(a->name, b->name);
+}
+
+int netns_list_named(const char *dir, struct netns_name **vp, size_t *np)
+{
+	struct netns_name *v = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	DIR *dp;
+	int err = 0;
+
+	*vp = NULL;
+	*np = 0;
+	dp = opendir(dir);
+	if (dp == NULL)
+		return -errno;
+	for (;;) {
+		uint32_t ino;
+		int ret;
+
+		errno = 0;
+		de = readdir(dp);
+		if (de == NULL) {
+			err = -errno;
+			break;
+		}
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		ret = netns_named_inode(dirfd(dp), de->d_name, &ino);
+		/* Short of fds or memory the list would be wrong, not just shorter. */
+		if (ret == -EMFILE || ret == -ENFILE || ret == -ENOMEM) {
+			err = ret;
+			break;
+		}
+		if (ret < 0)
+			continue; /* not a namespace, or not one this process may use */
+		v = xgrow(v, &cap, n + 1, sizeof(*v));
+		v[n].name = xstrdup(de->d_name);
+		v[n].ino = ino;
+		n++;
+	}
+	closedir(dp);
+	if (err < 0) {
+		netns_names_free(v, n);
+		return err;
+	}
+	if (n > 1)
+		qsort(v, n, sizeof(*v), netns_name_cmp);
+	*vp = v;
+	*np = n;
+	return 0;
+}
+
+void netns_names_free(struct netns_name *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i].name);
+	free(v);
 }
