@@ -147,4 +147,32 @@ struct netns_name {
 int netns_list_named(const char *dir, struct netns_name **v, size_t *n);
 void netns_names_free(struct netns_name *v, size_t n);
 
+/*
+ * sock_diag sockets of other namespaces, one per namespace, kept across
+ * refreshes. A round asks for each namespace it sees, then sweeps.
+ */
+struct netns_pool;
+struct netns_pool *netns_pool_new(void);
+void netns_pool_free(struct netns_pool *p);
+/* diag_set_ages for every socket of the pool, now and to come. */
+void netns_pool_set_ages(struct netns_pool *p, int on);
+/*
+ * The socket of namespace ino (not 0), made through the file nspath names the
+ * first time it is asked for, and marked used in this round; the pool owns it.
+ * NULL on failure, with *cause set (caller frees). A failure that tells about
+ * the namespace (no privilege to enter it) is remembered and given again at
+ * no cost until a sweep drops ino; one of the file (it vanished or names
+ * another namespace by now: ENOENT, ESTALE) or of resources (EMFILE, ENOMEM,
+ * EAGAIN) is not, and is tried again at the next call.
+ */
+struct diag *netns_pool_get(struct netns_pool *p, uint32_t ino, const char *nspath, char **cause);
+/*
+ * End of a round: close the sockets (and forget the failures) of namespaces
+ * not asked for since the last sweep. They are gone, or going: a socket held
+ * open would keep a deleted namespace alive in the kernel.
+ */
+void netns_pool_sweep(struct netns_pool *p);
+/* Namespaces in the pool, with a socket or a remembered failure. */
+size_t netns_pool_size(const struct netns_pool *p);
+
 #endif

@@ -273,3 +273,153 @@ void netns_names_free(struct netns_name *v, size_t n)
 		free(v[i].name);
 	free(v);
 }
+
+/* One namespace in the pool. */
+struct netns_ent {
+	uint32_t ino;
+	int used;	/* asked for since the last sweep */
+	struct diag *d; /* NULL: making it failed, for the reason in cause */
+	char *cause;
+};
+
+struct netns_pool {
+	struct netns_ent *v; /* sorted by ino */
+	size_t n;
+	size_t cap;
+	int no_ages;
+};
+
+struct netns_pool *netns_pool_new(void)
+{
+	return xcalloc(1, sizeof(struct netns_pool));
+}
+
+void netns_pool_free(struct netns_pool *p)
+{
+	size_t i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->n; i++) {
+		diag_free(p->v[i].d);
+		free(p->v[i].cause);
+	}
+	free(p->v);
+	free(p);
+}
+
+void netns_pool_set_ages(struct netns_pool *p, int on)
+{
+	size_t i;
+
+	p->no_ages = !on;
+	for (i = 0; i < p->n; i++)
+		if (p->v[i].d != NULL)
+			diag_set_ages(p->v[i].d, on);
+}
+
+/* Whether ino is in the pool; *at: its index, or where it would go. */
+static int netns_pool_find(const struct netns_pool *p, uint32_t ino, size_t *at)
+{
+	size_t lo = 0, hi = p->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (p->v[mid].ino < ino)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*at = lo;
+	return lo < p->n && p->v[lo].ino == ino;
+}
+
+/*
+ * Whether a failure to make a namespace's socket says something about the
+ * namespace (no privilege to enter it, ...) and so is remembered until the
+ * namespace leaves the pool. Not so a file that vanished or came to name
+ * another namespace (the next refresh may name it through another process)
+ * nor a shortage of fds, memory or threads: they are tried again.
+ */
+static int netns_failure_lasts(int err)
+{
+	switch (-err) {
+	case ENOENT:
+	case ESRCH:
+	case ESTALE:
+	case EMFILE:
+	case ENFILE:
+	case ENOMEM:
+	case ENOBUFS:
+	case EAGAIN:
+	case EINTR:
+		return 0;
+	}
+	return 1;
+}
+
+struct diag *netns_pool_get(struct netns_pool *p, uint32_t ino, const char *nspath, char **cause)
+{
+	struct netns_ent *e;
+	size_t i;
+
+	/* 0 would let nspath name any namespace, filed under 0. */
+	if (ino == 0) {
+		if (cause != NULL)
+			*cause = xstrdup("no network namespace inode");
+		return NULL;
+	}
+	if (!netns_pool_find(p, ino, &i)) {
+		char *why = NULL;
+		struct diag *d;
+		int err = 0;
+
+		d = diag_new_ns(nspath, ino, &why, &err);
+		if (d == NULL && !netns_failure_lasts(err)) {
+			if (cause != NULL)
+				*cause = why;
+			else
+				free(why);
+			return NULL;
+		}
+		if (d != NULL)
+			diag_set_ages(d, !p->no_ages);
+		p->v = xgrow(p->v, &p->cap, p->n + 1, sizeof(*p->v));
+		memmove(&p->v[i + 1], &p->v[i], (p->n - i) * sizeof(*p->v));
+		p->n++;
+		p->v[i] = (struct netns_ent){ .ino = ino, .d = d, .cause = why };
+	}
+	e = &p->v[i];
+	e->used = 1;
+	if (e->d != NULL) {
+		diag_set_nspath(e->d, nspath);
+		return e->d;
+	}
+	if (cause != NULL)
+		*cause = xstrdup(e->cause);
+	return NULL;
+}
+
+void netns_pool_sweep(struct netns_pool *p)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < p->n; i++) {
+		struct netns_ent *e = &p->v[i];
+
+		if (!e->used) {
+			diag_free(e->d);
+			free(e->cause);
+			continue;
+		}
+		e->used = 0;
+		p->v[k++] = *e;
+	}
+	p->n = k;
+}
+
+size_t netns_pool_size(const struct netns_pool *p)
+{
+	return p->n;
+}
