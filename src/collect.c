@@ -1,4 +1,5 @@
 /* collect.c: the refresh path shared by the batch writers and the TUI. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,8 @@
 struct collector {
 	const struct config *cfg;
 	struct diag *diag;
+	struct netns_pool *pool; /* sockets in the other namespaces, NULL: host only */
+	struct strbuf path;	 /* scratch: a namespace file's path */
 	struct proc_scanner *scanner;
 	struct history *hist;
 	struct trend overflows, drops;
@@ -50,6 +53,11 @@ struct collector *collector_new(const struct config *cfg, char **cause)
 	c->procs = !cfg->check || check_needs_procs(&cfg->checkopts, filter_active(&cfg->filter));
 	c->judge = !cfg->check || check_needs_history(&cfg->checkopts);
 	diag_set_ages(c->diag, c->judge);
+	if (cfg->netns_all || (cfg->filter.netns != 0 && cfg->filter.netns != cfg->self_netns)) {
+		c->pool = netns_pool_new();
+		netns_pool_set_ages(c->pool, c->judge);
+	}
+	sb_init(&c->path);
 	c->scanner = proc_scanner_new(cfg->proc_root);
 	proc_scanner_set_full_every(c->scanner, cfg->rescan);
 	c->hist = history_new(&cfg->leak);
@@ -73,6 +81,8 @@ void collector_free(struct collector *c)
 	if (c == NULL)
 		return;
 	diag_free(c->diag);
+	netns_pool_free(c->pool);
+	sb_fini(&c->path);
 	proc_scanner_free(c->scanner);
 	history_free(c->hist);
 	u32map_fini(&c->ages[0]);
@@ -181,6 +191,97 @@ static void ask_protos(struct collector *c, struct snapshot *s)
 	snapshot_count_unlisted(s);
 }
 
+int collector_netns_exists(const char *proc_root, uint32_t ino)
+{
+	struct netns_name *named = NULL;
+	struct strbuf path;
+	struct dirent *de;
+	size_t i, n = 0;
+	uint32_t got;
+	int found = 0;
+	DIR *d;
+
+	if (netns_list_named(NETNS_RUN_DIR, &named, &n) == 0) {
+		for (i = 0; i < n; i++)
+			found |= named[i].ino == ino;
+		netns_names_free(named, n);
+	}
+	d = found ? NULL : opendir(proc_root);
+	if (d == NULL)
+		return found;
+	sb_init(&path);
+	while (!found && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		sb_reset(&path);
+		sb_printf(&path, "%s/%s/ns/net", proc_root, de->d_name);
+		found = netns_file_inode(path.buf, &got) == 0 && got == ino;
+	}
+	sb_fini(&path);
+	closedir(d);
+	return found;
+}
+
+/*
+ * Dump the tables of namespace ino (entered through the file path) unless done
+ * this refresh; its records are marked with its index. A namespace that cannot
+ * be entered stays listed as not dumped: its processes' fds are not judged.
+ */
+static void dump_netns(struct collector *c, struct snapshot *s, uint32_t ino, const char *path,
+		       const char *name)
+{
+	const struct config *cfg = c->cfg;
+	struct diag_status st;
+	struct diag *d;
+	char *cause = NULL;
+	size_t i, n0 = s->socks.n;
+	uint32_t idx;
+
+	if (ino == 0 || ino == cfg->self_netns)
+		return;
+	if (!cfg->netns_all && ino != cfg->filter.netns)
+		return;
+	idx = snapshot_netns_find(s, ino);
+	if (idx != NONE && s->netns[idx].dumped)
+		return;
+	if (s->nnetns >= UINT16_MAX)
+		return; /* records hold a 16-bit index: more namespaces than that are not read */
+	idx = snapshot_add_netns(s, ino, name, name != NULL ? strlen(name) : 0, 0);
+	d = netns_pool_get(c->pool, ino, path, &cause);
+	free(cause); /* it went away, or is not ours to enter: its processes tell */
+	if (d == NULL || diag_dump_all(d, &s->socks, &st) < 0) {
+		s->socks.n = n0;
+		return;
+	}
+	for (i = n0; i < s->socks.n; i++)
+		s->socks.v[i].netns = (uint16_t)idx;
+	s->netns[idx].dumped = 1;
+}
+
+/* The namespaces `ip netns` named, then those of the processes just scanned. */
+static void dump_other_netns(struct collector *c, struct snapshot *s)
+{
+	struct netns_name *named = NULL;
+	size_t i, n = 0;
+
+	if (netns_list_named(NETNS_RUN_DIR, &named, &n) == 0) {
+		for (i = 0; i < n; i++) {
+			sb_reset(&c->path);
+			sb_printf(&c->path, "%s/%s", NETNS_RUN_DIR, named[i].name);
+			dump_netns(c, s, named[i].ino, c->path.buf, named[i].name);
+		}
+		netns_names_free(named, n);
+	}
+	for (i = 0; i < s->procs.n; i++) {
+		const struct proc_rec *p = &s->procs.v[i];
+
+		sb_reset(&c->path);
+		sb_printf(&c->path, "%s/%d/ns/net", c->cfg->proc_root, p->pid);
+		dump_netns(c, s, p->netns, c->path.buf, NULL);
+	}
+	netns_pool_sweep(c->pool);
+}
+
 /*
  * The dump comes before the /proc scan: a socket opened in between is then
  * an "other" socket of its process for one refresh, rather than an unowned
@@ -198,6 +299,7 @@ int collector_refresh(struct collector *c, struct snapshot *s, double now, char 
 		*cause = cause_errno("sock_diag dump failed", -err);
 		return -1;
 	}
+	snapshot_add_netns(s, cfg->self_netns, "host", 4, 1);
 	proc_read_sys(cfg->proc_root, &s->sys);
 	s->procs_scanned = (uint8_t)c->procs;
 	if (c->procs) {
@@ -209,6 +311,12 @@ int collector_refresh(struct collector *c, struct snapshot *s, double now, char 
 	} else {
 		proc_read_file_nr(cfg->proc_root, &s->procs);
 	}
+	/*
+	 * Other namespaces after the scan, which finds them: a process in a new one is
+	 * then never judged on a dump that did not cover it.
+	 */
+	if (c->pool != NULL)
+		dump_other_netns(c, s);
 	snapshot_join(s, &cfg->filter);
 	if (c->procs) {
 		chase_unowned(c, s);

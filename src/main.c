@@ -105,9 +105,14 @@ static void usage(FILE *f)
 	      "  -o, --output FORMAT      batch format: table (default), json, csv, prometheus\n"
 	      "      --output-file FILE   append batch output to FILE instead of stdout\n"
 	      "      --view VIEW          processes (default) | listen | ports | sockets\n"
+	      "                           | services\n"
 	      "  -p, --pid PID[,PID...]   only these processes (and their sockets)\n"
 	      "  -u, --user USER          only processes of USER (name or uid)\n"
 	      "      --leaks              only processes flagged as leaking\n"
+	      "      --netns NETNS        network namespaces: all (default, as root), host,\n"
+	      "                           or one by its ip-netns name or inode\n"
+	      "      --service NAME       only the processes of this service (a systemd unit,\n"
+	      "                           a container's short id, a cgroup path)\n"
 	      "      --check              monitoring-plugin mode: one status line, exit\n"
 	      "                           0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN\n"
 	      "  -w, --warning METRIC=RANGE\n"
@@ -150,6 +155,65 @@ die_usage(const struct config *c, const char *fmt, ...)
 	va_end(ap);
 	fputs(" (see sockwatch --help)\n", c->check ? stdout : stderr);
 	exit(c->check ? 3 : 2);
+}
+
+/* One line on stderr for an error that is not one of usage: exit 1 (--check: UNKNOWN, 3). */
+static void __attribute__((noreturn, format(printf, 2, 3)))
+die_runtime(const struct config *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs(c->check ? "SOCKWATCH UNKNOWN - " : "sockwatch: ", c->check ? stdout : stderr);
+	va_start(ap, fmt);
+	vfprintf(c->check ? stdout : stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', c->check ? stdout : stderr);
+	exit(c->check ? 3 : 1);
+}
+
+/*
+ * --netns: every namespace when sockwatch may enter them (CAP_SYS_ADMIN, and
+ * the right to open other processes' namespace files), else its own; "host"
+ * is its own; a name is one of /run/netns; a number is an inode.
+ */
+static void choose_netns(struct config *c)
+{
+	const char *arg = c->netns_arg != NULL ? c->netns_arg : "all";
+	int may = proc_self_may_enter_netns(c->proc_root);
+	unsigned long v;
+	uint32_t ino;
+	int err;
+
+	if (netns_file_inode("/proc/self/ns/net", &c->self_netns) != 0)
+		c->self_netns = 0;
+	if (strcmp(arg, "all") == 0) {
+		c->netns_all = may && c->self_netns != 0;
+		c->netns_hint = !c->netns_all;
+		return;
+	}
+	if (strcmp(arg, "host") == 0) {
+		c->filter.netns = c->self_netns;
+		return;
+	}
+	if (parse_uint(arg, UINT32_MAX, &v) == 0 && v > 0) {
+		ino = (uint32_t)v;
+		if (ino != c->self_netns && !collector_netns_exists(c->proc_root, ino))
+			die_usage(c, "no network namespace has inode %lu", v);
+	} else {
+		struct strbuf path;
+
+		if (strchr(arg, '/') != NULL || arg[0] == '.' || arg[0] == '\0')
+			die_usage(c, "invalid network namespace name '%s'", arg);
+		sb_init(&path);
+		sb_printf(&path, "%s/%s", NETNS_RUN_DIR, arg);
+		err = netns_file_inode(path.buf, &ino);
+		sb_fini(&path);
+		if (err != 0)
+			die_usage(c, "no network namespace named '%s'", arg);
+	}
+	c->filter.netns = ino;
+	if (ino != c->self_netns && !may)
+		die_runtime(c, "reading network namespace %s needs CAP_SYS_ADMIN", arg);
 }
 
 /* PID[,PID...]: every item a pid, none empty (strtok would skip "1,,2" and "1,"). */
@@ -204,6 +268,8 @@ enum {
 	OPT_PORT,
 	OPT_ALLOW_PARTIAL,
 	OPT_REQUIRE_FULL,
+	OPT_NETNS,
+	OPT_SERVICE,
 	OPT_SETTING = 512
 };
 
@@ -225,6 +291,8 @@ static const struct option base_opts[] = {
 	{ "port", required_argument, NULL, OPT_PORT },
 	{ "allow-partial", no_argument, NULL, OPT_ALLOW_PARTIAL },
 	{ "require-full", no_argument, NULL, OPT_REQUIRE_FULL },
+	{ "netns", required_argument, NULL, OPT_NETNS },
+	{ "service", required_argument, NULL, OPT_SERVICE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 };
@@ -352,6 +420,14 @@ static void config_parse(struct config *c, int argc, char **argv)
 		case OPT_LEAKS:
 			c->leaks_only = 1;
 			break;
+		case OPT_NETNS:
+			c->netns_arg = optarg;
+			break;
+		case OPT_SERVICE:
+			if (optarg[0] == '\0')
+				die_usage(c, "--service needs a name");
+			c->filter.service = optarg;
+			break;
 		case OPT_CHECK:
 			c->check = 1;
 			break;
@@ -431,6 +507,7 @@ static void config_parse(struct config *c, int argc, char **argv)
 		c->batch = 1;
 		c->checkopts.privileged = proc_self_privileged(c->proc_root);
 	}
+	choose_netns(c);
 	/* The AGE of sockets costs a lookup per socket: only where it is shown. */
 	c->socket_ages = !c->batch || c->view == VIEW_SOCKETS;
 	/* The leak detector needs two refreshes to see a trend; thresholds alone, one. */
@@ -766,6 +843,8 @@ static int run_batch(const struct config *c)
 		fprintf(stderr, "sockwatch: cannot write %s: %s\n", oname, strerror(errno));
 		return 1;
 	}
+	if (c->netns_hint && !c->check)
+		fprintf(stderr, "sockwatch: %s\n", NETNS_HINT);
 	col = collector_new(c, &cause);
 	if (col == NULL) {
 		fprintf(stderr, "sockwatch: cannot open sock_diag: %s\n", cause);

@@ -21,6 +21,12 @@ void collector_free(struct collector *c);
  * frees it).
  */
 int collector_refresh(struct collector *c, struct snapshot *s, double now, char **cause);
+/* Said once when only sockwatch's own network namespace can be read. */
+#define NETNS_HINT "only this network namespace is read: the others need root (CAP_SYS_ADMIN)"
+/* Where `ip netns` keeps its named namespaces. */
+#define NETNS_RUN_DIR "/run/netns"
+/* Whether some process (or a name of NETNS_RUN_DIR) is in the network namespace of inode ino. */
+int collector_netns_exists(const char *proc_root, uint32_t ino);
 /* The per-process history (for sparklines). */
 const struct history *collector_history(const struct collector *c);
 

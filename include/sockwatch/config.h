@@ -26,6 +26,11 @@ struct config {
 	const char *proc_root;
 	const char *output_file; /* --output-file: batch output appended there */
 	int socket_ages;	 /* keep each socket's first-seen time (the AGE column) */
+	const char *netns_arg;	 /* --netns as given: "all", "host", a name or an inode */
+	int netns_all;		 /* read every network namespace (else sockwatch's own and
+				  * filter.netns) */
+	uint32_t self_netns;	 /* inode of sockwatch's own network namespace, 0: unknown */
+	int netns_hint;		 /* say once that only sockwatch's own namespace is read */
 };
 
 /* Defaults for everything. */

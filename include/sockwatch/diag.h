@@ -56,6 +56,7 @@ struct sock_rec {
 	uint32_t seen;	   /* set by the collector: first seen, deciseconds into the run (AGE) */
 	uint16_t sport;
 	uint16_t dport;
+	uint16_t netns; /* set by the collector: index in snapshot.netns (0: sockwatch's own) */
 	uint8_t family; /* AF_INET, AF_INET6, AF_UNIX */
 	uint8_t proto;	/* enum sock_proto */
 	uint8_t state;	/* kernel state (TCP numbering, also for UDP/UNIX) */

@@ -26,7 +26,9 @@ struct proc_stats {
 	uint32_t unbound; /* of those, UDP and UDP-Lite sockets never bound (UL_UNBOUND) */
 	uint32_t link0;	  /* its first owner link; its links follow in the order of its inodes */
 	uint32_t states[TS_MAX];
-	uint8_t shown; /* passes the filter and has (or may have) sockets */
+	uint32_t netns;	  /* index in snapshot.netns (a process of unknown namespace: 0) */
+	uint32_t service; /* index in snapshot.services, NONE when its cgroup is unknown */
+	uint8_t shown;	  /* passes the filter and has (or may have) sockets */
 };
 
 /*
@@ -80,6 +82,7 @@ struct sock_rel {
 enum port_dir { PORT_IN, PORT_OUT };
 
 struct port_row {
+	uint16_t netns; /* index in snapshot.netns: a port is a row per namespace */
 	uint16_t port;
 	uint8_t proto; /* enum sock_proto */
 	uint8_t dir;   /* enum port_dir */
@@ -137,11 +140,47 @@ struct trend {
 void trend_init(struct trend *tr);
 int64_t trend_update(struct trend *tr, double now, int64_t v, double window);
 
-/* Which processes a run is about: -p and -u. */
+/* Which processes a run is about: -p, -u, --service; --netns for sockets too. */
 struct filter {
 	int *pids;
 	size_t npids;
-	int64_t uid; /* -1: any */
+	int64_t uid;	     /* -1: any */
+	uint32_t netns;	     /* inode of the one network namespace shown; 0: every one */
+	const char *service; /* only the processes of this service (its name); NULL: any */
+};
+
+/*
+ * A network namespace of this refresh. Index 0 is sockwatch's own (the host's,
+ * unless sockwatch itself runs in a container); the collector adds the others
+ * it dumped, the join those its processes are in but that were not dumped.
+ */
+struct netns_row {
+	uint32_t ino;	  /* the namespace's inode (/proc/PID/ns/net), 0: unknown */
+	uint32_t name;	  /* offset in snapshot.strs: its `ip netns` name, else the service of its
+			   * first process, "host" for sockwatch's own; 0: none known */
+	uint8_t named;	  /* name is an `ip netns` name */
+	uint8_t dumped;	  /* its sockets were dumped this refresh (else its processes' socket
+			   * fds are not known to be dead or unbound) */
+	uint32_t procs;	  /* shown processes in it */
+	uint32_t first;	  /* its first process (index in procs.v), NONE */
+	uint32_t sockets; /* sockets the dumps listed in it */
+};
+
+/*
+ * A service: the processes of one systemd unit, container or cgroup (service.h
+ * classifies a cgroup path). Its sums cover its shown processes.
+ */
+struct service_row {
+	uint8_t kind;	  /* enum service_kind */
+	uint8_t unknown;  /* some process of it could not be inspected: the sums are partial */
+	uint32_t name;	  /* offset in snapshot.strs */
+	uint32_t cgroup;  /* offset in procs.strs: the cgroup path of its first process */
+	uint32_t procs;	  /* its shown processes */
+	uint32_t first;	  /* its first process (index in procs.v) */
+	uint32_t sockets; /* distinct socket inodes summed over its processes */
+	uint32_t tcp, udp, unix_, other, dead;
+	int64_t fds; /* summed over the processes whose count is known; PROC_UNKNOWN: none */
+	uint32_t states[TS_MAX];
 };
 
 struct snapshot {
@@ -169,21 +208,32 @@ struct snapshot {
 	struct unlisted_sock *unlisted;
 	size_t nunlisted, unlistedcap;
 	struct totals totals;
-	struct leak_verdict *leak; /* parallel to procs.v when the detector runs, else NULL */
-	uint8_t procs_scanned;	   /* procs holds a /proc scan (--check may go without) */
-	uint32_t now_ds;	   /* this refresh, deciseconds into the run; 0: ages not kept */
-	uint32_t first_ds;	   /* the run's first refresh: sockets seen then predate it */
+	struct leak_verdict *leak;     /* parallel to procs.v when the detector runs, else NULL */
+	struct leak_verdict *svc_leak; /* parallel to services when the detector runs, else NULL */
+	size_t svcleakcap;
+	struct netns_row *netns;
+	size_t nnetns, netnscap;
+	struct service_row *services;
+	size_t nservices, servicecap;
+	struct strpool strs;   /* names of namespaces and services */
+	uint8_t procs_scanned; /* procs holds a /proc scan (--check may go without) */
+	uint32_t now_ds;       /* this refresh, deciseconds into the run; 0: ages not kept */
+	uint32_t first_ds;     /* the run's first refresh: sockets seen then predate it */
 	size_t leakcap;
 
 	/* Hash tables of the aggregation passes, kept across refreshes. */
 	struct u32map inode_map;  /* inode -> first owner link */
 	struct u32map cookie_map; /* cookie's low 32 bits -> socket (duplicates in a dump) */
-	struct hmap listen_map;	  /* (family, proto, address, port) -> first lsocks index */
-	uint8_t listen_ports[SP_UNIX_STREAM][65536 / 8]; /* ports with a listener, per proto */
-	uint32_t *port_rows;  /* [proto][direction][port] -> port row + 1 (0: none) */
-	struct hmap peer_set; /* (port row, remote address) */
-	struct hmap pid_set;  /* (port row, pid) */
-	struct hmap tw_map;   /* (family, remote address, port) -> TIME_WAIT count */
+	struct hmap listen_map;	  /* (netns, family, proto, address, port) -> first lsocks index */
+	uint8_t listen_ports[SP_UNIX_STREAM][65536 / 8]; /* netns 0's ports with a listener */
+	uint32_t *port_rows;	/* [proto][direction][port] -> port row + 1 (0: none) */
+	struct hmap peer_set;	/* (port row, remote address) */
+	struct hmap pid_set;	/* (port row, pid) */
+	struct hmap tw_map;	/* (netns, family, remote address, port) -> TIME_WAIT count */
+	struct hmap port_map;	/* (netns, proto, direction, port) -> port row + 1, netns > 0 */
+	struct hmap nsport_set; /* (netns, proto, port) with a listener, netns > 0 */
+	struct hmap svc_map;	/* (kind, name hash, length) -> service row */
+	struct u32map ns_map;	/* namespace inode -> index in netns */
 };
 
 void snapshot_init(struct snapshot *s);
@@ -217,7 +267,7 @@ unsigned system_pressure(const struct snapshot *s, struct strbuf *why);
  */
 
 /* The kinds of rows the model has: what a view lists and a drill-down is about. */
-enum row_kind { ROW_PROC, ROW_LISTENER, ROW_PORT, ROW_SOCKET, ROW_KIND_COUNT };
+enum row_kind { ROW_PROC, ROW_LISTENER, ROW_PORT, ROW_SOCKET, ROW_SERVICE, ROW_KIND_COUNT };
 
 /* A row's identity across refreshes: never an index or a pointer. */
 struct row_key {
@@ -267,6 +317,12 @@ uint32_t sock_port_row(const struct snapshot *s, uint32_t sock);
  * port row, or is the socket.
  */
 int sock_member(const struct snapshot *s, uint32_t sock, enum row_kind k, uint32_t row);
+/* Whether a process of service `service` (index in s->services) holds socket sock. */
+int sock_in_service(const struct snapshot *s, uint32_t sock, uint32_t service);
+/* The service of process proc, NONE when its cgroup is unknown (or it is not shown). */
+uint32_t proc_service(const struct snapshot *s, uint32_t proc);
+/* A service's name. */
+const char *service_name(const struct snapshot *s, uint32_t service, size_t *len);
 /*
  * The key a socket is remembered by across refreshes and deduplicated by in
  * one dump: its cookie's low 32 bits, never 0 (the maps' empty key).
@@ -305,6 +361,17 @@ int snapshot_sock_shown(const struct snapshot *s, const struct filter *f, uint32
 int filter_active(const struct filter *f);
 /* Whether process p is one the filter asks about (-p, -u; a NULL filter: every one). */
 int filter_match(const struct filter *f, const struct proc_rec *p);
+/*
+ * The namespace a socket or process is in (index in s->netns). The collector
+ * lists the namespaces it dumps before the join (snapshot_add_netns).
+ */
+uint32_t snapshot_add_netns(struct snapshot *s, uint32_t ino, const char *name, size_t len,
+			    int dumped);
+uint32_t snapshot_netns_find(const struct snapshot *s, uint32_t ino);
+/* A namespace's name ("" when none is known) and its inode. */
+const char *netns_name(const struct snapshot *s, uint32_t netns, size_t *len);
+/* Whether processes are chosen (-p, -u, --service): a socket is then shown with an owner. */
+int filter_procs(const struct filter *f);
 /* The process with this pid (index in procs.v), or NONE. */
 uint32_t snapshot_proc_by_pid(const struct snapshot *s, int pid);
 /* Processes that the filter shows and that could not be inspected (their counts are unknown). */

@@ -8,7 +8,7 @@
 #include "sockwatch/leak.h"
 #include "sockwatch/model.h"
 
-enum view_id { VIEW_PROCESSES, VIEW_LISTEN, VIEW_PORTS, VIEW_SOCKETS, VIEW_COUNT };
+enum view_id { VIEW_PROCESSES, VIEW_LISTEN, VIEW_PORTS, VIEW_SOCKETS, VIEW_SERVICES, VIEW_COUNT };
 
 /* How a cell reads: the TUI colours it from this; the batch writers ignore it. */
 enum severity { SEV_NORMAL, SEV_GOOD, SEV_WARN, SEV_CRIT, SEV_DIM, SEV_INFO };

@@ -69,6 +69,11 @@ struct history {
 
 	/* Scratch, parallel to the snapshot's processes. */
 	uint32_t *pidx; /* entry of each process, NONE when it has none */
+	uint32_t *sidx; /* entry of each service, NONE when it has none */
+	size_t sidxcap;
+	struct leak_facts *sfacts;   /* each service's facts, summed over its processes */
+	struct leak_verdict *sworst; /* the worst level and every reason of its processes */
+	size_t sfactcap, sworstcap;
 	uint8_t *qcrit;
 	size_t pidxcap, qcritcap;
 	/* Scratch for one process's series. */
@@ -130,6 +135,9 @@ void history_free(struct history *h)
 	cookie_table_fini(&h->listen);
 	cookie_table_fini(&h->dead);
 	free(h->pidx);
+	free(h->sidx);
+	free(h->sfacts);
+	free(h->sworst);
 	free(h->qcrit);
 	free(h);
 }
@@ -234,6 +242,130 @@ prune:
 }
 
 /*
+ * The entry of key in this refresh's table: carried over from the last
+ * refresh's, or new when may_start; NONE otherwise. *isnew: first time this
+ * refresh (a process listed twice has one history, sampled once).
+ */
+static uint32_t entry_carry(struct history *h, const struct proc_key *k, double now, int may_start,
+			    int *isnew)
+{
+	uint32_t *old = hmap_get(&h->prev_pmap, k), *slot;
+	struct proc_hist *e;
+
+	*isnew = 0;
+	if (old == NULL && !may_start)
+		return NONE;
+	slot = hmap_put(&h->pmap, k, isnew);
+	if (!*isnew)
+		return *slot;
+	h->ents = xgrow(h->ents, &h->entcap, h->nents + 1, sizeof *h->ents);
+	e = &h->ents[h->nents];
+	if (old != NULL) {
+		*e = h->prev_ents[*old];
+		h->prev_ents[*old].s = NULL;
+	} else {
+		memset(e, 0, sizeof *e);
+		e->pid = k->pid;
+		e->start = k->start;
+		e->base = now;
+	}
+	*slot = (uint32_t)h->nents;
+	return (uint32_t)h->nents++;
+}
+
+/*
+ * A service's history has a key no process has: a negative pid (its kind)
+ * and a hash of its name. Its samples are the sums over its processes, so
+ * a prefork server whose workers each grow a little grows as one.
+ */
+static size_t entry_series(struct history *h, const struct proc_hist *e, double now);
+
+static struct proc_key service_key(const struct snapshot *s, uint32_t svc)
+{
+	struct proc_key k;
+	size_t len;
+	const char *name = service_name(s, svc, &len);
+
+	memset(&k, 0, sizeof k);
+	k.pid = -1 - (int32_t)s->services[svc].kind;
+	k.zero = (uint32_t)len;
+	k.start = hash_bytes(name, len);
+	return k;
+}
+
+static void update_services(struct history *h, struct snapshot *s, double now)
+{
+	size_t i;
+
+	h->sidx = xgrow(h->sidx, &h->sidxcap, s->nservices, sizeof *h->sidx);
+	for (i = 0; i < s->nservices; i++) {
+		const struct service_row *sv = &s->services[i];
+		struct proc_key k = service_key(s, (uint32_t)i);
+		int isnew;
+
+		/* A partial sum would rise when a process becomes readable: not judged. */
+		h->sidx[i] = sv->unknown ? NONE : entry_carry(h, &k, now, 1, &isnew);
+		if (h->sidx[i] != NONE && isnew)
+			entry_add(h, &h->ents[h->sidx[i]], now, sv->sockets, clamp_u32(sv->fds),
+				  sv->states[TS_CLOSE_WAIT]);
+	}
+}
+
+/*
+ * Each service's verdict: its own trend, the old CLOSE_WAIT and dead sockets
+ * and the full queues of all of its processes together, and at least the
+ * level and reasons of its worst process.
+ */
+static void judge_services(struct history *h, struct snapshot *s, double now)
+{
+	struct leak_verdict *worst;
+	size_t i, p;
+
+	s->svc_leak = xgrow(s->svc_leak, &s->svcleakcap, s->nservices, sizeof *s->svc_leak);
+	h->sfacts = xgrow(h->sfacts, &h->sfactcap, s->nservices, sizeof *h->sfacts);
+	h->sworst = xgrow(h->sworst, &h->sworstcap, s->nservices, sizeof *h->sworst);
+	memset(h->sfacts, 0, s->nservices * sizeof *h->sfacts);
+	memset(h->sworst, 0, s->nservices * sizeof *h->sworst);
+	for (p = 0; p < s->procs.n; p++) {
+		const struct leak_verdict *v = &s->leak[p];
+		uint32_t svc = s->pstats[p].service;
+		struct leak_facts *f;
+
+		if (!s->pstats[p].shown || svc == NONE)
+			continue;
+		f = &h->sfacts[svc];
+		worst = &h->sworst[svc];
+		f->cw_old += v->cw_old;
+		f->dead_old += v->dead_old;
+		f->queue_full += v->queue_full;
+		f->queue_crit |= h->qcrit[p];
+		worst->level = v->level > worst->level ? v->level : worst->level;
+		worst->reasons |= v->reasons;
+	}
+	for (i = 0; i < s->nservices; i++) {
+		struct leak_facts *fp = &h->sfacts[i], f = *fp;
+
+		f.fds = PROC_UNKNOWN; /* a service has no fd limit of its own */
+		f.fd_limit = PROC_UNKNOWN;
+		if (h->sidx[i] != NONE) {
+			struct proc_hist *e = &h->ents[h->sidx[i]];
+			size_t n = entry_series(h, e, now);
+
+			leak_trend(h->t, h->ys, n, &h->cfg, e->socks_growing, &f.socks);
+			leak_trend(h->t, h->yf, n, &h->cfg, e->fds_growing, &f.fdt);
+			e->socks_growing = (uint8_t)f.socks.growing;
+			e->fds_growing = (uint8_t)f.fdt.growing;
+		}
+		memset(&s->svc_leak[i], 0, sizeof s->svc_leak[i]);
+		leak_judge(&h->cfg, &f, &s->svc_leak[i]);
+		worst = &h->sworst[i];
+		if (worst->level > s->svc_leak[i].level)
+			s->svc_leak[i].level = worst->level;
+		s->svc_leak[i].reasons |= worst->reasons;
+	}
+}
+
+/*
  * Move each process's entry from the last refresh's table into this one's;
  * start one for a new (pid, start) that can be read; drop the rest.
  */
@@ -257,37 +389,16 @@ static void update_entries(struct history *h, struct snapshot *s, double now)
 	for (p = 0; p < s->procs.n; p++) {
 		const struct proc_rec *pr = &s->procs.v[p];
 		struct proc_key k = proc_key_make(pr->pid, pr->start);
-		uint32_t *old = hmap_get(&h->prev_pmap, &k), *slot;
-		struct proc_hist *e;
 		int isnew;
 
-		h->pidx[p] = NONE;
-		if (old == NULL && !pr->fd_readable)
-			continue;
-		slot = hmap_put(&h->pmap, &k, &isnew);
-		if (!isnew) { /* the same process twice: one history */
-			h->pidx[p] = *slot;
-			continue;
-		}
-		h->ents = xgrow(h->ents, &h->entcap, h->nents + 1, sizeof *h->ents);
-		e = &h->ents[h->nents];
-		if (old != NULL) {
-			*e = h->prev_ents[*old];
-			h->prev_ents[*old].s = NULL;
-		} else {
-			memset(e, 0, sizeof *e);
-			e->pid = pr->pid;
-			e->start = pr->start;
-			e->base = now;
-		}
-		*slot = (uint32_t)h->nents;
-		h->pidx[p] = (uint32_t)h->nents++;
-		if (pr->fd_readable) {
+		h->pidx[p] = entry_carry(h, &k, now, pr->fd_readable, &isnew);
+		if (h->pidx[p] != NONE && isnew && pr->fd_readable) {
 			uint32_t cw = s->pstats != NULL ? s->pstats[p].states[TS_CLOSE_WAIT] : 0;
 
-			entry_add(h, e, now, pr->ino_n, clamp_u32(pr->fds), cw);
+			entry_add(h, &h->ents[h->pidx[p]], now, pr->ino_n, clamp_u32(pr->fds), cw);
 		}
 	}
+	update_services(h, s, now);
 	for (i = 0; i < h->nprev; i++)
 		free(h->prev_ents[i].s);
 	h->nprev = 0;
@@ -449,6 +560,7 @@ void history_update(struct history *h, struct snapshot *s, double now)
 		}
 		leak_judge(&h->cfg, &f, &s->leak[p]);
 	}
+	judge_services(h, s, now);
 	h->last_now = now;
 	h->updates++;
 }

@@ -47,9 +47,34 @@ int sock_member(const struct snapshot *s, uint32_t sock, enum row_kind k, uint32
 		return row < s->nlisteners && sock_listener_sock(s, sock) == s->listeners[row].sock;
 	case ROW_PORT:
 		return row != NONE && sock_port_row(s, sock) == row;
+	case ROW_SERVICE:
+		return sock_in_service(s, sock, row);
 	default:
 		return sock == row;
 	}
+}
+
+int sock_in_service(const struct snapshot *s, uint32_t sock, uint32_t service)
+{
+	uint32_t l;
+
+	if (service == NONE)
+		return 0;
+	for (l = sock_owner_first(s, sock); l != NONE; l = sock_owner_next(s, l)) {
+		if (s->pstats[owner_proc(s, l)].service == service)
+			return 1;
+	}
+	return 0;
+}
+
+uint32_t proc_service(const struct snapshot *s, uint32_t proc)
+{
+	return s->pstats[proc].service;
+}
+
+const char *service_name(const struct snapshot *s, uint32_t service, size_t *len)
+{
+	return strpool_get(&s->strs, service < s->nservices ? s->services[service].name : 0, len);
 }
 
 static struct row_key sock_key(const struct sock_rec *r)
@@ -74,7 +99,17 @@ struct row_key model_row_key(const struct snapshot *s, enum row_kind k, uint32_t
 	case ROW_PORT:
 		key.a = (uint64_t)s->ports[row].dir << 24 | (uint64_t)s->ports[row].proto << 16 |
 			s->ports[row].port;
+		key.b = s->netns[s->ports[row].netns].ino;
 		break;
+	case ROW_SERVICE: {
+		size_t len;
+		const char *name = service_name(s, row, &len);
+
+		/* A service is its kind and name; a hash of them is unique enough for a key. */
+		key.a = (uint64_t)s->services[row].kind << 32 | len;
+		key.b = hash_bytes(name, len);
+		break;
+	}
 	default:
 		key = sock_key(&s->socks.v[row]);
 		break;
@@ -100,6 +135,9 @@ uint32_t model_row_find(const struct snapshot *s, enum row_kind k, struct row_ke
 		break;
 	case ROW_PORT:
 		n = s->nports;
+		break;
+	case ROW_SERVICE:
+		n = s->nservices;
 		break;
 	default:
 		n = s->socks.n;
@@ -166,6 +204,10 @@ void model_rows(const struct snapshot *s, const struct filter *f, enum row_kind 
 		break;
 	case ROW_PORT:
 		for (i = 0; i < s->nports; i++)
+			row_add(rl, (uint32_t)i);
+		break;
+	case ROW_SERVICE:
+		for (i = 0; i < s->nservices; i++)
 			row_add(rl, (uint32_t)i);
 		break;
 	default:

@@ -6,6 +6,36 @@
 #include <sys/socket.h>
 
 #include "sockwatch/model.h"
+#include "sockwatch/service.h"
+
+/* Key of an address the way listeners are matched: namespace, family, address, port. */
+struct addr_key {
+	uint16_t netns;
+	uint8_t family;
+	uint8_t proto;
+	uint16_t port;
+	uint16_t zero;
+	uint8_t addr[16];
+};
+
+/* A port in a namespace other than sockwatch's own (whose ports are flat tables). */
+struct nsport_key {
+	uint16_t netns;
+	uint8_t proto;
+	uint8_t dir;
+	uint16_t port;
+	uint16_t zero;
+};
+
+/* A service: its kind and name (by hash and length). */
+struct svc_key {
+	uint8_t kind;
+	uint8_t zero[3];
+	uint32_t len;
+	uint64_t hash;
+};
+
+static void sum_services(struct snapshot *s);
 
 void snapshot_init(struct snapshot *s)
 {
@@ -14,11 +44,16 @@ void snapshot_init(struct snapshot *s)
 	proc_table_init(&s->procs);
 	u32map_init(&s->inode_map, 1024);
 	u32map_init(&s->cookie_map, 1024);
-	hmap_init(&s->listen_map, 20, 256);
+	hmap_init(&s->listen_map, sizeof(struct addr_key), 256);
 	s->port_rows = xcalloc((size_t)SP_UNIX_STREAM * 2 * 65536, sizeof *s->port_rows);
 	hmap_init(&s->peer_set, 20, 1024);
 	hmap_init(&s->pid_set, 8, 1024);
-	hmap_init(&s->tw_map, 20, 256);
+	hmap_init(&s->tw_map, sizeof(struct addr_key), 256);
+	hmap_init(&s->port_map, sizeof(struct nsport_key), 64);
+	hmap_init(&s->nsport_set, sizeof(struct nsport_key), 64);
+	hmap_init(&s->svc_map, sizeof(struct svc_key), 64);
+	u32map_init(&s->ns_map, 16);
+	strpool_init(&s->strs);
 }
 
 void snapshot_fini(struct snapshot *s)
@@ -34,6 +69,14 @@ void snapshot_fini(struct snapshot *s)
 	free(s->pids);
 	free(s->unlisted);
 	free(s->leak);
+	free(s->svc_leak);
+	free(s->netns);
+	free(s->services);
+	strpool_fini(&s->strs);
+	hmap_fini(&s->port_map);
+	hmap_fini(&s->nsport_set);
+	hmap_fini(&s->svc_map);
+	u32map_fini(&s->ns_map);
 	u32map_fini(&s->inode_map);
 	u32map_fini(&s->cookie_map);
 	free(s->port_rows);
@@ -50,6 +93,9 @@ void snapshot_reset(struct snapshot *s)
 	proc_table_reset(&s->procs);
 	memset(&s->diag, 0, sizeof s->diag);
 	s->nlinks = s->nlsocks = s->nlisteners = s->nports = s->npids = s->nunlisted = 0;
+	s->nnetns = s->nservices = 0;
+	u32map_clear(&s->ns_map);
+	strpool_reset(&s->strs);
 	memset(&s->totals, 0, sizeof s->totals);
 }
 
@@ -83,9 +129,59 @@ size_t snapshot_unknown_shown(const struct snapshot *s)
 	return n;
 }
 
+int filter_procs(const struct filter *f)
+{
+	return f != NULL && (f->npids > 0 || f->uid >= 0 || f->service != NULL);
+}
+
 int filter_active(const struct filter *f)
 {
-	return f != NULL && (f->npids > 0 || f->uid >= 0);
+	return filter_procs(f) || (f != NULL && f->netns != 0);
+}
+
+uint32_t snapshot_add_netns(struct snapshot *s, uint32_t ino, const char *name, size_t len,
+			    int dumped)
+{
+	struct netns_row *n;
+	uint32_t *slot;
+	int isnew;
+
+	if (ino != 0) {
+		slot = u32map_put(&s->ns_map, ino, &isnew);
+		if (!isnew) {
+			n = &s->netns[*slot];
+			n->dumped |= (uint8_t)(dumped != 0);
+			if (n->name == 0 && len > 0) {
+				n->name = strpool_add(&s->strs, name, len);
+				n->named = 1;
+			}
+			return *slot;
+		}
+		*slot = (uint32_t)s->nnetns;
+	}
+	s->netns = xgrow(s->netns, &s->netnscap, s->nnetns + 1, sizeof *s->netns);
+	n = &s->netns[s->nnetns];
+	memset(n, 0, sizeof *n);
+	n->ino = ino;
+	n->dumped = (uint8_t)(dumped != 0);
+	n->first = NONE;
+	if (len > 0) {
+		n->name = strpool_add(&s->strs, name, len);
+		n->named = s->nnetns > 0; /* the first is sockwatch's own: "host" */
+	}
+	return (uint32_t)s->nnetns++;
+}
+
+uint32_t snapshot_netns_find(const struct snapshot *s, uint32_t ino)
+{
+	const uint32_t *slot = ino != 0 ? u32map_get(&s->ns_map, ino) : NULL;
+
+	return slot != NULL ? *slot : NONE;
+}
+
+const char *netns_name(const struct snapshot *s, uint32_t netns, size_t *len)
+{
+	return strpool_get(&s->strs, netns < s->nnetns ? s->netns[netns].name : 0, len);
 }
 
 int filter_match(const struct filter *f, const struct proc_rec *p)
@@ -110,6 +206,10 @@ int snapshot_sock_shown(const struct snapshot *s, const struct filter *f, uint32
 	uint32_t l;
 
 	if (!filter_active(f))
+		return 1;
+	if (f->netns != 0 && s->netns[s->socks.v[sock].netns].ino != f->netns)
+		return 0;
+	if (!filter_procs(f))
 		return 1;
 	for (l = sock_owner_first(s, sock); l != NONE; l = sock_owner_next(s, l)) {
 		if (s->pstats[owner_proc(s, l)].shown)
@@ -155,18 +255,11 @@ static void join_owners(struct snapshot *s)
 	}
 }
 
-/* Key of an address the way listeners are matched: family, address, port. */
-struct addr_key {
-	uint8_t family;
-	uint8_t proto;
-	uint16_t port;
-	uint8_t addr[16];
-};
-
 static void addr_key_make(struct addr_key *k, const struct sock_rec *r, const uint8_t *addr,
 			  uint16_t port)
 {
 	memset(k, 0, sizeof *k);
+	k->netns = r->netns;
 	k->family = r->family;
 	k->proto = r->proto;
 	k->port = port;
@@ -269,6 +362,7 @@ static void unix_key_make(struct addr_key *k, const struct snapshot *s, const st
 	uint64_t h = hash_bytes(name, len);
 
 	memset(k, 0, sizeof *k);
+	k->netns = r->netns;
 	k->family = AF_UNIX;
 	k->proto = r->proto;
 	memcpy(k->addr, &h, sizeof h);
@@ -285,10 +379,23 @@ static void unix_key_make(struct addr_key *k, const struct snapshot *s, const st
  * holds it, else to the first in dump order. A listening socket belongs to
  * itself. A listener's connections are the ESTABLISHED sockets counted for it.
  */
+static struct nsport_key nsport_key_make(const struct sock_rec *r, unsigned dir, uint16_t port)
+{
+	struct nsport_key k = { r->netns, r->proto, (uint8_t)dir, port, 0 };
+
+	return k;
+}
+
 static int port_listening(const struct snapshot *s, const struct sock_rec *r)
 {
-	return r->proto < SP_UNIX_STREAM &&
-	       (s->listen_ports[r->proto][r->sport >> 3] >> (r->sport & 7) & 1);
+	struct nsport_key k;
+
+	if (r->proto >= SP_UNIX_STREAM)
+		return 0;
+	if (r->netns == 0)
+		return s->listen_ports[r->proto][r->sport >> 3] >> (r->sport & 7) & 1;
+	k = nsport_key_make(r, 0, r->sport);
+	return hmap_get(&s->nsport_set, &k) != NULL;
 }
 
 /* Whether the holders of two sockets share a process. */
@@ -342,8 +449,13 @@ static void add_listener(struct snapshot *s, const struct filter *f, uint32_t i)
 
 	if (listen_key(s, r, &k) == NULL)
 		return;
-	if (r->family != AF_UNIX)
+	if (r->family != AF_UNIX && r->netns == 0) {
 		s->listen_ports[r->proto][r->sport >> 3] |= (uint8_t)(1u << (r->sport & 7));
+	} else if (r->family != AF_UNIX) {
+		struct nsport_key pk = nsport_key_make(r, 0, r->sport);
+
+		hmap_put(&s->nsport_set, &pk, NULL);
+	}
 	s->lsocks = xgrow(s->lsocks, &s->lsockcap, s->nlsocks + 1, sizeof *s->lsocks);
 	idx = (uint32_t)s->nlsocks++;
 	ls = &s->lsocks[idx];
@@ -384,8 +496,10 @@ static void build_listeners(struct snapshot *s, const struct filter *f)
 	struct addr_key k;
 	size_t i;
 
-	static_assert(sizeof(struct addr_key) == 20, "addr_key is listen_map's key");
+	static_assert(sizeof(struct addr_key) == 24, "addr_key has no padding");
+	static_assert(sizeof(struct nsport_key) == 8, "nsport_key has no padding");
 	hmap_clear(h);
+	hmap_clear(&s->nsport_set);
 	memset(s->listen_ports, 0, sizeof s->listen_ports);
 	for (i = 0; i < s->socks.n; i++) {
 		if (is_listener(&s->socks.v[i]))
@@ -461,6 +575,7 @@ static void build_ports(struct snapshot *s, const struct filter *f)
 
 	hmap_clear(peers);
 	hmap_clear(pidset);
+	hmap_clear(&s->port_map);
 	for (i = 0; i < s->socks.n; i++) {
 		const struct sock_rec *r = &s->socks.v[i];
 		uint32_t *slot, row, l;
@@ -482,7 +597,13 @@ static void build_ports(struct snapshot *s, const struct filter *f)
 			if (port == 0)
 				continue;
 		}
-		slot = &s->port_rows[((size_t)r->proto * 2 + dir) * 65536 + port];
+		if (r->netns == 0) {
+			slot = &s->port_rows[((size_t)r->proto * 2 + dir) * 65536 + port];
+		} else {
+			struct nsport_key pk = nsport_key_make(r, dir, port);
+
+			slot = hmap_put(&s->port_map, &pk, NULL);
+		}
 		if (*slot == 0) {
 			struct port_row *pr;
 
@@ -491,6 +612,7 @@ static void build_ports(struct snapshot *s, const struct filter *f)
 			pr = &s->ports[s->nports];
 			memset(pr, 0, sizeof *pr);
 			memset(&last[s->nports], 0, sizeof *last);
+			pr->netns = r->netns;
 			pr->port = port;
 			pr->proto = r->proto;
 			pr->dir = dir;
@@ -527,7 +649,8 @@ static void build_ports(struct snapshot *s, const struct filter *f)
 	for (i = 0; i < s->nports; i++) {
 		const struct port_row *pr = &s->ports[i];
 
-		s->port_rows[((size_t)pr->proto * 2 + pr->dir) * 65536 + pr->port] = 0;
+		if (pr->netns == 0)
+			s->port_rows[((size_t)pr->proto * 2 + pr->dir) * 65536 + pr->port] = 0;
 	}
 	if (npairs > 0)
 		qsort(pairs, npairs, sizeof *pairs, row_pid_cmp);
@@ -589,9 +712,12 @@ static int dumped(const struct snapshot *s, enum diag_dump v4, enum diag_dump v6
 	return s->diag.err[v4] == 0 && s->diag.err[v6] == 0;
 }
 
-static uint8_t unlisted_kind(const struct snapshot *s, unsigned proto)
+static uint8_t unlisted_kind(const struct snapshot *s, const struct unlisted_sock *u)
 {
-	switch (proto) {
+	/* Not in a dump of its namespace's tables: nothing is known of its state. */
+	if (!s->netns[s->pstats[u->proc].netns].dumped)
+		return u->proto == UL_UNASKED ? UL_UNKNOWN : UL_OTHER;
+	switch (u->proto) {
 	case UL_UNASKED:
 		return UL_UNKNOWN;
 	case SP_TCP:
@@ -615,10 +741,11 @@ void snapshot_count_unlisted(struct snapshot *s)
 		struct unlisted_sock *u = &s->unlisted[i];
 		struct proc_stats *ps = &s->pstats[u->proc];
 
-		u->kind = unlisted_kind(s, u->proto);
+		u->kind = unlisted_kind(s, u);
 		ps->dead += u->kind == UL_DEAD;
 		ps->unbound += u->kind == UL_UNBOUND;
 	}
+	sum_services(s);
 }
 
 /*
@@ -653,21 +780,164 @@ static void dedupe_sockets(struct snapshot *s)
 	s->socks.n = n;
 }
 
+/*
+ * Each process's namespace; one that no dump covered is listed too (not
+ * dumped). A process whose namespace could not be read is taken for one of
+ * sockwatch's own: without the right to read it, its fds are not readable
+ * either.
+ */
+static void place_procs(struct snapshot *s, const struct filter *f)
+{
+	size_t p;
+
+	for (p = 0; p < s->procs.n; p++) {
+		const struct proc_rec *pr = &s->procs.v[p];
+		struct proc_stats *ps = &s->pstats[p];
+		int maybe = pr->ino_n > 0 || (!pr->fd_readable && pr->fds != 0);
+		uint32_t ns = pr->netns != 0 ? snapshot_add_netns(s, pr->netns, NULL, 0, 0) : 0;
+
+		ps->netns = ns;
+		ps->service = NONE;
+		ps->shown = maybe && filter_match(f, pr) &&
+			    (f == NULL || f->netns == 0 || s->netns[ns].ino == f->netns);
+	}
+}
+
+/*
+ * Each shown process's service, from its cgroup path (--service hides the
+ * others); a service row for each service with a shown process.
+ */
+static void place_services(struct snapshot *s, const struct filter *f)
+{
+	const char *want = f != NULL ? f->service : NULL;
+	struct strbuf name;
+	size_t p;
+
+	sb_init(&name);
+	hmap_clear(&s->svc_map);
+	for (p = 0; p < s->procs.n; p++) {
+		const struct proc_rec *pr = &s->procs.v[p];
+		struct proc_stats *ps = &s->pstats[p];
+		struct service_row *sv;
+		struct svc_key k;
+		const char *path;
+		uint32_t *slot;
+		size_t len;
+		int isnew;
+
+		if (!ps->shown)
+			continue;
+		if (pr->cgroup == 0) {
+			ps->shown = want == NULL;
+			continue;
+		}
+		path = strpool_get(&s->procs.strs, pr->cgroup, &len);
+		sb_reset(&name);
+		memset(&k, 0, sizeof k);
+		k.kind = (uint8_t)service_classify(path, len, &name);
+		if (want != NULL &&
+		    (strlen(want) != name.len || memcmp(want, name.buf, name.len))) {
+			ps->shown = 0;
+			continue;
+		}
+		k.len = (uint32_t)name.len;
+		k.hash = hash_bytes(name.buf, name.len);
+		slot = hmap_put(&s->svc_map, &k, &isnew);
+		if (isnew) {
+			s->services = xgrow(s->services, &s->servicecap, s->nservices + 1,
+					    sizeof *s->services);
+			sv = &s->services[s->nservices];
+			memset(sv, 0, sizeof *sv);
+			sv->kind = k.kind;
+			sv->name = strpool_add(&s->strs, name.buf, name.len);
+			sv->cgroup = pr->cgroup;
+			sv->first = (uint32_t)p;
+			*slot = (uint32_t)s->nservices++;
+		}
+		ps->service = *slot;
+	}
+	sb_fini(&name);
+}
+
+/* The shown processes of each namespace; a namespace without a name takes its first's service. */
+static void name_netns(struct snapshot *s)
+{
+	size_t p, len;
+
+	for (p = 0; p < s->procs.n; p++) {
+		struct netns_row *n = &s->netns[s->pstats[p].netns];
+
+		if (s->pstats[p].shown && n->procs++ == 0)
+			n->first = (uint32_t)p;
+	}
+	for (p = 1; p < s->nnetns; p++) {
+		struct netns_row *n = &s->netns[p];
+		const char *str;
+		uint32_t sv;
+
+		if (n->name != 0 || n->first == NONE)
+			continue;
+		sv = s->pstats[n->first].service;
+		if (sv == NONE)
+			continue;
+		str = strpool_get(&s->strs, s->services[sv].name, &len);
+		n->name = strpool_add(&s->strs, str, len);
+	}
+}
+
+/* Each service's sums over its shown processes. */
+static void sum_services(struct snapshot *s)
+{
+	size_t p, i;
+
+	for (i = 0; i < s->nservices; i++) {
+		struct service_row *sv = &s->services[i];
+
+		sv->procs = sv->sockets = sv->tcp = sv->udp = sv->unix_ = sv->other = sv->dead = 0;
+		sv->unknown = 0;
+		sv->fds = PROC_UNKNOWN;
+		memset(sv->states, 0, sizeof sv->states);
+	}
+	for (p = 0; p < s->procs.n; p++) {
+		const struct proc_rec *pr = &s->procs.v[p];
+		const struct proc_stats *ps = &s->pstats[p];
+		struct service_row *sv;
+
+		if (!ps->shown || ps->service == NONE)
+			continue;
+		sv = &s->services[ps->service];
+		sv->procs++;
+		if (pr->fds >= 0)
+			sv->fds = (sv->fds < 0 ? 0 : sv->fds) + pr->fds;
+		if (!pr->fd_readable) {
+			sv->unknown = 1;
+			continue;
+		}
+		sv->sockets += pr->ino_n;
+		sv->tcp += ps->tcp;
+		sv->udp += ps->udp;
+		sv->unix_ += ps->unix_;
+		sv->other += ps->other;
+		sv->dead += ps->dead;
+		for (i = 0; i < TS_MAX; i++)
+			sv->states[i] += ps->states[i];
+	}
+}
+
 void snapshot_join(struct snapshot *s, const struct filter *f)
 {
 	size_t p, i;
 
 	dedupe_sockets(s);
+	if (s->nnetns == 0) /* a snapshot built without a collector: one namespace */
+		snapshot_add_netns(s, 0, "host", 4, 1);
 
 	s->pstats = xgrow(s->pstats, &s->pstatcap, s->procs.n, sizeof *s->pstats);
 	if (s->procs.n > 0) /* none when --check did not scan /proc */
 		memset(s->pstats, 0, s->procs.n * sizeof *s->pstats);
-	for (p = 0; p < s->procs.n; p++) {
-		const struct proc_rec *pr = &s->procs.v[p];
-		int maybe = pr->ino_n > 0 || (!pr->fd_readable && pr->fds != 0);
-
-		s->pstats[p].shown = maybe && filter_match(f, pr);
-	}
+	place_procs(s, f);
+	place_services(s, f);
+	name_netns(s);
 	join_owners(s);
 	s->totals.fds_alloc = s->procs.file_nr;
 	s->totals.fds_max = s->procs.file_max;
@@ -678,6 +948,7 @@ void snapshot_join(struct snapshot *s, const struct filter *f)
 		s->rel[i].listener = NONE;
 		s->rel[i].port = NONE;
 		count_socket(s, &s->socks.v[i]);
+		s->netns[s->socks.v[i].netns].sockets++;
 		count_unowned(s, &s->socks.v[i], (uint32_t)i);
 	}
 	for (p = 0; p < s->procs.n; p++) {
@@ -690,4 +961,5 @@ void snapshot_join(struct snapshot *s, const struct filter *f)
 	list_unlisted(s);
 	build_listeners(s, f);
 	build_ports(s, f);
+	sum_services(s);
 }

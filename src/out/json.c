@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include "sockwatch/leak.h"
+#include "sockwatch/service.h"
 #include "sockwatch/out.h"
 #include "sockwatch/present.h"
 
@@ -111,6 +112,46 @@ static void json_leak(struct strbuf *sb, const struct leak_verdict *v)
 		  v->queue_full, v->dead_old);
 }
 
+/* {"inode": 4026531840, "name": "host"}: a name is null when none is known. */
+static void json_netns(struct strbuf *sb, const struct snapshot *s, uint32_t ns)
+{
+	size_t len;
+	const char *name = netns_name(s, ns, &len);
+
+	sb_puts(sb, "{\"inode\": ");
+	if (ns < s->nnetns && s->netns[ns].ino != 0)
+		sb_printf(sb, "%u", s->netns[ns].ino);
+	else
+		sb_puts(sb, "null");
+	sb_puts(sb, ", \"name\": ");
+	if (len > 0)
+		json_str(sb, name, len);
+	else
+		sb_puts(sb, "null");
+	sb_putc(sb, '}');
+}
+
+/* A process's service: {"kind": "systemd", "name": "nginx.service", "cgroup": "/system.slice/..."}.
+ */
+static void json_service(struct strbuf *sb, const struct snapshot *s, uint32_t proc)
+{
+	uint32_t svc = proc_service(s, proc);
+	const char *str;
+	size_t len;
+
+	if (svc == NONE) {
+		sb_puts(sb, "null");
+		return;
+	}
+	sb_printf(sb, "{\"kind\": \"%s\", \"name\": ", service_kind_name(s->services[svc].kind));
+	str = service_name(s, svc, &len);
+	json_str(sb, str, len);
+	sb_puts(sb, ", \"cgroup\": ");
+	str = strpool_get(&s->procs.strs, s->procs.v[proc].cgroup, &len);
+	json_str(sb, str, len);
+	sb_putc(sb, '}');
+}
+
 static void json_process(struct strbuf *sb, const struct snapshot *s, uint32_t i)
 {
 	const struct proc_rec *p = &s->procs.v[i];
@@ -147,7 +188,84 @@ static void json_process(struct strbuf *sb, const struct snapshot *s, uint32_t i
 		sb_puts(sb, ", \"leak\": ");
 		json_leak(sb, &s->leak[i]);
 	}
+	sb_puts(sb, ", \"service\": ");
+	json_service(sb, s, i);
+	sb_puts(sb, ", \"netns\": ");
+	json_netns(sb, s, ps->netns);
 	sb_putc(sb, '}');
+}
+
+/* A service's sums over its shown processes; counts are null when none could be read. */
+static void json_service_row(struct strbuf *sb, const struct snapshot *s, uint32_t i)
+{
+	const struct service_row *sv = &s->services[i];
+	const char *str;
+	size_t len, p;
+	int first = 1;
+
+	sb_printf(sb, "{\"kind\": \"%s\", \"name\": ", service_kind_name(sv->kind));
+	str = service_name(s, i, &len);
+	json_str(sb, str, len);
+	sb_puts(sb, ", \"cgroup\": ");
+	str = strpool_get(&s->procs.strs, sv->cgroup, &len);
+	json_str(sb, str, len);
+	sb_printf(sb, ", \"processes\": %u, \"pids\": [", sv->procs);
+	for (p = 0; p < s->procs.n; p++) {
+		if (!s->pstats[p].shown || s->pstats[p].service != i)
+			continue;
+		sb_printf(sb, "%s%d", first ? "" : ", ", s->procs.v[p].pid);
+		first = 0;
+	}
+	sb_puts(sb, "]");
+	json_field_i64(sb, "fds", sv->fds);
+	if (sv->unknown && sv->sockets == 0) {
+		sb_puts(sb, ", \"sockets\": null, \"tcp\": null, \"udp\": null, \"unix\": null"
+			    ", \"other\": null, \"dead\": null, \"states\": null");
+	} else {
+		sb_printf(sb,
+			  ", \"sockets\": %u, \"tcp\": %u, \"udp\": %u, \"unix\": %u, \"other\": %u"
+			  ", \"dead\": %u, \"states\": ",
+			  sv->sockets, sv->tcp, sv->udp, sv->unix_, sv->other, sv->dead);
+		json_states(sb, sv->states);
+	}
+	sb_printf(sb, ", \"partial\": %s", sv->unknown ? "true" : "false");
+	if (s->svc_leak != NULL) {
+		sb_puts(sb, ", \"leak\": ");
+		json_leak(sb, &s->svc_leak[i]);
+	}
+	sb_putc(sb, '}');
+}
+
+/* Every namespace of the refresh, whether its tables were read, and what is in it. */
+static void json_namespaces(struct strbuf *sb, const struct snapshot *s)
+{
+	const char *name;
+	size_t i, len;
+
+	for (i = 0; i < s->nnetns; i++) {
+		const struct netns_row *n = &s->netns[i];
+
+		if (i > 0)
+			sb_puts(sb, ", ");
+		sb_puts(sb, "{\"inode\": ");
+		if (n->ino != 0)
+			sb_printf(sb, "%u", n->ino);
+		else
+			sb_puts(sb, "null");
+		sb_puts(sb, ", \"name\": ");
+		name = netns_name(s, (uint32_t)i, &len);
+		if (len > 0)
+			json_str(sb, name, len);
+		else
+			sb_puts(sb, "null");
+		sb_printf(sb, ", \"named\": %s, \"host\": %s, \"read\": %s, \"processes\": %u",
+			  n->named ? "true" : "false", i == 0 ? "true" : "false",
+			  n->dumped ? "true" : "false", n->procs);
+		if (n->dumped)
+			sb_printf(sb, ", \"sockets\": %u}", n->sockets);
+		else
+			sb_puts(sb, ", \"sockets\": null}");
+	}
 }
 
 static void json_listener(struct strbuf *sb, const struct snapshot *s, const struct listener *li)
@@ -186,6 +304,8 @@ static void json_listener(struct strbuf *sb, const struct snapshot *s, const str
 		sb_puts(sb, "null");
 	else
 		json_cstr(sb, s->procs.v[sock_owner(s, li->sock)].comm);
+	sb_puts(sb, ", \"netns\": ");
+	json_netns(sb, s, r->netns);
 	sb_putc(sb, '}');
 }
 
@@ -202,7 +322,9 @@ static void json_port(struct strbuf *sb, const struct snapshot *s, const struct 
 	sb_printf(sb, ", \"peers\": %u, \"pids\": [", pr->peers);
 	for (i = 0; i < pr->pid_n; i++)
 		sb_printf(sb, "%s%u", i ? ", " : "", s->pids[pr->pid_off + i]);
-	sb_puts(sb, "]}");
+	sb_puts(sb, "], \"netns\": ");
+	json_netns(sb, s, pr->netns);
+	sb_putc(sb, '}');
 }
 
 static void json_socket(struct strbuf *sb, const struct snapshot *s, uint32_t sock)
@@ -247,6 +369,8 @@ static void json_socket(struct strbuf *sb, const struct snapshot *s, uint32_t so
 		sb_printf(sb, ", \"age_seconds\": %.1f, \"age_exact\": %s",
 			  (double)(s->now_ds - r->seen) / 10.0,
 			  r->seen > s->first_ds ? "true" : "false");
+	sb_puts(sb, ", \"netns\": ");
+	json_netns(sb, s, r->netns);
 	sb_putc(sb, '}');
 }
 
@@ -332,6 +456,16 @@ void out_write_json(struct strbuf *sb, const struct snapshot *s, const struct ou
 			sb_puts(sb, ", ");
 		json_port(sb, s, &s->ports[rl.v[i]]);
 	}
+	sb_puts(sb, "], \"services\": [");
+	view_rows(s, o->filter, VIEW_SERVICES, &rl);
+	view_sort(s, VIEW_SERVICES, &rl, -1, 1);
+	for (i = 0; i < rl.n; i++) {
+		if (i > 0)
+			sb_puts(sb, ", ");
+		json_service_row(sb, s, rl.v[i]);
+	}
+	sb_puts(sb, "], \"namespaces\": [");
+	json_namespaces(sb, s);
 	sb_putc(sb, ']');
 	if (o->view == VIEW_SOCKETS) {
 		sb_puts(sb, ", \"sockets\": [");

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "sockwatch/present.h"
+#include "sockwatch/service.h"
 #include "sockwatch/view.h"
 
 #define CMP(a, b) ((a) < (b) ? -1 : (a) > (b))
@@ -64,6 +65,55 @@ static void fmt_owner_comm(struct strbuf *sb, const struct snapshot *s, uint32_t
 	}
 	c = s->procs.v[p].comm;
 	esc_text(sb, c, strlen(c));
+}
+
+/* A namespace's cell: its name, else its inode; "-" when neither is known. */
+static void fmt_netns(struct strbuf *sb, const struct snapshot *s, uint32_t ns)
+{
+	size_t len;
+	const char *name = netns_name(s, ns, &len);
+
+	if (len > 0)
+		esc_text(sb, name, len);
+	else if (ns < s->nnetns && s->netns[ns].ino != 0)
+		sb_printf(sb, "%u", s->netns[ns].ino);
+	else
+		sb_putc(sb, '-');
+}
+
+/* Namespaces sort by their index: sockwatch's own first, then in the order they were read. */
+#define NETNS_COL(pfx, expr)                                                                       \
+	static uint32_t pfx##_ns(const struct snapshot *s, uint32_t r)                             \
+	{                                                                                          \
+		return (expr);                                                                     \
+	}                                                                                          \
+	static void pfx##_netns(struct strbuf *sb, const struct snapshot *s, uint32_t r)           \
+	{                                                                                          \
+		fmt_netns(sb, s, pfx##_ns(s, r));                                                  \
+	}                                                                                          \
+	static int c_##pfx##netns(const struct snapshot *s, uint32_t a, uint32_t b)                \
+	{                                                                                          \
+		return CMP(pfx##_ns(s, a), pfx##_ns(s, b));                                        \
+	}
+
+static void fmt_service(struct strbuf *sb, const struct snapshot *s, uint32_t svc)
+{
+	size_t len;
+	const char *name = service_name(s, svc, &len);
+
+	if (len > 0)
+		esc_text(sb, name, len);
+	else
+		sb_putc(sb, '-');
+}
+
+static int cmp_service(const struct snapshot *s, uint32_t x, uint32_t y)
+{
+	size_t lx, ly;
+	const char *nx = service_name(s, x, &lx), *ny = service_name(s, y, &ly);
+	int c = memcmp(nx, ny, lx < ly ? lx : ly);
+
+	return c != 0 ? c : CMP(lx, ly);
 }
 
 /* ---- processes ---- */
@@ -250,6 +300,17 @@ static enum severity e_leak(const struct snapshot *s, const struct leak_config *
 	return severity_of_level(LV(s, r)->level);
 }
 
+NETNS_COL(p, PS(s, r)->netns)
+
+static void p_service(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	fmt_service(sb, s, proc_service(s, r));
+}
+static int c_service(const struct snapshot *s, uint32_t a, uint32_t b)
+{
+	return cmp_service(s, proc_service(s, a), proc_service(s, b));
+}
+
 static const struct column proc_cols[] = {
 	{ "PID", "pid", 1, 7, p_pid, c_pid, NULL },
 	{ "USER", "user", 0, 9, p_user, c_user, NULL },
@@ -264,6 +325,8 @@ static const struct column proc_cols[] = {
 	{ "CLOSE_WAIT", "close_wait", 1, 10, p_closewait, c_closewait, e_closewait },
 	{ "DEAD", "dead", 1, 5, p_dead, c_dead, e_dead },
 	{ "LEAK", "leak", 0, 14, p_leak, c_leak, e_leak },
+	{ "SERVICE", "service", 0, 16, p_service, c_service, NULL },
+	{ "NETNS", "netns", 0, 10, p_netns, c_pnetns, NULL },
 	{ "COMMAND", "command", 0, 0, p_command, c_command, NULL },
 };
 
@@ -273,6 +336,8 @@ static const struct sock_rec *LS(const struct snapshot *s, uint32_t row)
 {
 	return &s->socks.v[s->listeners[row].sock];
 }
+
+NETNS_COL(l, LS(s, r)->netns)
 
 static void l_proto(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 {
@@ -371,6 +436,7 @@ static const struct column listen_cols[] = {
 	{ "QUEUE/BACKLOG", "queue", 1, 13, l_queue, c_lqueue, NULL },
 	{ "CONNS", "connections", 1, 7, l_conns, c_lconns, NULL },
 	{ "PID", "pids", 1, 8, l_pid, c_lpid, NULL },
+	{ "NETNS", "netns", 0, 10, l_netns, c_lnetns, NULL },
 	{ "COMMAND", "command", 0, 0, l_comm, c_lcomm, NULL },
 };
 
@@ -380,6 +446,8 @@ static const struct port_row *PR(const struct snapshot *s, uint32_t row)
 {
 	return &s->ports[row];
 }
+
+NETNS_COL(o, PR(s, r)->netns)
 
 static void o_port(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 {
@@ -475,6 +543,7 @@ static const struct column port_cols[] = {
 	{ "LAST_ACK", "last_ack", 1, 8, o_lastack, c_olastack, NULL },
 	{ "CLOSING", "closing", 1, 7, o_closing, c_oclosing, NULL },
 	{ "PEERS", "peers", 1, 6, o_peers, c_opeers, NULL },
+	{ "NETNS", "netns", 0, 10, o_netns, c_onetns, NULL },
 	{ "PIDS", "pids", 0, 0, o_pids, c_opids, NULL },
 };
 
@@ -484,6 +553,8 @@ static const struct sock_rec *SR(const struct snapshot *s, uint32_t row)
 {
 	return &s->socks.v[row];
 }
+
+NETNS_COL(s, SR(s, r)->netns)
 
 static void s_proto(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 {
@@ -617,11 +688,124 @@ static const struct column sock_cols[] = {
 	{ "SEND-Q", "send_q", 1, 7, s_wq, c_swq, NULL },
 	{ "AGE", "age", 1, 8, s_age, c_sage, NULL },
 	{ "PID", "pids", 1, 8, s_pid, c_spid, NULL },
+	{ "NETNS", "netns", 0, 10, s_netns, c_snetns, NULL },
 	{ "COMMAND", "command", 0, 0, s_comm, c_scomm, NULL },
 };
 
+/* ---- services ---- */
+
+static const struct service_row *SV(const struct snapshot *s, uint32_t row)
+{
+	return &s->services[row];
+}
+
+static const struct leak_verdict *SVL(const struct snapshot *s, uint32_t r)
+{
+	static const struct leak_verdict none;
+
+	return s->svc_leak != NULL ? &s->svc_leak[r] : &none;
+}
+
+static void v_name(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	fmt_service(sb, s, r);
+}
+static int c_vname(const struct snapshot *s, uint32_t a, uint32_t b)
+{
+	return cmp_service(s, a, b);
+}
+
+static void v_kind(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	sb_puts(sb, service_kind_name(SV(s, r)->kind));
+}
+static int c_vkind(const struct snapshot *s, uint32_t a, uint32_t b)
+{
+	return CMP(SV(s, a)->kind, SV(s, b)->kind);
+}
+
+static void v_fds(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	fmt_i64(sb, SV(s, r)->fds);
+}
+static int c_vfds(const struct snapshot *s, uint32_t a, uint32_t b)
+{
+	return CMP(SV(s, a)->fds, SV(s, b)->fds);
+}
+
+/* A service's sums: "?" when none of its processes could be read, a "+" when some not. */
+#define SVC_COUNT_COL(name, expr, warn)                                                            \
+	static int64_t svv_##name(const struct snapshot *s, uint32_t r)                            \
+	{                                                                                          \
+		const struct service_row *sv = SV(s, r);                                           \
+		return sv->unknown && (expr) == 0 ? PROC_UNKNOWN : (int64_t)(expr);                \
+	}                                                                                          \
+	static void sv_##name(struct strbuf *sb, const struct snapshot *s, uint32_t r)             \
+	{                                                                                          \
+		fmt_i64(sb, svv_##name(s, r));                                                     \
+		if (SV(s, r)->unknown && svv_##name(s, r) != PROC_UNKNOWN)                         \
+			sb_putc(sb, '+');                                                          \
+	}                                                                                          \
+	static int svc_##name(const struct snapshot *s, uint32_t a, uint32_t b)                    \
+	{                                                                                          \
+		return CMP(svv_##name(s, a), svv_##name(s, b));                                    \
+	}                                                                                          \
+	static enum severity sve_##name(const struct snapshot *s, const struct leak_config *lc,    \
+					uint32_t r)                                                \
+	{                                                                                          \
+		int64_t v = svv_##name(s, r);                                                      \
+		(void)lc;                                                                          \
+		return v == PROC_UNKNOWN ? SEV_DIM : (warn) && v > 0 ? SEV_WARN : SEV_NORMAL;      \
+	}
+
+SVC_COUNT_COL(procs, sv->procs, 0)
+SVC_COUNT_COL(sockets, sv->sockets, 0)
+SVC_COUNT_COL(tcp, sv->tcp, 0)
+SVC_COUNT_COL(udp, sv->udp, 0)
+SVC_COUNT_COL(unix, sv->unix_, 0)
+SVC_COUNT_COL(estab, sv->states[TS_ESTABLISHED], 0)
+SVC_COUNT_COL(closewait, sv->states[TS_CLOSE_WAIT], 1)
+SVC_COUNT_COL(dead, sv->dead, 1)
+
+static void v_leak(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	const struct leak_verdict *v = SVL(s, r);
+
+	if (v->level == LEAK_OK) {
+		sb_putc(sb, '-');
+		return;
+	}
+	sb_puts(sb, v->level == LEAK_CRITICAL ? "CRIT " : "WARN ");
+	leak_reasons_brief(sb, v->reasons);
+}
+static int c_vleak(const struct snapshot *s, uint32_t a, uint32_t b)
+{
+	return leak_verdict_cmp(SVL(s, a), SVL(s, b));
+}
+static enum severity e_vleak(const struct snapshot *s, const struct leak_config *lc, uint32_t r)
+{
+	(void)lc;
+	return severity_of_level(SVL(s, r)->level);
+}
+
+static const struct column service_cols[] = {
+	{ "KIND", "kind", 0, 10, v_kind, c_vkind, NULL },
+	{ "PROCS", "processes", 1, 6, sv_procs, svc_procs, sve_procs },
+	{ "FDS", "fds", 1, 7, v_fds, c_vfds, NULL },
+	{ "SOCKETS", "sockets", 1, 8, sv_sockets, svc_sockets, sve_sockets },
+	{ "TCP", "tcp", 1, 7, sv_tcp, svc_tcp, sve_tcp },
+	{ "UDP", "udp", 1, 6, sv_udp, svc_udp, sve_udp },
+	{ "UNIX", "unix", 1, 6, sv_unix, svc_unix, sve_unix },
+	{ "ESTAB", "established", 1, 7, sv_estab, svc_estab, sve_estab },
+	{ "CLOSE_WAIT", "close_wait", 1, 10, sv_closewait, svc_closewait, sve_closewait },
+	{ "DEAD", "dead", 1, 5, sv_dead, svc_dead, sve_dead },
+	{ "LEAK", "leak", 0, 14, v_leak, c_vleak, e_vleak },
+	{ "SERVICE", "service", 0, 0, v_name, c_vname, NULL },
+};
+
 _Static_assert((int)VIEW_PROCESSES == ROW_PROC && (int)VIEW_LISTEN == ROW_LISTENER &&
-		       (int)VIEW_PORTS == ROW_PORT && (int)VIEW_SOCKETS == ROW_SOCKET,
+		       (int)VIEW_PORTS == ROW_PORT && (int)VIEW_SOCKETS == ROW_SOCKET &&
+		       (int)VIEW_SERVICES == ROW_SERVICE,
 	       "view_row_kind() maps views onto row kinds by order");
 
 static const struct view_def views[VIEW_COUNT] = {
@@ -629,6 +813,7 @@ static const struct view_def views[VIEW_COUNT] = {
 	[VIEW_LISTEN] = { "listen", listen_cols, ARRAY_LEN(listen_cols), 1, 0 },
 	[VIEW_PORTS] = { "ports", port_cols, ARRAY_LEN(port_cols), 3, 1 },
 	[VIEW_SOCKETS] = { "sockets", sock_cols, ARRAY_LEN(sock_cols), 0, 0 },
+	[VIEW_SERVICES] = { "services", service_cols, ARRAY_LEN(service_cols), 3, 1 },
 };
 
 const struct view_def *view_get(enum view_id v)

@@ -149,10 +149,9 @@ int proc_parse_capeff(const char *buf, size_t len, uint64_t *caps)
 	return -1;
 }
 
-int proc_self_privileged(const char *root)
+/* Whether this process's effective capabilities hold every one of need. */
+static int self_has_caps(const char *root, uint64_t need)
 {
-	/* Capability numbers of linux/capability.h. */
-	const uint64_t need = 1ull << 2 /* CAP_DAC_READ_SEARCH */ | 1ull << 19 /* CAP_SYS_PTRACE */;
 	char buf[4096];
 	uint64_t caps;
 	ssize_t n = read_small(root, "self/status", buf, sizeof buf);
@@ -160,4 +159,19 @@ int proc_self_privileged(const char *root)
 	if (n <= 0 || proc_parse_capeff(buf, (size_t)n, &caps) != 0)
 		return 0;
 	return (caps & need) == need;
+}
+
+/* Capability numbers of linux/capability.h. */
+#define CAP_BIT_DAC_READ_SEARCH (1ull << 2)
+#define CAP_BIT_SYS_PTRACE	(1ull << 19)
+#define CAP_BIT_SYS_ADMIN	(1ull << 21)
+
+int proc_self_privileged(const char *root)
+{
+	return self_has_caps(root, CAP_BIT_DAC_READ_SEARCH | CAP_BIT_SYS_PTRACE);
+}
+
+int proc_self_may_enter_netns(const char *root)
+{
+	return self_has_caps(root, CAP_BIT_SYS_ADMIN | CAP_BIT_SYS_PTRACE);
 }

@@ -46,6 +46,9 @@ static void note_unavailable(struct ui *u, const struct snapshot *s)
 {
 	int d;
 
+	if (u->cfg->netns_hint)
+		snprintf(u->msg, sizeof u->msg, "%s", NETNS_HINT);
+
 	for (d = 0; d < DD_COUNT; d++) {
 		if (s->diag.err[d] != 0) {
 			snprintf(u->msg, sizeof u->msg, "%s sockets are not shown: %s",

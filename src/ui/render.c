@@ -8,7 +8,8 @@
 #include "sockwatch/present.h"
 #include "ui_int.h"
 
-static const char *const view_titles[VIEW_COUNT] = { "Processes", "Listen", "Ports", "Sockets" };
+static const char *const view_titles[VIEW_COUNT] = { "Processes", "Listen", "Ports", "Sockets",
+						     "Services" };
 
 /* Text at x, returns the next x. */
 static int put(struct cellbuf *cb, int x, int y, const char *s, uint8_t attr)

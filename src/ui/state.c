@@ -93,14 +93,19 @@ void ui_rebuild(struct ui *u)
 	if (u->snap == NULL)
 		return;
 	view_rows(u->snap, &u->cfg->filter, u->view, &u->rows);
-	/* The row drilled into, in this snapshot: gone, it has no sockets. */
-	if (u->view == VIEW_SOCKETS && d != NULL)
+	/* The row drilled into, in this snapshot: gone, it has no members. */
+	if (d != NULL && u->view != d->to)
+		d = NULL;
+	if (d != NULL)
 		parent = model_row_find(u->snap, d->kind, d->key);
 	for (i = 0; i < u->rows.n; i++) {
 		uint32_t row = u->rows.v[i];
 
-		if (u->view == VIEW_SOCKETS && d != NULL &&
+		if (d != NULL && d->to == VIEW_SOCKETS &&
 		    (parent == NONE || !sock_member(u->snap, row, d->kind, parent)))
+			continue;
+		if (d != NULL && d->to == VIEW_PROCESSES &&
+		    (parent == NONE || proc_service(u->snap, row) != parent))
 			continue;
 		if (u->filter[0] != '\0' && !row_contains(u, row, u->filter))
 			continue;
@@ -212,6 +217,7 @@ static void drill_down(struct ui *u)
 
 	if (u->cursor < 0 || (size_t)u->cursor >= u->rows.n || u->view == VIEW_SOCKETS)
 		return;
+	/* A drill-down's processes of a service lead on to a process's sockets. */
 	if (u->ndrill == UI_MAX_DRILL)
 		return;
 	remember_selection(u);
@@ -219,6 +225,7 @@ static void drill_down(struct ui *u)
 	d = &u->drill[u->ndrill];
 	memset(d, 0, sizeof *d);
 	d->from = u->view;
+	d->to = u->view == VIEW_SERVICES ? VIEW_PROCESSES : VIEW_SOCKETS;
 	d->kind = view_row_kind(u->view);
 	d->key = model_row_key(s, d->kind, row);
 	snprintf(d->saved_filter, sizeof d->saved_filter, "%s", u->filter);
@@ -234,6 +241,12 @@ static void drill_down(struct ui *u)
 
 		sb_printf(&sb, "sockets on port %u/%s %s", pr->port, sock_proto_name(pr->proto),
 			  pr->dir == PORT_IN ? "in" : "out");
+	} else if (u->view == VIEW_SERVICES) {
+		size_t len;
+		const char *name = service_name(s, row, &len);
+
+		sb_puts(&sb, "processes of ");
+		esc_text(&sb, name, len);
 	} else {
 		sb_puts(&sb, "sockets of listener ");
 		fmt_sock_endpoint(&sb, s, &s->socks.v[s->listeners[row].sock], 1);
@@ -242,9 +255,9 @@ static void drill_down(struct ui *u)
 	sb_fini(&sb);
 	u->ndrill++;
 	u->filter[0] = '\0';
-	u->view = VIEW_SOCKETS;
-	u->vs[VIEW_SOCKETS].has_sel = 0;
-	u->vs[VIEW_SOCKETS].top = 0;
+	u->view = d->to;
+	u->vs[d->to].has_sel = 0;
+	u->vs[d->to].top = 0;
 	u->cursor = 0;
 	ui_rebuild(u);
 }
@@ -471,7 +484,11 @@ int ui_handle(struct ui *u, const struct ui_event *ev)
 	case ACT_VIEW2:
 	case ACT_VIEW3:
 	case ACT_VIEW4:
+	case ACT_VIEW5:
 		set_view(u, (enum view_id)(a - ACT_VIEW1));
+		break;
+	case ACT_GROUP_SERVICE:
+		set_view(u, u->view == VIEW_SERVICES ? VIEW_PROCESSES : VIEW_SERVICES);
 		break;
 	case ACT_NEXT_VIEW:
 		set_view(u, (enum view_id)((u->view + 1) % VIEW_COUNT));

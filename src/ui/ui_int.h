@@ -52,6 +52,8 @@ enum ui_action {
 	ACT_VIEW2,
 	ACT_VIEW3,
 	ACT_VIEW4,
+	ACT_VIEW5,
+	ACT_GROUP_SERVICE,
 	ACT_NEXT_VIEW,
 	ACT_PREV_VIEW,
 	ACT_UP,
@@ -103,6 +105,7 @@ struct view_state {
  */
 struct drill {
 	enum view_id from;
+	enum view_id to;	/* the view it lists: sockets, or the processes of a service */
 	enum row_kind kind;	/* of the row drilled into */
 	struct row_key key;	/* its identity */
 	char saved_filter[128]; /* the text filter of the view we came from */

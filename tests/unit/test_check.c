@@ -45,7 +45,7 @@ static int check(const struct snapshot *s, const struct filter *f, struct strbuf
 static void test_ok(void **state)
 {
 	struct snapshot s;
-	struct filter f = { NULL, 0, -1 };
+	struct filter f = { NULL, 0, -1, 0, NULL };
 	struct strbuf sb;
 
 	(void)state;
@@ -67,7 +67,7 @@ static void test_ok(void **state)
 static void test_worst_process(void **state)
 {
 	struct snapshot s;
-	struct filter f = { NULL, 0, -1 };
+	struct filter f = { NULL, 0, -1, 0, NULL };
 	struct strbuf sb;
 
 	(void)state;
@@ -101,9 +101,9 @@ static void test_worst_process(void **state)
 static void test_system_pressure(void **state)
 {
 	struct snapshot s;
-	struct filter none = { NULL, 0, -1 };
+	struct filter none = { NULL, 0, -1, 0, NULL };
 	int pids[] = { 100 };
-	struct filter one = { pids, 1, -1 };
+	struct filter one = { pids, 1, -1, 0, NULL };
 	struct strbuf sb;
 
 	(void)state;
@@ -126,7 +126,7 @@ static void test_unknown(void **state)
 {
 	struct snapshot s;
 	int gone[] = { 4242 }, denied[] = { 300 };
-	struct filter f = { gone, 1, -1 };
+	struct filter f = { gone, 1, -1, 0, NULL };
 	struct strbuf sb;
 
 	(void)state;
@@ -153,7 +153,7 @@ static void test_thresholds(void **state)
 	static const char *const fd[] = { "w:fd_percent=0.5", "c:fd_percent=@0:0.1", NULL };
 	static const char *const unk[] = { "w:leaking=1", NULL };
 	struct snapshot s;
-	struct filter f = { NULL, 0, -1 };
+	struct filter f = { NULL, 0, -1, 0, NULL };
 	struct strbuf sb;
 
 	(void)state;
@@ -184,7 +184,7 @@ static void test_partial(void **state)
 {
 	static const char *const cw[] = { "c:close_wait=5", NULL };
 	struct snapshot s;
-	struct filter f = { NULL, 0, -1 };
+	struct filter f = { NULL, 0, -1, 0, NULL };
 	struct check_opts o;
 	struct strbuf sb;
 
