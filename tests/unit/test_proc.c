@@ -150,6 +150,100 @@ static void test_parse_misc(void **state)
 	assert_int_equal(proc_parse_pid("99999999999"), -1);
 }
 
+/* Parse a literal; the path chosen, or NULL when none. */
+static const char *cgroup_of(const char *buf, size_t len, size_t *plen)
+{
+	static char out[256];
+	const char *path;
+	char *copy = malloc(len ? len : 1); /* exactly len bytes: ASan sees a read past it */
+
+	assert_non_null(copy);
+	memcpy(copy, buf, len);
+	if (proc_parse_cgroup(copy, len, &path, plen) < 0) {
+		free(copy);
+		return NULL;
+	}
+	assert_true(*plen > 0 && *plen < sizeof(out));
+	assert_true(path >= copy && path + *plen <= copy + len);
+	memcpy(out, path, *plen);
+	out[*plen] = '\0';
+	free(copy);
+	return out;
+}
+
+#define CGROUP(lit, plen) cgroup_of(lit, sizeof(lit) - 1, plen)
+
+static void test_parse_cgroup(void **state)
+{
+	size_t n;
+
+	(void)state;
+	/* v2 alone; no newline at the end */
+	assert_string_equal(CGROUP("0::/system.slice/a.service\n", &n), "/system.slice/a.service");
+	assert_string_equal(CGROUP("0::/b.scope", &n), "/b.scope");
+	/* hybrid: the v2 line, wherever it is */
+	assert_string_equal(CGROUP("0::/x.service\n1:name=systemd:/y.service\n", &n), "/x.service");
+	assert_string_equal(CGROUP("2:cpu:/z\n1:name=systemd:/y.service\n0::/x.service\n", &n),
+			    "/x.service");
+	/* v1 alone: the name=systemd line, not another hierarchy's */
+	assert_string_equal(CGROUP("3:cpu,cpuacct:/c\n1:name=systemd:/y.service\n", &n),
+			    "/y.service");
+	assert_string_equal(CGROUP("1:cpu,name=systemd:/y.service\n", &n), "/y.service");
+	assert_null(CGROUP("1:name=systemd2:/y.service\n2:name=elogind:/e\n", &n));
+	assert_null(CGROUP("3:cpu:/c\n2:memory:/m\n", &n));
+	/* a v2 root yields to a name=systemd path that says more; both root: the root */
+	assert_string_equal(CGROUP("1:name=systemd:/sshd.service\n0::/\n", &n), "/sshd.service");
+	assert_string_equal(CGROUP("9:name=systemd:/\n4:memory:/m\n0::/\n", &n), "/");
+	assert_string_equal(CGROUP("0::/\n", &n), "/");
+	/* a removed cgroup of a zombie; the path keeps its colons */
+	assert_string_equal(CGROUP("0::/w.service (deleted)\n", &n), "/w.service");
+	assert_string_equal(CGROUP("0:: (deleted)\n", &n), " (deleted)");
+	assert_string_equal(CGROUP("0::/a:b:c\n", &n), "/a:b:c");
+	/* the first v2 line counts; an empty path does not */
+	assert_string_equal(CGROUP("0::/first\n0::/second\n", &n), "/first");
+	assert_string_equal(CGROUP("0::\n1:name=systemd:/y\n", &n), "/y");
+	assert_null(CGROUP("0::\n", &n));
+	/* not "0::": another id, controllers, too few colons */
+	assert_null(CGROUP("00::/x\n", &n));
+	assert_null(CGROUP("0:cpu:/x\n", &n));
+	assert_null(CGROUP("0:/x\n", &n));
+	assert_null(CGROUP(":/x\n", &n));
+	assert_null(CGROUP("", &n));
+	assert_null(CGROUP("\n\n", &n));
+	assert_null(CGROUP("0", &n));
+	assert_null(CGROUP("0:", &n));
+	assert_null(CGROUP("0::", &n));
+	/* a NUL is a byte of the path */
+	assert_non_null(CGROUP("0::/a\0b\n", &n));
+	assert_int_equal(n, 4);
+}
+
+static void test_parse_netns_link(void **state)
+{
+	uint32_t ino = 7;
+
+	(void)state;
+	assert_int_equal(proc_parse_netns_link("net:[4026531840]", 16, &ino), 0);
+	assert_int_equal(ino, 4026531840u);
+	assert_int_equal(proc_parse_netns_link("net:[1]", 7, &ino), 0);
+	assert_int_equal(ino, 1);
+	assert_int_equal(proc_parse_netns_link("net:[4294967295]", 16, &ino), 0);
+	assert_int_equal(ino, 4294967295u);
+	ino = 7;
+	assert_int_equal(proc_parse_netns_link("net:[4294967296]", 16, &ino), -1);
+	assert_int_equal(proc_parse_netns_link("net:[0]", 7, &ino), -1);
+	assert_int_equal(proc_parse_netns_link("net:[]", 6, &ino), -1);
+	assert_int_equal(proc_parse_netns_link("net:[12a]", 9, &ino), -1);
+	assert_int_equal(proc_parse_netns_link("net:[-1]", 8, &ino), -1);
+	assert_int_equal(proc_parse_netns_link("net:[12", 7, &ino), -1);
+	assert_int_equal(proc_parse_netns_link("net:[12]x", 9, &ino), -1);
+	assert_int_equal(proc_parse_netns_link("mnt:[4026531840]", 16, &ino), -1);
+	assert_int_equal(proc_parse_netns_link("socket:[12]", 11, &ino), -1);
+	assert_int_equal(proc_parse_netns_link("net:[", 5, &ino), -1);
+	assert_int_equal(proc_parse_netns_link("", 0, &ino), -1);
+	assert_int_equal(ino, 7); /* untouched on failure */
+}
+
 /* ---- fixture trees ---- */
 
 static void check_basic(const struct proc_table *t)
@@ -822,6 +916,8 @@ int main(void)
 		cmocka_unit_test(test_parse_status_limits),
 		cmocka_unit_test(test_parse_socket_link),
 		cmocka_unit_test(test_parse_misc),
+		cmocka_unit_test(test_parse_cgroup),
+		cmocka_unit_test(test_parse_netns_link),
 		cmocka_unit_test(test_fixture_basic),
 		cmocka_unit_test(test_fixture_bare),
 		cmocka_unit_test(test_missing_root),
