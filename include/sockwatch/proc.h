@@ -22,6 +22,13 @@ struct proc_rec {
 	int fd_readable;  /* 1: every fd link was read, socket inodes are complete */
 	uint32_t ino_off; /* range of this process's socket inodes in proc_table.inodes */
 	uint32_t ino_n;	  /* distinct socket inodes (a dup'ed socket counts once) */
+	/* inode of its network namespace (readlink of /proc/PID/ns/net, "net:[N]"), 0: unknown */
+	uint32_t netns;
+	/*
+	 * strpool offset of its cgroup path (the v2 "0::" line of /proc/PID/cgroup,
+	 * else the name=systemd line: proc_parse_cgroup), 0: unknown
+	 */
+	uint32_t cgroup;
 };
 
 struct proc_table {
