@@ -22,6 +22,13 @@ struct proc_rec {
 	int fd_readable;  /* 1: every fd link was read, socket inodes are complete */
 	uint32_t ino_off; /* range of this process's socket inodes in proc_table.inodes */
 	uint32_t ino_n;	  /* distinct socket inodes (a dup'ed socket counts once) */
+	/* inode of its network namespace (readlink of /proc/PID/ns/net, "net:[N]"), 0: unknown */
+	uint32_t netns;
+	/*
+	 * strpool offset of its cgroup path (the v2 "0::" line of /proc/PID/cgroup,
+	 * else the name=systemd line: proc_parse_cgroup), 0: unknown
+	 */
+	uint32_t cgroup;
 };
 
 struct proc_table {
@@ -97,6 +104,20 @@ struct proc_sys {
 	int64_t listen_drops;	  /* TcpExt ListenDrops, since boot */
 };
 void proc_read_sys(const char *root, struct proc_sys *out);
+/*
+ * The cgroup path of a /proc/PID/cgroup text: the path of the cgroup v2 line
+ * ("0::/..."), else that of the v1 line of the name=systemd hierarchy
+ * ("N:name=systemd:/..."). A v2 line of the root alone ("0::/") yields to a
+ * name=systemd line that says more: on a v1 host where something mounted
+ * cgroup2 (a CNI, a container runtime) every process shows "0::/", and the
+ * name=systemd hierarchy is the one systemd runs. A v2 path ends before
+ * " (deleted)", which marks the removed cgroup of a zombie. *path points into
+ * buf (not NUL-terminated), *plen > 0. 0, or -1 when neither line is there.
+ */
+int proc_parse_cgroup(const char *buf, size_t len, const char **path, size_t *plen);
+/* The inode of a "net:[N]" namespace link target (N > 0, 32 bits): 0, or -1. */
+int proc_parse_netns_link(const char *buf, size_t len, uint32_t *ino);
+
 /* One counter of /proc/net/netstat ("TcpExt:", "ListenOverflows"): 0, or -1. */
 int proc_parse_netstat(const char *buf, size_t len, const char *prefix, const char *key,
 		       int64_t *out);

@@ -183,3 +183,88 @@ int proc_parse_pid(const char *name)
 	}
 	return v > 0 ? (int)v : -1;
 }
+
+/*
+ * Whether the controller list of a v1 line (between its first and second
+ * colon) names the name=systemd hierarchy. The kernel writes it alone, but a
+ * hierarchy may carry controllers beside a name: look at every comma item.
+ */
+static int names_systemd(const char *p, const char *end)
+{
+	static const char want[] = "name=systemd";
+	const size_t wl = sizeof(want) - 1;
+
+	while (p < end) {
+		const char *comma = memchr(p, ',', (size_t)(end - p));
+		const char *item_end = comma ? comma : end;
+
+		if ((size_t)(item_end - p) == wl && memcmp(p, want, wl) == 0)
+			return 1;
+		if (comma == NULL)
+			break;
+		p = comma + 1;
+	}
+	return 0;
+}
+
+int proc_parse_cgroup(const char *buf, size_t len, const char **path, size_t *plen)
+{
+	static const char deleted[] = " (deleted)";
+	const size_t dl = sizeof(deleted) - 1;
+	const char *end = buf + len;
+	const char *p = buf;
+	const char *v2 = NULL, *sd = NULL;
+	size_t v2len = 0, sdlen = 0;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *eol = nl ? nl : end;
+		const char *c1 = memchr(p, ':', (size_t)(eol - p));
+		const char *c2 = c1 ? memchr(c1 + 1, ':', (size_t)(eol - c1 - 1)) : NULL;
+
+		/* "ID:CONTROLLERS:PATH"; the path is the rest, colons and all. */
+		if (c2 != NULL && c2 + 1 < eol) {
+			const char *pp = c2 + 1;
+			size_t pl = (size_t)(eol - pp);
+
+			if (c1 - p == 1 && *p == '0' && c2 == c1 + 1) {
+				if (pl > dl && memcmp(pp + pl - dl, deleted, dl) == 0)
+					pl -= dl;
+				if (v2 == NULL) {
+					v2 = pp;
+					v2len = pl;
+				}
+			} else if (sd == NULL && names_systemd(c1 + 1, c2)) {
+				sd = pp;
+				sdlen = pl;
+			}
+		}
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+	}
+	if (v2 != NULL && !(v2len == 1 && v2[0] == '/' && sd != NULL && sdlen > 1)) {
+		*path = v2;
+		*plen = v2len;
+		return 0;
+	}
+	if (sd != NULL) {
+		*path = sd;
+		*plen = sdlen;
+		return 0;
+	}
+	return -1;
+}
+
+int proc_parse_netns_link(const char *buf, size_t len, uint32_t *ino)
+{
+	const char *p = buf + 5;
+	uint64_t v;
+
+	if (len < 7 || memcmp(buf, "net:[", 5) != 0 || buf[len - 1] != ']')
+		return -1;
+	if (parse_u64(&p, buf + len - 1, &v) < 0 || p != buf + len - 1 || v == 0 || v > UINT32_MAX)
+		return -1;
+	*ino = (uint32_t)v;
+	return 0;
+}

@@ -17,6 +17,7 @@
 #define FD_DENTS_SIZE	(64 * 1024)
 #define TASK_DENTS_SIZE (4 * 1024)
 #define CMDLINE_MAX	4096
+#define CGROUP_MAX	8192	   /* a v1 host lists a dozen hierarchies, each with its path */
 #define PF_KTHREAD	0x00200000 /* include/linux/sched.h */
 
 /*
@@ -31,11 +32,13 @@ struct proc_cache {
 	uint32_t seen;	     /* generation of the last refresh that saw it */
 	int force;	     /* read its fds at the next refresh */
 	int denied;	     /* its fd table could not be read for lack of permission */
-	int info_read;	     /* cmdline, uid and limit were read (not only guessed) */
+	int info_read;	     /* cmdline, cgroup, uid and limit were read (not only guessed) */
 	uint64_t dir_ino;    /* inode of /proc/PID: a reused pid gets a new one */
 	struct proc_rec rec; /* string offsets in rec are meaningless here */
 	char *cmdline;
 	size_t cmdlen;
+	char *cgroup; /* the cgroup path, copied like the command line; NULL: unknown */
+	size_t cglen;
 	uint32_t *ino;
 	size_t inocap;
 };
@@ -125,6 +128,7 @@ const struct proc_scan_stats *proc_scanner_stats(const struct proc_scanner *s)
 static void cache_ent_free(struct proc_cache *e)
 {
 	free(e->cmdline);
+	free(e->cgroup);
 	free(e->ino);
 }
 
@@ -495,8 +499,13 @@ static void emit_cached(struct proc_scanner *s, struct proc_table *t, struct pro
 {
 	struct proc_rec *rec = table_new_rec(t);
 
+	/*
+	 * netns too, as of the last full read: a process that moves (unshare,
+	 * setns) without changing its fd count is seen at the next full rescan.
+	 */
 	*rec = e->rec;
 	rec->cmdline = e->cmdlen ? strpool_add(&t->strs, e->cmdline, e->cmdlen) : 0;
+	rec->cgroup = e->cglen ? strpool_add(&t->strs, e->cgroup, e->cglen) : 0;
 	rec->user = rec->uid >= 0 ? proc_users_name(&s->users, (uint32_t)rec->uid, &t->strs) : 0;
 	rec->ino_off = (uint32_t)t->ninodes;
 	if (rec->ino_n > 0) {
@@ -533,6 +542,10 @@ static void cache_store(struct proc_scanner *s, const struct proc_table *t,
 		free(e->cmdline);
 		e->cmdline = len ? xstrndup(cmd, len) : NULL;
 		e->cmdlen = len;
+		cmd = strpool_get(&t->strs, rec->cgroup, &len);
+		free(e->cgroup);
+		e->cgroup = len ? xstrndup(cmd, len) : NULL;
+		e->cglen = len;
 	}
 	if (rec->ino_n > 0) {
 		e->ino = xgrow(e->ino, &e->inocap, rec->ino_n, sizeof(*e->ino));
@@ -553,8 +566,34 @@ static int nofile_limit(const struct proc_scanner *s, int pid, int64_t *out)
 }
 
 /*
- * Read cmdline, uid and the fd limit: 0; 1 if a file could not be read for
- * lack of fds or memory (read them again next time); -1 if the process vanished.
+ * The path of the process's cgroup into rec->cgroup; it stays 0 (unknown) when
+ * the file cannot be read or has neither a v2 nor a name=systemd line. The
+ * length read, or -errno.
+ */
+static ssize_t scan_cgroup(struct proc_table *t, int pfd, struct proc_rec *rec)
+{
+	char buf[CGROUP_MAX];
+	const char *path;
+	size_t len, plen;
+	ssize_t n = read_at(pfd, "cgroup", buf, sizeof(buf));
+
+	if (n <= 0)
+		return n;
+	len = (size_t)n;
+	if (len == sizeof(buf)) {
+		/* Cut short: the last line may end inside its path. Whole lines only. */
+		const char *nl = memrchr(buf, '\n', len);
+
+		len = nl ? (size_t)(nl - buf) + 1 : 0;
+	}
+	if (proc_parse_cgroup(buf, len, &path, &plen) == 0)
+		rec->cgroup = strpool_add(&t->strs, path, plen);
+	return n;
+}
+
+/*
+ * Read cmdline, cgroup, uid and the fd limit: 0; 1 if a file could not be read
+ * for lack of fds or memory (read them again next time); -1 if the process vanished.
  */
 static int scan_info(struct proc_scanner *s, struct proc_table *t, int pfd, struct proc_rec *rec)
 {
@@ -571,6 +610,11 @@ static int scan_info(struct proc_scanner *s, struct proc_table *t, int pfd, stru
 	} else if (n < 0 && is_gone_errno((int)-n) && pid_vanished(pfd)) {
 		return -1;
 	}
+	starved |= n < 0 && is_starved_errno((int)-n);
+
+	n = scan_cgroup(t, pfd, rec);
+	if (n < 0 && is_gone_errno((int)-n) && pid_vanished(pfd))
+		return -1;
 	starved |= n < 0 && is_starved_errno((int)-n);
 
 	/* Uid: is near the top; 2 KiB holds it even after a 64-byte name escaped 4x. */
@@ -616,6 +660,7 @@ static void scan_starved(struct proc_scanner *s, struct proc_table *t, int rootf
 		/* The process of the last refresh: a reused pid has a new /proc/PID inode. */
 		*rec = e->rec;
 		rec->cmdline = e->cmdlen ? strpool_add(&t->strs, e->cmdline, e->cmdlen) : 0;
+		rec->cgroup = e->cglen ? strpool_add(&t->strs, e->cgroup, e->cglen) : 0;
 		e->seen = s->gen;
 		e->force = 1;
 	} else {
@@ -639,13 +684,34 @@ static void scan_starved(struct proc_scanner *s, struct proc_table *t, int rootf
 }
 
 /*
+ * The inode of the process's network namespace, from the ns/net link, into
+ * *ino; 0 (unknown) when it cannot be read: another user's process without
+ * privilege, a zombie, a fixture without the link. One readlink, no fd.
+ * Returns 1 when sockwatch was short of memory (read it again), else 0.
+ */
+static int read_netns(int pfd, uint32_t *ino)
+{
+	char lbuf[64];
+	uint32_t v;
+	ssize_t l = readlinkat(pfd, "ns/net", lbuf, sizeof(lbuf));
+
+	*ino = 0;
+	if (l < 0)
+		return is_starved_errno(errno);
+	if ((size_t)l < sizeof(lbuf) && proc_parse_netns_link(lbuf, (size_t)l, &v) == 0)
+		*ino = v;
+	return 0;
+}
+
+/*
  * Scan one pid directory into a new record; a vanished process leaves no
  * record. In steady state an unchanged process costs two stat() calls: the
  * inode of /proc/PID (a reused pid gets a new one) and the size of its fd
  * directory (its fd count). Its fd table is read again only when that size
  * changed, when the process is new, when a rescan was forced, or on a full
- * rescan. Command lines, uids and limits are read only for processes that
- * hold sockets (or cannot be inspected), and again only on full rescans.
+ * rescan. Command lines, cgroups, uids and limits are read only for processes
+ * that hold sockets (or cannot be inspected), and again only on full rescans;
+ * the network namespace is read on every read of the fd table.
  */
 static void scan_pid(struct proc_scanner *s, struct proc_table *t, int rootfd, const char *name,
 		     int pid)
@@ -657,7 +723,7 @@ static void scan_pid(struct proc_scanner *s, struct proc_table *t, int rootfd, c
 	struct stat st, dst;
 	int64_t fd_size = -1;
 	size_t denied0 = t->denied, starved0 = t->starved;
-	int info_read = 0, retry, rc;
+	int info_read = 0, ns_starved, retry, rc;
 	ssize_t n;
 	int pfd;
 
@@ -702,19 +768,23 @@ static void scan_pid(struct proc_scanner *s, struct proc_table *t, int rootfd, c
 	rec->fd_limit = PROC_UNKNOWN;
 	rec->ino_off = (uint32_t)t->ninodes;
 	copy_comm(rec, &si);
+	ns_starved = read_netns(pfd, &rec->netns);
+	if (ns_starved && e != NULL)
+		rec->netns = e->rec.netns; /* the same process: keep what was read */
 
 	rc = scan_fds(s, t, pfd, &si, rec);
 	if (rc == FDS_VANISHED) {
 		t->ninodes = rec->ino_off;
 		goto out;
 	}
-	retry = rc == FDS_STARVED;
+	retry = rc == FDS_STARVED || ns_starved;
 	if (e != NULL && e->info_read && !s->full_now) {
-		/* Same process: what it runs, who it is and its limit are known. */
+		/* Same process: what it runs, where, who it is and its limit are known. */
 		info_read = 1;
 		rec->uid = e->rec.uid;
 		rec->fd_limit = e->rec.fd_limit;
 		rec->cmdline = e->cmdlen ? strpool_add(&t->strs, e->cmdline, e->cmdlen) : 0;
+		rec->cgroup = e->cglen ? strpool_add(&t->strs, e->cgroup, e->cglen) : 0;
 	} else if (rec->ino_n > 0 || !rec->fd_readable) {
 		int r = scan_info(s, t, pfd, rec);
 

@@ -150,7 +150,111 @@ static void test_parse_misc(void **state)
 	assert_int_equal(proc_parse_pid("99999999999"), -1);
 }
 
+/* Parse a literal; the path chosen, or NULL when none. */
+static const char *cgroup_of(const char *buf, size_t len, size_t *plen)
+{
+	static char out[256];
+	const char *path;
+	char *copy = malloc(len ? len : 1); /* exactly len bytes: ASan sees a read past it */
+
+	assert_non_null(copy);
+	memcpy(copy, buf, len);
+	if (proc_parse_cgroup(copy, len, &path, plen) < 0) {
+		free(copy);
+		return NULL;
+	}
+	assert_true(*plen > 0 && *plen < sizeof(out));
+	assert_true(path >= copy && path + *plen <= copy + len);
+	memcpy(out, path, *plen);
+	out[*plen] = '\0';
+	free(copy);
+	return out;
+}
+
+#define CGROUP(lit, plen) cgroup_of(lit, sizeof(lit) - 1, plen)
+
+static void test_parse_cgroup(void **state)
+{
+	size_t n;
+
+	(void)state;
+	/* v2 alone; no newline at the end */
+	assert_string_equal(CGROUP("0::/system.slice/a.service\n", &n), "/system.slice/a.service");
+	assert_string_equal(CGROUP("0::/b.scope", &n), "/b.scope");
+	/* hybrid: the v2 line, wherever it is */
+	assert_string_equal(CGROUP("0::/x.service\n1:name=systemd:/y.service\n", &n), "/x.service");
+	assert_string_equal(CGROUP("2:cpu:/z\n1:name=systemd:/y.service\n0::/x.service\n", &n),
+			    "/x.service");
+	/* v1 alone: the name=systemd line, not another hierarchy's */
+	assert_string_equal(CGROUP("3:cpu,cpuacct:/c\n1:name=systemd:/y.service\n", &n),
+			    "/y.service");
+	assert_string_equal(CGROUP("1:cpu,name=systemd:/y.service\n", &n), "/y.service");
+	assert_null(CGROUP("1:name=systemd2:/y.service\n2:name=elogind:/e\n", &n));
+	assert_null(CGROUP("3:cpu:/c\n2:memory:/m\n", &n));
+	/* a v2 root yields to a name=systemd path that says more; both root: the root */
+	assert_string_equal(CGROUP("1:name=systemd:/sshd.service\n0::/\n", &n), "/sshd.service");
+	assert_string_equal(CGROUP("9:name=systemd:/\n4:memory:/m\n0::/\n", &n), "/");
+	assert_string_equal(CGROUP("0::/\n", &n), "/");
+	/* a removed cgroup of a zombie; the path keeps its colons */
+	assert_string_equal(CGROUP("0::/w.service (deleted)\n", &n), "/w.service");
+	assert_string_equal(CGROUP("0:: (deleted)\n", &n), " (deleted)");
+	assert_string_equal(CGROUP("0::/a:b:c\n", &n), "/a:b:c");
+	/* the first v2 line counts; an empty path does not */
+	assert_string_equal(CGROUP("0::/first\n0::/second\n", &n), "/first");
+	assert_string_equal(CGROUP("0::\n1:name=systemd:/y\n", &n), "/y");
+	assert_null(CGROUP("0::\n", &n));
+	/* not "0::": another id, controllers, too few colons */
+	assert_null(CGROUP("00::/x\n", &n));
+	assert_null(CGROUP("0:cpu:/x\n", &n));
+	assert_null(CGROUP("0:/x\n", &n));
+	assert_null(CGROUP(":/x\n", &n));
+	assert_null(CGROUP("", &n));
+	assert_null(CGROUP("\n\n", &n));
+	assert_null(CGROUP("0", &n));
+	assert_null(CGROUP("0:", &n));
+	assert_null(CGROUP("0::", &n));
+	/* a NUL is a byte of the path */
+	assert_non_null(CGROUP("0::/a\0b\n", &n));
+	assert_int_equal(n, 4);
+}
+
+static void test_parse_netns_link(void **state)
+{
+	uint32_t ino = 7;
+
+	(void)state;
+	assert_int_equal(proc_parse_netns_link("net:[4026531840]", 16, &ino), 0);
+	assert_int_equal(ino, 4026531840u);
+	assert_int_equal(proc_parse_netns_link("net:[1]", 7, &ino), 0);
+	assert_int_equal(ino, 1);
+	assert_int_equal(proc_parse_netns_link("net:[4294967295]", 16, &ino), 0);
+	assert_int_equal(ino, 4294967295u);
+	ino = 7;
+	assert_int_equal(proc_parse_netns_link("net:[4294967296]", 16, &ino), -1);
+	assert_int_equal(proc_parse_netns_link("net:[0]", 7, &ino), -1);
+	assert_int_equal(proc_parse_netns_link("net:[]", 6, &ino), -1);
+	assert_int_equal(proc_parse_netns_link("net:[12a]", 9, &ino), -1);
+	assert_int_equal(proc_parse_netns_link("net:[-1]", 8, &ino), -1);
+	assert_int_equal(proc_parse_netns_link("net:[12", 7, &ino), -1);
+	assert_int_equal(proc_parse_netns_link("net:[12]x", 9, &ino), -1);
+	assert_int_equal(proc_parse_netns_link("mnt:[4026531840]", 16, &ino), -1);
+	assert_int_equal(proc_parse_netns_link("socket:[12]", 11, &ino), -1);
+	assert_int_equal(proc_parse_netns_link("net:[", 5, &ino), -1);
+	assert_int_equal(proc_parse_netns_link("", 0, &ino), -1);
+	assert_int_equal(ino, 7); /* untouched on failure */
+}
+
 /* ---- fixture trees ---- */
+
+/* The cgroup path of a record as a C string ("" when unknown). */
+static const char *cgroup_str(const struct proc_table *t, const struct proc_rec *r)
+{
+	size_t len;
+	const char *s = str(t, r->cgroup, &len);
+
+	assert_int_equal(strlen(s), len);
+	return s;
+}
 
 static void check_basic(const struct proc_table *t)
 {
@@ -184,6 +288,8 @@ static void check_basic(const struct proc_table *t)
 	assert_int_equal(t->inodes[r->ino_off + 0], 99);
 	assert_int_equal(t->inodes[r->ino_off + 1], 123);
 	assert_int_equal(t->inodes[r->ino_off + 2], 4000000000u);
+	assert_int_equal(r->netns, 4026532000u);
+	assert_string_equal(cgroup_str(t, r), "/system.slice/foo.service");
 
 	/*
 	 * 200: kernel thread. It holds no socket, so its command line, status and
@@ -205,6 +311,9 @@ static void check_basic(const struct proc_table *t)
 	assert_int_equal(r->fd_readable, 1);
 	assert_int_equal(r->fds, 0);
 	assert_int_equal(r->ino_n, 0);
+	/* its namespace is read as for every process; its cgroup file, like its cmdline, not */
+	assert_int_equal(r->netns, 4026531840u);
+	assert_int_equal(r->cgroup, 0);
 
 	/* 300: fd directory unreadable: unknown, not zero */
 	r = find_pid(t, 300);
@@ -216,6 +325,9 @@ static void check_basic(const struct proc_table *t)
 	assert_int_equal(r->uid, 0);
 	s = str(t, r->cmdline, &len);
 	assert_string_equal(s, "sshd: root");
+	/* unknown ones get their cgroup read too (a hybrid file); no ns/net link: 0 */
+	assert_string_equal(cgroup_str(t, r), "/system.slice/ssh.service");
+	assert_int_equal(r->netns, 0);
 
 	/* 600: zombie leader, fds found under task/601/fd */
 	r = find_pid(t, 600);
@@ -236,6 +348,8 @@ static void check_basic(const struct proc_table *t)
 	assert_int_equal(len, 4);
 	assert_memory_equal(s, "a  b", 4);
 	assert_int_equal(r->fd_limit, 65536);
+	assert_int_equal(r->netns, 0); /* no ns/net, no cgroup file */
+	assert_int_equal(r->cgroup, 0);
 
 	/* 800: the command line is capped */
 	r = find_pid(t, 800);
@@ -246,6 +360,8 @@ static void check_basic(const struct proc_table *t)
 	assert_int_equal(s[4095], 'x');
 	assert_int_equal(r->ino_n, 1);
 	assert_int_equal(t->inodes[r->ino_off], 801);
+	assert_int_equal(r->netns, 0);	/* "net:[abc]" */
+	assert_int_equal(r->cgroup, 0); /* neither a v2 nor a name=systemd line */
 
 	/* 400's and 500's sockets did not leak into the table */
 	for (size_t i = 0; i < t->ninodes; i++) {
@@ -277,6 +393,35 @@ static void test_fixture_basic(void **state)
 	proc_scanner_free(s);
 }
 
+/*
+ * With a cache: the second scan takes unchanged processes from it (a fixture's
+ * fd directory has a size too), the others' cmdline and cgroup from what the
+ * first read. The records are the same.
+ */
+static void test_fixture_cached(void **state)
+{
+	(void)state;
+	struct proc_table t;
+	struct proc_scanner *s = proc_scanner_new(FIX_BASIC);
+	const struct proc_scan_stats *st = proc_scanner_stats(s);
+	struct stat fdst;
+
+	proc_scanner_set_full_every(s, 30);
+	proc_table_init(&t);
+	assert_int_equal(proc_scan(s, &t), 0);
+	assert_true(st->full);
+	check_basic(&t);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(proc_scan(s, &t), 0);
+		assert_false(st->full);
+		check_basic(&t);
+	}
+	if (stat(FIX_BASIC "/self/fd", &fdst) == 0 && fdst.st_size > 0)
+		assert_true(st->cached > 0);
+	proc_table_fini(&t);
+	proc_scanner_free(s);
+}
+
 static void test_fixture_bare(void **state)
 {
 	(void)state;
@@ -299,6 +444,8 @@ static void test_fixture_bare(void **state)
 	assert_int_equal(r->fd_limit, PROC_UNKNOWN);
 	assert_int_equal(r->fds, PROC_UNKNOWN);
 	assert_int_equal(r->fd_readable, 0);
+	assert_int_equal(r->netns, 0);
+	assert_int_equal(r->cgroup, 0);
 	proc_table_fini(&t);
 	proc_scanner_free(s);
 }
@@ -376,6 +523,8 @@ static void test_fixture_starved(void **state)
 	assert_int_equal(r->start, 123456);
 	assert_int_equal(r->fd_readable, 0);
 	assert_int_equal(r->ino_n, 0);
+	assert_int_equal(r->netns, 4026532000u);
+	assert_string_equal(cgroup_str(&t, r), "/system.slice/foo.service");
 	/* and the scan after it reads every fd table again */
 	assert_int_equal(proc_scan(s, &t), 0);
 	check_basic(&t);
@@ -681,6 +830,20 @@ static void test_live_zombie_leader_unprivileged(void **state)
 	assert_int_equal(WEXITSTATUS(wst), 0);
 }
 
+/* Whether this process's own cgroup file names a v2 or name=systemd cgroup. */
+static int self_has_cgroup(void)
+{
+	char buf[8192];
+	const char *path;
+	size_t plen;
+	int fd = open("/proc/self/cgroup", O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf)) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	return n > 0 && proc_parse_cgroup(buf, (size_t)n, &path, &plen) == 0;
+}
+
 /*
  * As root: start a root-owned holder, then scan as nobody. The holder's fd
  * table must come out unknown (not zero), counted in denied, with fds from
@@ -728,6 +891,9 @@ static void test_live_unprivileged(void **state)
 		if (r->uid != 0 || r->fd_limit != rep.soft || strcmp(r->comm, "test_proc") != 0)
 			_exit(check_fail(85, "holder uid %lld limit %lld comm %s",
 					 (long long)r->uid, (long long)r->fd_limit, r->comm));
+		/* Its namespace is another user's secret; its cgroup file is for everyone. */
+		if (r->netns != 0 || (r->cgroup == 0) != !self_has_cgroup())
+			_exit(check_fail(90, "holder netns %u cgroup %u", r->netns, r->cgroup));
 		if (t.denied < 1)
 			_exit(check_fail(86, "denied %zu", t.denied));
 		size_t nd = 0;
@@ -822,7 +988,10 @@ int main(void)
 		cmocka_unit_test(test_parse_status_limits),
 		cmocka_unit_test(test_parse_socket_link),
 		cmocka_unit_test(test_parse_misc),
+		cmocka_unit_test(test_parse_cgroup),
+		cmocka_unit_test(test_parse_netns_link),
 		cmocka_unit_test(test_fixture_basic),
+		cmocka_unit_test(test_fixture_cached),
 		cmocka_unit_test(test_fixture_bare),
 		cmocka_unit_test(test_missing_root),
 		cmocka_unit_test(test_fixture_starved),

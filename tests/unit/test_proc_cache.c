@@ -1,8 +1,10 @@
 /*
  * The scanner's steady state on the real /proc: a process whose fd count did
  * not change comes from the cache; a close()+socket() that keeps the count is
- * found through proc_scanner_unowned() or the periodic full rescan.
+ * found through proc_scanner_unowned() or the periodic full rescan. The
+ * child's network namespace and cgroup (this process's) survive all of it.
  */
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -108,6 +110,45 @@ static int holds(const struct proc_table *t, const struct proc_rec *p, uint32_t 
 	return 0;
 }
 
+/* Where this process, and so its child, lives: the inode of its netns and its cgroup path. */
+struct where {
+	uint32_t netns; /* 0 when unreadable, as the scanner leaves it */
+	char cgroup[4096];
+};
+
+static void where_self(struct where *w)
+{
+	char buf[8192];
+	const char *path;
+	size_t plen;
+	ssize_t n = readlink("/proc/self/ns/net", buf, sizeof(buf));
+	int fd;
+
+	w->netns = 0;
+	if (n > 0 && (size_t)n < sizeof(buf))
+		(void)proc_parse_netns_link(buf, (size_t)n, &w->netns);
+	w->cgroup[0] = '\0';
+	fd = open("/proc/self/cgroup", O_RDONLY);
+	assert_true(fd >= 0);
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n > 0 && proc_parse_cgroup(buf, (size_t)n, &path, &plen) == 0) {
+		assert_true(plen < sizeof(w->cgroup));
+		memcpy(w->cgroup, path, plen);
+		w->cgroup[plen] = '\0';
+	}
+}
+
+static void check_where(const struct proc_table *t, const struct proc_rec *p, const struct where *w)
+{
+	size_t len;
+	const char *cg = strpool_get(&t->strs, p->cgroup, &len);
+
+	assert_int_equal(p->netns, w->netns);
+	assert_int_equal(len, strlen(w->cgroup));
+	assert_memory_equal(cg, w->cgroup, len);
+}
+
 static void test_cache_and_chase(void **state)
 {
 	struct proc_scanner *s = proc_scanner_new("/proc");
@@ -115,9 +156,11 @@ static void test_cache_and_chase(void **state)
 	struct proc_table t;
 	const struct proc_rec *p;
 	struct child c;
+	struct where w;
 	uint32_t old_ino, new_ino;
 
 	(void)state;
+	where_self(&w);
 	proc_scanner_set_full_every(s, 30); /* a new scanner rescans everything */
 	proc_table_init(&t);
 	child_start(&c);
@@ -129,6 +172,7 @@ static void test_cache_and_chase(void **state)
 	assert_non_null(p);
 	assert_int_equal(p->ino_n, 3);
 	assert_true(holds(&t, p, old_ino));
+	check_where(&t, p, &w);
 
 	/* Nothing changed: the child comes from the cache, with the same record. */
 	assert_int_equal(proc_scan(s, &t), 0);
@@ -139,6 +183,7 @@ static void test_cache_and_chase(void **state)
 	assert_int_equal(p->ino_n, 3);
 	assert_true(holds(&t, p, old_ino));
 	assert_true(p->cmdline != 0);
+	check_where(&t, p, &w);
 
 	/* close()+socket() at the same fd: the count is the same, the cache is stale... */
 	new_ino = child_do(&c, 'r');
@@ -154,6 +199,7 @@ static void test_cache_and_chase(void **state)
 	p = find(&t, c.pid);
 	assert_true(holds(&t, p, new_ino));
 	assert_false(holds(&t, p, old_ino));
+	check_where(&t, p, &w); /* the fd table read again, the cgroup from the cache */
 	/* The same inode does not trigger twice. */
 	proc_scanner_unowned(s, new_ino, (uint32_t)getuid());
 	assert_int_equal(st->chases, 0);
