@@ -556,6 +556,7 @@ enum {
 	SAID_DENIED = 1u << DD_COUNT, /* processes of others, or of another namespace */
 	SAID_STARVED = 1u << (DD_COUNT + 1),
 	SAID_NO_MATCH = 1u << (DD_COUNT + 2),
+	SAID_NETNS = 1u << (DD_COUNT + 3),
 };
 
 /*
@@ -618,7 +619,8 @@ static void report_starved(const struct proc_table *t)
  * Warnings that are said once per run: missing diag modules, uninspectable
  * processes, processes not read for lack of resources.
  */
-static void report_once(const struct snapshot *s, const struct filter *f, unsigned *said)
+static void report_once(const struct snapshot *s, const struct filter *f, int netns_hint,
+			unsigned *said)
 {
 	/* With -p or -u, only the processes asked about: the rest are not the user's question. */
 	size_t denied =
@@ -650,10 +652,17 @@ static void report_once(const struct snapshot *s, const struct filter *f, unsign
 				denied == 1 ? "shows" : "show");
 		else
 			fprintf(stderr,
-				"sockwatch: %zu %s of other users %s as unknown; run as root or grant "
-				"CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE (see sockwatch(1))\n",
+				"sockwatch: %zu %s of other users %s as unknown%s; run as root or "
+				"grant CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE (see sockwatch(1))\n",
 				denied, denied == 1 ? "process" : "processes",
-				denied == 1 ? "shows" : "show");
+				denied == 1 ? "shows" : "show",
+				netns_hint ? " and other network namespaces are not read" : "");
+		*said |= netns_hint ? SAID_NETNS : 0;
+	}
+	/* Unprivileged, the same advice covers both: one line. */
+	if (!(*said & SAID_NETNS) && netns_hint) {
+		*said |= SAID_NETNS;
+		fprintf(stderr, "sockwatch: %s\n", NETNS_HINT);
 	}
 }
 
@@ -843,8 +852,6 @@ static int run_batch(const struct config *c)
 		fprintf(stderr, "sockwatch: cannot write %s: %s\n", oname, strerror(errno));
 		return 1;
 	}
-	if (c->netns_hint && !c->check)
-		fprintf(stderr, "sockwatch: %s\n", NETNS_HINT);
 	col = collector_new(c, &cause);
 	if (col == NULL) {
 		fprintf(stderr, "sockwatch: cannot open sock_diag: %s\n", cause);
@@ -861,7 +868,7 @@ static int run_batch(const struct config *c)
 			rc = 1;
 			break;
 		}
-		report_once(&snap, &c->filter, &said);
+		report_once(&snap, &c->filter, c->netns_hint && !c->check, &said);
 		oo.iteration = i;
 		sb_reset(&out);
 		out_write(&out, &snap, &oo);

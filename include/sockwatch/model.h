@@ -176,6 +176,7 @@ struct service_row {
 	uint32_t name;	  /* offset in snapshot.strs */
 	uint32_t cgroup;  /* offset in procs.strs: the cgroup path of its first process */
 	uint32_t procs;	  /* its shown processes */
+	uint32_t known;	  /* of them, those whose fd table was read (the sums are theirs) */
 	uint32_t first;	  /* its first process (index in procs.v) */
 	uint32_t sockets; /* distinct socket inodes summed over its processes */
 	uint32_t tcp, udp, unix_, other, dead;

@@ -127,6 +127,11 @@ int proc_parse_netstat(const char *buf, size_t len, const char *prefix, const ch
  * CAP_SYS_PTRACE in its effective set (root has them), from root/self/status.
  */
 int proc_self_privileged(const char *root);
+/*
+ * Whether this process may enter other processes' network namespaces:
+ * CAP_SYS_ADMIN (setns) and CAP_SYS_PTRACE (to open their ns files).
+ */
+int proc_self_may_enter_netns(const char *root);
 /* The CapEff mask of a /proc/PID/status text: 0, or -1 when absent. */
 int proc_parse_capeff(const char *buf, size_t len, uint64_t *caps);
 /* Allocated and maximum file handles (root/sys/fs/file-nr) into t, PROC_UNKNOWN if unreadable. */

@@ -24,6 +24,9 @@ struct column {
 	int (*cmp)(const struct snapshot *s, uint32_t a, uint32_t b);
 	/* Judge the cell from the model's numbers and the thresholds; NULL: always normal. */
 	enum severity (*sev)(const struct snapshot *s, const struct leak_config *lc, uint32_t row);
+	/* Whether it would say the same on every row of this snapshot (hidden on screen and in
+	 * the table, kept in CSV); NULL: never. */
+	int (*same)(const struct snapshot *s);
 };
 
 struct view_def {
@@ -43,6 +46,8 @@ static inline enum row_kind view_row_kind(enum view_id v)
 	return (enum row_kind)v; /* the same order: checked in view.c */
 }
 
+/* Whether column c is shown for snapshot s (the TUI and the table; CSV has every column). */
+int view_col_shown(const struct snapshot *s, const struct column *c);
 /* The rows a view shows (indices into the view's model array), unsorted. */
 void view_rows(const struct snapshot *s, const struct filter *f, enum view_id v,
 	       struct row_list *rl);

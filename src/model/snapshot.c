@@ -893,7 +893,8 @@ static void sum_services(struct snapshot *s)
 	for (i = 0; i < s->nservices; i++) {
 		struct service_row *sv = &s->services[i];
 
-		sv->procs = sv->sockets = sv->tcp = sv->udp = sv->unix_ = sv->other = sv->dead = 0;
+		sv->procs = sv->known = sv->sockets = sv->tcp = sv->udp = sv->unix_ = 0;
+		sv->other = sv->dead = 0;
 		sv->unknown = 0;
 		sv->fds = PROC_UNKNOWN;
 		memset(sv->states, 0, sizeof sv->states);
@@ -913,6 +914,7 @@ static void sum_services(struct snapshot *s)
 			sv->unknown = 1;
 			continue;
 		}
+		sv->known++;
 		sv->sockets += pr->ino_n;
 		sv->tcp += ps->tcp;
 		sv->udp += ps->udp;

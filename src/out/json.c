@@ -218,7 +218,7 @@ static void json_service_row(struct strbuf *sb, const struct snapshot *s, uint32
 	}
 	sb_puts(sb, "]");
 	json_field_i64(sb, "fds", sv->fds);
-	if (sv->unknown && sv->sockets == 0) {
+	if (sv->known == 0) {
 		sb_puts(sb, ", \"sockets\": null, \"tcp\": null, \"udp\": null, \"unix\": null"
 			    ", \"other\": null, \"dead\": null, \"states\": null");
 	} else {

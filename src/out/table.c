@@ -120,7 +120,7 @@ void out_write_table(struct strbuf *sb, const struct snapshot *s, const struct o
 	struct row_list rl = { 0 };
 	struct cells c;
 	size_t *w = xcalloc(vd->ncols, sizeof *w);
-	size_t r, k, stride = vd->ncols + 1;
+	size_t r, k, stride = vd->ncols + 1, lastk = 0;
 
 	if (o->iteration > 1)
 		sb_putc(sb, '\n');
@@ -139,10 +139,16 @@ void out_write_table(struct strbuf *sb, const struct snapshot *s, const struct o
 				w[k] = cw;
 		}
 	}
+	/* The last column shown ends the line; one that says the same on every row is left out. */
+	for (k = 0; k < vd->ncols; k++)
+		if (view_col_shown(s, &vd->cols[k]))
+			lastk = k;
 	for (k = 0; k < vd->ncols; k++) {
 		size_t tw = strlen(vd->cols[k].title);
-		int last = k + 1 == vd->ncols;
+		int last = k == lastk;
 
+		if (!view_col_shown(s, &vd->cols[k]))
+			continue;
 		if (vd->cols[k].right)
 			pad(sb, w[k] - tw);
 		sb_puts(sb, vd->cols[k].title);
@@ -154,8 +160,10 @@ void out_write_table(struct strbuf *sb, const struct snapshot *s, const struct o
 		for (k = 0; k < vd->ncols; k++) {
 			size_t a = c.off[r * stride + k], b = c.off[r * stride + k + 1];
 			size_t cw = text_width(c.text.buf + a, b - a);
-			int last = k + 1 == vd->ncols;
+			int last = k == lastk;
 
+			if (!view_col_shown(s, &vd->cols[k]))
+				continue;
 			if (vd->cols[k].right)
 				pad(sb, w[k] - cw);
 			sb_append(sb, c.text.buf + a, b - a);

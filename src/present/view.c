@@ -96,6 +96,29 @@ static void fmt_netns(struct strbuf *sb, const struct snapshot *s, uint32_t ns)
 		return CMP(pfx##_ns(s, a), pfx##_ns(s, b));                                        \
 	}
 
+/* One namespace: NETNS says "host" on every row. */
+static int one_netns(const struct snapshot *s)
+{
+	size_t i;
+
+	for (i = 1; i < s->nnetns; i++) {
+		if (s->netns[i].procs > 0 || s->netns[i].sockets > 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* At most one service: SERVICE says the same on every row. */
+static int one_service(const struct snapshot *s)
+{
+	return s->nservices <= 1;
+}
+
+int view_col_shown(const struct snapshot *s, const struct column *c)
+{
+	return s == NULL || c->same == NULL || !c->same(s);
+}
+
 static void fmt_service(struct strbuf *sb, const struct snapshot *s, uint32_t svc)
 {
 	size_t len;
@@ -312,22 +335,22 @@ static int c_service(const struct snapshot *s, uint32_t a, uint32_t b)
 }
 
 static const struct column proc_cols[] = {
-	{ "PID", "pid", 1, 7, p_pid, c_pid, NULL },
-	{ "USER", "user", 0, 9, p_user, c_user, NULL },
-	{ "FDS", "fds", 1, 6, p_fds, c_fds, e_fds },
-	{ "LIMIT", "fd_limit", 1, 7, p_limit, c_limit, e_limit },
-	{ "FD%", "fd_pct", 1, 5, p_fdpct, c_fdpct, e_fdpct },
-	{ "SOCKETS", "sockets", 1, 7, p_sockets, c_sockets, e_sockets },
-	{ "TCP", "tcp", 1, 6, p_tcp, c_tcp, e_tcp },
-	{ "UDP", "udp", 1, 5, p_udp, c_udp, e_udp },
-	{ "UNIX", "unix", 1, 5, p_unix, c_unix, e_unix },
-	{ "ESTAB", "established", 1, 6, p_estab, c_estab, e_estab },
-	{ "CLOSE_WAIT", "close_wait", 1, 10, p_closewait, c_closewait, e_closewait },
-	{ "DEAD", "dead", 1, 5, p_dead, c_dead, e_dead },
-	{ "LEAK", "leak", 0, 14, p_leak, c_leak, e_leak },
-	{ "SERVICE", "service", 0, 16, p_service, c_service, NULL },
-	{ "NETNS", "netns", 0, 10, p_netns, c_pnetns, NULL },
-	{ "COMMAND", "command", 0, 0, p_command, c_command, NULL },
+	{ "PID", "pid", 1, 7, p_pid, c_pid, NULL, NULL },
+	{ "USER", "user", 0, 9, p_user, c_user, NULL, NULL },
+	{ "FDS", "fds", 1, 6, p_fds, c_fds, e_fds, NULL },
+	{ "LIMIT", "fd_limit", 1, 7, p_limit, c_limit, e_limit, NULL },
+	{ "FD%", "fd_pct", 1, 5, p_fdpct, c_fdpct, e_fdpct, NULL },
+	{ "SOCKETS", "sockets", 1, 7, p_sockets, c_sockets, e_sockets, NULL },
+	{ "TCP", "tcp", 1, 6, p_tcp, c_tcp, e_tcp, NULL },
+	{ "UDP", "udp", 1, 5, p_udp, c_udp, e_udp, NULL },
+	{ "UNIX", "unix", 1, 5, p_unix, c_unix, e_unix, NULL },
+	{ "ESTAB", "established", 1, 6, p_estab, c_estab, e_estab, NULL },
+	{ "CLOSE_WAIT", "close_wait", 1, 10, p_closewait, c_closewait, e_closewait, NULL },
+	{ "DEAD", "dead", 1, 5, p_dead, c_dead, e_dead, NULL },
+	{ "LEAK", "leak", 0, 14, p_leak, c_leak, e_leak, NULL },
+	{ "SERVICE", "service", 0, 16, p_service, c_service, NULL, one_service },
+	{ "NETNS", "netns", 0, 10, p_netns, c_pnetns, NULL, one_netns },
+	{ "COMMAND", "command", 0, 0, p_command, c_command, NULL, NULL },
 };
 
 /* ---- listening ---- */
@@ -431,13 +454,13 @@ static int c_lcomm(const struct snapshot *s, uint32_t a, uint32_t b)
 }
 
 static const struct column listen_cols[] = {
-	{ "PROTO", "proto", 0, 6, l_proto, c_lproto, NULL },
-	{ "LOCAL ADDRESS:PORT", "local", 0, 30, l_local, c_llocal, NULL },
-	{ "QUEUE/BACKLOG", "queue", 1, 13, l_queue, c_lqueue, NULL },
-	{ "CONNS", "connections", 1, 7, l_conns, c_lconns, NULL },
-	{ "PID", "pids", 1, 8, l_pid, c_lpid, NULL },
-	{ "NETNS", "netns", 0, 10, l_netns, c_lnetns, NULL },
-	{ "COMMAND", "command", 0, 0, l_comm, c_lcomm, NULL },
+	{ "PROTO", "proto", 0, 6, l_proto, c_lproto, NULL, NULL },
+	{ "LOCAL ADDRESS:PORT", "local", 0, 30, l_local, c_llocal, NULL, NULL },
+	{ "QUEUE/BACKLOG", "queue", 1, 13, l_queue, c_lqueue, NULL, NULL },
+	{ "CONNS", "connections", 1, 7, l_conns, c_lconns, NULL, NULL },
+	{ "PID", "pids", 1, 8, l_pid, c_lpid, NULL, NULL },
+	{ "NETNS", "netns", 0, 10, l_netns, c_lnetns, NULL, one_netns },
+	{ "COMMAND", "command", 0, 0, l_comm, c_lcomm, NULL, NULL },
 };
 
 /* ---- ports ---- */
@@ -530,21 +553,21 @@ static int c_opids(const struct snapshot *s, uint32_t a, uint32_t b)
 }
 
 static const struct column port_cols[] = {
-	{ "PORT", "port", 1, 6, o_port, c_oport, NULL },
-	{ "PROTO", "proto", 0, 5, o_proto, c_oproto, NULL },
-	{ "DIR", "direction", 0, 3, o_dir, c_odir, NULL },
-	{ "ESTAB", "established", 1, 6, o_estab, c_oestab, NULL },
-	{ "SYN_SENT", "syn_sent", 1, 8, o_synsent, c_osynsent, NULL },
-	{ "SYN_RECV", "syn_recv", 1, 8, o_synrecv, c_osynrecv, NULL },
-	{ "FIN_WAIT1", "fin_wait1", 1, 9, o_finwait1, c_ofinwait1, NULL },
-	{ "FIN_WAIT2", "fin_wait2", 1, 9, o_finwait2, c_ofinwait2, NULL },
-	{ "TIME_WAIT", "time_wait", 1, 9, o_timewait, c_otimewait, NULL },
-	{ "CLOSE_WAIT", "close_wait", 1, 10, o_closewait, c_oclosewait, e_oclosewait },
-	{ "LAST_ACK", "last_ack", 1, 8, o_lastack, c_olastack, NULL },
-	{ "CLOSING", "closing", 1, 7, o_closing, c_oclosing, NULL },
-	{ "PEERS", "peers", 1, 6, o_peers, c_opeers, NULL },
-	{ "NETNS", "netns", 0, 10, o_netns, c_onetns, NULL },
-	{ "PIDS", "pids", 0, 0, o_pids, c_opids, NULL },
+	{ "PORT", "port", 1, 6, o_port, c_oport, NULL, NULL },
+	{ "PROTO", "proto", 0, 5, o_proto, c_oproto, NULL, NULL },
+	{ "DIR", "direction", 0, 3, o_dir, c_odir, NULL, NULL },
+	{ "ESTAB", "established", 1, 6, o_estab, c_oestab, NULL, NULL },
+	{ "SYN_SENT", "syn_sent", 1, 8, o_synsent, c_osynsent, NULL, NULL },
+	{ "SYN_RECV", "syn_recv", 1, 8, o_synrecv, c_osynrecv, NULL, NULL },
+	{ "FIN_WAIT1", "fin_wait1", 1, 9, o_finwait1, c_ofinwait1, NULL, NULL },
+	{ "FIN_WAIT2", "fin_wait2", 1, 9, o_finwait2, c_ofinwait2, NULL, NULL },
+	{ "TIME_WAIT", "time_wait", 1, 9, o_timewait, c_otimewait, NULL, NULL },
+	{ "CLOSE_WAIT", "close_wait", 1, 10, o_closewait, c_oclosewait, e_oclosewait, NULL },
+	{ "LAST_ACK", "last_ack", 1, 8, o_lastack, c_olastack, NULL, NULL },
+	{ "CLOSING", "closing", 1, 7, o_closing, c_oclosing, NULL, NULL },
+	{ "PEERS", "peers", 1, 6, o_peers, c_opeers, NULL, NULL },
+	{ "NETNS", "netns", 0, 10, o_netns, c_onetns, NULL, one_netns },
+	{ "PIDS", "pids", 0, 0, o_pids, c_opids, NULL, NULL },
 };
 
 /* ---- sockets ---- */
@@ -680,16 +703,16 @@ static int c_scomm(const struct snapshot *s, uint32_t a, uint32_t b)
 }
 
 static const struct column sock_cols[] = {
-	{ "PROTO", "proto", 0, 6, s_proto, c_sproto, NULL },
-	{ "STATE", "state", 0, 11, s_state, c_sstate, e_sstate },
-	{ "LOCAL", "local", 0, 28, s_local, c_slocal, NULL },
-	{ "REMOTE", "remote", 0, 28, s_remote, c_sremote, NULL },
-	{ "RECV-Q", "recv_q", 1, 7, s_rq, c_srq, NULL },
-	{ "SEND-Q", "send_q", 1, 7, s_wq, c_swq, NULL },
-	{ "AGE", "age", 1, 8, s_age, c_sage, NULL },
-	{ "PID", "pids", 1, 8, s_pid, c_spid, NULL },
-	{ "NETNS", "netns", 0, 10, s_netns, c_snetns, NULL },
-	{ "COMMAND", "command", 0, 0, s_comm, c_scomm, NULL },
+	{ "PROTO", "proto", 0, 6, s_proto, c_sproto, NULL, NULL },
+	{ "STATE", "state", 0, 11, s_state, c_sstate, e_sstate, NULL },
+	{ "LOCAL", "local", 0, 28, s_local, c_slocal, NULL, NULL },
+	{ "REMOTE", "remote", 0, 28, s_remote, c_sremote, NULL, NULL },
+	{ "RECV-Q", "recv_q", 1, 7, s_rq, c_srq, NULL, NULL },
+	{ "SEND-Q", "send_q", 1, 7, s_wq, c_swq, NULL, NULL },
+	{ "AGE", "age", 1, 8, s_age, c_sage, NULL, NULL },
+	{ "PID", "pids", 1, 8, s_pid, c_spid, NULL, NULL },
+	{ "NETNS", "netns", 0, 10, s_netns, c_snetns, NULL, one_netns },
+	{ "COMMAND", "command", 0, 0, s_comm, c_scomm, NULL, NULL },
 };
 
 /* ---- services ---- */
@@ -724,6 +747,15 @@ static int c_vkind(const struct snapshot *s, uint32_t a, uint32_t b)
 	return CMP(SV(s, a)->kind, SV(s, b)->kind);
 }
 
+static void v_procs(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	sb_printf(sb, "%u", SV(s, r)->procs);
+}
+static int c_vprocs(const struct snapshot *s, uint32_t a, uint32_t b)
+{
+	return CMP(SV(s, a)->procs, SV(s, b)->procs);
+}
+
 static void v_fds(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 {
 	fmt_i64(sb, SV(s, r)->fds);
@@ -738,7 +770,7 @@ static int c_vfds(const struct snapshot *s, uint32_t a, uint32_t b)
 	static int64_t svv_##name(const struct snapshot *s, uint32_t r)                            \
 	{                                                                                          \
 		const struct service_row *sv = SV(s, r);                                           \
-		return sv->unknown && (expr) == 0 ? PROC_UNKNOWN : (int64_t)(expr);                \
+		return sv->known == 0 ? PROC_UNKNOWN : (int64_t)(expr);                            \
 	}                                                                                          \
 	static void sv_##name(struct strbuf *sb, const struct snapshot *s, uint32_t r)             \
 	{                                                                                          \
@@ -758,7 +790,6 @@ static int c_vfds(const struct snapshot *s, uint32_t a, uint32_t b)
 		return v == PROC_UNKNOWN ? SEV_DIM : (warn) && v > 0 ? SEV_WARN : SEV_NORMAL;      \
 	}
 
-SVC_COUNT_COL(procs, sv->procs, 0)
 SVC_COUNT_COL(sockets, sv->sockets, 0)
 SVC_COUNT_COL(tcp, sv->tcp, 0)
 SVC_COUNT_COL(udp, sv->udp, 0)
@@ -789,18 +820,18 @@ static enum severity e_vleak(const struct snapshot *s, const struct leak_config 
 }
 
 static const struct column service_cols[] = {
-	{ "KIND", "kind", 0, 10, v_kind, c_vkind, NULL },
-	{ "PROCS", "processes", 1, 6, sv_procs, svc_procs, sve_procs },
-	{ "FDS", "fds", 1, 7, v_fds, c_vfds, NULL },
-	{ "SOCKETS", "sockets", 1, 8, sv_sockets, svc_sockets, sve_sockets },
-	{ "TCP", "tcp", 1, 7, sv_tcp, svc_tcp, sve_tcp },
-	{ "UDP", "udp", 1, 6, sv_udp, svc_udp, sve_udp },
-	{ "UNIX", "unix", 1, 6, sv_unix, svc_unix, sve_unix },
-	{ "ESTAB", "established", 1, 7, sv_estab, svc_estab, sve_estab },
-	{ "CLOSE_WAIT", "close_wait", 1, 10, sv_closewait, svc_closewait, sve_closewait },
-	{ "DEAD", "dead", 1, 5, sv_dead, svc_dead, sve_dead },
-	{ "LEAK", "leak", 0, 14, v_leak, c_vleak, e_vleak },
-	{ "SERVICE", "service", 0, 0, v_name, c_vname, NULL },
+	{ "KIND", "kind", 0, 10, v_kind, c_vkind, NULL, NULL },
+	{ "PROCS", "processes", 1, 6, v_procs, c_vprocs, NULL, NULL },
+	{ "FDS", "fds", 1, 7, v_fds, c_vfds, NULL, NULL },
+	{ "SOCKETS", "sockets", 1, 8, sv_sockets, svc_sockets, sve_sockets, NULL },
+	{ "TCP", "tcp", 1, 7, sv_tcp, svc_tcp, sve_tcp, NULL },
+	{ "UDP", "udp", 1, 6, sv_udp, svc_udp, sve_udp, NULL },
+	{ "UNIX", "unix", 1, 6, sv_unix, svc_unix, sve_unix, NULL },
+	{ "ESTAB", "established", 1, 7, sv_estab, svc_estab, sve_estab, NULL },
+	{ "CLOSE_WAIT", "close_wait", 1, 10, sv_closewait, svc_closewait, sve_closewait, NULL },
+	{ "DEAD", "dead", 1, 5, sv_dead, svc_dead, sve_dead, NULL },
+	{ "LEAK", "leak", 0, 14, v_leak, c_vleak, e_vleak, NULL },
+	{ "SERVICE", "service", 0, 0, v_name, c_vname, NULL, NULL },
 };
 
 _Static_assert((int)VIEW_PROCESSES == ROW_PROC && (int)VIEW_LISTEN == ROW_LISTENER &&

@@ -198,14 +198,14 @@ static void render_table(const struct ui *u, struct cellbuf *cb, struct strbuf *
 {
 	const struct view_def *vd = view_get(u->view);
 	const struct view_state *vs = &u->vs[u->view];
-	int x[32], w[32], n, k, i, ty = ui_table_y(u), rows = ui_table_rows(u);
+	int x[32], w[32], col[32], n, k, i, ty = ui_table_y(u), rows = ui_table_rows(u);
 
-	n = ui_layout_columns(u, x, w, 32);
+	n = ui_layout_columns(u, x, w, col, 32);
 	cellbuf_fill(cb, 0, ty, cb->w, ' ', AT_TITLE);
 	for (k = 0; k < n; k++) {
-		const struct column *c = &vd->cols[k];
+		const struct column *c = &vd->cols[col[k]];
 		int tw = (int)strlen(c->title), off = c->right && w[k] > tw ? w[k] - tw : 0;
-		uint8_t a = k == vs->sort_col ? AT_TITLE_SORT : AT_TITLE;
+		uint8_t a = col[k] == vs->sort_col ? AT_TITLE_SORT : AT_TITLE;
 
 		cellbuf_fill(cb, x[k], ty, w[k], ' ', a);
 		cellbuf_text(cb, x[k] + off, ty, c->title, (size_t)tw, w[k] - off, a);
@@ -216,7 +216,7 @@ static void render_table(const struct ui *u, struct cellbuf *cb, struct strbuf *
 		int y = ty + 1 + i, sel = vs->top + i == u->cursor;
 
 		for (k = 0; k < n; k++) {
-			const struct column *c = &vd->cols[k];
+			const struct column *c = &vd->cols[col[k]];
 			int tw, off;
 
 			sb_reset(sb);

@@ -165,13 +165,16 @@ int ui_table_rows(const struct ui *u)
 	return n > 0 ? n : 0;
 }
 
-int ui_layout_columns(const struct ui *u, int *x, int *w, int max)
+int ui_layout_columns(const struct ui *u, int *x, int *w, int *col, int max)
 {
 	const struct view_def *vd = view_get(u->view);
 	int k, pos = 0, n = 0;
 
 	for (k = 0; k < (int)vd->ncols && n < max; k++) {
 		int cw = vd->cols[k].width;
+
+		if (!view_col_shown(u->snap, &vd->cols[k]))
+			continue;
 		int tw = (int)strlen(vd->cols[k].title);
 
 		if (cw < tw)
@@ -187,6 +190,7 @@ int ui_layout_columns(const struct ui *u, int *x, int *w, int max)
 		}
 		x[n] = pos;
 		w[n] = cw;
+		col[n] = k;
 		n++;
 		pos += cw + 1;
 		if (pos >= u->w)
@@ -411,13 +415,13 @@ static void edit_prompt(struct ui *u, uint32_t key)
 
 static void handle_mouse(struct ui *u, int mx, int my)
 {
-	int x[32], w[32], n, k, ty = ui_table_y(u);
+	int x[32], w[32], col[32], n, k, ty = ui_table_y(u);
 
 	if (my == ty) {
-		n = ui_layout_columns(u, x, w, 32);
+		n = ui_layout_columns(u, x, w, col, 32);
 		for (k = 0; k < n; k++) {
 			if (mx >= x[k] && mx < x[k] + w[k] + 1) {
-				sort_by(u, k, 1);
+				sort_by(u, col[k], 1);
 				return;
 			}
 		}

@@ -168,7 +168,8 @@ int ui_header_lines(const struct ui *u);
 int ui_table_y(const struct ui *u); /* row of the column titles */
 int ui_table_rows(const struct ui *u);
 /* Which column titles are shown, and where: fills x[] and w[], returns the count. */
-int ui_layout_columns(const struct ui *u, int *x, int *w, int max);
+/* The columns on screen: position x, width w and the view's column index col of each. */
+int ui_layout_columns(const struct ui *u, int *x, int *w, int *col, int max);
 
 /* render.c: draw the whole screen into cb (sized to u->w x u->h). */
 void ui_render(const struct ui *u, struct cellbuf *cb);

@@ -368,7 +368,7 @@ static void test_table_and_csv(void **state)
 	o.format = OUT_CSV;
 	o.view = VIEW_LISTEN;
 	out_write(&sb, &s, &o);
-	p = "time,iteration,proto,local,queue,connections,pids,command\r\n";
+	p = "time,iteration,proto,local,queue,connections,pids,netns,command\r\n";
 	assert_memory_equal(sb.buf, p, strlen(p));
 	assert_non_null(strstr(sb.buf, ",\"100,200\","));
 	sb_fini(&sb);
