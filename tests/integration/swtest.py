@@ -44,6 +44,7 @@ READY_TIMEOUT = 60.0
 RUN_TIMEOUT = 30.0
 
 _NOTHING = object()  # "no observed value to show"
+_STOPS = {signal.SIGTERM, signal.SIGHUP, signal.SIGINT}  # what swtest.run() turns into an end
 # Exit status of a skipped test (tests/CMakeLists.txt sets it as SKIP_RETURN_CODE).
 SKIP = 77
 
@@ -145,9 +146,8 @@ class Suite:
         argv = ([str(a) for a in prefix] + [self.workload_path] + [str(a) for a in args]
                 + ["--ready-file", ready])
         with open(errpath, "wb") as errf:
-            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
-                                    stdout=subprocess.DEVNULL, stderr=errf)
-        self._children.append(proc)
+            proc = _popen(argv, self._children, stdin=subprocess.DEVNULL,
+                          stdout=subprocess.DEVNULL, stderr=errf)
         deadline = time.monotonic() + timeout
         delay = 0.005
         while True:
@@ -189,9 +189,7 @@ class Suite:
 
     def popen(self, argv, **kw):
         """subprocess.Popen registered for cleanup."""
-        proc = subprocess.Popen(argv, **kw)
-        self._children.append(proc)
-        return proc
+        return _popen(argv, self._children, **kw)
 
     def sockwatch(self, *args, timeout=RUN_TIMEOUT, user=None, binary=None, env=None):
         """Run sockwatch ARGS (stdin from /dev/null); return (rc, stdout, stderr).
@@ -252,13 +250,8 @@ class Suite:
         if self._cleaned:
             return
         self._cleaned = True
-        # A second SIGTERM or Ctrl-C must not cut the undo steps short.
-        stops = {signal.SIGTERM, signal.SIGHUP, signal.SIGINT}
-        old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, stops)
-        try:
+        with _signals_held():  # a second SIGTERM or Ctrl-C must not cut the undo short
             self._cleanup()
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
 
     def _cleanup(self):
         for proc in self._children:
@@ -286,10 +279,12 @@ class Suite:
 
     def netns(self, name):
         """`ip netns add NAME`, loopback up; deleted at cleanup. Returns its inode."""
+        # The undo step first: a signal during `ip netns add` must not leave it behind.
+        # (It deletes only a namespace of that name, which this run's pid makes unique.)
+        self.defer(lambda: netns_delete(name), "ip netns delete %s" % name)
         rc, _, err = self.run(["ip", "netns", "add", name])
         if rc != 0:
             raise RuntimeError("ip netns add %s: status %s: %s" % (name, rc, err.strip()))
-        self.defer(lambda: netns_delete(name), "ip netns delete %s" % name)
         rc, _, err = self.run(["ip", "-n", name, "link", "set", "lo", "up"])
         if rc != 0:
             raise RuntimeError("ip -n %s link set lo up: status %s: %s" % (name, rc, err.strip()))
@@ -299,11 +294,12 @@ class Suite:
         """mkdir <cgroup2>/REL unless it exists; True if this made it (then removed at
         cleanup: its processes moved back to where move_to_cgroup() found them)."""
         path = os.path.join(cgroup2_root(), rel.strip("/"))
-        try:
-            os.mkdir(path)
-        except FileExistsError:
-            return False
-        self.defer(lambda: self._cgroup_remove(path), "remove cgroup %s" % path)
+        with _signals_held():
+            try:
+                os.mkdir(path)
+            except FileExistsError:
+                return False
+            self.defer(lambda: self.cgroup_remove(rel), "remove cgroup %s" % path)
         return True
 
     def move_to_cgroup(self, pid, rel):
@@ -318,12 +314,18 @@ class Suite:
         origin = getattr(self, "_cg_origin", {}).get(pid) or "/"
         _write(os.path.join(cgroup2_root(), origin.lstrip("/"), "cgroup.procs"), pid)
 
-    def _cgroup_remove(self, path):
+    def cgroup_remove(self, rel):
+        """Move what is left in <cgroup2>/REL back (see cgroup_restore), then rmdir it."""
+        path = os.path.join(cgroup2_root(), rel.strip("/"))
         for pid in cgroup_pids(path):
             try:
                 self.cgroup_restore(pid)
             except OSError:
                 pass  # it exited meanwhile
+        subdirs = [d for d in _listdir(path) if os.path.isdir(os.path.join(path, d))]
+        if subdirs:  # made by someone else meanwhile (another test run): theirs to remove
+            self.note("cleanup: %s left in place: it holds %s" % (path, ", ".join(subdirs)))
+            return
         # rmdir fails with EBUSY until a process that just left (or exited) is gone.
         if not wait_for(lambda: _rmdir(path), 10.0):
             raise RuntimeError("cannot remove %s: still holds %s" % (path, cgroup_pids(path)))
@@ -439,6 +441,34 @@ def read_line(fileobj, timeout):
     return buf.split(b"\n", 1)[0] + (b"\n" if b"\n" in buf else b"")
 
 
+class _signals_held:
+    """Hold SIGTERM, SIGHUP and SIGINT back for a step that must not be cut in two (a
+    child started but not registered, a namespace made but no undo step for it)."""
+
+    def __enter__(self):
+        self.old = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
+        return self.old
+
+    def __exit__(self, *exc):
+        signal.pthread_sigmask(signal.SIG_SETMASK, self.old)
+        return False
+
+
+def _popen(argv, children, **kw):
+    """subprocess.Popen, registered in `children` before any stop signal is taken; the
+    child gets the signal mask from before (its own preexec_fn, if any, runs after)."""
+    with _signals_held() as old:
+        then = kw.pop("preexec_fn", None)
+
+        def preexec():
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+            if then is not None:
+                then()
+        proc = subprocess.Popen(argv, preexec_fn=preexec, **kw)
+        children.append(proc)
+    return proc
+
+
 def pid_alive(pid):
     try:
         os.kill(pid, 0)
@@ -505,6 +535,13 @@ def cgroup_pids(path):
 def _write(path, value):
     with open(path, "w") as f:
         f.write("%s\n" % value)
+
+
+def _listdir(path):
+    try:
+        return os.listdir(path)
+    except FileNotFoundError:
+        return []
 
 
 def _rmdir(path):
