@@ -17,6 +17,11 @@ uncaught exception into a failed check, always kills and reaps every child it
 started (SIGTERM, then SIGKILL), prints "ok - ..." / "not ok - ..." per check and a
 closing "N passed, N failed" line, and exits 1 if any check failed, else 0.
 Nothing sleeps a fixed time: every wait polls a condition up to a deadline.
+
+t.skip("why") ends the test as skipped: "skip - why" and exit status SKIP (77, ctest's
+SKIP_RETURN_CODE), unless a check has already failed. t.defer(fn, what) registers an
+undo step (delete a network namespace, remove a cgroup) that cleanup() runs, newest
+first, after every child is reaped: on success, failure, exception and SIGTERM alike.
 """
 
 import argparse
@@ -39,6 +44,13 @@ READY_TIMEOUT = 60.0
 RUN_TIMEOUT = 30.0
 
 _NOTHING = object()  # "no observed value to show"
+_STOPS = {signal.SIGTERM, signal.SIGHUP, signal.SIGINT}  # what swtest.run() turns into an end
+# Exit status of a skipped test (tests/CMakeLists.txt sets it as SKIP_RETURN_CODE).
+SKIP = 77
+
+
+class Skip(Exception):
+    """Raised by Suite.skip(): the test cannot run here (not root, a tool missing)."""
 
 
 class Workload:
@@ -78,6 +90,7 @@ class Suite:
         self.passed = 0
         self.failed = 0
         self._children = []  # every Popen started, reaped by cleanup()
+        self._deferred = []  # (what, fn): undo steps cleanup() runs after the children
         self._nworkloads = 0
         self._cleaned = False
         atexit.register(self.cleanup)
@@ -107,6 +120,10 @@ class Suite:
     def fail(self, what, got=_NOTHING):
         return self.check(False, what, got=got)
 
+    def skip(self, why):
+        """End the test as skipped (see the module's docstring)."""
+        raise Skip(why)
+
     def note(self, text):
         """A diagnostic line that is not a check."""
         for line in str(text).splitlines():
@@ -114,9 +131,11 @@ class Suite:
 
     # ---- children -----------------------------------------------------------
 
-    def workload(self, *args, timeout=READY_TIMEOUT):
+    def workload(self, *args, timeout=READY_TIMEOUT, prefix=()):
         """Start `workload ARGS --ready-file ...` and wait until it is ready.
 
+        prefix: a command that execs the workload, e.g. ("ip", "netns", "exec", NAME):
+        the ready file's pid must still be the one started.
         Returns a Workload; raises RuntimeError if it dies or is not ready in time.
         """
         if not os.access(self.workload_path, os.X_OK):
@@ -124,11 +143,11 @@ class Suite:
         self._nworkloads += 1
         ready = os.path.join(self.tmpdir, "ready.%d" % self._nworkloads)
         errpath = os.path.join(self.tmpdir, "workload.%d.stderr" % self._nworkloads)
-        argv = [self.workload_path] + [str(a) for a in args] + ["--ready-file", ready]
+        argv = ([str(a) for a in prefix] + [self.workload_path] + [str(a) for a in args]
+                + ["--ready-file", ready])
         with open(errpath, "wb") as errf:
-            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
-                                    stdout=subprocess.DEVNULL, stderr=errf)
-        self._children.append(proc)
+            proc = _popen(argv, self._children, stdin=subprocess.DEVNULL,
+                          stdout=subprocess.DEVNULL, stderr=errf)
         deadline = time.monotonic() + timeout
         delay = 0.005
         while True:
@@ -141,11 +160,10 @@ class Suite:
                 return Workload(proc, pid, port, [str(a) for a in args], errpath)
             if proc.poll() is not None:
                 with open(errpath, errors="replace") as f:
-                    raise RuntimeError("workload %s exited with %d before it was ready: %s"
-                                       % (" ".join(argv[1:]), proc.returncode, f.read().strip()))
+                    raise RuntimeError("%s exited with %d before it was ready: %s"
+                                       % (" ".join(argv), proc.returncode, f.read().strip()))
             if time.monotonic() > deadline:
-                raise RuntimeError("workload %s not ready after %.0f s"
-                                   % (" ".join(argv[1:]), timeout))
+                raise RuntimeError("%s not ready after %.0f s" % (" ".join(argv), timeout))
             time.sleep(delay)
             delay = min(delay * 2, 0.1)
 
@@ -171,9 +189,7 @@ class Suite:
 
     def popen(self, argv, **kw):
         """subprocess.Popen registered for cleanup."""
-        proc = subprocess.Popen(argv, **kw)
-        self._children.append(proc)
-        return proc
+        return _popen(argv, self._children, **kw)
 
     def sockwatch(self, *args, timeout=RUN_TIMEOUT, user=None, binary=None, env=None):
         """Run sockwatch ARGS (stdin from /dev/null); return (rc, stdout, stderr).
@@ -224,11 +240,20 @@ class Suite:
         os.chmod(dst, 0o755)
         return dst
 
+    def defer(self, fn, what):
+        """Run fn() at cleanup, after the children are reaped (newest first)."""
+        self._deferred.append((what, fn))
+
     def cleanup(self):
-        """Kill and reap every child; remove the temporary directory. Idempotent."""
+        """Kill and reap every child, run the deferred undo steps, remove the temporary
+        directory. Idempotent."""
         if self._cleaned:
             return
         self._cleaned = True
+        with _signals_held():  # a second SIGTERM or Ctrl-C must not cut the undo short
+            self._cleanup()
+
+    def _cleanup(self):
         for proc in self._children:
             if proc.poll() is None:
                 try:
@@ -242,12 +267,77 @@ class Suite:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+        while self._deferred:
+            what, fn = self._deferred.pop()
+            try:
+                fn()
+            except Exception as e:  # one failed undo step must not stop the others
+                self.fail("cleanup: %s: %s: %s" % (what, type(e).__name__, e))
         shutil.rmtree(self.tmpdir, ignore_errors=True)
+
+    # ---- network namespaces and cgroups (root) --------------------------------
+
+    def netns(self, name):
+        """`ip netns add NAME`, loopback up; deleted at cleanup. Returns its inode."""
+        # The undo step first: a signal during `ip netns add` must not leave it behind.
+        # (It deletes only a namespace of that name, which this run's pid makes unique.)
+        self.defer(lambda: netns_delete(name), "ip netns delete %s" % name)
+        rc, _, err = self.run(["ip", "netns", "add", name])
+        if rc != 0:
+            raise RuntimeError("ip netns add %s: status %s: %s" % (name, rc, err.strip()))
+        rc, _, err = self.run(["ip", "-n", name, "link", "set", "lo", "up"])
+        if rc != 0:
+            raise RuntimeError("ip -n %s link set lo up: status %s: %s" % (name, rc, err.strip()))
+        return netns_inode(name)
+
+    def cgroup(self, rel):
+        """mkdir <cgroup2>/REL unless it exists; True if this made it (then removed at
+        cleanup: its processes moved back to where move_to_cgroup() found them)."""
+        path = os.path.join(cgroup2_root(), rel.strip("/"))
+        with _signals_held():
+            try:
+                os.mkdir(path)
+            except FileExistsError:
+                return False
+            self.defer(lambda: self.cgroup_remove(rel), "remove cgroup %s" % path)
+        return True
+
+    def move_to_cgroup(self, pid, rel):
+        """Write pid to <cgroup2>/REL/cgroup.procs (its first cgroup is remembered)."""
+        if not hasattr(self, "_cg_origin"):
+            self._cg_origin = {}
+        self._cg_origin.setdefault(pid, proc_cgroup2(pid))
+        _write(os.path.join(cgroup2_root(), rel.strip("/"), "cgroup.procs"), pid)
+
+    def cgroup_restore(self, pid):
+        """Move pid back to the cgroup move_to_cgroup() found it in."""
+        origin = getattr(self, "_cg_origin", {}).get(pid) or "/"
+        _write(os.path.join(cgroup2_root(), origin.lstrip("/"), "cgroup.procs"), pid)
+
+    def cgroup_remove(self, rel):
+        """Move what is left in <cgroup2>/REL back (see cgroup_restore), then rmdir it."""
+        path = os.path.join(cgroup2_root(), rel.strip("/"))
+        for pid in cgroup_pids(path):
+            try:
+                self.cgroup_restore(pid)
+            except OSError:
+                pass  # it exited meanwhile
+        subdirs = [d for d in _listdir(path) if os.path.isdir(os.path.join(path, d))]
+        if subdirs:  # made by someone else meanwhile (another test run): theirs to remove
+            self.note("cleanup: %s left in place: it holds %s" % (path, ", ".join(subdirs)))
+            return
+        # rmdir fails with EBUSY until a process that just left (or exited) is gone.
+        if not wait_for(lambda: _rmdir(path), 10.0):
+            raise RuntimeError("cannot remove %s: still holds %s" % (path, cgroup_pids(path)))
 
     # ---- end ----------------------------------------------------------------
 
-    def finish(self):
+    def finish(self, skipped=None):
         self.cleanup()
+        if skipped is not None and not self.failed:
+            print("skip - %s" % skipped, flush=True)
+            print("%d passed, %d failed, skipped" % (self.passed, self.failed), flush=True)
+            sys.exit(SKIP)
         print("%d passed, %d failed" % (self.passed, self.failed), flush=True)
         sys.exit(1 if self.failed else 0)
 
@@ -261,8 +351,11 @@ def run(main, description=""):
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGHUP, on_signal)
+    skipped = None
     try:
         main(t)
+    except Skip as e:
+        skipped = str(e)
     except SystemExit as e:
         t.fail("test interrupted: %s" % e)
     except BaseException as e:  # an exception is a failed test, never a crash without a verdict
@@ -270,7 +363,7 @@ def run(main, description=""):
         t.note(traceback.format_exc())
     finally:
         t.cleanup()
-    t.finish()
+    t.finish(skipped)
 
 
 # ---- helpers ------------------------------------------------------------------
@@ -346,6 +439,119 @@ def read_line(fileobj, timeout):
             break
         buf += chunk
     return buf.split(b"\n", 1)[0] + (b"\n" if b"\n" in buf else b"")
+
+
+class _signals_held:
+    """Hold SIGTERM, SIGHUP and SIGINT back for a step that must not be cut in two (a
+    child started but not registered, a namespace made but no undo step for it)."""
+
+    def __enter__(self):
+        self.old = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
+        return self.old
+
+    def __exit__(self, *exc):
+        signal.pthread_sigmask(signal.SIG_SETMASK, self.old)
+        return False
+
+
+def _popen(argv, children, **kw):
+    """subprocess.Popen, registered in `children` before any stop signal is taken; the
+    child gets the signal mask from before (its own preexec_fn, if any, runs after)."""
+    with _signals_held() as old:
+        then = kw.pop("preexec_fn", None)
+
+        def preexec():
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+            if then is not None:
+                then()
+        proc = subprocess.Popen(argv, preexec_fn=preexec, **kw)
+        children.append(proc)
+    return proc
+
+
+def pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
+
+
+def netns_inode(name):
+    """The inode of network namespace NAME (ip netns's bind mount under /run/netns)."""
+    return os.stat(os.path.join("/run/netns", name)).st_ino
+
+
+def netns_names():
+    """The `ip netns` names (empty when there are none or ip fails)."""
+    r = subprocess.run(["ip", "netns", "list"], stdin=subprocess.DEVNULL,
+                       capture_output=True, text=True, timeout=30)
+    return [line.split()[0] for line in r.stdout.splitlines() if line.strip()]
+
+
+def netns_delete(name):
+    """ip netns delete NAME; an error unless it is gone afterwards."""
+    if name not in netns_names():
+        return
+    r = subprocess.run(["ip", "netns", "delete", name], stdin=subprocess.DEVNULL,
+                       capture_output=True, text=True, timeout=30)
+    if name in netns_names():
+        raise RuntimeError("ip netns delete %s: status %d: %s"
+                           % (name, r.returncode, r.stderr.strip()))
+
+
+def cgroup2_root():
+    """The mount point of the cgroup2 hierarchy (fstype cgroup2 in /proc/self/mountinfo),
+    or None: in a hybrid layout it is not /sys/fs/cgroup."""
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            left, _, right = line.partition(" - ")
+            if right.split()[:1] == ["cgroup2"]:
+                point = left.split()[4]
+                # mountinfo escapes space, tab, newline and backslash as octal
+                return point.encode().decode("unicode_escape")
+    return None
+
+
+def proc_cgroup2(pid):
+    """A process's cgroup2 path ("0::" line of /proc/PID/cgroup), e.g. "/system.slice/x"."""
+    with open("/proc/%d/cgroup" % pid) as f:
+        for line in f:
+            if line.startswith("0::"):
+                return line[3:].rstrip("\n")
+    return None
+
+
+def cgroup_pids(path):
+    try:
+        with open(os.path.join(path, "cgroup.procs")) as f:
+            return [int(x) for x in f.read().split()]
+    except FileNotFoundError:
+        return []
+
+
+def _write(path, value):
+    with open(path, "w") as f:
+        f.write("%s\n" % value)
+
+
+def _listdir(path):
+    try:
+        return os.listdir(path)
+    except FileNotFoundError:
+        return []
+
+
+def _rmdir(path):
+    try:
+        os.rmdir(path)
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return False
+    return True
 
 
 def _terminate(proc, grace=5.0):
