@@ -121,8 +121,8 @@ def in_cgroup(t, pid, rel, what):
     return got
 
 
-SERVICE_KEYS = ["kind", "name", "processes", "pids", "sockets", "fds", "tcp", "udp", "unix",
-                "other", "states", "leak"]
+SERVICE_KEYS = ["kind", "name", "cgroup", "processes", "pids", "sockets", "fds", "tcp", "udp",
+                "unix", "other", "dead", "states", "partial", "leak"]
 
 
 def check_service_entry(t, snap, tag, kind, name, w):
