@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "sockwatch/out.h"
+#include "sockwatch/service.h"
 
 /* A label value: backslash, quote and newline escaped; other controls as in esc_text. */
 static void prom_label(struct strbuf *sb, const char *s, size_t len)
@@ -18,6 +19,43 @@ static void prom_label(struct strbuf *sb, const char *s, size_t len)
 		sb_putc(sb, t.buf[i]);
 	}
 	sb_fini(&t);
+}
+
+/*
+ * A namespace's labels: its inode, unique on the host (port 8080 in two
+ * containers is two series), and its name.
+ */
+static void prom_netns(struct strbuf *sb, const struct snapshot *s, uint32_t ns)
+{
+	size_t len;
+	const char *name = netns_name(s, ns, &len);
+
+	sb_printf(sb, "netns=\"%u\",netns_name=\"", s->netns[ns].ino);
+	prom_label(sb, name, len);
+	sb_putc(sb, '"');
+}
+
+/* One metric family over the services: their sockets, or their fds. */
+static void prom_services(struct strbuf *sb, const struct snapshot *s, const struct row_list *rl,
+			  int fds)
+{
+	const char *name = fds ? "sockwatch_service_fds" : "sockwatch_service_sockets";
+	size_t i, len;
+
+	sb_printf(sb, "# HELP %s %s\n# TYPE %s gauge\n", name,
+		  fds ? "Open file descriptors of a service's processes."
+		      : "Sockets held by a service's processes.",
+		  name);
+	for (i = 0; i < rl->n; i++) {
+		const struct service_row *sv = &s->services[rl->v[i]];
+		const char *svc = service_name(s, rl->v[i], &len);
+
+		if (fds ? sv->fds < 0 : sv->known == 0)
+			continue;
+		sb_printf(sb, "%s{kind=\"%s\",service=\"", name, service_kind_name(sv->kind));
+		prom_label(sb, svc, len);
+		sb_printf(sb, "\"} %lld\n", fds ? (long long)sv->fds : (long long)sv->sockets);
+	}
 }
 
 /*
@@ -51,8 +89,9 @@ static void prom_listeners(struct strbuf *sb, const struct snapshot *s, const st
 			continue;
 		sb_reset(&a);
 		sock_addr_format(&a, r->family, r->saddr);
-		sb_printf(sb, "%s{address=\"%s\",port=\"%u\"} %u\n", name, a.buf, r->sport,
-			  sum[li->group]);
+		sb_printf(sb, "%s{address=\"%s\",port=\"%u\",", name, a.buf, r->sport);
+		prom_netns(sb, s, r->netns);
+		sb_printf(sb, "} %u\n", sum[li->group]);
 	}
 	sb_fini(&a);
 	free(sum);
@@ -115,5 +154,9 @@ void out_write_prometheus(struct strbuf *sb, const struct snapshot *s, const str
 	view_rows(s, o->filter, VIEW_LISTEN, &rl);
 	prom_listeners(sb, s, &rl, 0);
 	prom_listeners(sb, s, &rl, 1);
+	view_rows(s, o->filter, VIEW_SERVICES, &rl);
+	view_sort(s, VIEW_SERVICES, &rl, -1, 1);
+	prom_services(sb, s, &rl, 0);
+	prom_services(sb, s, &rl, 1);
 	row_list_fini(&rl);
 }

@@ -8,6 +8,7 @@ every listener's `connections` equals the number of established sockets whose
 (as accept() told the child); reuseport listeners add up to the connections, not double.
 """
 
+import os
 import swtest
 from swtest import get
 
@@ -133,11 +134,11 @@ def check_reuseport(t):
     rc, out, err = t.sockwatch("-b", "-o", "prometheus", "-n", "1",
                                "-p", ",".join(str(s["pid"]) for s in servers))
     t.check_eq(rc, 0, "reuseport: prometheus exit status")
-    series = [line for line in out.splitlines()
-              if line.startswith('sockwatch_listener_connections{address="127.0.0.3",port="%d"}'
-                                 % info["port"])]
-    t.check_eq(series, ['sockwatch_listener_connections{address="127.0.0.3",port="%d"} 6'
-                        % info["port"]], "reuseport: one Prometheus series, the sum")
+    netns = os.stat("/proc/self/ns/net").st_ino
+    head = 'sockwatch_listener_connections{address="127.0.0.3",port="%d",' % info["port"]
+    series = [line for line in out.splitlines() if line.startswith(head)]
+    t.check_eq(series, [head + 'netns="%d",netns_name="host"} 6' % netns],
+               "reuseport: one Prometheus series, the sum")
     labels = [line.rsplit(" ", 1)[0] for line in out.splitlines() if not line.startswith("#")]
     t.check_eq(len(labels), len(set(labels)), "reuseport: no series repeats its labels")
     t.stop(proc)
