@@ -933,6 +933,12 @@ void snapshot_join(struct snapshot *s, const struct filter *f)
 	dedupe_sockets(s);
 	if (s->nnetns == 0) /* a snapshot built without a collector: one namespace */
 		snapshot_add_netns(s, 0, "host", 4, 1);
+	/* What the join counts starts from zero: joining twice gives the same result. */
+	memset(&s->totals, 0, sizeof s->totals);
+	for (i = 0; i < s->nnetns; i++) {
+		s->netns[i].procs = s->netns[i].sockets = 0;
+		s->netns[i].first = NONE;
+	}
 
 	s->pstats = xgrow(s->pstats, &s->pstatcap, s->procs.n, sizeof *s->pstats);
 	if (s->procs.n > 0) /* none when --check did not scan /proc */

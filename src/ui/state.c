@@ -165,26 +165,33 @@ int ui_table_rows(const struct ui *u)
 	return n > 0 ? n : 0;
 }
 
+#define REST_MIN 8 /* the least width of a view's last column, which takes the rest */
+
 int ui_layout_columns(const struct ui *u, int *x, int *w, int *col, int max)
 {
 	const struct view_def *vd = view_get(u->view);
-	int k, pos = 0, n = 0;
+	int k, pos = 0, n = 0, last = (int)vd->ncols - 1;
+	/* The last column takes the rest (COMMAND): fixed columns leave it room. */
+	int rest = vd->cols[last].width == 0 ? REST_MIN + 1 : 0;
 
 	for (k = 0; k < (int)vd->ncols && n < max; k++) {
-		int cw = vd->cols[k].width;
+		int cw = vd->cols[k].width, tw = (int)strlen(vd->cols[k].title);
 
 		if (!view_col_shown(u->snap, &vd->cols[k]))
 			continue;
-		int tw = (int)strlen(vd->cols[k].title);
-
 		if (cw < tw)
 			cw = tw;
 		if (vd->cols[k].width == 0) {
 			cw = u->w - pos;
-			if (cw < 8 && k > 0)
+			if (cw < REST_MIN && n > 0)
 				break;
-		} else if (pos + cw > u->w) {
-			if (k > 0)
+		} else if (pos + cw + (k < last ? rest : 0) > u->w) {
+			if (n > 0 && rest > 0 && k < last) {
+				k = last -
+				    1; /* drop the fixed columns from here, keep the rest one */
+				continue;
+			}
+			if (n > 0)
 				break;
 			cw = u->w - pos;
 		}

@@ -130,6 +130,54 @@ static void test_views_and_drill(void **state)
 	assert_int_equal(f->u.view, VIEW_PROCESSES);
 }
 
+/* Processes grouped by service: S, the sums, Enter lists its processes, then one's sockets. */
+static void test_services_view_and_drill(void **state)
+{
+	struct fixture *f = *state;
+	const char *cg[] = { "/system.slice/a.service", "/system.slice/b.service",
+			     "/system.slice/a.service" };
+	const char *scr;
+	size_t i;
+
+	for (i = 0; i < 3; i++)
+		f->s.procs.v[i].cgroup = strpool_add(&f->s.procs.strs, cg[i], strlen(cg[i]));
+	f->u.w = 150;
+	snapshot_join(&f->s, NULL);
+	ui_rebuild(&f->u);
+	scr = screen(f);
+	assert_non_null(strstr(scr, "SERVICE"));
+	key(f, 'S');
+	assert_int_equal(f->u.view, VIEW_SERVICES);
+	assert_int_equal(f->u.rows.n, 2);
+	scr = screen(f);
+	assert_non_null(strstr(scr, " 5 Services"));
+	assert_non_null(strstr(scr, "a.service"));
+	assert_non_null(strstr(scr, "b.service"));
+	while (f->s.services[selected(f)].procs != 2)
+		key(f, UK_DOWN);
+	key(f, UK_ENTER);
+	assert_int_equal(f->u.view, VIEW_PROCESSES);
+	assert_int_equal(f->u.rows.n, 2);
+	scr = screen(f);
+	assert_non_null(strstr(scr, "processes of a.service"));
+	assert_non_null(strstr(scr, "[p100]"));
+	assert_null(strstr(scr, "[p200]"));
+	/* On to a process's sockets, and back one step at a time. */
+	while (f->s.procs.v[selected(f)].pid != 100)
+		key(f, UK_DOWN);
+	key(f, UK_ENTER);
+	assert_int_equal(f->u.view, VIEW_SOCKETS);
+	assert_non_null(strstr(screen(f), "sockets of pid 100"));
+	key(f, UK_ESC);
+	assert_int_equal(f->u.view, VIEW_PROCESSES);
+	assert_int_equal(f->u.rows.n, 2);
+	key(f, UK_ESC);
+	assert_int_equal(f->u.view, VIEW_SERVICES);
+	key(f, 'S');
+	assert_int_equal(f->u.view, VIEW_PROCESSES);
+	assert_int_equal(f->u.rows.n, 3);
+}
+
 static void test_filter_then_drill(void **state)
 {
 	struct fixture *f = *state;
@@ -622,6 +670,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_processes_view, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_views_and_drill, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_services_view_and_drill, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_filter_then_drill, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search_sort_and_selection, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kill_dialog_and_help, setup, teardown),
