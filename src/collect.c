@@ -274,7 +274,14 @@ static void dump_other_netns(struct collector *c, struct snapshot *s)
 	}
 	for (i = 0; i < s->procs.n; i++) {
 		const struct proc_rec *p = &s->procs.v[i];
+		uint32_t idx;
 
+		/* Most processes are in a namespace already read: no path to make for them. */
+		if (p->netns == 0 || p->netns == c->cfg->self_netns)
+			continue;
+		idx = snapshot_netns_find(s, p->netns);
+		if (idx != NONE && s->netns[idx].dumped)
+			continue;
 		sb_reset(&c->path);
 		sb_printf(&c->path, "%s/%d/ns/net", c->cfg->proc_root, p->pid);
 		dump_netns(c, s, p->netns, c->path.buf, NULL);
