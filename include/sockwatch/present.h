@@ -25,6 +25,8 @@ enum severity severity_of_level(unsigned level);
 void leak_reasons_brief(struct strbuf *sb, unsigned reasons);
 /* "pid 123 (java) growth +380/min, 12 old close_wait, fds 3012/4096, eta 5m" */
 void leak_describe(struct strbuf *sb, const struct snapshot *s, uint32_t proc);
+/* The same of a service (s->svc_leak): "service web.service (2 processes) sockets +40/min". */
+void leak_describe_service(struct strbuf *sb, const struct snapshot *s, uint32_t svc);
 /* Why each reason was raised, in sentences, and the ETA (the TUI's leak pane). */
 void leak_explain(struct strbuf *sb, const struct leak_verdict *v);
 

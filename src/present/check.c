@@ -276,7 +276,7 @@ static int judge_thresholds(struct strbuf *why, const struct snapshot *s,
 static int judge_leaks(struct strbuf *why, const struct snapshot *s, const struct filter *f,
 		       const struct figures *fg)
 {
-	size_t i, flagged = 0, worst = SIZE_MAX;
+	size_t i, flagged = 0, worst = SIZE_MAX, wsvc = SIZE_MAX;
 	unsigned level = LEAK_OK;
 	struct strbuf sys;
 
@@ -287,7 +287,24 @@ static int judge_leaks(struct strbuf *why, const struct snapshot *s, const struc
 		if (worst == SIZE_MAX || leak_verdict_cmp(&s->leak[i], &s->leak[worst]) > 0)
 			worst = i;
 	}
-	if (worst == SIZE_MAX) {
+	/*
+	 * A service is judged on its sums too: its workers may each stay below the
+	 * thresholds. It leads when it is worse than every process of the scope.
+	 */
+	for (i = 0; i < s->nservices && s->svc_leak != NULL; i++) {
+		if (s->svc_leak[i].level == LEAK_OK)
+			continue;
+		if (wsvc == SIZE_MAX || leak_verdict_cmp(&s->svc_leak[i], &s->svc_leak[wsvc]) > 0)
+			wsvc = i;
+	}
+	if (wsvc != SIZE_MAX &&
+	    (worst == SIZE_MAX || leak_verdict_cmp(&s->svc_leak[wsvc], &s->leak[worst]) > 0)) {
+		level = s->svc_leak[wsvc].level;
+		leak_describe_service(why, s, (uint32_t)wsvc);
+		if (flagged > 0)
+			sb_printf(why, "; %zu %s flagged", flagged,
+				  flagged == 1 ? "process" : "processes");
+	} else if (worst == SIZE_MAX) {
 		sb_printf(why, "%zu %s, none leaking", fg->shown,
 			  fg->shown == 1 ? "process" : "processes");
 	} else {

@@ -85,6 +85,26 @@ void leak_reasons_brief(struct strbuf *sb, unsigned bits)
 	}
 }
 
+void leak_describe_service(struct strbuf *sb, const struct snapshot *s, uint32_t svc)
+{
+	const struct leak_verdict *v = &s->svc_leak[svc];
+	const char *sep = " ";
+	size_t i, len;
+	const char *name = service_name(s, svc, &len);
+
+	sb_puts(sb, "service ");
+	esc_text(sb, name, len);
+	sb_printf(sb, " (%u %s)", s->services[svc].procs,
+		  s->services[svc].procs == 1 ? "process" : "processes");
+	for (i = 0; i < ARRAY_LEN(reasons); i++) {
+		if (!(v->reasons & reasons[i].bit) || reasons[i].describe == NULL)
+			continue;
+		sb_puts(sb, sep);
+		reasons[i].describe(sb, v);
+		sep = ", ";
+	}
+}
+
 void leak_describe(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 {
 	static const struct leak_verdict none;

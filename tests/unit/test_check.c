@@ -97,6 +97,47 @@ static void test_worst_process(void **state)
 	snapshot_fini(&s);
 }
 
+/* A service whose workers each stay below the thresholds, flagged on its sum, leads. */
+static void test_worst_service(void **state)
+{
+	const char *cg = "/system.slice/prefork.service";
+	struct snapshot s;
+	struct filter f = { NULL, 0, -1, 0, NULL };
+	struct strbuf sb;
+	const char *want = "SOCKWATCH WARNING - service prefork.service (2 processes) growth "
+			   "+40/min; ";
+
+	(void)state;
+	build(&s);
+	s.procs_scanned = 1;
+	s.sys.max_orphans = 4096;
+	s.sys.port_lo = 32768;
+	s.sys.port_hi = 60999;
+	s.procs.v[0].cgroup = strpool_add(&s.procs.strs, cg, strlen(cg));
+	s.procs.v[1].cgroup = s.procs.v[0].cgroup;
+	snapshot_join(&s, &f);
+	s.leak = xcalloc(s.procs.n, sizeof *s.leak);
+	assert_int_equal(s.nservices, 1);
+	s.svc_leak = xcalloc(1, sizeof *s.svc_leak);
+	s.svcleakcap = 1;
+	sb_init(&sb);
+	assert_int_equal(check(&s, &f, &sb), 0);
+	s.svc_leak[0].level = LEAK_WARNING;
+	s.svc_leak[0].reasons = LR_GROWTH;
+	s.svc_leak[0].has_growth = 1;
+	s.svc_leak[0].growth_per_min = 40;
+	assert_int_equal(check(&s, &f, &sb), 1);
+	assert_memory_equal(sb.buf, want, strlen(want));
+	/* A process worse than its service leads instead. */
+	s.leak[0].level = LEAK_CRITICAL;
+	s.leak[0].reasons = LR_CLOSE_WAIT;
+	s.leak[0].cw_old = 12;
+	assert_int_equal(check(&s, &f, &sb), 2);
+	assert_non_null(strstr(sb.buf, "CRITICAL - pid 100 (p100)"));
+	sb_fini(&sb);
+	snapshot_fini(&s);
+}
+
 /* The machine's walls count without a filter, not with one. */
 static void test_system_pressure(void **state)
 {
@@ -272,6 +313,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ok),
 		cmocka_unit_test(test_worst_process),
+		cmocka_unit_test(test_worst_service),
 		cmocka_unit_test(test_system_pressure),
 		cmocka_unit_test(test_unknown),
 		cmocka_unit_test(test_thresholds),
