@@ -348,8 +348,8 @@ static const struct column proc_cols[] = {
 	{ "CLOSE_WAIT", "close_wait", 1, 10, p_closewait, c_closewait, e_closewait, NULL },
 	{ "DEAD", "dead", 1, 5, p_dead, c_dead, e_dead, NULL },
 	{ "LEAK", "leak", 0, 14, p_leak, c_leak, e_leak, NULL },
-	{ "SERVICE", "service", 0, 16, p_service, c_service, NULL, one_service },
-	{ "NETNS", "netns", 0, 10, p_netns, c_pnetns, NULL, one_netns },
+	{ "SERVICE", "service", 0, 20, p_service, c_service, NULL, one_service },
+	{ "NETNS", "netns", 0, 12, p_netns, c_pnetns, NULL, one_netns },
 	{ "COMMAND", "command", 0, 0, p_command, c_command, NULL, NULL },
 };
 
@@ -459,7 +459,7 @@ static const struct column listen_cols[] = {
 	{ "QUEUE/BACKLOG", "queue", 1, 13, l_queue, c_lqueue, NULL, NULL },
 	{ "CONNS", "connections", 1, 7, l_conns, c_lconns, NULL, NULL },
 	{ "PID", "pids", 1, 8, l_pid, c_lpid, NULL, NULL },
-	{ "NETNS", "netns", 0, 10, l_netns, c_lnetns, NULL, one_netns },
+	{ "NETNS", "netns", 0, 12, l_netns, c_lnetns, NULL, one_netns },
 	{ "COMMAND", "command", 0, 0, l_comm, c_lcomm, NULL, NULL },
 };
 
@@ -566,7 +566,7 @@ static const struct column port_cols[] = {
 	{ "LAST_ACK", "last_ack", 1, 8, o_lastack, c_olastack, NULL, NULL },
 	{ "CLOSING", "closing", 1, 7, o_closing, c_oclosing, NULL, NULL },
 	{ "PEERS", "peers", 1, 6, o_peers, c_opeers, NULL, NULL },
-	{ "NETNS", "netns", 0, 10, o_netns, c_onetns, NULL, one_netns },
+	{ "NETNS", "netns", 0, 12, o_netns, c_onetns, NULL, one_netns },
 	{ "PIDS", "pids", 0, 0, o_pids, c_opids, NULL, NULL },
 };
 
@@ -711,7 +711,7 @@ static const struct column sock_cols[] = {
 	{ "SEND-Q", "send_q", 1, 7, s_wq, c_swq, NULL, NULL },
 	{ "AGE", "age", 1, 8, s_age, c_sage, NULL, NULL },
 	{ "PID", "pids", 1, 8, s_pid, c_spid, NULL, NULL },
-	{ "NETNS", "netns", 0, 10, s_netns, c_snetns, NULL, one_netns },
+	{ "NETNS", "netns", 0, 12, s_netns, c_snetns, NULL, one_netns },
 	{ "COMMAND", "command", 0, 0, s_comm, c_scomm, NULL, NULL },
 };
 
