@@ -570,6 +570,16 @@ static int report_no_match(const struct snapshot *s, const struct filter *f)
 	struct passwd *pw;
 	size_t i, p, missing = 0, of_user = 0;
 
+	if (f->service != NULL && s->nservices == 0) {
+		struct strbuf name;
+
+		/* The name as given on the command line, escaped like any text shown. */
+		sb_init(&name);
+		esc_text(&name, f->service, strlen(f->service));
+		fprintf(stderr, "sockwatch: no process with sockets in service %s\n", name.buf);
+		sb_fini(&name);
+		return 1;
+	}
 	sb_init(&pids);
 	for (p = 0; p < f->npids; p++) {
 		if (snapshot_proc_by_pid(s, f->pids[p]) == NONE)

@@ -162,6 +162,18 @@ def check_only_service(t, name, w, others):
                % (tag, ", ".join(str(o.pid) for o in others)))
 
 
+def check_no_service(t, name):
+    """--service that no process is in: an empty result, one line saying so, status 0."""
+    tag = "--service %s" % name
+    rc, snaps, out, err = t.sockwatch_json("--service", name)
+    t.check_eq(rc, 0, "%s: exit status" % tag)
+    t.check(snaps is not None and len(snaps) == 1 and not snaps[0].get("processes")
+            and not snaps[0].get("services"), "%s: no processes, no services" % tag,
+            got=out[:200])
+    lines = [line for line in err.splitlines() if name in line]
+    t.check(len(lines) == 1, "%s: one line on stderr names it" % tag, got=err)
+
+
 def part_services(t):
     me = os.getpid()
     svc = "swt-%d.service" % me
@@ -200,6 +212,7 @@ def part_services(t):
         check_service_entry(t, snap, tag, "docker", hexid[:12], wb)
     check_only_service(t, svc, wa, (wb, wc))
     check_only_service(t, hexid[:12], wb, (wa, wc))
+    check_no_service(t, "swt-%d-nosuch.service" % me)
 
     # Back where they came from before the directories go (cleanup does it too).
     for w in (wa, wb):
