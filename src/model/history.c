@@ -321,6 +321,8 @@ static void judge_services(struct history *h, struct snapshot *s, double now)
 	struct leak_verdict *worst;
 	size_t i, p;
 
+	if (s->nservices == 0)
+		return; /* svc_leak stays as it is: the writers read none of it */
 	s->svc_leak = xgrow(s->svc_leak, &s->svcleakcap, s->nservices, sizeof *s->svc_leak);
 	h->sfacts = xgrow(h->sfacts, &h->sfactcap, s->nservices, sizeof *h->sfacts);
 	h->sworst = xgrow(h->sworst, &h->sworstcap, s->nservices, sizeof *h->sworst);

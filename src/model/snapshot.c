@@ -862,7 +862,7 @@ static void place_services(struct snapshot *s, const struct filter *f)
 /* The shown processes of each namespace; a namespace without a name takes its first's service. */
 static void name_netns(struct snapshot *s)
 {
-	size_t p, len;
+	size_t p;
 
 	for (p = 0; p < s->procs.n; p++) {
 		struct netns_row *n = &s->netns[s->pstats[p].netns];
@@ -872,7 +872,6 @@ static void name_netns(struct snapshot *s)
 	}
 	for (p = 1; p < s->nnetns; p++) {
 		struct netns_row *n = &s->netns[p];
-		const char *str;
 		uint32_t sv;
 
 		if (n->name != 0 || n->first == NONE)
@@ -880,8 +879,7 @@ static void name_netns(struct snapshot *s)
 		sv = s->pstats[n->first].service;
 		if (sv == NONE)
 			continue;
-		str = strpool_get(&s->strs, s->services[sv].name, &len);
-		n->name = strpool_add(&s->strs, str, len);
+		n->name = s->services[sv].name; /* the same pool: the same string */
 	}
 }
 
