@@ -86,7 +86,10 @@ const char *diag_err_text(int err);
 
 /*
  * Pure parser: feed it the bytes of one recv() of a dump reply (any number of
- * netlink messages). It appends every record to ctx->t.
+ * netlink messages). It appends every record to ctx->t. A record is a
+ * SOCK_DIAG_BY_FAMILY message, or for a TCP dump (DD_TCP4, DD_TCP6) also a
+ * TCPDIAG_GETSOCK one (the reply to the one-walk request); the family is each
+ * record's own, the protocol the dump's.
  */
 struct diag_parse_ctx {
 	struct sock_table *t;
@@ -94,6 +97,7 @@ struct diag_parse_ctx {
 	unsigned seq;	 /* expected sequence number, 0: don't check */
 	unsigned portid; /* expected port id, 0: don't check */
 	int status;	 /* out: 0, or -errno from NLMSG_DONE / NLMSG_ERROR */
+	int refused;	 /* out: 1 when status < 0 came from NLMSG_ERROR: no dump ran at all */
 };
 /* >0: more messages expected; 0: dump complete (see ctx->status); <0: -errno, malformed input. */
 int diag_parse(const void *buf, size_t len, struct diag_parse_ctx *ctx);

@@ -82,9 +82,10 @@ static void nb_end(struct nlbuf *nb, const struct nlmsghdr *nlh)
 	assert_true(nb->len <= sizeof(nb->b));
 }
 
-static struct nlmsghdr *nb_inet(struct nlbuf *nb, const struct inet_spec *s)
+/* An inet_diag_msg in a message of the given type (TCPDIAG_GETSOCK: the one-walk TCP reply). */
+static struct nlmsghdr *nb_inet_type(struct nlbuf *nb, uint16_t type, const struct inet_spec *s)
 {
-	struct nlmsghdr *nlh = nb_begin(nb, SOCK_DIAG_BY_FAMILY);
+	struct nlmsghdr *nlh = nb_begin(nb, type);
 	struct inet_diag_msg *m = mnl_nlmsg_put_extra_header(nlh, sizeof(*m));
 
 	m->idiag_family = s->family;
@@ -102,6 +103,11 @@ static struct nlmsghdr *nb_inet(struct nlbuf *nb, const struct inet_spec *s)
 	m->idiag_uid = s->uid;
 	m->idiag_inode = s->inode;
 	return nlh;
+}
+
+static struct nlmsghdr *nb_inet(struct nlbuf *nb, const struct inet_spec *s)
+{
+	return nb_inet_type(nb, SOCK_DIAG_BY_FAMILY, s);
 }
 
 static struct nlmsghdr *nb_unix(struct nlbuf *nb, uint8_t type, uint8_t state, uint32_t ino,
@@ -128,15 +134,21 @@ static void nb_done(struct nlbuf *nb, int code)
 	nb_end(nb, nlh);
 }
 
-static void nb_error(struct nlbuf *nb, int code)
+/* NLMSG_ERROR for a request of the given type. */
+static void nb_error_type(struct nlbuf *nb, uint16_t type, int code)
 {
 	struct nlmsghdr *nlh = nb_begin(nb, NLMSG_ERROR);
 	struct nlmsgerr *e = mnl_nlmsg_put_extra_header(nlh, sizeof(*e));
 
 	nlh->nlmsg_flags = 0;
 	e->error = code;
-	e->msg.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	e->msg.nlmsg_type = type;
 	nb_end(nb, nlh);
+}
+
+static void nb_error(struct nlbuf *nb, int code)
+{
+	nb_error_type(nb, SOCK_DIAG_BY_FAMILY, code);
 }
 
 static const struct inet_spec tcp4_estab = {
@@ -348,6 +360,206 @@ static void test_close_wait_info(void **state)
 	assert_int_equal(close_wait_age(0), SOCK_NO_AGE);
 }
 
+/*
+ * The one-walk TCP reply: TCPDIAG_GETSOCK messages, both families mixed in
+ * hash order, each record's family its message's.
+ */
+static void compat_reply(struct nlbuf *nb)
+{
+	struct inet_spec s6 = {
+		.family = AF_INET6,
+		.state = TS_CLOSE_WAIT,
+		.sport = 443,
+		.dport = 40000,
+		.src = "2001:db8::1",
+		.dst = "2001:db8::2",
+		.inode = 77,
+		.cookie = 0x1000000002ull,
+	};
+	struct inet_spec s4 = tcp4_estab;
+	struct tcp_info ti;
+	struct nlmsghdr *nlh;
+
+	memset(&ti, 0, sizeof(ti));
+	ti.tcpi_last_ack_recv = 1234;
+	nb->len = 0;
+	nb_end(nb, nb_inet_type(nb, TCPDIAG_GETSOCK, &s4));
+	nlh = nb_inet_type(nb, TCPDIAG_GETSOCK, &s6);
+	mnl_attr_put_u8(nlh, INET_DIAG_SHUTDOWN, 0);
+	mnl_attr_put(nlh, INET_DIAG_INFO, sizeof(ti), &ti);
+	nb_end(nb, nlh);
+	s4.state = TS_LISTEN;
+	s4.sport = 22;
+	s4.dport = 0;
+	s4.dst = "0.0.0.0";
+	s4.cookie = 3;
+	nb_end(nb, nb_inet_type(nb, TCPDIAG_GETSOCK, &s4));
+	nb_done(nb, 0);
+}
+
+static void test_compat_records(void **state)
+{
+	struct nlbuf nb;
+	struct sock_table t;
+	const struct sock_rec *r;
+	uint8_t a6[16];
+	int status;
+
+	(void)state;
+	compat_reply(&nb);
+	sock_table_init(&t);
+	assert_int_equal(parse(nb.b, nb.len, &t, DD_TCP4, &status), 0);
+	assert_int_equal(status, 0);
+	assert_int_equal(t.n, 3);
+	r = &t.v[0];
+	assert_int_equal(r->family, AF_INET);
+	assert_int_equal(r->proto, SP_TCP);
+	assert_int_equal(r->state, TS_ESTABLISHED);
+	assert_true(r->cookie == 0x5566778811223344ull);
+	assert_int_equal(r->inode, 123456);
+	assert_memory_equal(r->saddr, "\x7f\x00\x00\x01", 4);
+	assert_memory_equal(r->saddr + 4, "\0\0\0\0\0\0\0\0\0\0\0\0", 12);
+	assert_int_equal(r->last_ack, SOCK_NO_AGE);
+	r = &t.v[1];
+	assert_int_equal(r->family, AF_INET6);
+	assert_int_equal(r->proto, SP_TCP);
+	assert_int_equal(r->state, TS_CLOSE_WAIT);
+	assert_int_equal(r->sport, 443);
+	assert_int_equal(r->dport, 40000);
+	assert_true(r->cookie == 0x1000000002ull);
+	inet_pton(AF_INET6, "2001:db8::1", a6);
+	assert_memory_equal(r->saddr, a6, 16);
+	inet_pton(AF_INET6, "2001:db8::2", a6);
+	assert_memory_equal(r->daddr, a6, 16);
+	assert_int_equal(r->last_ack, 1234); /* idiag_ext is honoured for both families */
+	r = &t.v[2];
+	assert_int_equal(r->family, AF_INET);
+	assert_int_equal(r->state, TS_LISTEN);
+	assert_int_equal(r->sport, 22);
+
+	/* The TCP/IPv6 slot reads it alike (a dump by family there has the other type). */
+	sock_table_reset(&t);
+	assert_int_equal(parse(nb.b, nb.len, &t, DD_TCP6, &status), 0);
+	assert_int_equal(t.n, 3);
+	assert_int_equal(t.v[1].family, AF_INET6);
+	assert_int_equal(t.v[1].proto, SP_TCP);
+	sock_table_fini(&t);
+}
+
+/* TCPDIAG_GETSOCK is a TCP reply: in a reply to any other dump it is no record. */
+static void test_compat_other_dumps(void **state)
+{
+	static const enum diag_dump others[] = { DD_UDP4, DD_UDP6, DD_UDPLITE4, DD_UDPLITE6,
+						 DD_UNIX };
+	struct nlbuf nb;
+	struct sock_table t;
+	size_t i;
+	int status;
+
+	(void)state;
+	compat_reply(&nb);
+	sock_table_init(&t);
+	for (i = 0; i < ARRAY_LEN(others); i++) {
+		assert_int_equal(parse(nb.b, nb.len, &t, others[i], &status), 0);
+		assert_int_equal(status, 0);
+		assert_int_equal(t.n, 0);
+	}
+	sock_table_fini(&t);
+}
+
+/* A bad record in a one-walk reply undoes the whole buffer's records, not earlier ones. */
+static void test_compat_rollback(void **state)
+{
+	struct nlbuf nb;
+	struct sock_table t;
+	struct nlmsghdr *nlh;
+	struct inet_spec s6 = {
+		.family = AF_INET6, .state = TS_ESTABLISHED, .src = "::1", .dst = "::1", .cookie = 9
+	};
+
+	(void)state;
+	sock_table_init(&t);
+	nb.len = 0;
+	nb_end(&nb, nb_inet_type(&nb, TCPDIAG_GETSOCK, &tcp4_estab));
+	assert_true(parse(nb.b, nb.len, &t, DD_TCP4, NULL) > 0);
+	assert_int_equal(t.n, 1);
+
+	/* Next recv(): a good v6 record, then one whose attribute overruns its message. */
+	nb.len = 0;
+	nb_end(&nb, nb_inet_type(&nb, TCPDIAG_GETSOCK, &s6));
+	nlh = nb_inet_type(&nb, TCPDIAG_GETSOCK, &s6);
+	mnl_attr_put_u32(nlh, INET_DIAG_MARK, 1);
+	nb_end(&nb, nlh);
+	((struct nlattr *)((char *)nlh + nlh->nlmsg_len - MNL_ALIGN(MNL_ATTR_HDRLEN + 4)))
+		->nla_len = 64;
+	assert_int_equal(parse(nb.b, nb.len, &t, DD_TCP4, NULL), -EBADMSG);
+	assert_int_equal(t.n, 1);
+	assert_int_equal(t.v[0].family, AF_INET);
+	/* A message too short for struct inet_diag_msg, likewise. */
+	nb.len = 0;
+	nb_end(&nb, nb_inet_type(&nb, TCPDIAG_GETSOCK, &s6));
+	nlh = nb_begin(&nb, TCPDIAG_GETSOCK);
+	mnl_nlmsg_put_extra_header(nlh, sizeof(struct inet_diag_msg) - 4);
+	nb_end(&nb, nlh);
+	assert_int_equal(parse(nb.b, nb.len, &t, DD_TCP4, NULL), -EBADMSG);
+	assert_int_equal(t.n, 1);
+	sock_table_fini(&t);
+}
+
+/*
+ * ctx.refused: the request was refused (NLMSG_ERROR with an error), which is
+ * how a kernel without the one-walk request answers it; a dump that ends with
+ * an error in NLMSG_DONE ran, and is not refused.
+ */
+static void test_refused(void **state)
+{
+	static const int codes[] = { -EINVAL, -EOPNOTSUPP, -ENOENT, -EPERM };
+	struct diag_parse_ctx ctx;
+	struct nlbuf nb;
+	struct sock_table t;
+	size_t i;
+
+	(void)state;
+	sock_table_init(&t);
+	for (i = 0; i < ARRAY_LEN(codes); i++) {
+		nb.len = 0;
+		nb_error_type(&nb, TCPDIAG_GETSOCK, codes[i]);
+		ctx = (struct diag_parse_ctx){ .t = &t, .dump = DD_TCP4, .refused = 7 };
+		assert_int_equal(diag_parse(nb.b, nb.len, &ctx), 0);
+		assert_int_equal(ctx.status, codes[i]);
+		assert_int_equal(ctx.refused, 1);
+	}
+	/* An acknowledgement (error 0) is no refusal. */
+	nb.len = 0;
+	nb_error_type(&nb, TCPDIAG_GETSOCK, 0);
+	ctx = (struct diag_parse_ctx){ .t = &t, .dump = DD_TCP4, .refused = 7 };
+	assert_int_equal(diag_parse(nb.b, nb.len, &ctx), 0);
+	assert_int_equal(ctx.status, 0);
+	assert_int_equal(ctx.refused, 0);
+	/* DONE -ENOENT: the request ran, the TCP diag module is missing. */
+	nb.len = 0;
+	nb_done(&nb, -ENOENT);
+	ctx = (struct diag_parse_ctx){ .t = &t, .dump = DD_TCP4, .refused = 7 };
+	assert_int_equal(diag_parse(nb.b, nb.len, &ctx), 0);
+	assert_int_equal(ctx.status, -ENOENT);
+	assert_int_equal(ctx.refused, 0);
+	/* Records, then more to come: nothing refused. */
+	nb.len = 0;
+	nb_end(&nb, nb_inet_type(&nb, TCPDIAG_GETSOCK, &tcp4_estab));
+	ctx = (struct diag_parse_ctx){ .t = &t, .dump = DD_TCP4, .refused = 7 };
+	assert_true(diag_parse(nb.b, nb.len, &ctx) > 0);
+	assert_int_equal(ctx.refused, 0);
+	/* A malformed buffer: an error, and neither a status nor a refusal. */
+	nb.len = 0;
+	nb_error_type(&nb, TCPDIAG_GETSOCK, -EINVAL);
+	((struct nlmsghdr *)nb.b)->nlmsg_len = MNL_NLMSG_HDRLEN + 2;
+	ctx = (struct diag_parse_ctx){ .t = &t, .dump = DD_TCP4, .refused = 7 };
+	assert_int_equal(diag_parse(nb.b, MNL_ALIGN(MNL_NLMSG_HDRLEN + 2), &ctx), -EBADMSG);
+	assert_int_equal(ctx.status, 0);
+	assert_int_equal(ctx.refused, 0);
+	sock_table_fini(&t);
+}
+
 static void test_unix_records(void **state)
 {
 	static const char abstract[] = "\0sw\xff\xfe\0x\x80"; /* NULs, invalid UTF-8 */
@@ -547,8 +759,11 @@ static void test_seq_portid(void **state)
 	sock_table_fini(&t);
 }
 
-/* Build one valid two-message reply: a TCP record with attributes, then DONE. */
-static size_t two_messages(struct nlbuf *nb, size_t *first)
+/*
+ * Build one valid two-message reply: a TCP record with attributes in a message
+ * of the given type, then DONE.
+ */
+static size_t two_messages_type(struct nlbuf *nb, uint16_t type, size_t *first)
 {
 	struct nlmsghdr *nlh;
 	struct tcp_info ti;
@@ -556,7 +771,7 @@ static size_t two_messages(struct nlbuf *nb, size_t *first)
 	memset(&ti, 0, sizeof(ti));
 	ti.tcpi_last_ack_recv = 1;
 	nb->len = 0;
-	nlh = nb_inet(nb, &tcp4_estab);
+	nlh = nb_inet_type(nb, type, &tcp4_estab);
 	mnl_attr_put_u8(nlh, INET_DIAG_SHUTDOWN, 3);
 	mnl_attr_put(nlh, INET_DIAG_INFO, sizeof(ti), &ti);
 	mnl_attr_put_u64(nlh, INET_DIAG_CGROUP_ID, 1);
@@ -566,19 +781,23 @@ static size_t two_messages(struct nlbuf *nb, size_t *first)
 	return nb->len;
 }
 
+static size_t two_messages(struct nlbuf *nb, size_t *first)
+{
+	return two_messages_type(nb, SOCK_DIAG_BY_FAMILY, first);
+}
+
 /*
  * Every prefix of a valid reply, each in a heap block of exactly that size
  * (so valgrind or ASan catch any read past it): never a crash; an error
  * unless the cut falls between messages; an error leaves the table as it was.
  */
-static void test_truncated(void **state)
+static void truncated(uint16_t type)
 {
 	struct nlbuf nb;
 	struct sock_table t;
 	size_t first, total, k;
 
-	(void)state;
-	total = two_messages(&nb, &first);
+	total = two_messages_type(&nb, type, &first);
 	sock_table_init(&t);
 	for (k = 0; k <= total; k++) {
 		char *p = malloc(k ? k : 1);
@@ -601,6 +820,13 @@ static void test_truncated(void **state)
 		free(p);
 	}
 	sock_table_fini(&t);
+}
+
+static void test_truncated(void **state)
+{
+	(void)state;
+	truncated(SOCK_DIAG_BY_FAMILY);
+	truncated(TCPDIAG_GETSOCK); /* the one-walk TCP reply is checked alike */
 }
 
 /* A message whose last attribute has lost its padding is still whole. */
@@ -725,7 +951,8 @@ static void test_garbage(void **state)
 	for (i = 0; i < 20000; i++) {
 		char *p;
 
-		total = two_messages(&nb, &first);
+		total = two_messages_type(&nb, i % 2 ? TCPDIAG_GETSOCK : SOCK_DIAG_BY_FAMILY,
+					  &first);
 		for (j = 0; j < 4; j++) {
 			seed = seed * 1103515245u + 12345u;
 			nb.b[(seed >> 8) % total] = (char)(seed >> 20);
@@ -1330,15 +1557,28 @@ static int fixture_record(const char *dir)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_table),		cmocka_unit_test(test_dump_names),
-		cmocka_unit_test(test_tcp4_record),	cmocka_unit_test(test_inet6_record),
-		cmocka_unit_test(test_close_wait_info), cmocka_unit_test(test_unix_records),
-		cmocka_unit_test(test_done_status),	cmocka_unit_test(test_error_status),
-		cmocka_unit_test(test_multi_message),	cmocka_unit_test(test_seq_portid),
-		cmocka_unit_test(test_truncated),	cmocka_unit_test(test_unpadded_tail),
-		cmocka_unit_test(test_bad_attributes),	cmocka_unit_test(test_garbage),
-		cmocka_unit_test(test_fixture_tcp),	cmocka_unit_test(test_fixture_udp),
-		cmocka_unit_test(test_fixture_unix),	cmocka_unit_test(test_live_dump),
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_dump_names),
+		cmocka_unit_test(test_tcp4_record),
+		cmocka_unit_test(test_inet6_record),
+		cmocka_unit_test(test_close_wait_info),
+		cmocka_unit_test(test_compat_records),
+		cmocka_unit_test(test_compat_other_dumps),
+		cmocka_unit_test(test_compat_rollback),
+		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_unix_records),
+		cmocka_unit_test(test_done_status),
+		cmocka_unit_test(test_error_status),
+		cmocka_unit_test(test_multi_message),
+		cmocka_unit_test(test_seq_portid),
+		cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_unpadded_tail),
+		cmocka_unit_test(test_bad_attributes),
+		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_fixture_tcp),
+		cmocka_unit_test(test_fixture_udp),
+		cmocka_unit_test(test_fixture_unix),
+		cmocka_unit_test(test_live_dump),
 	};
 
 	if (argc == 3 && strcmp(argv[1], "--record") == 0)
