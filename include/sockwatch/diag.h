@@ -78,7 +78,13 @@ void sock_table_reset(struct sock_table *t);
 /* Append one zeroed record and return it (owner = UINT32_MAX, last_ack = SOCK_NO_AGE). */
 struct sock_rec *sock_table_add(struct sock_table *t);
 
-/* The dumps sockwatch makes, one request each. */
+/*
+ * The dumps sockwatch makes, one request each, except TCP: one request
+ * (TCPDIAG_GETSOCK, which the kernel answers for both families in one walk of
+ * its TCP tables) runs in the DD_TCP4 slot and lists the sockets of both, and
+ * DD_TCP6 gets the same status. Only a kernel that refuses that request gets
+ * a TCP/IPv4 and a TCP/IPv6 dump of its own (see diag_dump_all).
+ */
 enum diag_dump { DD_TCP4, DD_TCP6, DD_UDP4, DD_UDP6, DD_UDPLITE4, DD_UDPLITE6, DD_UNIX, DD_COUNT };
 const char *diag_dump_name(enum diag_dump d); /* "TCP/IPv4", ... */
 /* Why a dump's sockets are missing, for people: -ENOENT is a missing diag module. */
@@ -113,7 +119,12 @@ struct diag *diag_new(char **cause);
 void diag_free(struct diag *d);
 /* Whether TCP dumps make the second pass that gives CLOSE_WAIT sockets an age (default on). */
 void diag_set_ages(struct diag *d, int on);
-/* Run every dump, appending to t (not reset). 0, or -errno if the socket itself failed. */
+/*
+ * Run every dump, appending to t (not reset). 0, or -errno if the socket itself
+ * failed. The first time the kernel refuses the one-walk TCP request (EINVAL,
+ * EOPNOTSUPP or ENOENT in NLMSG_ERROR: it has no such request), d dumps TCP by
+ * family from then on, starting with that round.
+ */
 int diag_dump_all(struct diag *d, struct sock_table *t, struct diag_status *st);
 
 /*
