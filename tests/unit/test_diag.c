@@ -1052,6 +1052,20 @@ static size_t count_state(const struct sock_table *t, int state)
 	return n;
 }
 
+/* Records by (family, protocol, cookie). */
+static int rec_key_cmp(const void *pa, const void *pb)
+{
+	const struct sock_rec *a = pa, *b = pb;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	if (a->proto != b->proto)
+		return a->proto < b->proto ? -1 : 1;
+	if (a->cookie != b->cookie)
+		return a->cookie < b->cookie ? -1 : 1;
+	return 0;
+}
+
 /* What the recorder set up; see fixture_record(). */
 #define REC_TCP4_PORT 7001
 #define REC_TCP6_PORT 7002
@@ -1116,6 +1130,71 @@ static void test_fixture_tcp(void **state)
 	assert_memory_equal(r->saddr, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x01", 16);
 	assert_int_equal(count_state(&t, TS_ESTABLISHED), 2);
 	sock_table_fini(&t);
+}
+
+/* Whether two records of one socket, from two dumps of the same moment, agree. */
+static void assert_same_socket(const struct sock_rec *a, const struct sock_rec *b)
+{
+	assert_int_equal(a->family, b->family);
+	assert_int_equal(a->proto, b->proto);
+	assert_int_equal(a->state, b->state);
+	assert_int_equal(a->sport, b->sport);
+	assert_int_equal(a->dport, b->dport);
+	assert_memory_equal(a->saddr, b->saddr, 16);
+	assert_memory_equal(a->daddr, b->daddr, 16);
+	assert_int_equal(a->inode, b->inode);
+	assert_int_equal(a->uid, b->uid);
+	assert_int_equal(a->rqueue, b->rqueue);
+	assert_int_equal(a->wqueue, b->wqueue);
+}
+
+/*
+ * The one-walk reply (tcp.bin) holds exactly the sockets of the two replies by
+ * family (tcp4.bin, tcp6.bin), recorded a moment apart: same cookies, same
+ * records. Its CLOSE_WAIT pass (tcp_cw.bin) gives both families their age.
+ */
+static void test_fixture_tcp_both(void **state)
+{
+	struct sock_table both, split;
+	size_t i, n4, v4 = 0, v6 = 0;
+
+	(void)state;
+	sock_table_init(&both);
+	sock_table_init(&split);
+	fixture_parse("tcp.bin", DD_TCP4, &both);
+	fixture_parse("tcp4.bin", DD_TCP4, &split);
+	n4 = split.n;
+	fixture_parse("tcp6.bin", DD_TCP6, &split);
+	assert_int_equal(both.n, split.n);
+	qsort(both.v, both.n, sizeof(*both.v), rec_key_cmp);
+	qsort(split.v, split.n, sizeof(*split.v), rec_key_cmp);
+	for (i = 0; i < both.n; i++) {
+		assert_int_equal(rec_key_cmp(&both.v[i], &split.v[i]), 0);
+		assert_same_socket(&both.v[i], &split.v[i]);
+		assert_int_equal(both.v[i].proto, SP_TCP);
+		v4 += both.v[i].family == AF_INET;
+		v6 += both.v[i].family == AF_INET6;
+	}
+	assert_int_equal(v4, n4);
+	assert_int_equal(v6, split.n - n4);
+	assert_true(v4 > 0 && v6 > 0);
+
+	sock_table_reset(&both);
+	fixture_parse("tcp_cw.bin", DD_TCP4, &both);
+	assert_int_equal(both.n, 2);
+	for (i = 0; i < both.n; i++) {
+		const struct sock_rec *r = &both.v[i];
+		const struct sock_rec *key =
+			bsearch(r, split.v, split.n, sizeof(*split.v), rec_key_cmp);
+
+		assert_int_equal(r->state, TS_CLOSE_WAIT);
+		assert_non_null(key); /* the same socket as in the main dump */
+		assert_int_equal(key->state, TS_CLOSE_WAIT);
+		assert_true(r->last_ack >= REC_WAIT_MS && r->last_ack < 60000);
+	}
+	assert_int_not_equal(both.v[0].family, both.v[1].family);
+	sock_table_fini(&both);
+	sock_table_fini(&split);
 }
 
 static void test_fixture_udp(void **state)
@@ -1245,19 +1324,6 @@ static const struct sock_rec *find_inode(const struct sock_table *t, uint32_t in
 		if (t->v[i].inode == ino)
 			return &t->v[i];
 	return NULL;
-}
-
-static int rec_key_cmp(const void *pa, const void *pb)
-{
-	const struct sock_rec *a = pa, *b = pb;
-
-	if (a->family != b->family)
-		return a->family < b->family ? -1 : 1;
-	if (a->proto != b->proto)
-		return a->proto < b->proto ? -1 : 1;
-	if (a->cookie != b->cookie)
-		return a->cookie < b->cookie ? -1 : 1;
-	return 0;
 }
 
 /* TCP over ::1, where the host has IPv6 on loopback. */
@@ -1610,7 +1676,15 @@ static void rec_dump(struct mnl_socket *nl, unsigned seq, int family, int proto,
 	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nlh->nlmsg_seq = seq;
-	if (family == AF_UNIX) {
+	if (family == AF_UNSPEC) {
+		/* The one-walk TCP request, both families (proto is TCP). */
+		struct inet_diag_req *r = mnl_nlmsg_put_extra_header(nlh, sizeof(*r));
+
+		nlh->nlmsg_type = TCPDIAG_GETSOCK;
+		r->idiag_family = AF_INET;
+		r->idiag_states = states;
+		r->idiag_ext = ext;
+	} else if (family == AF_UNIX) {
 		struct unix_diag_req *r = mnl_nlmsg_put_extra_header(nlh, sizeof(*r));
 
 		r->sdiag_family = AF_UNIX;
@@ -1660,7 +1734,7 @@ static int fixture_record(const char *dir)
 	const uint32_t cw = 1u << TS_CLOSE_WAIT;
 	struct timespec ts = { .tv_sec = 0, .tv_nsec = REC_WAIT_MS * 1000000L };
 	struct mnl_socket *nl;
-	int l4, c1, a1, c2, c3, a3, l6, c6, a6, u4, u4c, u6, ul, up, dp[2];
+	int l4, c1, a1, c2, c3, a3, l6, c6, a6, c7, a7, u4, u4c, u6, ul, up, dp[2];
 
 	if (unshare(CLONE_NEWNET) < 0)
 		rec_die("unshare(CLONE_NEWNET)");
@@ -1680,13 +1754,16 @@ static int fixture_record(const char *dir)
 		rec_die("listen6");
 	c6 = rec_connect(AF_INET6, SOCK_STREAM, "::1", REC_TCP6_PORT);
 	a6 = accept(l6, NULL, NULL);
+	c7 = rec_connect(AF_INET6, SOCK_STREAM, "::1", REC_TCP6_PORT);
+	a7 = accept(l6, NULL, NULL);
+	close(c7); /* a7 -> CLOSE_WAIT: one of each family for the age pass */
 	u4 = rec_socket(AF_INET, SOCK_DGRAM, "127.0.0.1", REC_UDP4_PORT);
 	u4c = rec_connect(AF_INET, SOCK_DGRAM, "127.0.0.1", REC_UDP4_PORT);
 	u6 = rec_socket(AF_INET6, SOCK_DGRAM, "::1", REC_UDP6_PORT);
 	ul = rec_unix_listen(SOCK_STREAM, rec_abstract, sizeof(rec_abstract) - 1);
 	unlink(REC_UNIX_PATH);
 	up = rec_unix_listen(SOCK_SEQPACKET, REC_UNIX_PATH, strlen(REC_UNIX_PATH) + 1);
-	if (a1 < 0 || a3 < 0 || a6 < 0 || socketpair(AF_UNIX, SOCK_DGRAM, 0, dp) < 0)
+	if (a1 < 0 || a3 < 0 || a6 < 0 || a7 < 0 || socketpair(AF_UNIX, SOCK_DGRAM, 0, dp) < 0)
 		rec_die("setup");
 	nanosleep(&ts, NULL);
 
@@ -1699,6 +1776,8 @@ static int fixture_record(const char *dir)
 	rec_dump(nl, 4, AF_INET, IPPROTO_UDP, ~0u, 0, dir, "udp4.bin");
 	rec_dump(nl, 5, AF_INET6, IPPROTO_UDP, ~0u, 0, dir, "udp6.bin");
 	rec_dump(nl, 6, AF_UNIX, 0, ~0u, 0, dir, "unix.bin");
+	rec_dump(nl, 7, AF_UNSPEC, IPPROTO_TCP, tcp_states, 0, dir, "tcp.bin");
+	rec_dump(nl, 8, AF_UNSPEC, IPPROTO_TCP, cw, 1 << (INET_DIAG_INFO - 1), dir, "tcp_cw.bin");
 	mnl_socket_close(nl);
 	unlink(REC_UNIX_PATH);
 	(void)c1, (void)c2, (void)c6, (void)u4, (void)u4c, (void)u6, (void)ul, (void)up;
@@ -1727,6 +1806,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_bad_attributes),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_fixture_tcp),
+		cmocka_unit_test(test_fixture_tcp_both),
 		cmocka_unit_test(test_fixture_udp),
 		cmocka_unit_test(test_fixture_unix),
 		cmocka_unit_test(test_live_dump),
