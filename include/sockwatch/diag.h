@@ -78,7 +78,13 @@ void sock_table_reset(struct sock_table *t);
 /* Append one zeroed record and return it (owner = UINT32_MAX, last_ack = SOCK_NO_AGE). */
 struct sock_rec *sock_table_add(struct sock_table *t);
 
-/* The dumps sockwatch makes, one request each. */
+/*
+ * The dumps sockwatch makes, one request each, except TCP: one request
+ * (TCPDIAG_GETSOCK, which the kernel answers for both families in one walk of
+ * its TCP tables) runs in the DD_TCP4 slot and lists the sockets of both, and
+ * DD_TCP6 gets the same status. Only a kernel that refuses that request gets
+ * a TCP/IPv4 and a TCP/IPv6 dump of its own (see diag_dump_all).
+ */
 enum diag_dump { DD_TCP4, DD_TCP6, DD_UDP4, DD_UDP6, DD_UDPLITE4, DD_UDPLITE6, DD_UNIX, DD_COUNT };
 const char *diag_dump_name(enum diag_dump d); /* "TCP/IPv4", ... */
 /* Why a dump's sockets are missing, for people: -ENOENT is a missing diag module. */
@@ -86,7 +92,10 @@ const char *diag_err_text(int err);
 
 /*
  * Pure parser: feed it the bytes of one recv() of a dump reply (any number of
- * netlink messages). It appends every record to ctx->t.
+ * netlink messages). It appends every record to ctx->t. A record is a
+ * SOCK_DIAG_BY_FAMILY message, or for a TCP dump (DD_TCP4, DD_TCP6) also a
+ * TCPDIAG_GETSOCK one (the reply to the one-walk request); the family is each
+ * record's own, the protocol the dump's.
  */
 struct diag_parse_ctx {
 	struct sock_table *t;
@@ -94,6 +103,7 @@ struct diag_parse_ctx {
 	unsigned seq;	 /* expected sequence number, 0: don't check */
 	unsigned portid; /* expected port id, 0: don't check */
 	int status;	 /* out: 0, or -errno from NLMSG_DONE / NLMSG_ERROR */
+	int refused;	 /* out: 1 when status < 0 came from NLMSG_ERROR: no dump ran at all */
 };
 /* >0: more messages expected; 0: dump complete (see ctx->status); <0: -errno, malformed input. */
 int diag_parse(const void *buf, size_t len, struct diag_parse_ctx *ctx);
@@ -109,7 +119,12 @@ struct diag *diag_new(char **cause);
 void diag_free(struct diag *d);
 /* Whether TCP dumps make the second pass that gives CLOSE_WAIT sockets an age (default on). */
 void diag_set_ages(struct diag *d, int on);
-/* Run every dump, appending to t (not reset). 0, or -errno if the socket itself failed. */
+/*
+ * Run every dump, appending to t (not reset). 0, or -errno if the socket itself
+ * failed. The first time the kernel refuses the one-walk TCP request (EINVAL,
+ * EOPNOTSUPP or ENOENT in NLMSG_ERROR: it has no such request), d dumps TCP by
+ * family from then on, starting with that round.
+ */
 int diag_dump_all(struct diag *d, struct sock_table *t, struct diag_status *st);
 
 /*

@@ -1,16 +1,30 @@
 /*
  * dump.c: the sock_diag socket and the dumps sockwatch makes over it.
  *
- * One NETLINK_SOCK_DIAG socket, one SOCK_DIAG_BY_FAMILY dump request at a
- * time, the reply parsed by diag_parse() as it arrives. A dump that fails
- * contributes no records (the table is rolled back to where it started) and
- * its error lands in diag_status; the other dumps go on. After any failure in
- * the middle of a reply the socket is replaced, so no stale part of that
- * reply can reach the next dump.
+ * One NETLINK_SOCK_DIAG socket, one dump request at a time, the reply parsed
+ * by diag_parse() as it arrives. A dump that fails contributes no records
+ * (the table is rolled back to where it started) and its error lands in
+ * diag_status; the other dumps go on. After any failure in the middle of a
+ * reply the socket is replaced, so no stale part of that reply can reach the
+ * next dump.
  *
  * A socket made for another network namespace (diag_new_in) remembers the
  * file that names it: every socket that replaces it is made there too, on
  * netns.c's helper thread, never in the caller's namespace.
+ *
+ * TCP is one request for both families. A SOCK_DIAG_BY_FAMILY dump of TCP
+ * walks every bucket of the established hash (sized by the RAM at boot,
+ * 262144 buckets with 24 GiB, and shared by every namespace unless
+ * net.ipv4.tcp_child_ehash_entries gave it its own) to keep the sockets of
+ * one namespace and one family: two families were two walks, each costing
+ * the same however few sockets the namespace holds. The old
+ * TCPDIAG_GETSOCK request (struct inet_diag_req) is still served by
+ * inet_diag_rcv_msg_compat() in net/ipv4/inet_diag.c, and its dump
+ * (inet_diag_dump_compat) asks the TCP handler for AF_UNSPEC: one walk gives
+ * the sockets of both families, with idiag_states and idiag_ext honoured as
+ * in the newer request, in TCPDIAG_GETSOCK messages; each record has its
+ * family in its message. A kernel that refuses the request gets the two
+ * SOCK_DIAG_BY_FAMILY dumps instead, from then on.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -29,6 +43,7 @@
 #include <linux/unix_diag.h>
 
 #include "sockwatch/diag.h"
+#include "dump_int.h"
 #include "netns_int.h"
 
 /*
@@ -65,9 +80,11 @@ struct diag {
 	struct sock_table cw;	  /* scratch: the CLOSE_WAIT sockets with tcp_info */
 	struct diag_cw_ref *refs; /* scratch: CLOSE_WAIT records of the main dump */
 	size_t refs_cap;
-	int no_ages;	 /* diag_set_ages(d, 0): no CLOSE_WAIT age pass */
-	char *ns_path;	 /* NULL: the caller's namespace; else the file naming the socket's */
-	uint32_t ns_ino; /* that namespace's inode, checked whenever a socket is made there */
+	int no_ages;	  /* diag_set_ages(d, 0): no CLOSE_WAIT age pass */
+	int tcp_split;	  /* the kernel refused the one-walk TCP request: TCP by family */
+	int break_compat; /* tests: send the one-walk request cut short, to be refused */
+	char *ns_path;	  /* NULL: the caller's namespace; else the file naming the socket's */
+	uint32_t ns_ino;  /* that namespace's inode, checked whenever a socket is made there */
 };
 
 /* A CLOSE_WAIT record of the main dump, by cookie, for the merge. */
@@ -78,12 +95,15 @@ struct diag_cw_ref {
 
 /* One request on the wire. */
 struct diag_req {
-	uint8_t family;
+	uint8_t family; /* AF_UNSPEC: TCPDIAG_GETSOCK, both families */
 	uint8_t protocol;
 	uint32_t states;
 };
 
-/* One request per dump. */
+/* The TCP dump of both families, in the DD_TCP4 slot. */
+static const struct diag_req diag_req_tcp = { AF_UNSPEC, IPPROTO_TCP, DIAG_TCP_STATES };
+
+/* One SOCK_DIAG_BY_FAMILY request per dump. */
 static const struct diag_req diag_reqs[DD_COUNT] = {
 	[DD_TCP4] = { AF_INET, IPPROTO_TCP, DIAG_TCP_STATES },
 	[DD_TCP6] = { AF_INET6, IPPROTO_TCP, DIAG_TCP_STATES },
@@ -259,7 +279,22 @@ static int diag_req_send(struct diag *d, const struct diag_req *rq, uint8_t ext,
 	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nlh->nlmsg_seq = seq;
-	if (rq->family == AF_UNIX) {
+	if (rq->family == AF_UNSPEC) {
+		struct inet_diag_req *r = mnl_nlmsg_put_extra_header(nlh, sizeof(*r));
+
+		/*
+		 * The protocol is in the message type. A dump ignores
+		 * idiag_family (the kernel asks for AF_UNSPEC); AF_INET is what
+		 * the request's clients always sent.
+		 */
+		nlh->nlmsg_type = TCPDIAG_GETSOCK;
+		r->idiag_family = AF_INET;
+		r->idiag_ext = ext;
+		r->idiag_states = rq->states;
+		/* Shorter than struct inet_diag_req: every kernel says EINVAL. */
+		if (d->break_compat)
+			nlh->nlmsg_len -= sizeof(r->idiag_dbs);
+	} else if (rq->family == AF_UNIX) {
 		struct unix_diag_req *r = mnl_nlmsg_put_extra_header(nlh, sizeof(*r));
 
 		r->sdiag_family = AF_UNIX;
@@ -284,12 +319,13 @@ static int diag_req_send(struct diag *d, const struct diag_req *rq, uint8_t ext,
 
 /*
  * One request and its whole reply, appending to t. 0 with *status set to the
- * kernel's verdict (0, or -ENOENT for a missing diag module...), or -errno
- * when the exchange itself failed; then the socket may hold the rest of the
- * reply and must be reset.
+ * kernel's verdict (0, or -ENOENT for a missing diag module...) and *refused
+ * to whether it came in NLMSG_ERROR (the request refused, rather than a dump
+ * that ended badly), or -errno when the exchange itself failed; then the
+ * socket may hold the rest of the reply and must be reset.
  */
 static int diag_req_run(struct diag *d, enum diag_dump dd, const struct diag_req *rq, uint8_t ext,
-			struct sock_table *t, int *status)
+			struct sock_table *t, int *status, int *refused)
 {
 	struct diag_parse_ctx ctx = { .t = t, .dump = dd };
 	ssize_t n;
@@ -316,9 +352,29 @@ static int diag_req_run(struct diag *d, enum diag_dump dd, const struct diag_req
 			return ret;
 		if (ret == 0) {
 			*status = ctx.status;
+			*refused = ctx.refused;
 			return 0;
 		}
 	}
+}
+
+/*
+ * Whether a refusal of the one-walk TCP request says that this kernel has no
+ * such request: EINVAL (an unknown message type, or a kernel that checks the
+ * old header differently), EOPNOTSUPP (sock_diag without the inet compat
+ * handler), ENOENT. Anything else fails the dump, as it would fail the other.
+ */
+static int diag_compat_missing(int status, int refused)
+{
+	return refused && (status == -EINVAL || status == -EOPNOTSUPP || status == -ENOENT);
+}
+
+/* The request of dump dd on d. */
+static const struct diag_req *diag_req_of(const struct diag *d, enum diag_dump dd)
+{
+	if (dd == DD_TCP4 && !d->tcp_split)
+		return &diag_req_tcp;
+	return &diag_reqs[dd];
 }
 
 static int diag_cw_ref_cmp(const void *pa, const void *pb)
@@ -330,19 +386,22 @@ static int diag_cw_ref_cmp(const void *pa, const void *pb)
 
 /*
  * The ages of CLOSE_WAIT sockets. tcp_info makes a record about 2.5 times
- * larger, so it is asked for in a second request with only the CLOSE_WAIT
+ * larger, so it is asked for in a second request like the main one (main:
+ * both families in one request, or one of them) with only the CLOSE_WAIT
  * bit, and only when the main dump found CLOSE_WAIT sockets: a healthy
  * machine pays one walk of the TCP hash, not two (the second walk cost
  * about 20% of the whole dump at 54k sockets). Its records only lend their
- * last_ack to main-dump records with the same cookie; a socket that entered
- * or left CLOSE_WAIT between the two walks keeps its main-dump state and
- * no age, so no socket is missing or counted twice. 0 or -errno.
+ * last_ack to main-dump records with the same cookie (unique on the host,
+ * whatever the family); a socket that entered or left CLOSE_WAIT between the
+ * two walks keeps its main-dump state and no age, so no socket is missing or
+ * counted twice. 0 or -errno.
  */
-static int diag_cw_ages(struct diag *d, enum diag_dump dd, struct sock_table *t, size_t n0,
-			int *status)
+static int diag_cw_ages(struct diag *d, enum diag_dump dd, const struct diag_req *base,
+			struct sock_table *t, size_t n0, int *status)
 {
-	struct diag_req rq = diag_reqs[dd];
+	struct diag_req rq = *base;
 	size_t i, n = 0;
+	int refused;
 	int ret;
 
 	for (i = n0; i < t->n; i++) {
@@ -359,7 +418,7 @@ static int diag_cw_ages(struct diag *d, enum diag_dump dd, struct sock_table *t,
 
 	sock_table_reset(&d->cw);
 	rq.states = DIAG_STATE_BIT(TS_CLOSE_WAIT);
-	ret = diag_req_run(d, dd, &rq, 1 << (INET_DIAG_INFO - 1), &d->cw, status);
+	ret = diag_req_run(d, dd, &rq, 1 << (INET_DIAG_INFO - 1), &d->cw, status, &refused);
 	if (ret < 0 || *status < 0)
 		return ret;
 	for (i = 0; i < d->cw.n; i++) {
@@ -384,18 +443,25 @@ static int diag_dump_one(struct diag *d, enum diag_dump dd, struct sock_table *t
 
 	/* ENOBUFS (and NLM_F_DUMP_INTR, as EINTR) lose records: start over, once. */
 	for (attempt = 0; attempt < 2; attempt++) {
-		int status = 0;
+		const struct diag_req *rq = diag_req_of(d, dd);
+		int status = 0, refused = 0;
 		int ret;
 
 		if (d->nl == NULL && (ret = diag_socket_open(d)) < 0)
 			return ret;
-		ret = diag_req_run(d, dd, &diag_reqs[dd], 0, t, &status);
-		if (ret == 0 && status == 0 && diag_reqs[dd].protocol == IPPROTO_TCP &&
-		    !d->no_ages) {
+		ret = diag_req_run(d, dd, rq, 0, t, &status, &refused);
+		if (ret == 0 && rq == &diag_req_tcp && diag_compat_missing(status, refused)) {
+			/* No one-walk request here: TCP/IPv4 alone in this slot, now and after. */
+			d->tcp_split = 1;
+			rq = diag_req_of(d, dd);
+			status = 0;
+			ret = diag_req_run(d, dd, rq, 0, t, &status, &refused);
+		}
+		if (ret == 0 && status == 0 && rq->protocol == IPPROTO_TCP && !d->no_ages) {
 			int cw_status = 0;
 
 			/* The kernel refused the age pass: ages stay unknown, the dump stands. */
-			ret = diag_cw_ages(d, dd, t, n0, &cw_status);
+			ret = diag_cw_ages(d, dd, rq, t, n0, &cw_status);
 		}
 		if (ret == 0) {
 			*err = status;
@@ -430,11 +496,26 @@ int diag_dump_all(struct diag *d, struct sock_table *t, struct diag_status *st)
 	for (dd = 0; dd < DD_COUNT; dd++)
 		st->err[dd] = 0;
 	for (dd = 0; dd < DD_COUNT; dd++) {
+		/* The TCP/IPv4 slot's request listed both families: its status is theirs. */
+		if (dd == DD_TCP6 && !d->tcp_split) {
+			st->err[dd] = st->err[DD_TCP4];
+			continue;
+		}
 		ret = diag_dump_one(d, (enum diag_dump)dd, t, &st->err[dd]);
 		if (ret < 0)
 			return ret;
 	}
 	return 0;
+}
+
+void diag_test_break_compat(struct diag *d, int on)
+{
+	d->break_compat = on;
+}
+
+int diag_tcp_by_family(const struct diag *d)
+{
+	return d->tcp_split;
 }
 
 const char *diag_err_text(int err)

@@ -223,13 +223,25 @@ static int diag_parse_unix(const struct nlmsghdr *nlh, struct diag_parse_run *ru
 	return 0;
 }
 
-/* Data callback: one SOCK_DIAG_BY_FAMILY record. Other types are skipped. */
+/*
+ * Whether a message of this type is a record of dump d. The kernel answers a
+ * request with messages of the request's own type: SOCK_DIAG_BY_FAMILY, or
+ * for the one-walk TCP request TCPDIAG_GETSOCK (same struct inet_diag_msg).
+ */
+static int diag_record_type(uint16_t type, enum diag_dump d)
+{
+	if (type == SOCK_DIAG_BY_FAMILY)
+		return 1;
+	return type == TCPDIAG_GETSOCK && (d == DD_TCP4 || d == DD_TCP6);
+}
+
+/* Data callback: one record. Other types are skipped. */
 static int diag_cb_data(const struct nlmsghdr *nlh, void *data)
 {
 	struct diag_parse_run *run = data;
 	int err;
 
-	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY)
+	if (!diag_record_type(nlh->nlmsg_type, run->ctx->dump))
 		return MNL_CB_OK;
 	if (run->ctx->dump == DD_UNIX)
 		err = diag_parse_unix(nlh, run);
@@ -263,7 +275,10 @@ static int diag_cb_done(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_STOP;
 }
 
-/* NLMSG_ERROR: the request failed as a whole (a family without diag: -ENOENT). */
+/*
+ * NLMSG_ERROR: the request failed as a whole (a family without diag: -ENOENT;
+ * a request type this kernel does not know: -EINVAL).
+ */
 static int diag_cb_error(const struct nlmsghdr *nlh, void *data)
 {
 	struct diag_parse_run *run = data;
@@ -278,6 +293,7 @@ static int diag_cb_error(const struct nlmsghdr *nlh, void *data)
 		run->ctx->status = -EPROTO;
 	else
 		run->ctx->status = e.error <= 0 ? e.error : -e.error;
+	run->ctx->refused = run->ctx->status < 0;
 	return MNL_CB_STOP;
 }
 
@@ -319,6 +335,7 @@ int diag_parse(const void *buf, size_t len, struct diag_parse_ctx *ctx)
 	int ret;
 
 	ctx->status = 0;
+	ctx->refused = 0;
 	if ((unsigned)ctx->dump >= DD_COUNT)
 		return -EINVAL;
 	if (len > INT_MAX)
@@ -347,6 +364,7 @@ int diag_parse(const void *buf, size_t len, struct diag_parse_ctx *ctx)
 			ret = errno > 0 ? -errno : -EPROTO;
 		ctx->t->n = n0;
 		ctx->status = 0;
+		ctx->refused = 0;
 		return ret;
 	}
 	return ret == MNL_CB_STOP ? 0 : 1;

@@ -3,10 +3,12 @@
  *
  * The input is copied into a heap buffer of exactly its size (malloc is 16-byte
  * aligned, as a recv() buffer is), so that ASan sees any read past the received
- * bytes. Checked besides "no crash, no leak, no UB": the return value and status
- * are in their documented ranges, a failed parse appends nothing, and every record
- * has a known family and protocol and a name that is a readable pool entry (a path
- * name holds no NUL; only an abstract name, whose first byte is NUL, may).
+ * bytes. Checked besides "no crash, no leak, no UB": the return value, status and
+ * refusal flag are in their documented ranges (a refusal is an error status of a
+ * finished parse), a failed parse appends nothing, and every record has a known
+ * family and protocol and a name that is a readable pool entry (a path name holds
+ * no NUL; only an abstract name, whose first byte is NUL, may). TCP dumps also take
+ * TCPDIAG_GETSOCK records (the one-walk reply); the seeds have both kinds.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -60,12 +62,18 @@ static void parse_one(const void *buf, size_t len, enum diag_dump dump, unsigned
 	ret = diag_parse(buf, len, &ctx);
 	CHECK(ret <= 1);
 	CHECK(ctx.status <= 0);
+	CHECK(ctx.refused == 0 || ctx.refused == 1);
 	if (ret < 0) {
 		CHECK(t.n == 0);
 		CHECK(ctx.status == 0);
+		CHECK(ctx.refused == 0);
 	}
-	if (ret == 1)
+	if (ret == 1) {
 		CHECK(ctx.status == 0);
+		CHECK(ctx.refused == 0);
+	}
+	if (ctx.refused)
+		CHECK(ret == 0 && ctx.status < 0);
 	check_records(&t, dump);
 	sock_table_fini(&t);
 }

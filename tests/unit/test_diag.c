@@ -38,6 +38,7 @@
 #include <linux/unix_diag.h>
 
 #include "sockwatch/diag.h"
+#include "../../src/diag/dump_int.h"
 
 #define TEST_SEQ    4242
 #define TEST_PORTID 777
@@ -82,9 +83,10 @@ static void nb_end(struct nlbuf *nb, const struct nlmsghdr *nlh)
 	assert_true(nb->len <= sizeof(nb->b));
 }
 
-static struct nlmsghdr *nb_inet(struct nlbuf *nb, const struct inet_spec *s)
+/* An inet_diag_msg in a message of the given type (TCPDIAG_GETSOCK: the one-walk TCP reply). */
+static struct nlmsghdr *nb_inet_type(struct nlbuf *nb, uint16_t type, const struct inet_spec *s)
 {
-	struct nlmsghdr *nlh = nb_begin(nb, SOCK_DIAG_BY_FAMILY);
+	struct nlmsghdr *nlh = nb_begin(nb, type);
 	struct inet_diag_msg *m = mnl_nlmsg_put_extra_header(nlh, sizeof(*m));
 
 	m->idiag_family = s->family;
@@ -102,6 +104,11 @@ static struct nlmsghdr *nb_inet(struct nlbuf *nb, const struct inet_spec *s)
 	m->idiag_uid = s->uid;
 	m->idiag_inode = s->inode;
 	return nlh;
+}
+
+static struct nlmsghdr *nb_inet(struct nlbuf *nb, const struct inet_spec *s)
+{
+	return nb_inet_type(nb, SOCK_DIAG_BY_FAMILY, s);
 }
 
 static struct nlmsghdr *nb_unix(struct nlbuf *nb, uint8_t type, uint8_t state, uint32_t ino,
@@ -128,15 +135,21 @@ static void nb_done(struct nlbuf *nb, int code)
 	nb_end(nb, nlh);
 }
 
-static void nb_error(struct nlbuf *nb, int code)
+/* NLMSG_ERROR for a request of the given type. */
+static void nb_error_type(struct nlbuf *nb, uint16_t type, int code)
 {
 	struct nlmsghdr *nlh = nb_begin(nb, NLMSG_ERROR);
 	struct nlmsgerr *e = mnl_nlmsg_put_extra_header(nlh, sizeof(*e));
 
 	nlh->nlmsg_flags = 0;
 	e->error = code;
-	e->msg.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	e->msg.nlmsg_type = type;
 	nb_end(nb, nlh);
+}
+
+static void nb_error(struct nlbuf *nb, int code)
+{
+	nb_error_type(nb, SOCK_DIAG_BY_FAMILY, code);
 }
 
 static const struct inet_spec tcp4_estab = {
@@ -348,6 +361,206 @@ static void test_close_wait_info(void **state)
 	assert_int_equal(close_wait_age(0), SOCK_NO_AGE);
 }
 
+/*
+ * The one-walk TCP reply: TCPDIAG_GETSOCK messages, both families mixed in
+ * hash order, each record's family its message's.
+ */
+static void compat_reply(struct nlbuf *nb)
+{
+	struct inet_spec s6 = {
+		.family = AF_INET6,
+		.state = TS_CLOSE_WAIT,
+		.sport = 443,
+		.dport = 40000,
+		.src = "2001:db8::1",
+		.dst = "2001:db8::2",
+		.inode = 77,
+		.cookie = 0x1000000002ull,
+	};
+	struct inet_spec s4 = tcp4_estab;
+	struct tcp_info ti;
+	struct nlmsghdr *nlh;
+
+	memset(&ti, 0, sizeof(ti));
+	ti.tcpi_last_ack_recv = 1234;
+	nb->len = 0;
+	nb_end(nb, nb_inet_type(nb, TCPDIAG_GETSOCK, &s4));
+	nlh = nb_inet_type(nb, TCPDIAG_GETSOCK, &s6);
+	mnl_attr_put_u8(nlh, INET_DIAG_SHUTDOWN, 0);
+	mnl_attr_put(nlh, INET_DIAG_INFO, sizeof(ti), &ti);
+	nb_end(nb, nlh);
+	s4.state = TS_LISTEN;
+	s4.sport = 22;
+	s4.dport = 0;
+	s4.dst = "0.0.0.0";
+	s4.cookie = 3;
+	nb_end(nb, nb_inet_type(nb, TCPDIAG_GETSOCK, &s4));
+	nb_done(nb, 0);
+}
+
+static void test_compat_records(void **state)
+{
+	struct nlbuf nb;
+	struct sock_table t;
+	const struct sock_rec *r;
+	uint8_t a6[16];
+	int status;
+
+	(void)state;
+	compat_reply(&nb);
+	sock_table_init(&t);
+	assert_int_equal(parse(nb.b, nb.len, &t, DD_TCP4, &status), 0);
+	assert_int_equal(status, 0);
+	assert_int_equal(t.n, 3);
+	r = &t.v[0];
+	assert_int_equal(r->family, AF_INET);
+	assert_int_equal(r->proto, SP_TCP);
+	assert_int_equal(r->state, TS_ESTABLISHED);
+	assert_true(r->cookie == 0x5566778811223344ull);
+	assert_int_equal(r->inode, 123456);
+	assert_memory_equal(r->saddr, "\x7f\x00\x00\x01", 4);
+	assert_memory_equal(r->saddr + 4, "\0\0\0\0\0\0\0\0\0\0\0\0", 12);
+	assert_int_equal(r->last_ack, SOCK_NO_AGE);
+	r = &t.v[1];
+	assert_int_equal(r->family, AF_INET6);
+	assert_int_equal(r->proto, SP_TCP);
+	assert_int_equal(r->state, TS_CLOSE_WAIT);
+	assert_int_equal(r->sport, 443);
+	assert_int_equal(r->dport, 40000);
+	assert_true(r->cookie == 0x1000000002ull);
+	inet_pton(AF_INET6, "2001:db8::1", a6);
+	assert_memory_equal(r->saddr, a6, 16);
+	inet_pton(AF_INET6, "2001:db8::2", a6);
+	assert_memory_equal(r->daddr, a6, 16);
+	assert_int_equal(r->last_ack, 1234); /* idiag_ext is honoured for both families */
+	r = &t.v[2];
+	assert_int_equal(r->family, AF_INET);
+	assert_int_equal(r->state, TS_LISTEN);
+	assert_int_equal(r->sport, 22);
+
+	/* The TCP/IPv6 slot reads it alike (a dump by family there has the other type). */
+	sock_table_reset(&t);
+	assert_int_equal(parse(nb.b, nb.len, &t, DD_TCP6, &status), 0);
+	assert_int_equal(t.n, 3);
+	assert_int_equal(t.v[1].family, AF_INET6);
+	assert_int_equal(t.v[1].proto, SP_TCP);
+	sock_table_fini(&t);
+}
+
+/* TCPDIAG_GETSOCK is a TCP reply: in a reply to any other dump it is no record. */
+static void test_compat_other_dumps(void **state)
+{
+	static const enum diag_dump others[] = { DD_UDP4, DD_UDP6, DD_UDPLITE4, DD_UDPLITE6,
+						 DD_UNIX };
+	struct nlbuf nb;
+	struct sock_table t;
+	size_t i;
+	int status;
+
+	(void)state;
+	compat_reply(&nb);
+	sock_table_init(&t);
+	for (i = 0; i < ARRAY_LEN(others); i++) {
+		assert_int_equal(parse(nb.b, nb.len, &t, others[i], &status), 0);
+		assert_int_equal(status, 0);
+		assert_int_equal(t.n, 0);
+	}
+	sock_table_fini(&t);
+}
+
+/* A bad record in a one-walk reply undoes the whole buffer's records, not earlier ones. */
+static void test_compat_rollback(void **state)
+{
+	struct nlbuf nb;
+	struct sock_table t;
+	struct nlmsghdr *nlh;
+	struct inet_spec s6 = {
+		.family = AF_INET6, .state = TS_ESTABLISHED, .src = "::1", .dst = "::1", .cookie = 9
+	};
+
+	(void)state;
+	sock_table_init(&t);
+	nb.len = 0;
+	nb_end(&nb, nb_inet_type(&nb, TCPDIAG_GETSOCK, &tcp4_estab));
+	assert_true(parse(nb.b, nb.len, &t, DD_TCP4, NULL) > 0);
+	assert_int_equal(t.n, 1);
+
+	/* Next recv(): a good v6 record, then one whose attribute overruns its message. */
+	nb.len = 0;
+	nb_end(&nb, nb_inet_type(&nb, TCPDIAG_GETSOCK, &s6));
+	nlh = nb_inet_type(&nb, TCPDIAG_GETSOCK, &s6);
+	mnl_attr_put_u32(nlh, INET_DIAG_MARK, 1);
+	nb_end(&nb, nlh);
+	((struct nlattr *)((char *)nlh + nlh->nlmsg_len - MNL_ALIGN(MNL_ATTR_HDRLEN + 4)))
+		->nla_len = 64;
+	assert_int_equal(parse(nb.b, nb.len, &t, DD_TCP4, NULL), -EBADMSG);
+	assert_int_equal(t.n, 1);
+	assert_int_equal(t.v[0].family, AF_INET);
+	/* A message too short for struct inet_diag_msg, likewise. */
+	nb.len = 0;
+	nb_end(&nb, nb_inet_type(&nb, TCPDIAG_GETSOCK, &s6));
+	nlh = nb_begin(&nb, TCPDIAG_GETSOCK);
+	mnl_nlmsg_put_extra_header(nlh, sizeof(struct inet_diag_msg) - 4);
+	nb_end(&nb, nlh);
+	assert_int_equal(parse(nb.b, nb.len, &t, DD_TCP4, NULL), -EBADMSG);
+	assert_int_equal(t.n, 1);
+	sock_table_fini(&t);
+}
+
+/*
+ * ctx.refused: the request was refused (NLMSG_ERROR with an error), which is
+ * how a kernel without the one-walk request answers it; a dump that ends with
+ * an error in NLMSG_DONE ran, and is not refused.
+ */
+static void test_refused(void **state)
+{
+	static const int codes[] = { -EINVAL, -EOPNOTSUPP, -ENOENT, -EPERM };
+	struct diag_parse_ctx ctx;
+	struct nlbuf nb;
+	struct sock_table t;
+	size_t i;
+
+	(void)state;
+	sock_table_init(&t);
+	for (i = 0; i < ARRAY_LEN(codes); i++) {
+		nb.len = 0;
+		nb_error_type(&nb, TCPDIAG_GETSOCK, codes[i]);
+		ctx = (struct diag_parse_ctx){ .t = &t, .dump = DD_TCP4, .refused = 7 };
+		assert_int_equal(diag_parse(nb.b, nb.len, &ctx), 0);
+		assert_int_equal(ctx.status, codes[i]);
+		assert_int_equal(ctx.refused, 1);
+	}
+	/* An acknowledgement (error 0) is no refusal. */
+	nb.len = 0;
+	nb_error_type(&nb, TCPDIAG_GETSOCK, 0);
+	ctx = (struct diag_parse_ctx){ .t = &t, .dump = DD_TCP4, .refused = 7 };
+	assert_int_equal(diag_parse(nb.b, nb.len, &ctx), 0);
+	assert_int_equal(ctx.status, 0);
+	assert_int_equal(ctx.refused, 0);
+	/* DONE -ENOENT: the request ran, the TCP diag module is missing. */
+	nb.len = 0;
+	nb_done(&nb, -ENOENT);
+	ctx = (struct diag_parse_ctx){ .t = &t, .dump = DD_TCP4, .refused = 7 };
+	assert_int_equal(diag_parse(nb.b, nb.len, &ctx), 0);
+	assert_int_equal(ctx.status, -ENOENT);
+	assert_int_equal(ctx.refused, 0);
+	/* Records, then more to come: nothing refused. */
+	nb.len = 0;
+	nb_end(&nb, nb_inet_type(&nb, TCPDIAG_GETSOCK, &tcp4_estab));
+	ctx = (struct diag_parse_ctx){ .t = &t, .dump = DD_TCP4, .refused = 7 };
+	assert_true(diag_parse(nb.b, nb.len, &ctx) > 0);
+	assert_int_equal(ctx.refused, 0);
+	/* A malformed buffer: an error, and neither a status nor a refusal. */
+	nb.len = 0;
+	nb_error_type(&nb, TCPDIAG_GETSOCK, -EINVAL);
+	((struct nlmsghdr *)nb.b)->nlmsg_len = MNL_NLMSG_HDRLEN + 2;
+	ctx = (struct diag_parse_ctx){ .t = &t, .dump = DD_TCP4, .refused = 7 };
+	assert_int_equal(diag_parse(nb.b, MNL_ALIGN(MNL_NLMSG_HDRLEN + 2), &ctx), -EBADMSG);
+	assert_int_equal(ctx.status, 0);
+	assert_int_equal(ctx.refused, 0);
+	sock_table_fini(&t);
+}
+
 static void test_unix_records(void **state)
 {
 	static const char abstract[] = "\0sw\xff\xfe\0x\x80"; /* NULs, invalid UTF-8 */
@@ -547,8 +760,11 @@ static void test_seq_portid(void **state)
 	sock_table_fini(&t);
 }
 
-/* Build one valid two-message reply: a TCP record with attributes, then DONE. */
-static size_t two_messages(struct nlbuf *nb, size_t *first)
+/*
+ * Build one valid two-message reply: a TCP record with attributes in a message
+ * of the given type, then DONE.
+ */
+static size_t two_messages_type(struct nlbuf *nb, uint16_t type, size_t *first)
 {
 	struct nlmsghdr *nlh;
 	struct tcp_info ti;
@@ -556,7 +772,7 @@ static size_t two_messages(struct nlbuf *nb, size_t *first)
 	memset(&ti, 0, sizeof(ti));
 	ti.tcpi_last_ack_recv = 1;
 	nb->len = 0;
-	nlh = nb_inet(nb, &tcp4_estab);
+	nlh = nb_inet_type(nb, type, &tcp4_estab);
 	mnl_attr_put_u8(nlh, INET_DIAG_SHUTDOWN, 3);
 	mnl_attr_put(nlh, INET_DIAG_INFO, sizeof(ti), &ti);
 	mnl_attr_put_u64(nlh, INET_DIAG_CGROUP_ID, 1);
@@ -566,19 +782,23 @@ static size_t two_messages(struct nlbuf *nb, size_t *first)
 	return nb->len;
 }
 
+static size_t two_messages(struct nlbuf *nb, size_t *first)
+{
+	return two_messages_type(nb, SOCK_DIAG_BY_FAMILY, first);
+}
+
 /*
  * Every prefix of a valid reply, each in a heap block of exactly that size
  * (so valgrind or ASan catch any read past it): never a crash; an error
  * unless the cut falls between messages; an error leaves the table as it was.
  */
-static void test_truncated(void **state)
+static void truncated(uint16_t type)
 {
 	struct nlbuf nb;
 	struct sock_table t;
 	size_t first, total, k;
 
-	(void)state;
-	total = two_messages(&nb, &first);
+	total = two_messages_type(&nb, type, &first);
 	sock_table_init(&t);
 	for (k = 0; k <= total; k++) {
 		char *p = malloc(k ? k : 1);
@@ -601,6 +821,13 @@ static void test_truncated(void **state)
 		free(p);
 	}
 	sock_table_fini(&t);
+}
+
+static void test_truncated(void **state)
+{
+	(void)state;
+	truncated(SOCK_DIAG_BY_FAMILY);
+	truncated(TCPDIAG_GETSOCK); /* the one-walk TCP reply is checked alike */
 }
 
 /* A message whose last attribute has lost its padding is still whole. */
@@ -725,7 +952,8 @@ static void test_garbage(void **state)
 	for (i = 0; i < 20000; i++) {
 		char *p;
 
-		total = two_messages(&nb, &first);
+		total = two_messages_type(&nb, i % 2 ? TCPDIAG_GETSOCK : SOCK_DIAG_BY_FAMILY,
+					  &first);
 		for (j = 0; j < 4; j++) {
 			seed = seed * 1103515245u + 12345u;
 			nb.b[(seed >> 8) % total] = (char)(seed >> 20);
@@ -824,6 +1052,20 @@ static size_t count_state(const struct sock_table *t, int state)
 	return n;
 }
 
+/* Records by (family, protocol, cookie). */
+static int rec_key_cmp(const void *pa, const void *pb)
+{
+	const struct sock_rec *a = pa, *b = pb;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	if (a->proto != b->proto)
+		return a->proto < b->proto ? -1 : 1;
+	if (a->cookie != b->cookie)
+		return a->cookie < b->cookie ? -1 : 1;
+	return 0;
+}
+
 /* What the recorder set up; see fixture_record(). */
 #define REC_TCP4_PORT 7001
 #define REC_TCP6_PORT 7002
@@ -888,6 +1130,71 @@ static void test_fixture_tcp(void **state)
 	assert_memory_equal(r->saddr, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x01", 16);
 	assert_int_equal(count_state(&t, TS_ESTABLISHED), 2);
 	sock_table_fini(&t);
+}
+
+/* Whether two records of one socket, from two dumps of the same moment, agree. */
+static void assert_same_socket(const struct sock_rec *a, const struct sock_rec *b)
+{
+	assert_int_equal(a->family, b->family);
+	assert_int_equal(a->proto, b->proto);
+	assert_int_equal(a->state, b->state);
+	assert_int_equal(a->sport, b->sport);
+	assert_int_equal(a->dport, b->dport);
+	assert_memory_equal(a->saddr, b->saddr, 16);
+	assert_memory_equal(a->daddr, b->daddr, 16);
+	assert_int_equal(a->inode, b->inode);
+	assert_int_equal(a->uid, b->uid);
+	assert_int_equal(a->rqueue, b->rqueue);
+	assert_int_equal(a->wqueue, b->wqueue);
+}
+
+/*
+ * The one-walk reply (tcp.bin) holds exactly the sockets of the two replies by
+ * family (tcp4.bin, tcp6.bin), recorded a moment apart: same cookies, same
+ * records. Its CLOSE_WAIT pass (tcp_cw.bin) gives both families their age.
+ */
+static void test_fixture_tcp_both(void **state)
+{
+	struct sock_table both, split;
+	size_t i, n4, v4 = 0, v6 = 0;
+
+	(void)state;
+	sock_table_init(&both);
+	sock_table_init(&split);
+	fixture_parse("tcp.bin", DD_TCP4, &both);
+	fixture_parse("tcp4.bin", DD_TCP4, &split);
+	n4 = split.n;
+	fixture_parse("tcp6.bin", DD_TCP6, &split);
+	assert_int_equal(both.n, split.n);
+	qsort(both.v, both.n, sizeof(*both.v), rec_key_cmp);
+	qsort(split.v, split.n, sizeof(*split.v), rec_key_cmp);
+	for (i = 0; i < both.n; i++) {
+		assert_int_equal(rec_key_cmp(&both.v[i], &split.v[i]), 0);
+		assert_same_socket(&both.v[i], &split.v[i]);
+		assert_int_equal(both.v[i].proto, SP_TCP);
+		v4 += both.v[i].family == AF_INET;
+		v6 += both.v[i].family == AF_INET6;
+	}
+	assert_int_equal(v4, n4);
+	assert_int_equal(v6, split.n - n4);
+	assert_true(v4 > 0 && v6 > 0);
+
+	sock_table_reset(&both);
+	fixture_parse("tcp_cw.bin", DD_TCP4, &both);
+	assert_int_equal(both.n, 2);
+	for (i = 0; i < both.n; i++) {
+		const struct sock_rec *r = &both.v[i];
+		const struct sock_rec *key =
+			bsearch(r, split.v, split.n, sizeof(*split.v), rec_key_cmp);
+
+		assert_int_equal(r->state, TS_CLOSE_WAIT);
+		assert_non_null(key); /* the same socket as in the main dump */
+		assert_int_equal(key->state, TS_CLOSE_WAIT);
+		assert_true(r->last_ack >= REC_WAIT_MS && r->last_ack < 60000);
+	}
+	assert_int_not_equal(both.v[0].family, both.v[1].family);
+	sock_table_fini(&both);
+	sock_table_fini(&split);
 }
 
 static void test_fixture_udp(void **state)
@@ -1019,17 +1326,92 @@ static const struct sock_rec *find_inode(const struct sock_table *t, uint32_t in
 	return NULL;
 }
 
-static int rec_key_cmp(const void *pa, const void *pb)
-{
-	const struct sock_rec *a = pa, *b = pb;
+/* TCP over ::1, where the host has IPv6 on loopback. */
+struct live6 {
+	int ok;		   /* 0: no IPv6 here, the rest unset */
+	int lfd, cfd, afd; /* listener, a client, its accepted end */
+	int a2;		   /* in CLOSE_WAIT: its client closed */
+	uint16_t port;
+};
 
-	if (a->family != b->family)
-		return a->family < b->family ? -1 : 1;
-	if (a->proto != b->proto)
-		return a->proto < b->proto ? -1 : 1;
-	if (a->cookie != b->cookie)
-		return a->cookie < b->cookie ? -1 : 1;
-	return 0;
+static void live6_open(struct live6 *v)
+{
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	socklen_t len = sizeof(sin6);
+	int one = 1, c2;
+
+	memset(v, 0, sizeof(*v));
+	v->lfd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (v->lfd < 0)
+		return;
+	setsockopt(v->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(v->lfd, (struct sockaddr *)&sin6, sizeof(sin6)) < 0) {
+		close(v->lfd);
+		return;
+	}
+	assert_int_equal(listen(v->lfd, 4), 0);
+	assert_int_equal(getsockname(v->lfd, (struct sockaddr *)&sin6, &len), 0);
+	v->port = ntohs(sin6.sin6_port);
+	v->cfd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(v->cfd >= 0);
+	assert_int_equal(connect(v->cfd, (struct sockaddr *)&sin6, sizeof(sin6)), 0);
+	v->afd = accept(v->lfd, NULL, NULL);
+	assert_true(v->afd >= 0);
+	c2 = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(c2 >= 0);
+	assert_int_equal(connect(c2, (struct sockaddr *)&sin6, sizeof(sin6)), 0);
+	v->a2 = accept(v->lfd, NULL, NULL);
+	assert_true(v->a2 >= 0);
+	close(c2);
+	wait_eof(v->a2);
+	v->ok = 1;
+}
+
+static void live6_close(struct live6 *v)
+{
+	if (!v->ok)
+		return;
+	close(v->a2);
+	close(v->afd);
+	close(v->cfd);
+	close(v->lfd);
+}
+
+/* The IPv6 sockets of v in t, with their states, and an age for the CLOSE_WAIT one. */
+static void live6_check(const struct live6 *v, const struct sock_table *t)
+{
+	const struct sock_rec *r;
+
+	if (!v->ok)
+		return;
+	r = find_inode(t, fd_inode(v->lfd));
+	assert_non_null(r);
+	assert_int_equal(r->family, AF_INET6);
+	assert_int_equal(r->proto, SP_TCP);
+	assert_int_equal(r->state, TS_LISTEN);
+	assert_int_equal(r->sport, v->port);
+	r = find_inode(t, fd_inode(v->afd));
+	assert_non_null(r);
+	assert_int_equal(r->family, AF_INET6);
+	assert_int_equal(r->state, TS_ESTABLISHED);
+	assert_memory_equal(r->daddr, &in6addr_loopback, 16);
+	assert_int_equal(r->last_ack, SOCK_NO_AGE);
+	r = find_inode(t, fd_inode(v->a2));
+	assert_non_null(r);
+	assert_int_equal(r->family, AF_INET6);
+	assert_int_equal(r->state, TS_CLOSE_WAIT);
+	assert_int_not_equal(r->last_ack, SOCK_NO_AGE);
+	assert_true(r->last_ack < 60000);
+}
+
+/* Every socket once: (family, proto, cookie) is unique within a round. */
+static void assert_unique(struct sock_table *t)
+{
+	size_t i;
+
+	qsort(t->v, t->n, sizeof(*t->v), rec_key_cmp);
+	for (i = 1; i < t->n; i++)
+		assert_int_not_equal(rec_key_cmp(&t->v[i - 1], &t->v[i]), 0);
 }
 
 static void test_live_dump(void **state)
@@ -1038,12 +1420,14 @@ static void test_live_dump(void **state)
 	struct sock_table t;
 	const struct sock_rec *r;
 	struct diag *d;
+	struct live6 v6;
 	char *cause = NULL;
 	int lfd, cfd, afd, c2, a2, up[2];
 	uint16_t port, cport;
 	size_t i, n, before;
 
 	(void)state;
+	live6_open(&v6);
 	lfd = tcp4_listen(0, 4);
 	port = fd_port(lfd);
 	cfd = tcp4_connect(port);
@@ -1066,6 +1450,9 @@ static void test_live_dump(void **state)
 	assert_int_equal(st.err[DD_TCP6], 0);
 	assert_int_equal(st.err[DD_UDP4], 0);
 	assert_int_equal(st.err[DD_UNIX], 0);
+	if (diag_tcp_by_family(d))
+		print_message("note: this kernel refused the one-walk TCP request\n");
+	live6_check(&v6, &t);
 
 	r = find_inode(&t, fd_inode(lfd));
 	assert_non_null(r);
@@ -1098,10 +1485,7 @@ static void test_live_dump(void **state)
 	assert_int_equal(r->peer, fd_inode(up[1]));
 	assert_int_equal(r->uid, getuid());
 
-	/* every socket once: (family, proto, cookie) is unique within a round */
-	qsort(t.v, t.n, sizeof(*t.v), rec_key_cmp);
-	for (i = 1; i < t.n; i++)
-		assert_int_not_equal(rec_key_cmp(&t.v[i - 1], &t.v[i]), 0);
+	assert_unique(&t);
 
 	/* A second round appends; the socket is reusable. */
 	before = t.n;
@@ -1120,6 +1504,66 @@ static void test_live_dump(void **state)
 	close(afd);
 	close(cfd);
 	close(lfd);
+	live6_close(&v6);
+}
+
+/*
+ * A kernel that refuses the one-walk TCP request: here one that has it is made
+ * to refuse it (the request is sent cut short: EINVAL). The round still lists
+ * the TCP sockets of both families, each once, with CLOSE_WAIT ages, from two
+ * dumps by family; and d keeps to those without asking again.
+ */
+static void test_live_fallback(void **state)
+{
+	struct diag_status st;
+	struct sock_table t;
+	const struct sock_rec *r;
+	struct live6 v6;
+	struct diag *d;
+	char *cause = NULL;
+	int lfd, c2, a2, round, i;
+
+	(void)state;
+	live6_open(&v6);
+	lfd = tcp4_listen(0, 4);
+	c2 = tcp4_connect(fd_port(lfd));
+	a2 = accept(lfd, NULL, NULL);
+	assert_true(a2 >= 0);
+	close(c2);
+	wait_eof(a2);
+
+	d = diag_new(&cause);
+	if (d == NULL)
+		fail_msg("diag_new: %s", cause);
+	sock_table_init(&t);
+	diag_test_break_compat(d, 1);
+	for (round = 0; round < 2; round++) {
+		sock_table_reset(&t);
+		assert_int_equal(diag_dump_all(d, &t, &st), 0);
+		for (i = 0; i < DD_COUNT; i++)
+			if (i != DD_UDPLITE4 && i != DD_UDPLITE6) /* a module that may be missing */
+				assert_int_equal(st.err[i], 0);
+		assert_int_equal(diag_tcp_by_family(d), 1);
+		r = find_inode(&t, fd_inode(lfd));
+		assert_non_null(r);
+		assert_int_equal(r->family, AF_INET);
+		assert_int_equal(r->state, TS_LISTEN);
+		r = find_inode(&t, fd_inode(a2));
+		assert_non_null(r);
+		assert_int_equal(r->family, AF_INET);
+		assert_int_equal(r->state, TS_CLOSE_WAIT);
+		assert_int_not_equal(r->last_ack, SOCK_NO_AGE);
+		live6_check(&v6, &t);
+		assert_unique(&t);
+		/* Refused once is enough: the next round does not ask again, however it would go.
+		 */
+		diag_test_break_compat(d, 0);
+	}
+	diag_free(d);
+	sock_table_fini(&t);
+	close(a2);
+	close(lfd);
+	live6_close(&v6);
 }
 
 /*
@@ -1232,7 +1676,15 @@ static void rec_dump(struct mnl_socket *nl, unsigned seq, int family, int proto,
 	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nlh->nlmsg_seq = seq;
-	if (family == AF_UNIX) {
+	if (family == AF_UNSPEC) {
+		/* The one-walk TCP request, both families (proto is TCP). */
+		struct inet_diag_req *r = mnl_nlmsg_put_extra_header(nlh, sizeof(*r));
+
+		nlh->nlmsg_type = TCPDIAG_GETSOCK;
+		r->idiag_family = AF_INET;
+		r->idiag_states = states;
+		r->idiag_ext = ext;
+	} else if (family == AF_UNIX) {
 		struct unix_diag_req *r = mnl_nlmsg_put_extra_header(nlh, sizeof(*r));
 
 		r->sdiag_family = AF_UNIX;
@@ -1282,7 +1734,7 @@ static int fixture_record(const char *dir)
 	const uint32_t cw = 1u << TS_CLOSE_WAIT;
 	struct timespec ts = { .tv_sec = 0, .tv_nsec = REC_WAIT_MS * 1000000L };
 	struct mnl_socket *nl;
-	int l4, c1, a1, c2, c3, a3, l6, c6, a6, u4, u4c, u6, ul, up, dp[2];
+	int l4, c1, a1, c2, c3, a3, l6, c6, a6, c7, a7, u4, u4c, u6, ul, up, dp[2];
 
 	if (unshare(CLONE_NEWNET) < 0)
 		rec_die("unshare(CLONE_NEWNET)");
@@ -1302,13 +1754,16 @@ static int fixture_record(const char *dir)
 		rec_die("listen6");
 	c6 = rec_connect(AF_INET6, SOCK_STREAM, "::1", REC_TCP6_PORT);
 	a6 = accept(l6, NULL, NULL);
+	c7 = rec_connect(AF_INET6, SOCK_STREAM, "::1", REC_TCP6_PORT);
+	a7 = accept(l6, NULL, NULL);
+	close(c7); /* a7 -> CLOSE_WAIT: one of each family for the age pass */
 	u4 = rec_socket(AF_INET, SOCK_DGRAM, "127.0.0.1", REC_UDP4_PORT);
 	u4c = rec_connect(AF_INET, SOCK_DGRAM, "127.0.0.1", REC_UDP4_PORT);
 	u6 = rec_socket(AF_INET6, SOCK_DGRAM, "::1", REC_UDP6_PORT);
 	ul = rec_unix_listen(SOCK_STREAM, rec_abstract, sizeof(rec_abstract) - 1);
 	unlink(REC_UNIX_PATH);
 	up = rec_unix_listen(SOCK_SEQPACKET, REC_UNIX_PATH, strlen(REC_UNIX_PATH) + 1);
-	if (a1 < 0 || a3 < 0 || a6 < 0 || socketpair(AF_UNIX, SOCK_DGRAM, 0, dp) < 0)
+	if (a1 < 0 || a3 < 0 || a6 < 0 || a7 < 0 || socketpair(AF_UNIX, SOCK_DGRAM, 0, dp) < 0)
 		rec_die("setup");
 	nanosleep(&ts, NULL);
 
@@ -1321,6 +1776,8 @@ static int fixture_record(const char *dir)
 	rec_dump(nl, 4, AF_INET, IPPROTO_UDP, ~0u, 0, dir, "udp4.bin");
 	rec_dump(nl, 5, AF_INET6, IPPROTO_UDP, ~0u, 0, dir, "udp6.bin");
 	rec_dump(nl, 6, AF_UNIX, 0, ~0u, 0, dir, "unix.bin");
+	rec_dump(nl, 7, AF_UNSPEC, IPPROTO_TCP, tcp_states, 0, dir, "tcp.bin");
+	rec_dump(nl, 8, AF_UNSPEC, IPPROTO_TCP, cw, 1 << (INET_DIAG_INFO - 1), dir, "tcp_cw.bin");
 	mnl_socket_close(nl);
 	unlink(REC_UNIX_PATH);
 	(void)c1, (void)c2, (void)c6, (void)u4, (void)u4c, (void)u6, (void)ul, (void)up;
@@ -1330,15 +1787,30 @@ static int fixture_record(const char *dir)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_table),		cmocka_unit_test(test_dump_names),
-		cmocka_unit_test(test_tcp4_record),	cmocka_unit_test(test_inet6_record),
-		cmocka_unit_test(test_close_wait_info), cmocka_unit_test(test_unix_records),
-		cmocka_unit_test(test_done_status),	cmocka_unit_test(test_error_status),
-		cmocka_unit_test(test_multi_message),	cmocka_unit_test(test_seq_portid),
-		cmocka_unit_test(test_truncated),	cmocka_unit_test(test_unpadded_tail),
-		cmocka_unit_test(test_bad_attributes),	cmocka_unit_test(test_garbage),
-		cmocka_unit_test(test_fixture_tcp),	cmocka_unit_test(test_fixture_udp),
-		cmocka_unit_test(test_fixture_unix),	cmocka_unit_test(test_live_dump),
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_dump_names),
+		cmocka_unit_test(test_tcp4_record),
+		cmocka_unit_test(test_inet6_record),
+		cmocka_unit_test(test_close_wait_info),
+		cmocka_unit_test(test_compat_records),
+		cmocka_unit_test(test_compat_other_dumps),
+		cmocka_unit_test(test_compat_rollback),
+		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_unix_records),
+		cmocka_unit_test(test_done_status),
+		cmocka_unit_test(test_error_status),
+		cmocka_unit_test(test_multi_message),
+		cmocka_unit_test(test_seq_portid),
+		cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_unpadded_tail),
+		cmocka_unit_test(test_bad_attributes),
+		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_fixture_tcp),
+		cmocka_unit_test(test_fixture_tcp_both),
+		cmocka_unit_test(test_fixture_udp),
+		cmocka_unit_test(test_fixture_unix),
+		cmocka_unit_test(test_live_dump),
+		cmocka_unit_test(test_live_fallback),
 	};
 
 	if (argc == 3 && strcmp(argv[1], "--record") == 0)
