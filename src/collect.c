@@ -13,6 +13,7 @@ struct collector {
 	struct diag *diag;
 	struct netns_pool *pool; /* sockets in the other namespaces, NULL: host only */
 	struct strbuf path;	 /* scratch: a namespace file's path */
+	struct u32map nspid;	 /* scratch: namespace inode -> a pid in it */
 	struct proc_scanner *scanner;
 	struct history *hist;
 	struct trend overflows, drops;
@@ -58,6 +59,7 @@ struct collector *collector_new(const struct config *cfg, char **cause)
 		netns_pool_set_ages(c->pool, c->judge);
 	}
 	sb_init(&c->path);
+	u32map_init(&c->nspid, 16);
 	c->scanner = proc_scanner_new(cfg->proc_root);
 	proc_scanner_set_full_every(c->scanner, cfg->rescan);
 	c->hist = history_new(&cfg->leak);
@@ -83,6 +85,7 @@ void collector_free(struct collector *c)
 	diag_free(c->diag);
 	netns_pool_free(c->pool);
 	sb_fini(&c->path);
+	u32map_fini(&c->nspid);
 	proc_scanner_free(c->scanner);
 	history_free(c->hist);
 	u32map_fini(&c->ages[0]);
@@ -227,8 +230,37 @@ int collector_netns_exists(const char *proc_root, uint32_t ino)
  * this refresh; its records are marked with its index. A namespace that cannot
  * be entered stays listed as not dumped: its processes' fds are not judged.
  */
+/*
+ * The dumps that would list nothing in the namespace of pid (0: sockwatch's
+ * own, -1: none known): those whose protocol its sockstat counts no socket of.
+ * Each saves the kernel a walk of a hash table that, unless the namespace was
+ * given its own, is sized for the whole host. A socket bound between this read
+ * and the dump is missed for one refresh, as one opened between the dump and
+ * the /proc scan is.
+ */
+static unsigned empty_dumps(const struct collector *c, int pid)
+{
+	struct proc_sockstat st;
+	unsigned skip = 0;
+
+	if (pid < 0)
+		return 0;
+	proc_read_sockstat(c->cfg->proc_root, pid, &st);
+	if (st.tcp == 0 && st.tw == 0 && st.tcp6 == 0)
+		skip |= DIAG_SKIP(DD_TCP4) | DIAG_SKIP(DD_TCP6);
+	if (st.udp == 0)
+		skip |= DIAG_SKIP(DD_UDP4);
+	if (st.udp6 == 0)
+		skip |= DIAG_SKIP(DD_UDP6);
+	if (st.udplite == 0)
+		skip |= DIAG_SKIP(DD_UDPLITE4);
+	if (st.udplite6 == 0)
+		skip |= DIAG_SKIP(DD_UDPLITE6);
+	return skip;
+}
+
 static void dump_netns(struct collector *c, struct snapshot *s, uint32_t ino, const char *path,
-		       const char *name)
+		       const char *name, int pid)
 {
 	const struct config *cfg = c->cfg;
 	struct diag_status st;
@@ -249,7 +281,7 @@ static void dump_netns(struct collector *c, struct snapshot *s, uint32_t ino, co
 	idx = snapshot_add_netns(s, ino, name, name != NULL ? strlen(name) : 0, 0);
 	d = netns_pool_get(c->pool, ino, path, &cause);
 	free(cause); /* it went away, or is not ours to enter: its processes tell */
-	if (d == NULL || diag_dump_all(d, &s->socks, &st) < 0) {
+	if (d == NULL || diag_dump_some(d, &s->socks, &st, empty_dumps(c, pid)) < 0) {
 		s->socks.n = n0;
 		return;
 	}
@@ -264,11 +296,26 @@ static void dump_other_netns(struct collector *c, struct snapshot *s)
 	struct netns_name *named = NULL;
 	size_t i, n = 0;
 
+	/* A process in each namespace, whose /proc/PID/net tells what the namespace holds. */
+	u32map_clear(&c->nspid);
+	for (i = 0; i < s->procs.n; i++) {
+		int isnew;
+		uint32_t *slot;
+
+		if (s->procs.v[i].netns == 0)
+			continue;
+		slot = u32map_put(&c->nspid, s->procs.v[i].netns, &isnew);
+		if (isnew)
+			*slot = (uint32_t)s->procs.v[i].pid;
+	}
 	if (netns_list_named(NETNS_RUN_DIR, &named, &n) == 0) {
 		for (i = 0; i < n; i++) {
+			const uint32_t *pid = u32map_get(&c->nspid, named[i].ino);
+
 			sb_reset(&c->path);
 			sb_printf(&c->path, "%s/%s", NETNS_RUN_DIR, named[i].name);
-			dump_netns(c, s, named[i].ino, c->path.buf, named[i].name);
+			dump_netns(c, s, named[i].ino, c->path.buf, named[i].name,
+				   pid != NULL ? (int)*pid : -1);
 		}
 		netns_names_free(named, n);
 	}
@@ -284,7 +331,7 @@ static void dump_other_netns(struct collector *c, struct snapshot *s)
 			continue;
 		sb_reset(&c->path);
 		sb_printf(&c->path, "%s/%d/ns/net", c->cfg->proc_root, p->pid);
-		dump_netns(c, s, p->netns, c->path.buf, NULL);
+		dump_netns(c, s, p->netns, c->path.buf, NULL, p->pid);
 	}
 	netns_pool_sweep(c->pool);
 }
@@ -301,7 +348,7 @@ int collector_refresh(struct collector *c, struct snapshot *s, double now, char 
 
 	snapshot_reset(s);
 	clock_gettime(CLOCK_REALTIME, &s->time);
-	err = diag_dump_all(c->diag, &s->socks, &s->diag);
+	err = diag_dump_some(c->diag, &s->socks, &s->diag, empty_dumps(c, 0));
 	if (err < 0) {
 		*cause = cause_errno("sock_diag dump failed", -err);
 		return -1;

@@ -126,6 +126,14 @@ void diag_set_ages(struct diag *d, int on);
  * family from then on, starting with that round.
  */
 int diag_dump_all(struct diag *d, struct sock_table *t, struct diag_status *st);
+/*
+ * The same without the dumps whose bits (DIAG_SKIP(dd)) are in skip: the caller
+ * knows they would list nothing (the namespace's sockstat counts none), and each
+ * one saves the kernel a walk of that protocol's hash table. TCP/IPv4 and
+ * TCP/IPv6 are one request: it is skipped only when both are.
+ */
+#define DIAG_SKIP(dd) (1u << (dd))
+int diag_dump_some(struct diag *d, struct sock_table *t, struct diag_status *st, unsigned skip);
 
 /*
  * Other network namespaces (src/diag/netns.c). A netlink socket answers for

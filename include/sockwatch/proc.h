@@ -96,6 +96,19 @@ const struct proc_scan_stats *proc_scanner_stats(const struct proc_scanner *s);
 int proc_sock_protos(const char *root, int pid, const uint32_t *inodes, size_t n,
 		     char (*names)[PROC_PROTO_NAME]);
 
+/*
+ * Sockets in use in one network namespace (/proc/PID/net/sockstat and sockstat6,
+ * which count the namespace of PID): hashed sockets per protocol, and TIME_WAIT.
+ * PROC_UNKNOWN when unreadable.
+ */
+struct proc_sockstat {
+	int64_t tcp, tcp6, tw, udp, udp6, udplite, udplite6;
+};
+/* Of process pid's namespace (0: sockwatch's own). */
+void proc_read_sockstat(const char *root, int pid, struct proc_sockstat *out);
+/* Fill the fields that a sockstat or sockstat6 text has; leaves the others. */
+void proc_parse_sockstat(const char *buf, size_t len, struct proc_sockstat *out);
+
 /* System-wide limits and counters (PROC_UNKNOWN when unreadable). */
 struct proc_sys {
 	int64_t max_orphans;	  /* net.ipv4.tcp_max_orphans */

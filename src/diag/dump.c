@@ -487,6 +487,11 @@ void diag_set_ages(struct diag *d, int on)
 
 int diag_dump_all(struct diag *d, struct sock_table *t, struct diag_status *st)
 {
+	return diag_dump_some(d, t, st, 0);
+}
+
+int diag_dump_some(struct diag *d, struct sock_table *t, struct diag_status *st, unsigned skip)
+{
 	struct diag_status dummy;
 	unsigned dd;
 	int ret;
@@ -495,7 +500,12 @@ int diag_dump_all(struct diag *d, struct sock_table *t, struct diag_status *st)
 		st = &dummy;
 	for (dd = 0; dd < DD_COUNT; dd++)
 		st->err[dd] = 0;
+	/* TCP is one request for both families: skipped only when both are. */
+	if (!d->tcp_split && !(skip & DIAG_SKIP(DD_TCP4)) != !(skip & DIAG_SKIP(DD_TCP6)))
+		skip &= ~(DIAG_SKIP(DD_TCP4) | DIAG_SKIP(DD_TCP6));
 	for (dd = 0; dd < DD_COUNT; dd++) {
+		if (skip & DIAG_SKIP(dd))
+			continue;
 		/* The TCP/IPv4 slot's request listed both families: its status is theirs. */
 		if (dd == DD_TCP6 && !d->tcp_split) {
 			st->err[dd] = st->err[DD_TCP4];

@@ -1,5 +1,6 @@
 /* sys.c: the system-wide limits and counters behind the leak signals. */
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,92 @@ static ssize_t read_small(const char *root, const char *name, char *buf, size_t 
 	close(fd);
 	buf[len] = '\0';
 	return len;
+}
+
+/* The number after "KEY: ... NAME " on the line starting with key: 0, or -1. */
+static int sockstat_field(const char *buf, size_t len, const char *key, const char *name,
+			  int64_t *out)
+{
+	const char *end = buf + len, *p = buf;
+	size_t klen = strlen(key), nlen = strlen(name);
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p)), *w;
+
+		if (eol == NULL)
+			eol = end;
+		if ((size_t)(eol - p) > klen && memcmp(p, key, klen) == 0) {
+			/* Words after the key come in pairs: a name, then its number. */
+			for (w = p + klen; w < eol;) {
+				const char *n0, *v0;
+				int64_t v = 0;
+
+				while (w < eol && *w == ' ')
+					w++;
+				n0 = w;
+				while (w < eol && *w != ' ')
+					w++;
+				if ((size_t)(w - n0) != nlen || memcmp(n0, name, nlen) != 0) {
+					while (w < eol && *w == ' ')
+						w++;
+					while (w < eol && *w != ' ')
+						w++;
+					continue;
+				}
+				while (w < eol && *w == ' ')
+					w++;
+				for (v0 = w;
+				     w < eol && *w >= '0' && *w <= '9' && v < INT64_MAX / 10; w++)
+					v = v * 10 + (*w - '0');
+				if (w == v0)
+					return -1;
+				*out = v;
+				return 0;
+			}
+			return -1;
+		}
+		p = eol + 1;
+	}
+	return -1;
+}
+
+void proc_parse_sockstat(const char *buf, size_t len, struct proc_sockstat *out)
+{
+	static const struct {
+		const char *key, *name;
+		size_t off;
+	} fields[] = {
+		{ "TCP:", "inuse", offsetof(struct proc_sockstat, tcp) },
+		{ "TCP:", "tw", offsetof(struct proc_sockstat, tw) },
+		{ "UDP:", "inuse", offsetof(struct proc_sockstat, udp) },
+		{ "UDPLITE:", "inuse", offsetof(struct proc_sockstat, udplite) },
+		{ "TCP6:", "inuse", offsetof(struct proc_sockstat, tcp6) },
+		{ "UDP6:", "inuse", offsetof(struct proc_sockstat, udp6) },
+		{ "UDPLITE6:", "inuse", offsetof(struct proc_sockstat, udplite6) },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(fields); i++) {
+		int64_t v;
+
+		if (sockstat_field(buf, len, fields[i].key, fields[i].name, &v) == 0)
+			*(int64_t *)(void *)((char *)out + fields[i].off) = v;
+	}
+}
+
+void proc_read_sockstat(const char *root, int pid, struct proc_sockstat *out)
+{
+	char buf[1024], name[64];
+	ssize_t n;
+
+	out->tcp = out->tw = out->udp = out->udplite = PROC_UNKNOWN;
+	out->tcp6 = out->udp6 = out->udplite6 = PROC_UNKNOWN;
+	snprintf(name, sizeof name, "%d/net/sockstat", pid);
+	if ((n = read_small(root, pid > 0 ? name : "self/net/sockstat", buf, sizeof buf)) > 0)
+		proc_parse_sockstat(buf, (size_t)n, out);
+	snprintf(name, sizeof name, "%d/net/sockstat6", pid);
+	if ((n = read_small(root, pid > 0 ? name : "self/net/sockstat6", buf, sizeof buf)) > 0)
+		proc_parse_sockstat(buf, (size_t)n, out);
 }
 
 int proc_parse_netstat(const char *buf, size_t len, const char *prefix, const char *key,

@@ -1495,6 +1495,22 @@ static void test_live_dump(void **state)
 		n += t.v[i].inode == fd_inode(lfd);
 	assert_int_equal(n, 2);
 
+	/* Skipped dumps list nothing and fail nothing; TCP is skipped only as a whole. */
+	sock_table_reset(&t);
+	assert_int_equal(
+		diag_dump_some(d, &t, &st,
+			       DIAG_SKIP(DD_TCP4) | DIAG_SKIP(DD_UDP4) | DIAG_SKIP(DD_UNIX)),
+		0);
+	if (!diag_tcp_by_family(d)) /* TCP/IPv6 still wanted: the one request runs */
+		assert_non_null(find_inode(&t, fd_inode(lfd)));
+	assert_null(find_inode(&t, fd_inode(up[0])));
+	for (i = 0; i < DD_COUNT; i++)
+		assert_int_equal(st.err[i], 0);
+	sock_table_reset(&t);
+	assert_int_equal(diag_dump_some(d, &t, &st, DIAG_SKIP(DD_TCP4) | DIAG_SKIP(DD_TCP6)), 0);
+	assert_null(find_inode(&t, fd_inode(lfd)));
+	assert_non_null(find_inode(&t, fd_inode(up[0])));
+
 	diag_free(d);
 	diag_free(NULL);
 	sock_table_fini(&t);

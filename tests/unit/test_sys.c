@@ -141,12 +141,52 @@ static void test_capeff(void **state)
 	assert_int_equal(proc_parse_capeff("Name:\tx\n", 8, &caps), -1);
 }
 
+/* sockstat and sockstat6 of one namespace: the in-use counts a dump may be skipped on. */
+static void test_sockstat(void **state)
+{
+	const char *v4 = "sockets: used 10\n"
+			 "TCP: inuse 9 orphan 0 tw 3 alloc 901 mem 115\n"
+			 "UDP: inuse 1 mem 0\n"
+			 "UDPLITE: inuse 0\n"
+			 "RAW: inuse 0\n";
+	const char *v6 = "TCP6: inuse 2\nUDP6: inuse 0\nUDPLITE6: inuse 0\nRAW6: inuse 0\n";
+	const char *bad = "TCP: inuse x tw\nUDP: mem 4\nUDPLITE: inuse 5"; /* no newline at end */
+	struct proc_sockstat st;
+
+	(void)state;
+	st.tcp = st.tw = st.udp = st.udplite = st.tcp6 = st.udp6 = st.udplite6 = PROC_UNKNOWN;
+	proc_parse_sockstat(v4, strlen(v4), &st);
+	assert_int_equal(st.tcp, 9);
+	assert_int_equal(st.tw, 3);
+	assert_int_equal(st.udp, 1);
+	assert_int_equal(st.udplite, 0);
+	assert_int_equal(st.tcp6, PROC_UNKNOWN); /* not in this file */
+	proc_parse_sockstat(v6, strlen(v6), &st);
+	assert_int_equal(st.tcp6, 2);
+	assert_int_equal(st.udp6, 0);
+	assert_int_equal(st.udplite6, 0);
+	/* What cannot be read stays unknown: no dump is skipped on it. */
+	st.tcp = st.tw = st.udp = st.udplite = PROC_UNKNOWN;
+	proc_parse_sockstat(bad, strlen(bad), &st);
+	assert_int_equal(st.tcp, PROC_UNKNOWN);
+	assert_int_equal(st.tw, PROC_UNKNOWN);
+	assert_int_equal(st.udp, PROC_UNKNOWN);
+	assert_int_equal(st.udplite, 5);
+	/* The live files of sockwatch's own namespace have every count. */
+	proc_read_sockstat("/proc", 0, &st);
+	assert_true(st.tcp >= 0 && st.tw >= 0 && st.udp >= 0 && st.tcp6 >= 0 && st.udp6 >= 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_capeff),	      cmocka_unit_test(test_netstat),
-		cmocka_unit_test(test_read_sys_live), cmocka_unit_test(test_orphans_and_time_wait),
-		cmocka_unit_test(test_trend),	      cmocka_unit_test(test_system_pressure),
+		cmocka_unit_test(test_capeff),
+		cmocka_unit_test(test_netstat),
+		cmocka_unit_test(test_sockstat),
+		cmocka_unit_test(test_read_sys_live),
+		cmocka_unit_test(test_orphans_and_time_wait),
+		cmocka_unit_test(test_trend),
+		cmocka_unit_test(test_system_pressure),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
