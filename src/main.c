@@ -140,6 +140,18 @@ static void usage(FILE *f)
 	      f);
 }
 
+/* One line naming the problem (--check: an UNKNOWN status line on stdout), then exit. */
+static void __attribute__((noreturn))
+die_line(const struct config *c, int status, const char *tail, const char *fmt, va_list ap)
+{
+	FILE *f = c->check ? stdout : stderr;
+
+	fputs(c->check ? "SOCKWATCH UNKNOWN - " : "sockwatch: ", f);
+	vfprintf(f, fmt, ap);
+	fputs(tail, f);
+	exit(c->check ? 3 : status);
+}
+
 /*
  * One line on stderr naming the problem, then exit 2. In --check mode the
  * monitoring system reads stdout and the status: one UNKNOWN line, exit 3.
@@ -149,12 +161,8 @@ die_usage(const struct config *c, const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs(c->check ? "SOCKWATCH UNKNOWN - " : "sockwatch: ", c->check ? stdout : stderr);
 	va_start(ap, fmt);
-	vfprintf(c->check ? stdout : stderr, fmt, ap);
-	va_end(ap);
-	fputs(" (see sockwatch --help)\n", c->check ? stdout : stderr);
-	exit(c->check ? 3 : 2);
+	die_line(c, 2, " (see sockwatch --help)\n", fmt, ap);
 }
 
 /* One line on stderr for an error that is not one of usage: exit 1 (--check: UNKNOWN, 3). */
@@ -163,12 +171,8 @@ die_runtime(const struct config *c, const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs(c->check ? "SOCKWATCH UNKNOWN - " : "sockwatch: ", c->check ? stdout : stderr);
 	va_start(ap, fmt);
-	vfprintf(c->check ? stdout : stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', c->check ? stdout : stderr);
-	exit(c->check ? 3 : 1);
+	die_line(c, 1, "\n", fmt, ap);
 }
 
 /*
