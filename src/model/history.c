@@ -280,6 +280,17 @@ static uint32_t entry_carry(struct history *h, const struct proc_key *k, double 
  */
 static size_t entry_series(struct history *h, const struct proc_hist *e, double now);
 
+/* The socket and fd trends of an entry (a process's or a service's) into f. */
+static void entry_trends(struct history *h, struct proc_hist *e, double now, struct leak_facts *f)
+{
+	size_t n = entry_series(h, e, now);
+
+	leak_trend(h->t, h->ys, n, &h->cfg, e->socks_growing, &f->socks);
+	leak_trend(h->t, h->yf, n, &h->cfg, e->fds_growing, &f->fdt);
+	e->socks_growing = (uint8_t)f->socks.growing;
+	e->fds_growing = (uint8_t)f->fdt.growing;
+}
+
 static struct proc_key service_key(const struct snapshot *s, uint32_t svc)
 {
 	struct proc_key k;
@@ -349,15 +360,8 @@ static void judge_services(struct history *h, struct snapshot *s, double now)
 
 		f.fds = PROC_UNKNOWN; /* a service has no fd limit of its own */
 		f.fd_limit = PROC_UNKNOWN;
-		if (h->sidx[i] != NONE) {
-			struct proc_hist *e = &h->ents[h->sidx[i]];
-			size_t n = entry_series(h, e, now);
-
-			leak_trend(h->t, h->ys, n, &h->cfg, e->socks_growing, &f.socks);
-			leak_trend(h->t, h->yf, n, &h->cfg, e->fds_growing, &f.fdt);
-			e->socks_growing = (uint8_t)f.socks.growing;
-			e->fds_growing = (uint8_t)f.fdt.growing;
-		}
+		if (h->sidx[i] != NONE)
+			entry_trends(h, &h->ents[h->sidx[i]], now, &f);
 		memset(&s->svc_leak[i], 0, sizeof s->svc_leak[i]);
 		leak_judge(&h->cfg, &f, &s->svc_leak[i]);
 		worst = &h->sworst[i];
@@ -551,15 +555,8 @@ void history_update(struct history *h, struct snapshot *s, double now)
 		 * Socket counts of a process whose fd table is unreadable are unknown:
 		 * no history, no estimate. Its fd count, when known, is real (fd_limit).
 		 */
-		if (pr->fd_readable && h->pidx[p] != NONE) {
-			struct proc_hist *e = &h->ents[h->pidx[p]];
-			size_t n = entry_series(h, e, now);
-
-			leak_trend(h->t, h->ys, n, &h->cfg, e->socks_growing, &f.socks);
-			leak_trend(h->t, h->yf, n, &h->cfg, e->fds_growing, &f.fdt);
-			e->socks_growing = (uint8_t)f.socks.growing;
-			e->fds_growing = (uint8_t)f.fdt.growing;
-		}
+		if (pr->fd_readable && h->pidx[p] != NONE)
+			entry_trends(h, &h->ents[h->pidx[p]], now, &f);
 		leak_judge(&h->cfg, &f, &s->leak[p]);
 	}
 	judge_services(h, s, now);
