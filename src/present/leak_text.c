@@ -85,17 +85,12 @@ void leak_reasons_brief(struct strbuf *sb, unsigned bits)
 	}
 }
 
-void leak_describe_service(struct strbuf *sb, const struct snapshot *s, uint32_t svc)
+/* " growth +380/min, 12 old close_wait": the reasons with their numbers; the next separator. */
+static const char *describe_reasons(struct strbuf *sb, const struct leak_verdict *v)
 {
-	const struct leak_verdict *v = &s->svc_leak[svc];
 	const char *sep = " ";
-	size_t i, len;
-	const char *name = service_name(s, svc, &len);
+	size_t i;
 
-	sb_puts(sb, "service ");
-	esc_text(sb, name, len);
-	sb_printf(sb, " (%u %s)", s->services[svc].procs,
-		  s->services[svc].procs == 1 ? "process" : "processes");
 	for (i = 0; i < ARRAY_LEN(reasons); i++) {
 		if (!(v->reasons & reasons[i].bit) || reasons[i].describe == NULL)
 			continue;
@@ -103,6 +98,20 @@ void leak_describe_service(struct strbuf *sb, const struct snapshot *s, uint32_t
 		reasons[i].describe(sb, v);
 		sep = ", ";
 	}
+	return sep;
+}
+
+void leak_describe_service(struct strbuf *sb, const struct snapshot *s, uint32_t svc)
+{
+	const struct leak_verdict *v = &s->svc_leak[svc];
+	size_t len;
+	const char *name = service_name(s, svc, &len);
+
+	sb_puts(sb, "service ");
+	esc_text(sb, name, len);
+	sb_printf(sb, " (%u %s)", s->services[svc].procs,
+		  s->services[svc].procs == 1 ? "process" : "processes");
+	describe_reasons(sb, v);
 }
 
 void leak_describe(struct strbuf *sb, const struct snapshot *s, uint32_t r)
@@ -110,19 +119,12 @@ void leak_describe(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 	static const struct leak_verdict none;
 	const struct proc_rec *p = &s->procs.v[r];
 	const struct leak_verdict *v = s->leak != NULL ? &s->leak[r] : &none;
-	const char *sep = " ";
-	size_t i;
+	const char *sep;
 
 	sb_printf(sb, "pid %d (", p->pid);
 	esc_text(sb, p->comm, strlen(p->comm));
 	sb_putc(sb, ')');
-	for (i = 0; i < ARRAY_LEN(reasons); i++) {
-		if (!(v->reasons & reasons[i].bit) || reasons[i].describe == NULL)
-			continue;
-		sb_puts(sb, sep);
-		reasons[i].describe(sb, v);
-		sep = ", ";
-	}
+	sep = describe_reasons(sb, v);
 	if (p->fds >= 0) {
 		sb_printf(sb, "%sfds %lld", sep, (long long)p->fds);
 		if (p->fd_limit >= 0 && p->fd_limit != PROC_UNLIMITED)
