@@ -294,34 +294,40 @@ static int c_command(const struct snapshot *s, uint32_t a, uint32_t b)
 	return strcmp(P(s, a)->comm, P(s, b)->comm);
 }
 
+static const struct leak_verdict no_verdict; /* when the detector did not run */
+
 static const struct leak_verdict *LV(const struct snapshot *s, uint32_t r)
 {
-	static const struct leak_verdict none;
-
-	return s->leak != NULL ? &s->leak[r] : &none;
+	return s->leak != NULL ? &s->leak[r] : &no_verdict;
 }
 
-/* LEAK: "-", or the level and the reasons in short: "WARN grow,cw". */
-static void p_leak(struct strbuf *sb, const struct snapshot *s, uint32_t r)
-{
-	const struct leak_verdict *v = LV(s, r);
-
-	if (v->level == LEAK_OK) {
-		sb_putc(sb, '-');
-		return;
+/*
+ * A LEAK column over the verdicts that get(s, row) gives: "-", or the level
+ * and the reasons in short ("WARN grow,cw"), sorted by severity.
+ */
+#define LEAK_COL(pfx, get)                                                                         \
+	static void pfx##_leak(struct strbuf *sb, const struct snapshot *s, uint32_t r)            \
+	{                                                                                          \
+		const struct leak_verdict *v = get(s, r);                                          \
+		if (v->level == LEAK_OK) {                                                         \
+			sb_putc(sb, '-');                                                          \
+			return;                                                                    \
+		}                                                                                  \
+		sb_puts(sb, v->level == LEAK_CRITICAL ? "CRIT " : "WARN ");                        \
+		leak_reasons_brief(sb, v->reasons);                                                \
+	}                                                                                          \
+	static int c_##pfx##leak(const struct snapshot *s, uint32_t a, uint32_t b)                 \
+	{                                                                                          \
+		return leak_verdict_cmp(get(s, a), get(s, b));                                     \
+	}                                                                                          \
+	static enum severity e_##pfx##leak(const struct snapshot *s, const struct leak_config *lc, \
+					   uint32_t r)                                             \
+	{                                                                                          \
+		(void)lc;                                                                          \
+		return severity_of_level(get(s, r)->level);                                        \
 	}
-	sb_puts(sb, v->level == LEAK_CRITICAL ? "CRIT " : "WARN ");
-	leak_reasons_brief(sb, v->reasons);
-}
-static int c_leak(const struct snapshot *s, uint32_t a, uint32_t b)
-{
-	return leak_verdict_cmp(LV(s, a), LV(s, b));
-}
-static enum severity e_leak(const struct snapshot *s, const struct leak_config *lc, uint32_t r)
-{
-	(void)lc;
-	return severity_of_level(LV(s, r)->level);
-}
+
+LEAK_COL(p, LV)
 
 NETNS_COL(p, PS(s, r)->netns)
 
@@ -347,7 +353,7 @@ static const struct column proc_cols[] = {
 	{ "ESTAB", "established", 1, 6, p_estab, c_estab, e_estab, NULL },
 	{ "CLOSE_WAIT", "close_wait", 1, 10, p_closewait, c_closewait, e_closewait, NULL },
 	{ "DEAD", "dead", 1, 5, p_dead, c_dead, e_dead, NULL },
-	{ "LEAK", "leak", 0, 14, p_leak, c_leak, e_leak, NULL },
+	{ "LEAK", "leak", 0, 14, p_leak, c_pleak, e_pleak, NULL },
 	{ "SERVICE", "service", 0, 20, p_service, c_service, NULL, one_service },
 	{ "NETNS", "netns", 0, 12, p_netns, c_pnetns, NULL, one_netns },
 	{ "COMMAND", "command", 0, 0, p_command, c_command, NULL, NULL },
@@ -724,9 +730,7 @@ static const struct service_row *SV(const struct snapshot *s, uint32_t row)
 
 static const struct leak_verdict *SVL(const struct snapshot *s, uint32_t r)
 {
-	static const struct leak_verdict none;
-
-	return s->svc_leak != NULL ? &s->svc_leak[r] : &none;
+	return s->svc_leak != NULL ? &s->svc_leak[r] : &no_verdict;
 }
 
 static void v_name(struct strbuf *sb, const struct snapshot *s, uint32_t r)
@@ -798,26 +802,7 @@ SVC_COUNT_COL(estab, sv->states[TS_ESTABLISHED], 0)
 SVC_COUNT_COL(closewait, sv->states[TS_CLOSE_WAIT], 1)
 SVC_COUNT_COL(dead, sv->dead, 1)
 
-static void v_leak(struct strbuf *sb, const struct snapshot *s, uint32_t r)
-{
-	const struct leak_verdict *v = SVL(s, r);
-
-	if (v->level == LEAK_OK) {
-		sb_putc(sb, '-');
-		return;
-	}
-	sb_puts(sb, v->level == LEAK_CRITICAL ? "CRIT " : "WARN ");
-	leak_reasons_brief(sb, v->reasons);
-}
-static int c_vleak(const struct snapshot *s, uint32_t a, uint32_t b)
-{
-	return leak_verdict_cmp(SVL(s, a), SVL(s, b));
-}
-static enum severity e_vleak(const struct snapshot *s, const struct leak_config *lc, uint32_t r)
-{
-	(void)lc;
-	return severity_of_level(SVL(s, r)->level);
-}
+LEAK_COL(v, SVL)
 
 static const struct column service_cols[] = {
 	{ "KIND", "kind", 0, 10, v_kind, c_vkind, NULL, NULL },
