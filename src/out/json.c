@@ -112,13 +112,13 @@ static void json_leak(struct strbuf *sb, const struct leak_verdict *v)
 		  v->queue_full, v->dead_old);
 }
 
-/* {"inode": 4026531840, "name": "host"}: a name is null when none is known. */
-static void json_netns(struct strbuf *sb, const struct snapshot *s, uint32_t ns)
+/* "inode": 4026531840, "name": "host": each null when not known. */
+static void json_netns_fields(struct strbuf *sb, const struct snapshot *s, uint32_t ns)
 {
 	size_t len;
 	const char *name = netns_name(s, ns, &len);
 
-	sb_puts(sb, "{\"inode\": ");
+	sb_puts(sb, "\"inode\": ");
 	if (ns < s->nnetns && s->netns[ns].ino != 0)
 		sb_printf(sb, "%u", s->netns[ns].ino);
 	else
@@ -128,6 +128,13 @@ static void json_netns(struct strbuf *sb, const struct snapshot *s, uint32_t ns)
 		json_str(sb, name, len);
 	else
 		sb_puts(sb, "null");
+}
+
+/* {"inode": 4026531840, "name": "host"} */
+static void json_netns(struct strbuf *sb, const struct snapshot *s, uint32_t ns)
+{
+	sb_putc(sb, '{');
+	json_netns_fields(sb, s, ns);
 	sb_putc(sb, '}');
 }
 
@@ -239,25 +246,13 @@ static void json_service_row(struct strbuf *sb, const struct snapshot *s, uint32
 /* Every namespace of the refresh, whether its tables were read, and what is in it. */
 static void json_namespaces(struct strbuf *sb, const struct snapshot *s)
 {
-	const char *name;
-	size_t i, len;
+	size_t i;
 
 	for (i = 0; i < s->nnetns; i++) {
 		const struct netns_row *n = &s->netns[i];
 
-		if (i > 0)
-			sb_puts(sb, ", ");
-		sb_puts(sb, "{\"inode\": ");
-		if (n->ino != 0)
-			sb_printf(sb, "%u", n->ino);
-		else
-			sb_puts(sb, "null");
-		sb_puts(sb, ", \"name\": ");
-		name = netns_name(s, (uint32_t)i, &len);
-		if (len > 0)
-			json_str(sb, name, len);
-		else
-			sb_puts(sb, "null");
+		sb_puts(sb, i > 0 ? ", {" : "{");
+		json_netns_fields(sb, s, (uint32_t)i);
 		sb_printf(sb, ", \"named\": %s, \"host\": %s, \"read\": %s, \"processes\": %u",
 			  n->named ? "true" : "false", i == 0 ? "true" : "false",
 			  n->dumped ? "true" : "false", n->procs);
