@@ -172,7 +172,6 @@ struct netns_row {
  */
 struct service_row {
 	uint8_t kind;	  /* enum service_kind */
-	uint8_t unknown;  /* some process of it could not be inspected: the sums are partial */
 	uint32_t name;	  /* offset in snapshot.strs */
 	uint32_t cgroup;  /* offset in procs.strs: the cgroup path of its first process */
 	uint32_t procs;	  /* its shown processes */

@@ -315,7 +315,7 @@ static void update_services(struct history *h, struct snapshot *s, double now)
 		int isnew;
 
 		/* A partial sum would rise when a process becomes readable: not judged. */
-		h->sidx[i] = sv->unknown ? NONE : entry_carry(h, &k, now, 1, &isnew);
+		h->sidx[i] = sv->known < sv->procs ? NONE : entry_carry(h, &k, now, 1, &isnew);
 		if (h->sidx[i] != NONE && isnew)
 			entry_add(h, &h->ents[h->sidx[i]], now, sv->sockets, clamp_u32(sv->fds),
 				  sv->states[TS_CLOSE_WAIT]);

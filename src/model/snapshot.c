@@ -893,7 +893,6 @@ static void sum_services(struct snapshot *s)
 
 		sv->procs = sv->known = sv->sockets = sv->tcp = sv->udp = sv->unix_ = 0;
 		sv->other = sv->dead = 0;
-		sv->unknown = 0;
 		sv->fds = PROC_UNKNOWN;
 		memset(sv->states, 0, sizeof sv->states);
 	}
@@ -908,10 +907,9 @@ static void sum_services(struct snapshot *s)
 		sv->procs++;
 		if (pr->fds >= 0)
 			sv->fds = (sv->fds < 0 ? 0 : sv->fds) + pr->fds;
-		if (!pr->fd_readable) {
-			sv->unknown = 1;
-			continue;
-		}
+		if (!pr->fd_readable)
+			continue; /* its counts are unknown: the sums leave it out (known < procs)
+				   */
 		sv->known++;
 		sv->sockets += pr->ino_n;
 		sv->tcp += ps->tcp;

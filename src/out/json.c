@@ -235,7 +235,7 @@ static void json_service_row(struct strbuf *sb, const struct snapshot *s, uint32
 			  sv->sockets, sv->tcp, sv->udp, sv->unix_, sv->other, sv->dead);
 		json_states(sb, sv->states);
 	}
-	sb_printf(sb, ", \"partial\": %s", sv->unknown ? "true" : "false");
+	sb_printf(sb, ", \"partial\": %s", sv->known < sv->procs ? "true" : "false");
 	if (s->svc_leak != NULL) {
 		sb_puts(sb, ", \"leak\": ");
 		json_leak(sb, &s->svc_leak[i]);

@@ -779,7 +779,7 @@ static int c_vfds(const struct snapshot *s, uint32_t a, uint32_t b)
 	static void sv_##name(struct strbuf *sb, const struct snapshot *s, uint32_t r)             \
 	{                                                                                          \
 		fmt_i64(sb, svv_##name(s, r));                                                     \
-		if (SV(s, r)->unknown && svv_##name(s, r) != PROC_UNKNOWN)                         \
+		if (SV(s, r)->known < SV(s, r)->procs && svv_##name(s, r) != PROC_UNKNOWN)         \
 			sb_putc(sb, '+');                                                          \
 	}                                                                                          \
 	static int svc_##name(const struct snapshot *s, uint32_t a, uint32_t b)                    \
