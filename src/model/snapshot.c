@@ -35,8 +35,6 @@ struct svc_key {
 	uint64_t hash;
 };
 
-static void sum_services(struct snapshot *s);
-
 void snapshot_init(struct snapshot *s)
 {
 	memset(s, 0, sizeof *s);
@@ -735,8 +733,14 @@ void snapshot_count_unlisted(struct snapshot *s)
 {
 	size_t i;
 
-	for (i = 0; i < s->nunlisted; i++) /* counted afresh if asked again */
-		s->pstats[s->unlisted[i].proc].dead = s->pstats[s->unlisted[i].proc].unbound = 0;
+	/* Counted afresh if asked again; a service's dead sum follows its processes'. */
+	for (i = 0; i < s->nunlisted; i++) {
+		struct proc_stats *ps = &s->pstats[s->unlisted[i].proc];
+
+		if (ps->service != NONE)
+			s->services[ps->service].dead -= ps->dead;
+		ps->dead = ps->unbound = 0;
+	}
 	for (i = 0; i < s->nunlisted; i++) {
 		struct unlisted_sock *u = &s->unlisted[i];
 		struct proc_stats *ps = &s->pstats[u->proc];
@@ -744,8 +748,9 @@ void snapshot_count_unlisted(struct snapshot *s)
 		u->kind = unlisted_kind(s, u);
 		ps->dead += u->kind == UL_DEAD;
 		ps->unbound += u->kind == UL_UNBOUND;
+		if (ps->service != NONE && u->kind == UL_DEAD)
+			s->services[ps->service].dead++;
 	}
-	sum_services(s);
 }
 
 /*

@@ -159,6 +159,10 @@ static void test_undumped_not_dead(void **state)
 	snapshot_count_unlisted(&s);
 	assert_int_equal(s.unlisted[0].kind, UL_DEAD);
 	assert_int_equal(s.pstats[2].dead, 1);
+	/* Its service's dead sum follows, asked again or not. */
+	assert_int_equal(s.services[s.pstats[2].service].dead, 1);
+	snapshot_count_unlisted(&s);
+	assert_int_equal(s.services[s.pstats[2].service].dead, 1);
 	snapshot_fini(&s);
 }
 
