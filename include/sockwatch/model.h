@@ -26,9 +26,10 @@ struct proc_stats {
 	uint32_t unbound; /* of those, UDP and UDP-Lite sockets never bound (UL_UNBOUND) */
 	uint32_t link0;	  /* its first owner link; its links follow in the order of its inodes */
 	uint32_t states[TS_MAX];
-	uint32_t netns;	  /* index in snapshot.netns (a process of unknown namespace: 0) */
-	uint32_t service; /* index in snapshot.services, NONE when its cgroup is unknown */
-	uint8_t shown;	  /* passes the filter and has (or may have) sockets */
+	uint32_t netns;	   /* index in snapshot.netns (a process of unknown namespace: 0) */
+	uint32_t service;  /* index in snapshot.services, NONE when its cgroup is unknown */
+	uint32_t svc_next; /* the next process of its service (service_row.first starts), NONE */
+	uint8_t shown;	   /* passes the filter and has (or may have) sockets */
 };
 
 /*
@@ -176,7 +177,7 @@ struct service_row {
 	uint32_t cgroup;  /* offset in procs.strs: the cgroup path of its first process */
 	uint32_t procs;	  /* its shown processes */
 	uint32_t known;	  /* of them, those whose fd table was read (the sums are theirs) */
-	uint32_t first;	  /* its first process (index in procs.v) */
+	uint32_t first;	  /* its first process (index in procs.v): see service_proc_next */
 	uint32_t sockets; /* distinct socket inodes summed over its processes */
 	uint32_t tcp, udp, unix_, other, dead;
 	int64_t fds; /* summed over the processes whose count is known; PROC_UNKNOWN: none */
@@ -321,6 +322,14 @@ int sock_member(const struct snapshot *s, uint32_t sock, enum row_kind k, uint32
 int sock_in_service(const struct snapshot *s, uint32_t sock, uint32_t service);
 /* The service of process proc, NONE when its cgroup is unknown (or it is not shown). */
 uint32_t proc_service(const struct snapshot *s, uint32_t proc);
+/*
+ * The processes of a service, in process order:
+ *	for (p = s->services[svc].first; p != NONE; p = service_proc_next(s, p))
+ */
+static inline uint32_t service_proc_next(const struct snapshot *s, uint32_t proc)
+{
+	return s->pstats[proc].svc_next;
+}
 /* A service's name. */
 const char *service_name(const struct snapshot *s, uint32_t service, size_t *len);
 /*

@@ -856,12 +856,22 @@ static void place_services(struct snapshot *s, const struct filter *f)
 			sv->kind = k.kind;
 			sv->name = strpool_add(&s->strs, name.buf, name.len);
 			sv->cgroup = pr->cgroup;
-			sv->first = (uint32_t)p;
+			sv->first = NONE; /* the list of its processes, below */
 			*slot = (uint32_t)s->nservices++;
 		}
 		ps->service = *slot;
 	}
 	sb_fini(&name);
+	/* Each service's processes as a list, in process order: built from the end. */
+	for (p = s->procs.n; p-- > 0;) {
+		struct proc_stats *ps = &s->pstats[p];
+
+		ps->svc_next = NONE;
+		if (ps->service == NONE)
+			continue;
+		ps->svc_next = s->services[ps->service].first;
+		s->services[ps->service].first = (uint32_t)p;
+	}
 }
 
 /* The shown processes of each namespace; a namespace without a name takes its first's service. */

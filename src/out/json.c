@@ -207,7 +207,8 @@ static void json_service_row(struct strbuf *sb, const struct snapshot *s, uint32
 {
 	const struct service_row *sv = &s->services[i];
 	const char *str;
-	size_t len, p;
+	size_t len;
+	uint32_t p;
 	int first = 1;
 
 	sb_printf(sb, "{\"kind\": \"%s\", \"name\": ", service_kind_name(sv->kind));
@@ -217,9 +218,9 @@ static void json_service_row(struct strbuf *sb, const struct snapshot *s, uint32
 	str = strpool_get(&s->procs.strs, sv->cgroup, &len);
 	json_str(sb, str, len);
 	sb_printf(sb, ", \"processes\": %u, \"pids\": [", sv->procs);
-	for (p = 0; p < s->procs.n; p++) {
-		if (!s->pstats[p].shown || s->pstats[p].service != i)
-			continue;
+	for (p = sv->first; p != NONE; p = service_proc_next(s, p)) {
+		if (!s->pstats[p].shown)
+			continue; /* --leaks hid it after the join */
 		sb_printf(sb, "%s%d", first ? "" : ", ", s->procs.v[p].pid);
 		first = 0;
 	}
