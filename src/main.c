@@ -141,7 +141,7 @@ static void usage(FILE *f)
 }
 
 /* One line naming the problem (--check: an UNKNOWN status line on stdout), then exit. */
-static void __attribute__((noreturn))
+static void __attribute__((noreturn, format(printf, 4, 0)))
 die_line(const struct config *c, int status, const char *tail, const char *fmt, va_list ap)
 {
 	FILE *f = c->check ? stdout : stderr;
