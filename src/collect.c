@@ -344,6 +344,7 @@ static void dump_other_netns(struct collector *c, struct snapshot *s)
 int collector_refresh(struct collector *c, struct snapshot *s, double now, char **cause)
 {
 	const struct config *cfg = c->cfg;
+	double t0 = mono_now();
 	int err;
 
 	snapshot_reset(s);
@@ -387,5 +388,7 @@ int collector_refresh(struct collector *c, struct snapshot *s, double now, char 
 		trend_update(&c->drops, now, s->sys.listen_drops, cfg->leak.window);
 	if (cfg->leaks_only)
 		snapshot_keep_leaking(s);
+	s->refreshes = c->refreshes;
+	s->refresh_s = mono_now() - t0;
 	return 0;
 }

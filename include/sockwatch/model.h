@@ -219,6 +219,8 @@ struct snapshot {
 	struct strpool strs;   /* names of namespaces and services */
 	uint8_t procs_scanned; /* procs holds a /proc scan (--check may go without) */
 	uint32_t now_ds;       /* this refresh, deciseconds into the run; 0: ages not kept */
+	double refresh_s;      /* how long the collector took for this refresh (wall, seconds) */
+	uint64_t refreshes;    /* refreshes of the collector so far, this one included */
 	uint32_t first_ds;     /* the run's first refresh: sockets seen then predate it */
 	size_t leakcap;
 

@@ -135,7 +135,7 @@ def check_reuseport(t):
                                "-p", ",".join(str(s["pid"]) for s in servers))
     t.check_eq(rc, 0, "reuseport: prometheus exit status")
     netns = os.stat("/proc/self/ns/net").st_ino
-    head = 'sockwatch_listener_connections{address="127.0.0.3",port="%d",' % info["port"]
+    head = 'sockwatch_listener_connections{proto="tcp",address="127.0.0.3",port="%d",' % info["port"]
     series = [line for line in out.splitlines() if line.startswith(head)]
     t.check_eq(series, [head + 'netns="%d",netns_name="host"} 6' % netns],
                "reuseport: one Prometheus series, the sum")

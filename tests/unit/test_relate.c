@@ -174,10 +174,12 @@ static void test_reuseport(void **state)
 	/* Prometheus: one series for the address, the sum of both. */
 	sb_init(&sb);
 	out_write(&sb, &s, &o);
-	p = strstr(sb.buf, "sockwatch_listener_connections{address=\"127.0.0.3\",port=\"9000\","
+	p = strstr(sb.buf, "sockwatch_listener_connections{proto=\"tcp\",address=\"127.0.0.3\","
+			   "port=\"9000\","
 			   "netns=\"0\",netns_name=\"host\"} 6\n");
 	assert_non_null(p);
-	assert_null(strstr(p + 1, "sockwatch_listener_connections{address=\"127.0.0.3\""));
+	assert_null(strstr(p + 1,
+			   "sockwatch_listener_connections{proto=\"tcp\",address=\"127.0.0.3\""));
 
 	/* JSON: two ids; every socket names the one it is counted for. */
 	sb_reset(&sb);
