@@ -18,6 +18,7 @@
 #include "sockwatch/config.h"
 #include "sockwatch/leak.h"
 #include "sockwatch/diag.h"
+#include "sockwatch/export.h"
 #include "sockwatch/model.h"
 #include "sockwatch/out.h"
 #include "sockwatch/present.h"
@@ -104,6 +105,11 @@ static void usage(FILE *f)
 	      "                           or 1 with thresholds alone; 0: until interrupted)\n"
 	      "  -o, --output FORMAT      batch format: table (default), json, csv, prometheus\n"
 	      "      --output-file FILE   append batch output to FILE instead of stdout\n"
+	      "      --replace            --output-file: each refresh replaces FILE whole\n"
+	      "                           (atomically: node_exporter's textfile collector)\n"
+	      "      --listen ADDR:PORT   serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+	      "                           while running (with -b, stdout stays quiet unless\n"
+	      "                           -o is given); bind to loopback, e.g. 127.0.0.1:9850\n"
 	      "      --view VIEW          processes (default) | listen | ports | sockets\n"
 	      "                           | services\n"
 	      "  -p, --pid PID[,PID...]   only these processes (and their sockets)\n"
@@ -274,6 +280,8 @@ enum {
 	OPT_REQUIRE_FULL,
 	OPT_NETNS,
 	OPT_SERVICE,
+	OPT_LISTEN,
+	OPT_REPLACE,
 	OPT_SETTING = 512
 };
 
@@ -297,6 +305,8 @@ static const struct option base_opts[] = {
 	{ "require-full", no_argument, NULL, OPT_REQUIRE_FULL },
 	{ "netns", required_argument, NULL, OPT_NETNS },
 	{ "service", required_argument, NULL, OPT_SERVICE },
+	{ "listen", required_argument, NULL, OPT_LISTEN },
+	{ "replace", no_argument, NULL, OPT_REPLACE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 };
@@ -362,6 +372,9 @@ static void config_parse(struct config *c, int argc, char **argv)
 	unsigned long v;
 	char *cause = NULL;
 	const char *check_only = NULL; /* the first option that only --check takes */
+	const char *why;
+	char *host;
+	unsigned port;
 	int ch, k;
 
 	config_defaults(c);
@@ -407,6 +420,7 @@ static void config_parse(struct config *c, int argc, char **argv)
 					"unknown output format '%s' (table, json, csv, prometheus)",
 					optarg);
 			c->format = (enum out_format)k;
+			c->format_set = 1;
 			break;
 		case OPT_VIEW:
 			if ((k = view_by_name(optarg)) < 0)
@@ -445,6 +459,15 @@ static void config_parse(struct config *c, int argc, char **argv)
 				die_usage(c, "--output-file needs a file name");
 			c->output_file = optarg;
 			c->batch = 1;
+			break;
+		case OPT_LISTEN:
+			if (export_parse_addr(optarg, &host, &port, &why) != 0)
+				die_usage(c, "--listen %s: %s", optarg, why);
+			free(host);
+			c->listen = optarg;
+			break;
+		case OPT_REPLACE:
+			c->replace = 1;
 			break;
 		case 'w':
 		case 'c':
@@ -505,6 +528,11 @@ static void config_parse(struct config *c, int argc, char **argv)
 	if (c->check && c->output_file != NULL)
 		die_usage(c,
 			  "--output-file does not go with --check (its status line is on stdout)");
+	if (c->check && c->listen != NULL)
+		die_usage(c,
+			  "--listen does not go with --check (a plugin run ends after its line)");
+	if (c->replace && c->output_file == NULL)
+		die_usage(c, "--replace goes with --output-file");
 	if (c->checkopts.allow_partial && c->checkopts.require_full)
 		die_usage(c, "--allow-partial and --require-full contradict each other");
 	if (c->check) {
@@ -844,8 +872,57 @@ static int output_open(const char *path)
 	return fd;
 }
 
-/* The batch loop: refresh, judge leaks, write. */
-static int run_batch(const struct config *c)
+/*
+ * --replace: out becomes the whole of path, atomically. It is written to a
+ * hidden file beside path (".NAME.XXXXXX": the textfile collector reads only
+ * *.prom), flushed to disk and renamed over path, so a reader sees the last
+ * complete refresh or the one before, never a part. 0, or -1 (said).
+ */
+static int output_replace(const char *path, mode_t mode, const char *buf, size_t len)
+{
+	struct strbuf tmp;
+	const char *slash = strrchr(path, '/');
+	int fd, rc = -1;
+
+	sb_init(&tmp);
+	if (slash != NULL)
+		sb_append(&tmp, path, (size_t)(slash - path) + 1);
+	sb_printf(&tmp, ".%s.XXXXXX", slash != NULL ? slash + 1 : path);
+	fd = mkostemp(tmp.buf, O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "sockwatch: cannot write %s: %s\n", path, strerror(errno));
+		sb_fini(&tmp);
+		return -1;
+	}
+	if (fchmod(fd, mode) != 0 || write_all(fd, path, buf, len) < 0 || fsync(fd) != 0) {
+		if (errno != 0)
+			fprintf(stderr, "sockwatch: cannot write %s: %s\n", path, strerror(errno));
+	} else if (rename(tmp.buf, path) != 0) {
+		fprintf(stderr, "sockwatch: cannot replace %s: %s\n", path, strerror(errno));
+	} else {
+		rc = 0;
+	}
+	if (close(fd) != 0 && rc == 0) {
+		fprintf(stderr, "sockwatch: cannot write %s: %s\n", path, strerror(errno));
+		rc = -1;
+	}
+	if (rc != 0)
+		unlink(tmp.buf);
+	sb_fini(&tmp);
+	return rc;
+}
+
+/* The file mode of new files under the umask, as open() would give them. */
+static mode_t file_mode(void)
+{
+	mode_t mask = umask(0);
+
+	umask(mask);
+	return 0644 & ~mask;
+}
+
+/* The batch loop: refresh, judge leaks, write; publish to --listen. */
+static int run_batch(const struct config *c, struct exporter *ex)
 {
 	struct out_opts oo = { c->format, c->view, &c->filter, c->delay, 0 };
 	struct collector *col;
@@ -855,14 +932,20 @@ static int run_batch(const struct config *c)
 	char *cause = NULL;
 	unsigned said = 0;
 	int rc = 0, ofd = STDOUT_FILENO;
+	/* An exporter (--listen) writes nothing to stdout unless asked to by -o. */
+	int quiet = ex != NULL && !c->format_set && c->output_file == NULL;
 	const char *oname = "standard output";
+	mode_t mode = file_mode();
 	uint64_t i;
 
-	if (c->output_file != NULL) {
+	if (c->replace) {
+		ofd = -1;
+		oname = c->output_file;
+	} else if (c->output_file != NULL) {
 		if ((ofd = output_open(c->output_file)) < 0)
 			return 1;
 		oname = c->output_file;
-	} else if (!fd_writable(ofd)) {
+	} else if (!quiet && !fd_writable(ofd)) {
 		fprintf(stderr, "sockwatch: cannot write %s: %s\n", oname, strerror(errno));
 		return 1;
 	}
@@ -883,10 +966,18 @@ static int run_batch(const struct config *c)
 			break;
 		}
 		report_once(&snap, &c->filter, c->netns_hint && !c->check, &said);
+		if (ex != NULL)
+			exporter_publish(ex, &snap, &c->filter);
 		oo.iteration = i;
 		sb_reset(&out);
-		out_write(&out, &snap, &oo);
-		if (out.len > 0 && write_all(ofd, oname, out.buf, out.len) < 0) {
+		if (!quiet)
+			out_write(&out, &snap, &oo);
+		if (c->replace) {
+			if (output_replace(c->output_file, mode, out.buf, out.len) < 0) {
+				rc = 1;
+				break;
+			}
+		} else if (out.len > 0 && write_all(ofd, oname, out.buf, out.len) < 0) {
 			rc = errno == EPIPE ? rc : 1;
 			break;
 		}
@@ -898,7 +989,7 @@ static int run_batch(const struct config *c)
 	sb_fini(&out);
 	snapshot_fini(&snap);
 	collector_free(col);
-	if (ofd != STDOUT_FILENO && close(ofd) != 0 && rc == 0) {
+	if (ofd >= 0 && ofd != STDOUT_FILENO && close(ofd) != 0 && rc == 0) {
 		fprintf(stderr, "sockwatch: cannot write %s: %s\n", oname, strerror(errno));
 		rc = 1;
 	}
@@ -946,6 +1037,7 @@ int main(int argc, char **argv)
 {
 	struct sigaction sa;
 	struct config c;
+	struct exporter *ex = NULL;
 	int rc;
 
 	if (std_fds_guard() != 0) {
@@ -955,6 +1047,18 @@ int main(int argc, char **argv)
 	nofile_raise();
 	text_locale_init();
 	config_parse(&c, argc, argv);
+	if (c.listen != NULL) {
+		char *cause = NULL;
+
+		/* Before anything runs: a busy address is one line and the usage status. */
+		if ((ex = exporter_new(c.listen, &cause)) == NULL) {
+			fprintf(stderr, "sockwatch: %s\n", cause);
+			free(cause);
+			return 2;
+		}
+		fprintf(stderr, "sockwatch: serving metrics at http://%s/metrics\n",
+			exporter_address(ex));
+	}
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_stop;
 	sigaction(SIGINT, &sa, NULL);
@@ -964,10 +1068,11 @@ int main(int argc, char **argv)
 	if (c.check) {
 		rc = run_check(&c);
 	} else if (c.batch) {
-		rc = run_batch(&c);
+		rc = run_batch(&c, ex);
 	} else {
-		rc = ui_run(&c);
+		rc = ui_run(&c, ex);
 	}
+	exporter_free(ex);
 	free(c.filter.pids);
 	return rc;
 }

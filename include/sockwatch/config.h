@@ -15,6 +15,7 @@ struct config {
 	int iterations_set;
 	double delay;
 	enum out_format format;
+	int format_set; /* -o given: with --listen, batch output still goes to stdout */
 	enum view_id view;
 	struct filter filter;
 	int no_color;
@@ -25,6 +26,8 @@ struct config {
 	struct leak_config leak;
 	const char *proc_root;
 	const char *output_file; /* --output-file: batch output appended there */
+	int replace;		 /* --replace: each refresh replaces output_file whole */
+	const char *listen;	 /* --listen ADDR:PORT: serve /metrics there */
 	int socket_ages;	 /* keep each socket's first-seen time (the AGE column) */
 	const char *netns_arg;	 /* --netns as given: "all", "host", a name or an inode */
 	int netns_all;		 /* read every network namespace (else sockwatch's own and

@@ -58,7 +58,7 @@ static void note_unavailable(struct ui *u, const struct snapshot *s)
 	}
 }
 
-int ui_run(const struct config *cfg)
+int ui_run(const struct config *cfg, struct exporter *ex)
 {
 	struct collector *col;
 	struct snapshot snap;
@@ -121,6 +121,8 @@ int ui_run(const struct config *cfg)
 				cause = NULL;
 			} else {
 				u.snap = &snap;
+				if (ex != NULL)
+					exporter_publish(ex, &snap, &cfg->filter);
 				if (first)
 					note_unavailable(&u, &snap);
 				first = 0;

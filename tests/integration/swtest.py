@@ -578,3 +578,122 @@ def _drop_to(uid):
 def _short(v, limit=300):
     s = json.dumps(v) if isinstance(v, (type(None), bool)) else repr(v)
     return s if len(s) <= limit else s[:limit] + "..."
+
+
+def start_leaker(t, *args, timeout=30.0):
+    """Start tests/integration/leaker ARGS and wait for its ready file; return (Popen, pid)."""
+    path = os.path.join(t.bindir, "leaker")
+    if not os.access(path, os.X_OK):
+        raise RuntimeError("leaker program not found at %s" % path)
+    ready = os.path.join(t.tmpdir, "leaker.%d.ready" % len(t._children))
+    proc = t.popen([path] + [str(a) for a in args] + ["--ready-file", ready],
+                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    if not wait_for(lambda: os.path.exists(ready) or proc.poll() is not None, timeout):
+        raise RuntimeError("leaker %s not ready after %.0f s" % (" ".join(map(str, args)), timeout))
+    if proc.poll() is not None:
+        raise RuntimeError("leaker %s exited with %d" % (" ".join(map(str, args)), proc.returncode))
+    with open(ready) as f:
+        return proc, int(f.read().split()[0])
+
+
+# ---- Prometheus ---------------------------------------------------------------
+
+def start_exporter(t, *args, listen="127.0.0.1:0", timeout=30.0):
+    """Start `sockwatch --listen LISTEN ARGS`; wait for its "serving metrics at" line.
+
+    Returns (Popen, "HOST:PORT" as bound, path of its stderr); raises RuntimeError
+    when it exits first or says nothing in time. Its stdout goes to the same path with
+    .stdout for .stderr.
+    """
+    n = len(t._children)
+    errpath = os.path.join(t.tmpdir, "exporter.%d.stderr" % n)
+    with open(errpath, "wb") as errf, open(errpath[:-len("stderr")] + "stdout", "wb") as outf:
+        proc = t.popen([t.sockwatch_path, "--listen", listen] + [str(a) for a in args],
+                       stdin=subprocess.DEVNULL, stdout=outf, stderr=errf)
+
+    def bound():
+        with open(errpath, errors="replace") as f:
+            for line in f:
+                if "serving metrics at http://" in line:
+                    return line.split("http://", 1)[1].split("/metrics", 1)[0]
+        return None
+    addr = wait_for(lambda: bound() or proc.poll() is not None, timeout)
+    if not isinstance(addr, str):
+        with open(errpath, errors="replace") as f:
+            raise RuntimeError("sockwatch --listen %s: not serving (exit %s): %s"
+                               % (listen, proc.poll(), f.read().strip()))
+    return proc, addr, errpath
+
+
+def http_request(addr, method="GET", path="/metrics", timeout=10.0):
+    """One request to addr ("HOST:PORT"): (status, headers dict lower-cased, body bytes)."""
+    import http.client
+    host, port = addr.rsplit(":", 1)
+    conn = http.client.HTTPConnection(host.strip("[]"), int(port), timeout=timeout)
+    try:
+        conn.request(method, path)
+        r = conn.getresponse()
+        body = r.read()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, body
+    finally:
+        conn.close()
+
+
+def _prom_value(s, i):
+    """The label value starting after the opening quote at s[i]: (text, index after the
+    closing quote). Raises ValueError on an escape the format does not define."""
+    out = []
+    while True:
+        c = s[i]
+        if c == '"':
+            return "".join(out), i + 1
+        if c == "\\":
+            nxt = s[i + 1]
+            if nxt not in '\\"n':
+                raise ValueError("undefined escape \\%s" % nxt)
+            out.append("\n" if nxt == "n" else nxt)
+            i += 2
+            continue
+        if c == "\n":
+            raise ValueError("a raw newline in a label value")
+        out.append(c)
+        i += 1
+
+
+def parse_prometheus(text):
+    """Parse the text exposition format strictly enough for tests: a list of
+    (name, {label: value}, float), and the dict of TYPE lines. Raises ValueError."""
+    samples, types = [], {}
+    for line in text.split("\n"):
+        if not line or line.startswith("# HELP "):
+            continue
+        if line.startswith("# TYPE "):
+            _, _, name, kind = line.split(" ", 3)
+            types[name] = kind
+            continue
+        if line.startswith("#"):
+            continue
+        i = 0
+        while i < len(line) and line[i] not in "{ ":
+            i += 1
+        name, labels = line[:i], {}
+        if i < len(line) and line[i] == "{":
+            i += 1
+            while line[i] != "}":
+                eq = line.index("=", i)
+                key = line[i:eq]
+                if line[eq + 1] != '"':
+                    raise ValueError("label %s: no opening quote: %r" % (key, line))
+                labels[key], i = _prom_value(line, eq + 2)
+                if line[i] == ",":
+                    i += 1
+            i += 1
+        value = line[i:].strip().split(" ")[0]
+        samples.append((name, labels, float(value)))
+    return samples, types
+
+
+def prom_samples(samples, name, **labels):
+    """The values of the samples of `name` whose labels include `labels`."""
+    return [v for n, l, v in samples
+            if n == name and all(l.get(k) == str(x) for k, x in labels.items())]

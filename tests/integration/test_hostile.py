@@ -283,8 +283,36 @@ def main(t):
     rc, out, err = run_raw(t, "-b", "-o", "prometheus", "-p", pids)
     t.check_eq(rc, 0, "prometheus: exit status")
     check_raw(t, "prometheus", out)
+    check_prometheus(t, out, pid_a, pid_b)
 
     check_tui(t, pid_a, pid_b)
+
+
+def check_prometheus(t, out, pid_a, pid_b):
+    """The exposition with both hostile names: promtool accepts it (when installed), it
+    uses only the format's escapes, and each comm label reads back as the name escaped
+    as in tables (newline as the format's own \\n)."""
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        t.note("prometheus: promtool not installed, its check skipped (scripts/bootstrap "
+               "--test installs prometheus)")
+    else:
+        p = subprocess.run([promtool, "check", "metrics"], input=out, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=30)
+        t.check(p.returncode == 0 and not p.stdout.strip(),
+                "prometheus: promtool check metrics accepts the hostile names",
+                got=(p.returncode, p.stdout.decode("utf-8", "replace")[:1000]))
+    try:
+        samples, _ = swtest.parse_prometheus(out.decode("utf-8"))
+    except (ValueError, IndexError, UnicodeDecodeError) as e:
+        t.fail("prometheus: only the format's escapes (\\\\, \\\", \\n)", got=str(e))
+        return
+    comms = {l.get("pid"): l.get("comm") for n, l, _ in samples
+             if n == "sockwatch_process_sockets"}
+    t.check_eq(comms.get(str(pid_a)), '=\\x1b]2;T\\x07\\r\\x08\n,"x',
+               "prometheus: A's comm label, escaped as text (newline as \\n)")
+    t.check_eq(comms.get(str(pid_b)), "+\\u{009b}\\x9b\\u{202e}A\\xff\\xfe\\x1b[2J",
+               "prometheus: B's comm label, escaped as text")
 
 
 def check_tui(t, pid_a, pid_b):

@@ -10,7 +10,6 @@
   bursts every few seconds, and an idle listener, are never flagged (over the 30
   refreshes above and 50 more at -d 0.5), and --check on the flat one exits 0.
 """
-import itertools
 import os
 import subprocess
 import sys
@@ -18,27 +17,10 @@ import time
 
 sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
 import swtest  # noqa: E402
-from swtest import find_process, get, is_number  # noqa: E402
+from swtest import find_process, get, is_number, start_leaker  # noqa: E402
 
 LEAK_RATE = 5  # sockets per second
 CW_AGE = 30.0  # the default minimum CLOSE_WAIT age
-_leakers = itertools.count(1)
-
-
-def start_leaker(t, *args, timeout=30.0):
-    """Start tests/integration/leaker ARGS and wait for its ready file; return (Popen, pid)."""
-    path = os.path.join(t.bindir, "leaker")
-    if not os.access(path, os.X_OK):
-        raise RuntimeError("leaker program not found at %s" % path)
-    ready = os.path.join(t.tmpdir, "leaker.%d.ready" % next(_leakers))
-    proc = t.popen([path] + [str(a) for a in args] + ["--ready-file", ready],
-                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
-    if not swtest.wait_for(lambda: os.path.exists(ready) or proc.poll() is not None, timeout):
-        raise RuntimeError("leaker %s not ready after %.0f s" % (" ".join(map(str, args)), timeout))
-    if proc.poll() is not None:
-        raise RuntimeError("leaker %s exited with %d" % (" ".join(map(str, args)), proc.returncode))
-    with open(ready) as f:
-        return proc, int(f.read().split()[0])
 
 
 def leak_of(snap, pid):
