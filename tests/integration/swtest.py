@@ -32,6 +32,7 @@ import pwd
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -623,6 +624,16 @@ def start_exporter(t, *args, listen="127.0.0.1:0", timeout=30.0):
             raise RuntimeError("sockwatch --listen %s: not serving (exit %s): %s"
                                % (listen, proc.poll(), f.read().strip()))
     return proc, addr, errpath
+
+
+def free_port():
+    """A TCP port free on 127.0.0.1 now, for a server that must be told its port (one
+    that cannot say which it bound); another program may take it before it is used."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
 
 
 def http_request(addr, method="GET", path="/metrics", timeout=10.0):

@@ -232,14 +232,6 @@ def check_append(t):
             got=(rc, len(lines)))
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def check_tui(t):
     if shutil.which("tmux") is None:
         t.fail("tmux is installed (scripts/bootstrap --test installs it)")
@@ -248,7 +240,7 @@ def check_tui(t):
     from tmuxdrv import Tmux
     # The TUI's screen hides the "serving" line; the port is chosen here. Another
     # program may take it between the two: then the TUI exits 2 and this says so.
-    port = free_port()
+    port = swtest.free_port()
     addr = "127.0.0.1:%d" % port
     tm = Tmux(t, "%s -d 0.3 --listen %s" % (t.sockwatch_path, addr))
     try:

@@ -18,7 +18,6 @@ or promtool is not installed.
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import urllib.error
@@ -31,14 +30,6 @@ from swtest import start_leaker  # noqa: E402
 
 LEAK_RATE = 5
 DEADLINE = 90.0  # for each condition seen through Prometheus
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def query(prom, expr):
@@ -125,7 +116,7 @@ def main(t):
         f.write("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
                 "scrape_configs:\n  - job_name: sockwatch\n"
                 "    static_configs:\n      - targets: ['%s']\n" % addr)
-    prom = "127.0.0.1:%d" % free_port()
+    prom = "127.0.0.1:%d" % swtest.free_port()
     log = open(os.path.join(t.tmpdir, "prometheus.log"), "wb")
     proc = t.popen([server, "--config.file=" + cfg,
                     "--storage.tsdb.path=" + os.path.join(t.tmpdir, "tsdb"),
