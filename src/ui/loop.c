@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "sockwatch/collect.h"
+#include "sockwatch/export.h"
 #include "sockwatch/proc.h"
 #include "term.h"
 #include "ui_int.h"
@@ -106,6 +107,10 @@ int ui_run(const struct config *cfg, struct exporter *ex)
 	ui_init(&u, cfg);
 	u.hist = collector_history(col);
 	gethostname(u.host, sizeof u.host - 1);
+	/* main() said it on stderr, which the view now covers: say it here too. */
+	if (ex != NULL)
+		snprintf(u.msg, sizeof u.msg, "serving metrics at http://%s/metrics",
+			 exporter_address(ex));
 	term_size(t, &u.w, &u.h);
 	next = mono_now();
 	while (!u.quit && !sig_stop) {

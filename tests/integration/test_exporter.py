@@ -18,8 +18,8 @@
   it parses; JSON: one whole line that parses), sees it change, and no temporary file
   is left beside it; the file's mode is 0644 (umask 022). Without --replace the same
   option appends (30 lines).
-- `--listen` with the interactive view (in tmux, when installed): the TUI draws and
-  /metrics answers at the same time.
+- `--listen` with the interactive view (in tmux): the TUI draws, its message line says
+  where it serves, and /metrics answers and follows its refreshes.
 """
 import json
 import os
@@ -245,6 +245,8 @@ def check_tui(t):
     tm = Tmux(t, "%s -d 0.3 --listen %s" % (t.sockwatch_path, addr))
     try:
         tm.wait(lambda s: "PID" in s and "SOCK" in s, "TUI with --listen: the processes view")
+        tm.wait(lambda s: "serving metrics at http://%s/metrics" % addr in s,
+                "TUI with --listen: the message line says where it serves")
         got = swtest.wait_for(lambda: refreshes_or_none(addr), 10.0)
         t.check(got is not None and got >= 1, "TUI with --listen: /metrics answers", got=got)
         later = swtest.wait_for(lambda: (refreshes_or_none(addr) or 0) > (got or 0), 10.0)
