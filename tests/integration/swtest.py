@@ -636,13 +636,13 @@ def free_port():
     return port
 
 
-def http_request(addr, method="GET", path="/metrics", timeout=10.0):
+def http_request(addr, method="GET", path="/metrics", timeout=10.0, headers=None):
     """One request to addr ("HOST:PORT"): (status, headers dict lower-cased, body bytes)."""
     import http.client
     host, port = addr.rsplit(":", 1)
     conn = http.client.HTTPConnection(host.strip("[]"), int(port), timeout=timeout)
     try:
-        conn.request(method, path)
+        conn.request(method, path, headers=headers or {})
         r = conn.getresponse()
         body = r.read()
         return r.status, {k.lower(): v for k, v in r.getheaders()}, body

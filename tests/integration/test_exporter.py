@@ -21,6 +21,7 @@
 - `--listen` with the interactive view (in tmux): the TUI draws, its message line says
   where it serves, and /metrics answers and follows its refreshes.
 """
+import gzip
 import json
 import os
 import shutil
@@ -76,6 +77,19 @@ def check_endpoints(t, addr):
     t.check(len(prom_samples(samples, "sockwatch_process_sockets")) > 0,
             "per-process socket series are there")
     promtool_check(t, "GET /metrics", body)
+    st, hd, gz = http_request(addr, headers={"Accept-Encoding": "gzip"})
+    try:
+        unzipped = gzip.decompress(gz) if hd.get("content-encoding") == "gzip" else b""
+    except (OSError, EOFError):
+        unzipped = b""
+    t.check(st == 200 and unzipped.endswith(b"\n") and b"\nsockwatch_build_info{" in unzipped
+            and "accept-encoding" in hd.get("vary", "").lower(),
+            "Accept-Encoding: gzip: the page comes gzipped (Vary: Accept-Encoding), whole",
+            got=(st, hd.get("content-encoding"), hd.get("vary"), len(gz)))
+    for ae in ("identity", "gzip;q=0", "br"):
+        st, hd, plain = http_request(addr, headers={"Accept-Encoding": ae})
+        t.check(st == 200 and "content-encoding" not in hd and b"sockwatch_build_info{" in plain,
+                "Accept-Encoding: %s: plain text" % ae, got=(st, hd.get("content-encoding")))
     st, hd, head_body = http_request(addr, "HEAD")
     t.check(st == 200 and head_body == b"", "HEAD /metrics: 200, no body", got=(st, head_body[:50]))
     st, _, _ = http_request(addr, path="/metrics?debug=1")
