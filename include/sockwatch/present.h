@@ -18,6 +18,12 @@ void fmt_sock_endpoint(struct strbuf *sb, const struct snapshot *s, const struct
 void json_unix_name(struct strbuf *sb, const struct snapshot *s, const struct sock_rec *r);
 /* "5m00s", "45s", "2h03m" */
 void fmt_duration(struct strbuf *sb, double seconds);
+/*
+ * Fit a comma-separated list (pids) in width columns, in place: as many whole
+ * items as fit, then "+N" for the N left out ("19740,19741+3"), so that a cut
+ * list never ends in what reads as another item. ASCII lists only.
+ */
+void fmt_list_fit(struct strbuf *sb, size_t width);
 
 /* A leak level as a cell's severity. */
 enum severity severity_of_level(unsigned level);

@@ -1,5 +1,7 @@
 /* text.c: endpoints and durations as the tables, the TUI and JSON spell them. */
 #include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "sockwatch/present.h"
@@ -66,4 +68,29 @@ void fmt_duration(struct strbuf *sb, double sec)
 		sb_printf(sb, "%lldh%02lldm", t / 3600, t / 60 % 60);
 	else
 		sb_printf(sb, "%lldd%02lldh", t / 86400, t / 3600 % 24);
+}
+
+void fmt_list_fit(struct strbuf *sb, size_t width)
+{
+	size_t items = 1, kept = 0, end = 0, i;
+	char tail[24];
+
+	if (sb->len <= width)
+		return;
+	for (i = 0; i < sb->len; i++)
+		items += sb->buf[i] == ',';
+	/* The longest prefix of whole items that leaves room for its "+N". */
+	for (i = 0; i <= sb->len; i++) {
+		if (i < sb->len && sb->buf[i] != ',')
+			continue;
+		snprintf(tail, sizeof tail, "+%zu", items - (kept + 1));
+		if (i + strlen(tail) > width)
+			break;
+		kept++;
+		end = i;
+	}
+	snprintf(tail, sizeof tail, "+%zu", items - kept);
+	sb->len = end;
+	sb->buf[end] = '\0';
+	sb_puts(sb, tail);
 }

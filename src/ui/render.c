@@ -221,6 +221,9 @@ static void render_table(const struct ui *u, struct cellbuf *cb, struct strbuf *
 
 			sb_reset(sb);
 			c->fmt(sb, u->snap, row);
+			/* A cut pid list ends in "+N", never in a shorter pid. */
+			if (strcmp(c->key, "pids") == 0 && sb->len > (size_t)w[k])
+				fmt_list_fit(sb, (size_t)w[k]);
 			tw = text_columns(sb->buf, sb->len);
 			off = c->right && w[k] > tw ? w[k] - tw : 0;
 			cellbuf_text(cb, x[k] + off, y, sb->buf, sb->len, w[k] - off,

@@ -564,7 +564,10 @@ int ui_handle(struct ui *u, const struct ui_event *ev)
 				u->vs[VIEW_PROCESSES].sort_desc = 1;
 			}
 		}
-		remember_selection(u);
+		/* On the worst leaker, the first row, not the process it was on. */
+		u->vs[VIEW_PROCESSES].has_sel = 0;
+		u->vs[VIEW_PROCESSES].top = 0;
+		u->cursor = 0;
 		ui_rebuild(u);
 		break;
 	}

@@ -62,7 +62,7 @@ def main(t):
         tm.kill()
 
     # Leaks: a CLOSE_WAIT pile-up is flagged in the LEAK column, L sorts it
-    # first, and Enter on it shows the detail pane above its sockets.
+    # first and selects it, and Enter on it shows the detail pane above its sockets.
     cw = t.workload("--close-wait", "15")
     tm = Tmux(t, "%s -d 0.5 --close-wait-age 1" % t.sockwatch_path)
     try:
@@ -71,7 +71,7 @@ def main(t):
         tm.wait(lambda s: re.search(r"Leaking \d+", s) is not None, "the header counts the leaking")
         tm.keys("L")
         tm.wait(lambda s: list(pid_rows(s))[:1] == [cw.pid], "L: the flagged process sorts first")
-        tm.keys("Home", "Enter")
+        tm.keys("Enter")  # no Home: L selects it
         tm.wait(lambda s: "WARNING pid %d" % cw.pid in s and "15 old close_wait" in s
                 and "never closed here" in s, "Enter: the leak detail pane says why")
         tm.keys("q")

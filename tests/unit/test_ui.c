@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "snapfix.h"
+#include "sockwatch/present.h"
 #include "widthfix.h"
 #include "../../src/ui/ui_int.h"
 
@@ -347,6 +348,71 @@ static void test_leak_column_and_detail(void **state)
 	assert_null(strstr(screen(f), "WARNING pid"));
 }
 
+/*
+ * L puts the selection on the worst leaker: before, the selection kept to the
+ * process it was on, wherever the new order put it, and the leakers were off
+ * screen until Home.
+ */
+static void test_sort_leak_selects_worst(void **state)
+{
+	struct fixture *f = *state;
+	size_t i;
+
+	f->s.leak = xcalloc(f->s.procs.n, sizeof *f->s.leak);
+	for (i = 0; i < f->s.procs.n; i++) {
+		if (f->s.procs.v[i].pid == 200) {
+			f->s.leak[i].level = LEAK_CRITICAL;
+			f->s.leak[i].reasons = LR_CLOSE_WAIT;
+			f->s.leak[i].cw_old = 40;
+		}
+	}
+	ui_rebuild(&f->u);
+	key(f, UK_END);
+	assert_int_not_equal(f->s.procs.v[selected(f)].pid, 200);
+	key(f, 'L');
+	assert_int_equal(f->u.cursor, 0);
+	assert_int_equal(f->s.procs.v[selected(f)].pid, 200);
+	/* From another view too: L comes back to the processes, on the leaker. */
+	key(f, '2');
+	key(f, 'L');
+	assert_int_equal(f->u.view, VIEW_PROCESSES);
+	assert_int_equal(f->s.procs.v[selected(f)].pid, 200);
+	/* The next refresh keeps it there (it follows the process, as any selection). */
+	ui_rebuild(&f->u);
+	assert_int_equal(f->s.procs.v[selected(f)].pid, 200);
+}
+
+/* A pid list cut to its column ends in "+N": before, "19740,19" read as a pid 19. */
+static void test_list_fit(void **state)
+{
+	static const struct {
+		const char *in;
+		size_t w;
+		const char *want;
+	} cases[] = {
+		{ "19740,19741", 11, "19740,19741" }, /* fits: as it is */
+		{ "19740,19741", 8, "19740+1" },
+		{ "19740,19741,19742", 13, "19740,19741+1" },
+		{ "19740,19741,19742", 12, "19740+2" },
+		{ "1,2,3,4,5,6,7,8,9,10,11,12", 8, "1,2,3+9" },
+		{ "4194304,4194303", 8, "+2" }, /* not even one with its +N */
+		{ "1,2,3,4,5,6,7,8,9,10,11", 6, "1,2+9" },
+	};
+	struct strbuf sb;
+	size_t i;
+
+	(void)state;
+	sb_init(&sb);
+	for (i = 0; i < ARRAY_LEN(cases); i++) {
+		sb_reset(&sb);
+		sb_puts(&sb, cases[i].in);
+		fmt_list_fit(&sb, cases[i].w);
+		assert_string_equal(sb.buf, cases[i].want);
+		assert_true(sb.len <= cases[i].w);
+	}
+	sb_fini(&sb);
+}
+
 /* Dead socket fds: a DEAD column, and the pane says what they are. */
 static void test_dead_column_and_detail(void **state)
 {
@@ -677,6 +743,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_small_screen_and_mouse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_leak_column_and_detail, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sort_leak_selects_worst, setup, teardown),
+		cmocka_unit_test(test_list_fit),
 		cmocka_unit_test_setup_teardown(test_dead_column_and_detail, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_system_pressure_colours, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_header_follows_filter, setup, teardown),
