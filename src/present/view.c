@@ -408,6 +408,12 @@ static int c_lqueue(const struct snapshot *s, uint32_t a, uint32_t b)
 {
 	return CMP(LS(s, a)->rqueue, LS(s, b)->rqueue);
 }
+/* A full accept queue: new connections wait, then are dropped. */
+static enum severity e_lqueue(const struct snapshot *s, const struct leak_config *lc, uint32_t r)
+{
+	(void)lc;
+	return listener_queue_full(LS(s, r)) ? SEV_CRIT : SEV_NORMAL;
+}
 
 static void l_conns(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 {
@@ -462,7 +468,7 @@ static int c_lcomm(const struct snapshot *s, uint32_t a, uint32_t b)
 static const struct column listen_cols[] = {
 	{ "PROTO", "proto", 0, 6, l_proto, c_lproto, NULL, NULL },
 	{ "LOCAL ADDRESS:PORT", "local", 0, 30, l_local, c_llocal, NULL, NULL },
-	{ "QUEUE/BACKLOG", "queue", 1, 13, l_queue, c_lqueue, NULL, NULL },
+	{ "QUEUE/BACKLOG", "queue", 1, 13, l_queue, c_lqueue, e_lqueue, NULL },
 	{ "CONNS", "connections", 1, 7, l_conns, c_lconns, NULL, NULL },
 	{ "PID", "pids", 1, 8, l_pid, c_lpid, NULL, NULL },
 	{ "NETNS", "netns", 0, 12, l_netns, c_lnetns, NULL, one_netns },

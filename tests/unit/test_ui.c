@@ -639,6 +639,57 @@ static int attr_at(struct fixture *f, int y, const char *text)
 	return f->cb.c[y * f->cb.w + (int)(p - f->line.buf)].attr;
 }
 
+/*
+ * The listen view colours a full accept queue (connections wait or are refused):
+ * before, 6/5 looked like any other queue.
+ */
+/* The attribute of text's cell in the row that holds row_text, with the selection moved off it. */
+static int attr_in_row(struct fixture *f, const char *row_text, const char *text)
+{
+	int y, tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		screen(f);
+		for (y = ui_table_y(&f->u) + 1; y < f->cb.h; y++) {
+			sb_reset(&f->line);
+			cellbuf_row_text(&f->cb, y, &f->line);
+			if (strstr(f->line.buf, row_text) == NULL)
+				continue;
+			if (y - ui_table_y(&f->u) - 1 + f->u.vs[f->u.view].top == f->u.cursor)
+				break; /* selected: drawn as such, whatever it says */
+			return attr_at(f, y, text);
+		}
+		key(f, f->u.cursor == 0 ? UK_END : UK_HOME);
+	}
+	fail_msg("no unselected row with %s", row_text);
+	return -1;
+}
+
+/*
+ * The listen view colours a full accept queue (connections wait or are refused):
+ * before, 6/5 looked like any other queue.
+ */
+static void test_listen_queue_full_colour(void **state)
+{
+	struct fixture *f = *state;
+	size_t i;
+
+	for (i = 0; i < f->s.socks.n; i++) {
+		struct sock_rec *r = &f->s.socks.v[i];
+
+		if (r->inode == 10) {
+			r->rqueue = 6;
+			r->wqueue = 5;
+		} else if (r->inode == 13) {
+			r->rqueue = 1;
+			r->wqueue = 5;
+		}
+	}
+	key(f, '2');
+	assert_int_equal(attr_in_row(f, "0.0.0.0:80 ", "6/5"), AT_CRIT);
+	assert_int_not_equal(attr_in_row(f, ":443 ", "1/5"), AT_CRIT);
+}
+
 static void test_system_pressure_colours(void **state)
 {
 	struct fixture *f = *state;
@@ -747,6 +798,7 @@ int main(void)
 		cmocka_unit_test(test_list_fit),
 		cmocka_unit_test_setup_teardown(test_dead_column_and_detail, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_system_pressure_colours, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_listen_queue_full_colour, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_header_follows_filter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prompt_any_code_point, setup, teardown),
 		cmocka_unit_test(test_cells_wide),
