@@ -351,23 +351,57 @@ static void render_help(const struct ui *u, struct cellbuf *cb)
 	put(cb, 0, i, "Press Esc or ? to close this help; q quits from the main screen.", AT_DIM);
 }
 
+/*
+ * A dialog: a frame at x, y of w by h cells (borders included) with title in
+ * its top border, its inside cleared, so nothing it covers shows through.
+ */
+static void panel(struct cellbuf *cb, int x, int y, int w, int h, const char *title)
+{
+	int i;
+
+	if (w < 4 || h < 3)
+		return;
+	cellbuf_fill(cb, x, y, 1, 0x250c, AT_INFO);
+	cellbuf_fill(cb, x + 1, y, w - 2, 0x2500, AT_INFO);
+	cellbuf_fill(cb, x + w - 1, y, 1, 0x2510, AT_INFO);
+	cellbuf_text(cb, x + 2, y, title, strlen(title), w - 4, AT_TITLE);
+	for (i = 1; i < h - 1; i++) {
+		cellbuf_fill(cb, x, y + i, 1, 0x2502, AT_INFO);
+		cellbuf_fill(cb, x + 1, y + i, w - 2, ' ', AT_NORMAL);
+		cellbuf_fill(cb, x + w - 1, y + i, 1, 0x2502, AT_INFO);
+	}
+	cellbuf_fill(cb, x, y + h - 1, 1, 0x2514, AT_INFO);
+	cellbuf_fill(cb, x + 1, y + h - 1, w - 2, 0x2500, AT_INFO);
+	cellbuf_fill(cb, x + w - 1, y + h - 1, 1, 0x2518, AT_INFO);
+}
+
 static void render_kill(const struct ui *u, struct cellbuf *cb)
 {
-	int y = ui_table_y(u), bw = 30, i;
-	struct strbuf sb;
+	int x = 2, y = ui_table_y(u), w, h, i, rows;
+	struct strbuf sb, title;
 
 	sb_init(&sb);
+	sb_init(&title);
 	esc_text(&sb, u->kill.comm, strlen(u->kill.comm));
-	if (bw > cb->w)
-		bw = cb->w;
-	cellbuf_fill(cb, 0, y, bw, ' ', AT_TITLE);
-	putf(cb, 0, y, AT_TITLE, "Send signal to %d (%s):", u->kill.pid, sb.buf);
-	for (i = 0; i < (int)ui_nsignals && y + 1 + i < cb->h - 1; i++) {
+	sb_printf(&title, " Send signal to %d (%s) ", u->kill.pid, sb.buf);
+	/* As wide as its title (within the screen), as tall as the signals (within the table). */
+	w = text_columns(title.buf, title.len) + 4;
+	if (w < 24)
+		w = 24;
+	if (w > cb->w - x)
+		w = cb->w - x;
+	rows = (int)ui_nsignals;
+	if (y + rows + 2 > cb->h - 1)
+		rows = cb->h - 1 - y - 2;
+	h = rows + 2;
+	panel(cb, x, y, w, h, title.buf);
+	for (i = 0; i < rows; i++) {
 		uint8_t a = i == u->kill.sel ? AT_SELECTED : AT_NORMAL;
 
-		cellbuf_fill(cb, 0, y + 1 + i, bw, ' ', a);
-		putf(cb, 1, y + 1 + i, a, "%2d SIG%s", ui_signals[i].sig, ui_signals[i].name);
+		cellbuf_fill(cb, x + 1, y + 1 + i, w - 2, ' ', a);
+		putf(cb, x + 2, y + 1 + i, a, "%2d SIG%s", ui_signals[i].sig, ui_signals[i].name);
 	}
+	sb_fini(&title);
 	sb_fini(&sb);
 }
 

@@ -172,6 +172,12 @@ static wchar_t ascii_of(uint32_t ch)
 		return L'>'; /* ≥ in AGE */
 	if (ch >= 0x2581 && ch <= 0x2588)
 		return L" .:-=+*#"[ch - 0x2581]; /* sparkline bars */
+	if (ch == 0x2500)
+		return L'-'; /* a dialog's frame */
+	if (ch == 0x2502)
+		return L'|';
+	if (ch == 0x250c || ch == 0x2510 || ch == 0x2514 || ch == 0x2518)
+		return L'+';
 	return L'?';
 }
 

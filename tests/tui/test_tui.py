@@ -175,6 +175,10 @@ def scenario(t, tm, w1, w2, victim, p1, p2):
     tm.keys("k")
     tm.wait(lambda s: "Send signal to %d" % victim.pid in s and "15 SIGTERM" in s,
             "k: the signal list names the process")
+    # A framed panel (box drawing, or + - | where the locale is not UTF-8).
+    tm.wait(lambda s: re.search(r"[\u250c+][\u2500-] Send signal to %d" % victim.pid, s)
+            and re.search(r"[\u2502|]  ?15 SIGTERM", s) is not None,
+            "k: the signal list is a framed panel")
     tm.keys("Enter")
     gone = swtest.wait_for(lambda: victim.proc.poll() is not None, DEADLINE)
     t.check(gone, "Enter sent SIGTERM: the victim exited")

@@ -227,6 +227,43 @@ static void test_search_sort_and_selection(void **state)
 	key(f, UK_ESC);
 }
 
+/*
+ * A dialog is a framed panel that clears what it covers: a top border holding
+ * its title, side borders on every row down to the bottom border, nothing of
+ * the table between them. Before, the signal menu was drawn over the table
+ * with no frame, and table text showed beside it.
+ */
+static void assert_framed_panel(struct fixture *f, const char *title)
+{
+	const struct cell *c = f->cb.c;
+	int w = f->cb.w, top = -1, left = -1, right = -1, y, x;
+	size_t tl = strlen(title);
+
+	for (y = 0; y < f->cb.h && top < 0; y++) {
+		sb_reset(&f->line);
+		cellbuf_row_text(&f->cb, y, &f->line);
+		if (strstr(f->line.buf, title) != NULL)
+			top = y;
+	}
+	assert_true(top >= 0);
+	for (x = 0; x < w; x++) {
+		if (c[top * w + x].ch == 0x250c && left < 0)
+			left = x;
+		if (c[top * w + x].ch == 0x2510)
+			right = x;
+	}
+	assert_true(left >= 0 && right > left + (int)tl);
+	for (y = top + 1; y < f->cb.h && c[y * w + left].ch != 0x2514; y++) {
+		assert_int_equal(c[y * w + left].ch, 0x2502);
+		assert_int_equal(c[y * w + right].ch, 0x2502);
+		for (x = left + 1; x < right; x++) /* the menu's own text or blanks */
+			assert_true(c[y * w + x].attr == AT_SELECTED ||
+				    c[y * w + x].attr == AT_NORMAL);
+	}
+	assert_true(y < f->cb.h);
+	assert_int_equal(c[y * w + right].ch, 0x2518);
+}
+
 static void test_kill_dialog_and_help(void **state)
 {
 	struct fixture *f = *state;
@@ -238,6 +275,7 @@ static void test_kill_dialog_and_help(void **state)
 	scr = screen(f);
 	assert_non_null(strstr(scr, "Send signal to"));
 	assert_non_null(strstr(scr, "15 SIGTERM"));
+	assert_framed_panel(f, "Send signal to");
 	key(f, UK_DOWN);
 	assert_int_equal(ui_signals[f->u.kill.sel].sig, 9);
 	key(f, UK_ESC);
