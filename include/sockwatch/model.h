@@ -107,6 +107,12 @@ struct totals {
 	int64_t drops_window;	  /* ListenDrops over the leak window, PROC_UNKNOWN */
 };
 
+/* UNIX sockets of every type (stream, datagram, seqpacket): the "unix" every output shows. */
+static inline uint32_t totals_unix(const struct totals *t)
+{
+	return t->proto[SP_UNIX_STREAM] + t->proto[SP_UNIX_DGRAM] + t->proto[SP_UNIX_SEQPACKET];
+}
+
 enum leak_level { LEAK_OK, LEAK_WARNING, LEAK_CRITICAL };
 
 enum leak_reason {

@@ -411,8 +411,7 @@ void out_write_json(struct strbuf *sb, const struct snapshot *s, const struct ou
 	sb_printf(sb, ", \"totals\": {\"sockets\": %u, \"tcp\": ", t->sockets);
 	json_states(sb, t->tcp_states);
 	sb_printf(sb, ", \"udp\": %u, \"udplite\": %u, \"unix\": %u, \"fds\": {\"allocated\": ",
-		  t->proto[SP_UDP], t->proto[SP_UDPLITE],
-		  t->proto[SP_UNIX_STREAM] + t->proto[SP_UNIX_DGRAM] + t->proto[SP_UNIX_SEQPACKET]);
+		  t->proto[SP_UDP], t->proto[SP_UDPLITE], totals_unix(t));
 	json_i64(sb, t->fds_alloc);
 	json_field_i64(sb, "max", t->fds_max);
 	sb_printf(sb, "}, \"processes_unknown\": %zu, \"system\": ", s->procs.denied);

@@ -386,9 +386,7 @@ static void prom_host(struct strbuf *sb, const struct snapshot *s)
 		if (p == SP_UNIX_DGRAM || p == SP_UNIX_SEQPACKET)
 			continue;
 		sb_printf(sb, "sockwatch_sockets{proto=\"%s\"} %u\n", sock_proto_name(p),
-			  p == SP_UNIX_STREAM ? t->proto[SP_UNIX_STREAM] + t->proto[SP_UNIX_DGRAM] +
-							t->proto[SP_UNIX_SEQPACKET]
-					      : t->proto[p]);
+			  p == SP_UNIX_STREAM ? totals_unix(t) : t->proto[p]);
 	}
 	prom_family(sb, "sockwatch_tcp_sockets", "gauge", "TCP sockets by state.");
 	for (st = TS_ESTABLISHED; st <= TS_CLOSING; st++)

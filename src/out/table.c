@@ -54,8 +54,7 @@ static void pad(struct strbuf *sb, size_t n)
 static void table_summary(struct strbuf *sb, const struct snapshot *s, const struct out_opts *o)
 {
 	const struct totals *t = &s->totals;
-	unsigned unix_n =
-		t->proto[SP_UNIX_STREAM] + t->proto[SP_UNIX_DGRAM] + t->proto[SP_UNIX_SEQPACKET];
+	unsigned unix_n = totals_unix(t);
 	/* With -p or -u the process counts follow the filter; the totals stay the machine's. */
 	const char *whole = filter_active(o->filter) ? " (whole machine)" : "";
 

@@ -126,8 +126,7 @@ static void render_header(const struct ui *u, struct cellbuf *cb)
 	x = pair(cb, x, y, "Sockets", "%u", t->sockets);
 	x = pair(cb, x, y, "tcp", "%u", t->proto[SP_TCP]);
 	x = pair(cb, x, y, "udp", "%u", t->proto[SP_UDP] + t->proto[SP_UDPLITE]);
-	x = pair(cb, x, y, "unix", "%u",
-		 t->proto[SP_UNIX_STREAM] + t->proto[SP_UNIX_DGRAM] + t->proto[SP_UNIX_SEQPACKET]);
+	x = pair(cb, x, y, "unix", "%u", totals_unix(t));
 	if (t->fds_alloc >= 0 && t->fds_max >= 0)
 		x = pair_attr(cb, x, y, share_attr(t->fds_alloc, t->fds_max), "Files", "%lld/%lld",
 			      (long long)t->fds_alloc, (long long)t->fds_max);
