@@ -894,16 +894,19 @@ static int output_replace(const char *path, mode_t mode, const char *buf, size_t
 		sb_fini(&tmp);
 		return -1;
 	}
-	if (fchmod(fd, mode) != 0 || write_all(fd, path, buf, len) < 0 || fsync(fd) != 0) {
-		if (errno != 0)
+	/* Each failure is said once (write_all says its own); PATH is replaced only whole. */
+	if (write_all(fd, path, buf, len) == 0) {
+		if (fchmod(fd, mode) != 0 || fsync(fd) != 0)
 			fprintf(stderr, "sockwatch: cannot write %s: %s\n", path, strerror(errno));
-	} else if (rename(tmp.buf, path) != 0) {
-		fprintf(stderr, "sockwatch: cannot replace %s: %s\n", path, strerror(errno));
-	} else {
-		rc = 0;
+		else
+			rc = 0;
 	}
 	if (close(fd) != 0 && rc == 0) {
 		fprintf(stderr, "sockwatch: cannot write %s: %s\n", path, strerror(errno));
+		rc = -1;
+	}
+	if (rc == 0 && rename(tmp.buf, path) != 0) {
+		fprintf(stderr, "sockwatch: cannot replace %s: %s\n", path, strerror(errno));
 		rc = -1;
 	}
 	if (rc != 0)

@@ -16,8 +16,9 @@
 - `--output-file PATH --replace`: a reader polling PATH during 30 refreshes at -d 0.05
   never sees it empty or partial (Prometheus: the last family's HELP line ends it and
   it parses; JSON: one whole line that parses), sees it change, and no temporary file
-  is left beside it; the file's mode is 0644 (umask 022). Without --replace the same
-  option appends (30 lines).
+  is left beside it; the file's mode is 0644 (umask 022). On a full file system (a
+  4 KiB tmpfs, root only) it says so in one line, exits 1 and leaves no file. Without
+  --replace the same option appends (30 lines).
 - `--listen` with the interactive view (in tmux): the TUI draws, its message line says
   where it serves, and /metrics answers and follows its refreshes.
 """
@@ -236,6 +237,30 @@ def json_complete(data):
         return False
 
 
+def check_replace_full_disk(t):
+    """--replace on a full file system (a 4 KiB tmpfs made here, root only): one line
+    on stderr, exit 1, no temporary file left, nothing half-written at PATH."""
+    if os.geteuid() != 0:
+        t.note("--replace on a full disk: needs root to mount a small tmpfs, skipped")
+        return
+    d = os.path.join(t.tmpdir, "full")
+    os.mkdir(d)
+    p = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4k", "swtest", d],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=30)
+    if p.returncode != 0:  # a container may forbid mounts: the rest still runs
+        t.note("--replace on a full disk: cannot mount a tmpfs here, skipped: %s"
+               % p.stdout.decode("utf-8", "replace").strip())
+        return
+    t.defer(lambda: subprocess.run(["umount", d], timeout=30), "umount " + d)
+    path = os.path.join(d, "sockwatch.json")
+    rc, out, err = t.sockwatch("-b", "-o", "json", "--view", "sockets", "--output-file", path,
+                               "--replace")
+    lines = [l for l in err.strip().splitlines() if path in l]  # not the visibility hints
+    t.check(rc == 1 and len(lines) == 1 and "cannot write %s" % path in lines[0],
+            "--replace on a full disk: one line naming the file, exit 1", got=(rc, err))
+    t.check_eq(os.listdir(d), [], "--replace on a full disk: no file, no temporary file left")
+
+
 def check_append(t):
     path = os.path.join(t.tmpdir, "log.jsonl")
     rc, _, _ = t.sockwatch("-b", "-o", "json", "-n", "30", "-d", "0.05", "--output-file", path,
@@ -299,6 +324,7 @@ def main(t):
                "-b --listen without -o: nothing on stdout")
     check_replace(t, "prometheus", prom_complete)
     check_replace(t, "json", json_complete)
+    check_replace_full_disk(t)
     check_append(t)
     check_tui(t)
 
