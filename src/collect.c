@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "sockwatch/collect.h"
+#include "sockwatch/expr.h"
 
 struct collector {
 	const struct config *cfg;
@@ -25,9 +26,11 @@ struct collector {
 	uint32_t *ask; /* scratch: the inodes of one process to ask about */
 	char (*names)[PROC_PROTO_NAME];
 	size_t askcap, namecap;
-	double start; /* monotonic time of the first refresh */
-	int procs;    /* scan /proc (else only the totals of file-nr) */
-	int judge;    /* run the leak detector (and the CLOSE_WAIT age pass) */
+	double start;		      /* monotonic time of the first refresh */
+	int procs;		      /* scan /proc (else only the totals of file-nr) */
+	int judge;		      /* run the leak detector (and the CLOSE_WAIT age pass) */
+	const struct sock_expr *expr; /* the filter expression in force, NULL: none */
+	struct diag_pushdown pd;      /* what of it the dumps hand to the kernel */
 };
 
 /* "what: strerror(err)" as a new string. */
@@ -70,7 +73,22 @@ struct collector *collector_new(const struct config *cfg, char **cause)
 	u32map_init(&c->protos[0], 64);
 	u32map_init(&c->protos[1], 64);
 	c->start = -1;
+	collector_set_expr(c, cfg->filter.expr);
 	return c;
+}
+
+void collector_set_expr(struct collector *c, const struct sock_expr *e)
+{
+	const struct diag_pushdown *pd = NULL;
+
+	c->expr = e;
+	if (e != NULL && !c->cfg->no_pushdown) {
+		sock_expr_pushdown(e, &c->pd);
+		pd = &c->pd;
+	}
+	diag_set_pushdown(c->diag, pd);
+	if (c->pool != NULL)
+		netns_pool_set_pushdown(c->pool, pd);
 }
 
 const struct history *collector_history(const struct collector *c)
@@ -344,6 +362,7 @@ static void dump_other_netns(struct collector *c, struct snapshot *s)
 int collector_refresh(struct collector *c, struct snapshot *s, double now, char **cause)
 {
 	const struct config *cfg = c->cfg;
+	struct filter f = cfg->filter;
 	double t0 = mono_now();
 	int err;
 
@@ -372,7 +391,8 @@ int collector_refresh(struct collector *c, struct snapshot *s, double now, char 
 	 */
 	if (c->pool != NULL)
 		dump_other_netns(c, s);
-	snapshot_join(s, &cfg->filter);
+	f.expr = c->expr;
+	snapshot_join(s, &f);
 	if (c->procs) {
 		chase_unowned(c, s);
 		ask_protos(c, s);

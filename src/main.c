@@ -19,6 +19,7 @@
 #include "sockwatch/leak.h"
 #include "sockwatch/diag.h"
 #include "sockwatch/export.h"
+#include "sockwatch/expr.h"
 #include "sockwatch/model.h"
 #include "sockwatch/out.h"
 #include "sockwatch/present.h"
@@ -96,7 +97,7 @@ static void usage(FILE *f)
 {
 	size_t i;
 
-	fputs("Usage: sockwatch [options]\n"
+	fputs("Usage: sockwatch [options] [FILTER]\n"
 	      "Watch sockets per process, listener and port; find socket leaks.\n"
 	      "Without -b, an interactive view opens (? lists its keys, q quits).\n"
 	      "\n"
@@ -130,6 +131,11 @@ static void usage(FILE *f)
 	      "      --port PORT          --check: only the sockets and listeners of PORT\n"
 	      "      --allow-partial      --check: processes it cannot inspect do not count\n"
 	      "      --require-full       --check: UNKNOWN when it cannot inspect them all\n"
+	      "  FILTER                   ss's filter expression, after the options: only the\n"
+	      "                           sockets it matches count (sockwatch(1), FILTERS),\n"
+	      "                           e.g. state close-wait '( dport = :5432 )'\n"
+	      "      --no-pushdown        FILTER: the kernel lists every socket, sockwatch\n"
+	      "                           alone tests them (to compare; slower)\n"
 	      "      --no-color           no colours (NO_COLOR in the environment does too)\n"
 	      "      --config FILE        settings file (default ~/.config/sockwatch/config,\n"
 	      "                           then /etc/sockwatch.conf): key = value lines\n"
@@ -282,6 +288,7 @@ enum {
 	OPT_SERVICE,
 	OPT_LISTEN,
 	OPT_REPLACE,
+	OPT_NO_PUSHDOWN,
 	OPT_SETTING = 512
 };
 
@@ -307,6 +314,7 @@ static const struct option base_opts[] = {
 	{ "service", required_argument, NULL, OPT_SERVICE },
 	{ "listen", required_argument, NULL, OPT_LISTEN },
 	{ "replace", no_argument, NULL, OPT_REPLACE },
+	{ "no-pushdown", no_argument, NULL, OPT_NO_PUSHDOWN },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 };
@@ -488,6 +496,9 @@ static void config_parse(struct config *c, int argc, char **argv)
 			c->checkopts.port = (int)v;
 			check_only = check_only != NULL ? check_only : "--port";
 			break;
+		case OPT_NO_PUSHDOWN:
+			c->no_pushdown = 1;
+			break;
 		case OPT_ALLOW_PARTIAL:
 			c->checkopts.allow_partial = 1;
 			check_only = check_only != NULL ? check_only : "--allow-partial";
@@ -518,8 +529,19 @@ static void config_parse(struct config *c, int argc, char **argv)
 			die_usage(c, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (optind < argc)
-		die_usage(c, "unexpected argument '%s'", argv[optind]);
+	if (optind < argc) {
+		struct strbuf err;
+
+		/* The words after the options are a filter expression, as ss takes them. */
+		sb_init(&err);
+		c->filter.expr = c->expr =
+			sock_expr_parse(argc - optind, (char *const *)argv + optind, &err);
+		if (c->expr == NULL)
+			die_usage(c, "%s", err.buf);
+		sb_fini(&err);
+	}
+	if (c->no_pushdown && c->expr == NULL)
+		die_usage(c, "--no-pushdown goes with a filter expression");
 	if (c->leak.fd_crit < c->leak.fd_warn)
 		die_usage(c, "fd-crit (%g%%) is below fd-warn (%g%%)", c->leak.fd_crit * 100,
 			  c->leak.fd_warn * 100);
@@ -1077,5 +1099,6 @@ int main(int argc, char **argv)
 	}
 	exporter_free(ex);
 	free(c.filter.pids);
+	sock_expr_free(c.expr);
 	return rc;
 }

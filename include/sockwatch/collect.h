@@ -27,6 +27,12 @@ int collector_refresh(struct collector *c, struct snapshot *s, double now, char 
 #define NETNS_RUN_DIR "/run/netns"
 /* Whether some process (or a name of NETNS_RUN_DIR) is in the network namespace of inode ino. */
 int collector_netns_exists(const char *proc_root, uint32_t ino);
+/*
+ * Filter by expression e from the next refresh on (NULL: none; the TUI's
+ * filter prompt), with its pushdown unless the config says --no-pushdown.
+ * e must outlive its use.
+ */
+void collector_set_expr(struct collector *c, const struct sock_expr *e);
 /* The per-process history (for sparklines). */
 const struct history *collector_history(const struct collector *c);
 

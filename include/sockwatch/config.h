@@ -34,6 +34,8 @@ struct config {
 				  * filter.netns) */
 	uint32_t self_netns;	 /* inode of sockwatch's own network namespace, 0: unknown */
 	int netns_hint;		 /* say once that only sockwatch's own namespace is read */
+	int no_pushdown; /* --no-pushdown: the kernel lists every socket, sockwatch filters */
+	struct sock_expr *expr; /* the FILTER words parsed (filter.expr), owned; NULL: none */
 };
 
 /* Defaults for everything. */

@@ -61,6 +61,7 @@ struct sock_rec {
 	uint8_t proto;	/* enum sock_proto */
 	uint8_t state;	/* kernel state (TCP numbering, also for UDP/UNIX) */
 	uint8_t timer;
+	uint8_t match; /* set by the join: the filter expression matches it (1 without one) */
 	uint8_t saddr[16];
 	uint8_t daddr[16];
 };
@@ -119,6 +120,25 @@ struct diag *diag_new(char **cause);
 void diag_free(struct diag *d);
 /* Whether TCP dumps make the second pass that gives CLOSE_WAIT sockets an age (default on). */
 void diag_set_ages(struct diag *d, int on);
+
+/*
+ * What a filter expression lets the kernel do (expr.h builds it): the state
+ * masks of the requests, a program the inet dumps run on every socket
+ * (INET_DIAG_REQ_BYTECODE, struct inet_diag_bc_op), and the dumps that can
+ * list nothing the expression matches. The kernel may list more than the
+ * expression matches, never less: the caller still tests every record.
+ */
+#define DIAG_BC_MAX 4096 /* longest program sent; a longer one is not pushed down */
+struct diag_pushdown {
+	uint32_t tcp_states;  /* idiag_states of the TCP requests (bit = kernel state) */
+	uint32_t udp_states;  /* of the UDP and UDP-Lite requests */
+	uint32_t unix_states; /* udiag_states of the UNIX request */
+	size_t bclen;	      /* bytes of the inet program in bc, 0: none */
+	uint8_t bc[DIAG_BC_MAX];
+	unsigned skip; /* DIAG_SKIP bits of dumps left out */
+};
+/* Dump under pd from now on (NULL: everything); pd must outlive its use. */
+void diag_set_pushdown(struct diag *d, const struct diag_pushdown *pd);
 /*
  * Run every dump, appending to t (not reset). 0, or -errno if the socket itself
  * failed. The first time the kernel refuses the one-walk TCP request (EINVAL,
@@ -180,6 +200,8 @@ struct netns_pool *netns_pool_new(void);
 void netns_pool_free(struct netns_pool *p);
 /* diag_set_ages for every socket of the pool, now and to come. */
 void netns_pool_set_ages(struct netns_pool *p, int on);
+/* diag_set_pushdown for every socket of the pool, now and to come. */
+void netns_pool_set_pushdown(struct netns_pool *p, const struct diag_pushdown *pd);
 /*
  * The socket of namespace ino (not 0), made through the file nspath names the
  * first time it is asked for, and marked used in this round; the pool owns it.

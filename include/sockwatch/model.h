@@ -154,6 +154,12 @@ struct filter {
 	int64_t uid;	     /* -1: any */
 	uint32_t netns;	     /* inode of the one network namespace shown; 0: every one */
 	const char *service; /* only the processes of this service (its name); NULL: any */
+	/*
+	 * A filter expression (expr.h), NULL: none. It narrows the sockets: only
+	 * those it matches are counted, in the totals, the processes, services,
+	 * listeners and ports; a process is shown when it holds one of them.
+	 */
+	const struct sock_expr *expr;
 };
 
 /*
@@ -235,14 +241,16 @@ struct snapshot {
 	struct u32map cookie_map; /* cookie's low 32 bits -> socket (duplicates in a dump) */
 	struct hmap listen_map;	  /* (netns, family, proto, address, port) -> first lsocks index */
 	uint8_t listen_ports[SP_UNIX_STREAM][65536 / 8]; /* netns 0's ports with a listener */
-	uint32_t *port_rows;	/* [proto][direction][port] -> port row + 1 (0: none) */
-	struct hmap peer_set;	/* (port row, remote address) */
-	struct hmap pid_set;	/* (port row, pid) */
-	struct hmap tw_map;	/* (netns, family, remote address, port) -> TIME_WAIT count */
-	struct hmap port_map;	/* (netns, proto, direction, port) -> port row + 1, netns > 0 */
-	struct hmap nsport_set; /* (netns, proto, port) with a listener, netns > 0 */
-	struct hmap svc_map;	/* (kind, name hash, length) -> service row */
-	struct u32map ns_map;	/* namespace inode -> index in netns */
+	uint32_t *port_rows;	  /* [proto][direction][port] -> port row + 1 (0: none) */
+	struct hmap peer_set;	  /* (port row, remote address) */
+	struct hmap pid_set;	  /* (port row, pid) */
+	struct hmap tw_map;	  /* (netns, family, remote address, port) -> TIME_WAIT count */
+	struct hmap port_map;	  /* (netns, proto, direction, port) -> port row + 1, netns > 0 */
+	struct hmap nsport_set;	  /* (netns, proto, port) with a listener, netns > 0 */
+	struct hmap svc_map;	  /* (kind, name hash, length) -> service row */
+	struct u32map ns_map;	  /* namespace inode -> index in netns */
+	struct u32map unix_peers; /* UNIX socket inode -> socket, when the expression asks */
+	const struct sock_expr *expr; /* the filter expression of the join, NULL: none */
 };
 
 void snapshot_init(struct snapshot *s);
@@ -391,6 +399,11 @@ const char *netns_name(const struct snapshot *s, uint32_t netns, size_t *len);
 int filter_procs(const struct filter *f);
 /* The process with this pid (index in procs.v), or NONE. */
 uint32_t snapshot_proc_by_pid(const struct snapshot *s, int pid);
+/*
+ * The sockets of process proc the snapshot counts: its distinct socket fds,
+ * or under a filter expression those of them the expression matches.
+ */
+uint32_t proc_sockets(const struct snapshot *s, uint32_t proc);
 /* Processes that the filter shows and that could not be inspected (their counts are unknown). */
 size_t snapshot_unknown_shown(const struct snapshot *s);
 

@@ -83,8 +83,9 @@ struct diag {
 	int no_ages;	  /* diag_set_ages(d, 0): no CLOSE_WAIT age pass */
 	int tcp_split;	  /* the kernel refused the one-walk TCP request: TCP by family */
 	int break_compat; /* tests: send the one-walk request cut short, to be refused */
-	char *ns_path;	  /* NULL: the caller's namespace; else the file naming the socket's */
-	uint32_t ns_ino;  /* that namespace's inode, checked whenever a socket is made there */
+	const struct diag_pushdown *pd; /* NULL: dump everything */
+	char *ns_path;	 /* NULL: the caller's namespace; else the file naming the socket's */
+	uint32_t ns_ino; /* that namespace's inode, checked whenever a socket is made there */
 };
 
 /* A CLOSE_WAIT record of the main dump, by cookie, for the merge. */
@@ -265,13 +266,30 @@ static unsigned diag_seq_next(struct diag *d)
 	return d->seq;
 }
 
+/*
+ * The state mask of a request under d's pushdown: what the expression can
+ * match, and never a state the request does not ask for by itself.
+ */
+static uint32_t diag_req_states(const struct diag *d, const struct diag_req *rq)
+{
+	if (d->pd == NULL)
+		return rq->states;
+	if (rq->family == AF_UNIX)
+		return rq->states & d->pd->unix_states;
+	if (rq->protocol == IPPROTO_TCP)
+		return rq->states & d->pd->tcp_states;
+	return rq->states & d->pd->udp_states;
+}
+
 /* Build and send one dump request (idiag_ext = ext) with number seq: 0 or -errno. */
 static int diag_req_send(struct diag *d, const struct diag_req *rq, uint8_t ext, unsigned seq)
 {
 	union {
-		char buf[MNL_NLMSG_HDRLEN + 128];
+		char buf[MNL_NLMSG_HDRLEN + 128 + MNL_ATTR_HDRLEN + DIAG_BC_MAX];
 		struct nlmsghdr align;
 	} u;
+	const struct diag_pushdown *pd = rq->family != AF_UNIX ? d->pd : NULL;
+	uint32_t states = diag_req_states(d, rq);
 	struct nlmsghdr *nlh;
 	ssize_t n;
 
@@ -290,7 +308,7 @@ static int diag_req_send(struct diag *d, const struct diag_req *rq, uint8_t ext,
 		nlh->nlmsg_type = TCPDIAG_GETSOCK;
 		r->idiag_family = AF_INET;
 		r->idiag_ext = ext;
-		r->idiag_states = rq->states;
+		r->idiag_states = states;
 		/* Shorter than struct inet_diag_req: every kernel says EINVAL. */
 		if (d->break_compat)
 			nlh->nlmsg_len -= sizeof(r->idiag_dbs);
@@ -298,7 +316,7 @@ static int diag_req_send(struct diag *d, const struct diag_req *rq, uint8_t ext,
 		struct unix_diag_req *r = mnl_nlmsg_put_extra_header(nlh, sizeof(*r));
 
 		r->sdiag_family = AF_UNIX;
-		r->udiag_states = rq->states;
+		r->udiag_states = states;
 		r->udiag_show =
 			UDIAG_SHOW_NAME | UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN | UDIAG_SHOW_UID;
 	} else {
@@ -307,8 +325,11 @@ static int diag_req_send(struct diag *d, const struct diag_req *rq, uint8_t ext,
 		r->sdiag_family = rq->family;
 		r->sdiag_protocol = rq->protocol;
 		r->idiag_ext = ext;
-		r->idiag_states = rq->states;
+		r->idiag_states = states;
 	}
+	/* The kernel runs the program on every socket of the walk (inet_diag_bc_run). */
+	if (pd != NULL && pd->bclen > 0 && pd->bclen <= DIAG_BC_MAX)
+		mnl_attr_put(nlh, INET_DIAG_REQ_BYTECODE, pd->bclen, pd->bc);
 	do
 		n = mnl_socket_sendto(d->nl, nlh, nlh->nlmsg_len);
 	while (n < 0 && errno == EINTR);
@@ -485,6 +506,11 @@ void diag_set_ages(struct diag *d, int on)
 	d->no_ages = !on;
 }
 
+void diag_set_pushdown(struct diag *d, const struct diag_pushdown *pd)
+{
+	d->pd = pd;
+}
+
 int diag_dump_all(struct diag *d, struct sock_table *t, struct diag_status *st)
 {
 	return diag_dump_some(d, t, st, 0);
@@ -498,6 +524,8 @@ int diag_dump_some(struct diag *d, struct sock_table *t, struct diag_status *st,
 
 	if (st == NULL)
 		st = &dummy;
+	if (d->pd != NULL)
+		skip |= d->pd->skip;
 	for (dd = 0; dd < DD_COUNT; dd++)
 		st->err[dd] = 0;
 	/* TCP is one request for both families: skipped only when both are. */

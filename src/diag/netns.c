@@ -287,6 +287,7 @@ struct netns_pool {
 	size_t n;
 	size_t cap;
 	int no_ages;
+	const struct diag_pushdown *pd;
 };
 
 struct netns_pool *netns_pool_new(void)
@@ -316,6 +317,16 @@ void netns_pool_set_ages(struct netns_pool *p, int on)
 	for (i = 0; i < p->n; i++)
 		if (p->v[i].d != NULL)
 			diag_set_ages(p->v[i].d, on);
+}
+
+void netns_pool_set_pushdown(struct netns_pool *p, const struct diag_pushdown *pd)
+{
+	size_t i;
+
+	p->pd = pd;
+	for (i = 0; i < p->n; i++)
+		if (p->v[i].d != NULL)
+			diag_set_pushdown(p->v[i].d, pd);
 }
 
 /* Whether ino is in the pool; *at: its index, or where it would go. */
@@ -383,8 +394,10 @@ struct diag *netns_pool_get(struct netns_pool *p, uint32_t ino, const char *nspa
 				free(why);
 			return NULL;
 		}
-		if (d != NULL)
+		if (d != NULL) {
 			diag_set_ages(d, !p->no_ages);
+			diag_set_pushdown(d, p->pd);
+		}
 		p->v = xgrow(p->v, &p->cap, p->n + 1, sizeof(*p->v));
 		memmove(&p->v[i + 1], &p->v[i], (p->n - i) * sizeof(*p->v));
 		p->n++;

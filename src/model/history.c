@@ -401,7 +401,8 @@ static void update_entries(struct history *h, struct snapshot *s, double now)
 		if (h->pidx[p] != NONE && isnew && pr->fd_readable) {
 			uint32_t cw = s->pstats != NULL ? s->pstats[p].states[TS_CLOSE_WAIT] : 0;
 
-			entry_add(h, &h->ents[h->pidx[p]], now, pr->ino_n, clamp_u32(pr->fds), cw);
+			entry_add(h, &h->ents[h->pidx[p]], now, proc_sockets(s, (uint32_t)p),
+				  clamp_u32(pr->fds), cw);
 		}
 	}
 	update_services(h, s, now);
@@ -430,7 +431,7 @@ static void update_sockets(struct history *h, struct snapshot *s, double now)
 		uint32_t *slot, *old, l;
 		int isnew;
 
-		if (r->proto != SP_TCP)
+		if (r->proto != SP_TCP || (s->expr != NULL && !r->match))
 			continue;
 		if (r->state == TS_CLOSE_WAIT) {
 			double age;

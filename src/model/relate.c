@@ -67,6 +67,15 @@ int sock_in_service(const struct snapshot *s, uint32_t sock, uint32_t service)
 	return 0;
 }
 
+uint32_t proc_sockets(const struct snapshot *s, uint32_t proc)
+{
+	const struct proc_stats *ps = &s->pstats[proc];
+
+	if (s->expr != NULL)
+		return ps->tcp + ps->udp + ps->unix_;
+	return s->procs.v[proc].ino_n;
+}
+
 uint32_t proc_service(const struct snapshot *s, uint32_t proc)
 {
 	return s->pstats[proc].service;
@@ -207,8 +216,11 @@ void model_rows(const struct snapshot *s, const struct filter *f, enum row_kind 
 			row_add(rl, (uint32_t)i);
 		break;
 	case ROW_SERVICE:
-		for (i = 0; i < s->nservices; i++)
-			row_add(rl, (uint32_t)i);
+		for (i = 0; i < s->nservices; i++) {
+			/* Under an expression, a service none of whose processes matched. */
+			if (s->services[i].procs > 0 || s->expr == NULL)
+				row_add(rl, (uint32_t)i);
+		}
 		break;
 	default:
 		for (i = 0; i < s->socks.n; i++) {

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "sockwatch/expr.h"
 #include "sockwatch/model.h"
 #include "sockwatch/service.h"
 
@@ -51,6 +52,7 @@ void snapshot_init(struct snapshot *s)
 	hmap_init(&s->nsport_set, sizeof(struct nsport_key), 64);
 	hmap_init(&s->svc_map, sizeof(struct svc_key), 64);
 	u32map_init(&s->ns_map, 16);
+	u32map_init(&s->unix_peers, 16);
 	strpool_init(&s->strs);
 }
 
@@ -75,6 +77,7 @@ void snapshot_fini(struct snapshot *s)
 	hmap_fini(&s->nsport_set);
 	hmap_fini(&s->svc_map);
 	u32map_fini(&s->ns_map);
+	u32map_fini(&s->unix_peers);
 	u32map_fini(&s->inode_map);
 	u32map_fini(&s->cookie_map);
 	free(s->port_rows);
@@ -134,7 +137,7 @@ int filter_procs(const struct filter *f)
 
 int filter_active(const struct filter *f)
 {
-	return filter_procs(f) || (f != NULL && f->netns != 0);
+	return filter_procs(f) || (f != NULL && (f->netns != 0 || f->expr != NULL));
 }
 
 uint32_t snapshot_add_netns(struct snapshot *s, uint32_t ino, const char *name, size_t len,
@@ -203,6 +206,8 @@ int snapshot_sock_shown(const struct snapshot *s, const struct filter *f, uint32
 {
 	uint32_t l;
 
+	if (s->expr != NULL && !s->socks.v[sock].match)
+		return 0;
 	if (!filter_active(f))
 		return 1;
 	if (f->netns != 0 && s->netns[s->socks.v[sock].netns].ino != f->netns)
@@ -299,24 +304,25 @@ static void count_unowned(struct snapshot *s, const struct sock_rec *r, uint32_t
 	}
 }
 
-/* Count one socket into totals and into each owner's stats. */
-static void count_socket(struct snapshot *s, struct sock_rec *r)
+/* A socket's first owner link (r->owner), from the processes' socket inodes. */
+static void find_owner(struct snapshot *s, struct sock_rec *r)
 {
-	uint32_t *slot, l;
+	const uint32_t *slot = r->inode != 0 ? u32map_get(&s->inode_map, r->inode) : NULL;
+
+	r->owner = slot != NULL ? *slot : NONE;
+}
+
+/* Count one socket into totals and into each owner's stats. */
+static void count_socket(struct snapshot *s, const struct sock_rec *r)
+{
+	uint32_t l;
 
 	s->totals.sockets++;
 	if (r->proto < SP_COUNT)
 		s->totals.proto[r->proto]++;
 	if (r->proto == SP_TCP)
 		s->totals.tcp_states[state_index(r->state)]++;
-	r->owner = NONE;
-	if (r->inode == 0)
-		return;
-	slot = u32map_get(&s->inode_map, r->inode);
-	if (slot == NULL)
-		return;
-	r->owner = *slot;
-	for (l = *slot; l != NONE; l = s->links[l].next) {
+	for (l = r->owner; l != NONE; l = s->links[l].next) {
 		struct proc_stats *ps = &s->pstats[s->links[l].proc];
 
 		/* MPTCP subflows and non-atomic dumps can repeat an inode. */
@@ -524,7 +530,7 @@ static void build_listeners(struct snapshot *s, const struct filter *f)
 			continue;
 		ls = pick_listener(s, *slot, (uint32_t)i);
 		s->rel[i].listener = ls;
-		if (r->state == TS_ESTABLISHED)
+		if (r->state == TS_ESTABLISHED && r->match)
 			s->lsocks[ls].conns++;
 	}
 	for (i = 0; i < s->nlsocks; i++) {
@@ -569,7 +575,8 @@ static void build_ports(struct snapshot *s, const struct filter *f)
 	struct row_pid *pairs = NULL;
 	struct row_last *last = NULL;
 	size_t npairs = 0, paircap = 0, lastcap = 0, i;
-	int isnew, filtered = filter_active(f); /* hoisted: the loop runs once per socket */
+	/* hoisted: the loop runs once per socket */
+	int isnew, filtered = filter_active(f) || s->expr != NULL;
 
 	hmap_clear(peers);
 	hmap_clear(pidset);
@@ -926,7 +933,7 @@ static void sum_services(struct snapshot *s)
 			continue; /* its counts are unknown: the sums leave it out (known < procs)
 				   */
 		sv->known++;
-		sv->sockets += pr->ino_n;
+		sv->sockets += proc_sockets(s, (uint32_t)p);
 		sv->tcp += ps->tcp;
 		sv->udp += ps->udp;
 		sv->unix_ += ps->unix_;
@@ -934,6 +941,25 @@ static void sum_services(struct snapshot *s)
 		sv->dead += ps->dead;
 		for (i = 0; i < TS_MAX; i++)
 			sv->states[i] += ps->states[i];
+	}
+}
+
+/* UNIX sockets by inode, for the peers an expression asks about (dst unix:). */
+static void index_unix(struct snapshot *s)
+{
+	size_t i;
+
+	u32map_clear(&s->unix_peers);
+	for (i = 0; i < s->socks.n; i++) {
+		const struct sock_rec *r = &s->socks.v[i];
+		int isnew;
+		uint32_t *slot;
+
+		if (r->family != AF_UNIX || r->inode == 0)
+			continue;
+		slot = u32map_put(&s->unix_peers, r->inode, &isnew);
+		if (isnew)
+			*slot = (uint32_t)i;
 	}
 }
 
@@ -946,6 +972,7 @@ void snapshot_join(struct snapshot *s, const struct filter *f)
 		snapshot_add_netns(s, 0, "host", 4, 1);
 	/* What the join counts starts from zero: joining twice gives the same result. */
 	memset(&s->totals, 0, sizeof s->totals);
+	s->nlsocks = s->nlisteners = s->nports = s->npids = s->nunlisted = s->nservices = 0;
 	for (i = 0; i < s->nnetns; i++) {
 		s->netns[i].procs = s->netns[i].sockets = 0;
 		s->netns[i].first = NONE;
@@ -954,29 +981,49 @@ void snapshot_join(struct snapshot *s, const struct filter *f)
 	s->pstats = xgrow(s->pstats, &s->pstatcap, s->procs.n, sizeof *s->pstats);
 	if (s->procs.n > 0) /* none when --check did not scan /proc */
 		memset(s->pstats, 0, s->procs.n * sizeof *s->pstats);
+	s->expr = f != NULL ? f->expr : NULL;
 	place_procs(s, f);
 	place_services(s, f);
-	name_netns(s);
 	join_owners(s);
+	if (s->expr != NULL && sock_expr_uses_peers(s->expr))
+		index_unix(s);
 	s->totals.fds_alloc = s->procs.file_nr;
 	s->totals.fds_max = s->procs.file_max;
 	hmap_clear(&s->tw_map);
 	s->totals.tw_peer_sock = NONE;
 	s->rel = xgrow(s->rel, &s->relcap, s->socks.n, sizeof *s->rel);
 	for (i = 0; i < s->socks.n; i++) {
+		struct sock_rec *r = &s->socks.v[i];
+
 		s->rel[i].listener = NONE;
 		s->rel[i].port = NONE;
-		count_socket(s, &s->socks.v[i]);
-		s->netns[s->socks.v[i].netns].sockets++;
-		count_unowned(s, &s->socks.v[i], (uint32_t)i);
+		find_owner(s, r);
+		/* The expression sees the owners; what it does not match counts nowhere. */
+		r->match = (uint8_t)(s->expr == NULL || sock_expr_match(s->expr, s, (uint32_t)i));
+		if (!r->match)
+			continue;
+		count_socket(s, r);
+		s->netns[r->netns].sockets++;
+		count_unowned(s, r, (uint32_t)i);
 	}
 	for (p = 0; p < s->procs.n; p++) {
 		struct proc_stats *ps = &s->pstats[p];
 		uint32_t seen = ps->tcp + ps->udp + ps->unix_;
 		uint32_t n = s->procs.v[p].ino_n;
 
+		/*
+		 * Under an expression a process is about the sockets it matched: a
+		 * socket fd no dump listed matches none, and one without any is not shown.
+		 */
+		if (s->expr != NULL) {
+			ps->other = 0;
+			if (seen == 0)
+				ps->shown = 0;
+			continue;
+		}
 		ps->other = n > seen ? n - seen : 0;
 	}
+	name_netns(s);
 	list_unlisted(s);
 	build_listeners(s, f);
 	build_ports(s, f);

@@ -184,7 +184,8 @@ static void json_process(struct strbuf *sb, const struct snapshot *s, uint32_t i
 		sb_printf(sb,
 			  ", \"sockets\": %u, \"tcp\": %u, \"udp\": %u, \"unix\": %u, \"other\": %u"
 			  ", \"dead\": %u, \"unbound\": %u, \"states\": ",
-			  p->ino_n, ps->tcp, ps->udp, ps->unix_, ps->other, ps->dead, ps->unbound);
+			  proc_sockets(s, i), ps->tcp, ps->udp, ps->unix_, ps->other, ps->dead,
+			  ps->unbound);
 		json_states(sb, ps->states);
 	} else {
 		sb_puts(sb,

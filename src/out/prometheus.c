@@ -178,7 +178,7 @@ static int proc_metric(const struct snapshot *s, uint32_t p, enum proc_metric m,
 
 	switch (m) {
 	case PM_SOCKETS:
-		*v = pr->ino_n;
+		*v = proc_sockets(s, p);
 		return known;
 	case PM_CLOSE_WAIT:
 		*v = ps->states[TS_CLOSE_WAIT];

@@ -262,7 +262,7 @@ static enum severity e_fdpct(const struct snapshot *s, const struct leak_config 
 		return v == PROC_UNKNOWN ? SEV_DIM : (warn) && v > 0 ? SEV_WARN : SEV_NORMAL;      \
 	}
 
-PROC_COUNT_COL(sockets, P(s, r)->ino_n, 0)
+PROC_COUNT_COL(sockets, proc_sockets(s, r), 0)
 PROC_COUNT_COL(tcp, ps->tcp, 0)
 PROC_COUNT_COL(udp, ps->udp, 0)
 PROC_COUNT_COL(unix, ps->unix_, 0)

@@ -4,6 +4,11 @@
                                               (IPv4, IPv6, v4-mapped) and UNIX listeners
     python3 listeners.py reuseport DIR READY  two processes sharing 127.0.0.3:PORT through
                                               SO_REUSEPORT, 3 connections accepted by each
+    python3 listeners.py filter DIR READY     sockets of every kind a filter tells apart:
+                                              listeners (v4, v6, dual-stack, one on a named
+                                              port), connections, CLOSE-WAIT, TIME-WAIT,
+                                              UDP bound and connected, UNIX path, abstract
+                                              and unnamed
 
 Every connection is made and accepted before READY is written (atomically) as JSON:
 the pids, and for each accepted socket the listener the kernel handed it to (the
@@ -194,6 +199,78 @@ def reuseport(tmpdir, ready):
     hold_until_term([s["pid"] for s in servers])
 
 
+def named_port():
+    """A port /etc/services names that is free on 127.0.0.1: (socket, port, name) or None."""
+    for port in (5432, 6379, 11211, 3306, 5672, 9418, 873):
+        try:
+            name = socket.getservbyport(port, "tcp")
+            lsock = listen(socket.AF_INET, "127.0.0.1", port, reuseport=False)
+        except OSError:
+            continue
+        return lsock, port, name
+    return None
+
+
+def filter_mix(tmpdir, ready):
+    keep = []
+    pa, pb, pc, pd = free_port(), free_port(), free_port(), free_port()
+    la = listen(socket.AF_INET, "0.0.0.0", pa, reuseport=False)
+    lb = listen(socket.AF_INET, "127.0.0.2", pb, reuseport=False)
+    lc = listen(socket.AF_INET6, "::", pc, reuseport=False, v6only=False)
+    ld = listen(socket.AF_INET6, "::1", pd, reuseport=False, v6only=True)
+    keep += [la, lb, lc, ld]
+    plan = [(la, socket.AF_INET, "127.0.0.1", 3), (lb, socket.AF_INET, "127.0.0.2", 2),
+            (lc, socket.AF_INET6, "::1", 2), (lc, socket.AF_INET, "127.0.0.1", 2),
+            (ld, socket.AF_INET6, "::1", 1)]
+    named = named_port()
+    if named is not None:
+        keep.append(named[0])
+        plan.append((named[0], socket.AF_INET, "127.0.0.1", 1))
+    for lsock, family, host, n in plan:
+        for _ in range(n):
+            keep.append(connect(family, host, lsock.getsockname()[1]))
+            keep.append(lsock.accept()[0])
+    # CLOSE-WAIT: the client closes, the accepted socket stays open (and the client's
+    # side lingers in FIN-WAIT-2).
+    for _ in range(2):
+        c = connect(socket.AF_INET, "127.0.0.1", pa)
+        keep.append(la.accept()[0])
+        c.close()
+    # TIME-WAIT on the server's side: it closes first, then the client.
+    for _ in range(2):
+        c = connect(socket.AF_INET, "127.0.0.2", pb)
+        a = lb.accept()[0]
+        a.close()
+        time.sleep(0.05)
+        c.close()
+    # UDP: bound on both families, and a connected one.
+    ua = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    ua.bind(("127.0.0.1", 0))
+    ub = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    ub.bind(("::1", 0))
+    uc = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    uc.connect(("127.0.0.1", ua.getsockname()[1]))
+    keep += [ua, ub, uc]
+    # UNIX: a path listener with 2 connections, an abstract one with 1, a socketpair.
+    path = os.path.join(tmpdir, "filter.sock")
+    abstract = "sockwatch-filter-%d" % os.getpid()
+    for name, n in ((path, 2), ("\0" + abstract, 1)):
+        u = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        u.bind(name)
+        u.listen(8)
+        keep.append(u)
+        for _ in range(n):
+            c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            c.connect(name)
+            keep += [c, u.accept()[0]]
+    keep += list(socket.socketpair())
+    write_ready(ready, {"pid": os.getpid(), "tcp": [pa, pb, pc, pd], "udp":
+                        [ua.getsockname()[1], ub.getsockname()[1], uc.getsockname()[1]],
+                        "named": list(named[1:]) if named else None,
+                        "unix_path": path, "abstract": abstract})
+    hold_until_term()
+
+
 if __name__ == "__main__":
     mode, tmpdir, ready = sys.argv[1], sys.argv[2], sys.argv[3]
-    {"mix": mix, "reuseport": reuseport}[mode](tmpdir, ready)
+    {"mix": mix, "reuseport": reuseport, "filter": filter_mix}[mode](tmpdir, ready)

@@ -45,7 +45,7 @@ static int check(const struct snapshot *s, const struct filter *f, struct strbuf
 static void test_ok(void **state)
 {
 	struct snapshot s;
-	struct filter f = { NULL, 0, -1, 0, NULL };
+	struct filter f = { NULL, 0, -1, 0, NULL, NULL };
 	struct strbuf sb;
 
 	(void)state;
@@ -67,7 +67,7 @@ static void test_ok(void **state)
 static void test_worst_process(void **state)
 {
 	struct snapshot s;
-	struct filter f = { NULL, 0, -1, 0, NULL };
+	struct filter f = { NULL, 0, -1, 0, NULL, NULL };
 	struct strbuf sb;
 
 	(void)state;
@@ -102,7 +102,7 @@ static void test_worst_service(void **state)
 {
 	const char *cg = "/system.slice/prefork.service";
 	struct snapshot s;
-	struct filter f = { NULL, 0, -1, 0, NULL };
+	struct filter f = { NULL, 0, -1, 0, NULL, NULL };
 	struct strbuf sb;
 	const char *want = "SOCKWATCH WARNING - service prefork.service (2 processes) growth "
 			   "+40/min; ";
@@ -142,9 +142,9 @@ static void test_worst_service(void **state)
 static void test_system_pressure(void **state)
 {
 	struct snapshot s;
-	struct filter none = { NULL, 0, -1, 0, NULL };
+	struct filter none = { NULL, 0, -1, 0, NULL, NULL };
 	int pids[] = { 100 };
-	struct filter one = { pids, 1, -1, 0, NULL };
+	struct filter one = { pids, 1, -1, 0, NULL, NULL };
 	struct strbuf sb;
 
 	(void)state;
@@ -167,7 +167,7 @@ static void test_unknown(void **state)
 {
 	struct snapshot s;
 	int gone[] = { 4242 }, denied[] = { 300 };
-	struct filter f = { gone, 1, -1, 0, NULL };
+	struct filter f = { gone, 1, -1, 0, NULL, NULL };
 	struct strbuf sb;
 
 	(void)state;
@@ -194,7 +194,7 @@ static void test_thresholds(void **state)
 	static const char *const fd[] = { "w:fd_percent=0.5", "c:fd_percent=@0:0.1", NULL };
 	static const char *const unk[] = { "w:leaking=1", NULL };
 	struct snapshot s;
-	struct filter f = { NULL, 0, -1, 0, NULL };
+	struct filter f = { NULL, 0, -1, 0, NULL, NULL };
 	struct strbuf sb;
 
 	(void)state;
@@ -225,7 +225,7 @@ static void test_partial(void **state)
 {
 	static const char *const cw[] = { "c:close_wait=5", NULL };
 	struct snapshot s;
-	struct filter f = { NULL, 0, -1, 0, NULL };
+	struct filter f = { NULL, 0, -1, 0, NULL, NULL };
 	struct check_opts o;
 	struct strbuf sb;
 

@@ -221,7 +221,7 @@ static void test_services(void **state)
 
 static void test_filters(void **state)
 {
-	struct filter f = { NULL, 0, -1, NS_B, NULL };
+	struct filter f = { NULL, 0, -1, NS_B, NULL, NULL };
 	struct row_list rl = { 0 };
 	struct snapshot s;
 	size_t i;

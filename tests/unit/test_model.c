@@ -215,7 +215,7 @@ static void test_filter(void **state)
 {
 	struct snapshot s;
 	int pids[] = { 200 };
-	struct filter f = { pids, 1, -1, 0, NULL };
+	struct filter f = { pids, 1, -1, 0, NULL, NULL };
 
 	(void)state;
 	build(&s);
@@ -250,7 +250,7 @@ static void test_unlisted(void **state)
 	static const uint8_t protos[] = { SP_TCP, SP_UDP, SP_COUNT, UL_UNASKED };
 	static const uint8_t kinds[] = { UL_DEAD, UL_UNBOUND, UL_OTHER, UL_UNKNOWN };
 	int pids[] = { 500 };
-	struct filter f = { pids, 1, -1, 0, NULL };
+	struct filter f = { pids, 1, -1, 0, NULL, NULL };
 	struct snapshot s;
 	const struct proc_stats *ps;
 	struct strbuf sb;
@@ -382,7 +382,7 @@ static void test_table_summary_filtered(void **state)
 	struct snapshot s;
 	struct strbuf sb;
 	int pids[] = { 200 };
-	struct filter f = { pids, 1, -1, 0, NULL };
+	struct filter f = { pids, 1, -1, 0, NULL, NULL };
 	struct out_opts o = { OUT_TABLE, VIEW_PROCESSES, &f, 1.0, 1 };
 
 	(void)state;

@@ -198,7 +198,7 @@ static void test_reuseport(void **state)
 	/* Filtered to pid 200: its listener is shown, with only its own connections. */
 	{
 		int pids[] = { 200 };
-		struct filter f = { pids, 1, -1, 0, NULL };
+		struct filter f = { pids, 1, -1, 0, NULL, NULL };
 
 		snapshot_fini(&s);
 		build_reuseport(&s);
