@@ -166,8 +166,16 @@ int ui_run(const struct config *cfg, struct exporter *ex)
 			} else if (ev.key == UK_CTRL_L) {
 				term_invalidate(t);
 			}
-			if (ui_handle(&u, &ev) == 1)
+			switch (ui_handle(&u, &ev)) {
+			case UI_KILL:
 				do_kill(&u);
+				break;
+			case UI_EXPR:
+				/* A new filter expression: collect under it now. */
+				collector_set_expr(col, ui_expr(&u));
+				next = mono_now();
+				break;
+			}
 			dirty = 1;
 		}
 	}

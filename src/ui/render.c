@@ -170,6 +170,14 @@ static void render_tabs(const struct ui *u, struct cellbuf *cb)
 	}
 	if (u->ndrill > 0)
 		x = putf(cb, x + 1, y, AT_INFO, "> %s", u->drill[u->ndrill - 1].label);
+	if (u->expr_text[0] != '\0') {
+		struct strbuf sb;
+
+		sb_init(&sb);
+		esc_text(&sb, u->expr_text, strlen(u->expr_text));
+		x = putf(cb, x + 1, y, AT_WARN, "[%s]", sb.buf);
+		sb_fini(&sb);
+	}
 	if (u->filter[0] != '\0' && u->mode != MODE_FILTER) {
 		struct strbuf sb;
 

@@ -5,6 +5,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "sockwatch/expr.h"
 #include "sockwatch/present.h"
 #include "ui_int.h"
 
@@ -15,6 +16,8 @@ void ui_init(struct ui *u, const struct config *cfg)
 	memset(u, 0, sizeof *u);
 	u->cfg = cfg;
 	u->view = cfg->view;
+	if (cfg->expr != NULL)
+		snprintf(u->expr_text, sizeof u->expr_text, "%s", sock_expr_text(cfg->expr));
 	for (v = 0; v < VIEW_COUNT; v++) {
 		u->vs[v].sort_col = view_get((enum view_id)v)->sort_col;
 		u->vs[v].sort_desc = view_get((enum view_id)v)->sort_desc;
@@ -26,6 +29,8 @@ void ui_init(struct ui *u, const struct config *cfg)
 
 void ui_fini(struct ui *u)
 {
+	sock_expr_free(u->expr);
+	sock_expr_free(u->expr_old);
 	row_list_fini(&u->rows);
 	sb_fini(&u->scratch);
 }
@@ -273,7 +278,55 @@ static void drill_down(struct ui *u)
 	ui_rebuild(u);
 }
 
-/* Esc / Backspace: leave a drill-down first, then clear the filter. */
+const struct sock_expr *ui_expr(const struct ui *u)
+{
+	if (u->expr != NULL)
+		return u->expr;
+	return u->expr_off ? NULL : u->cfg->expr;
+}
+
+/* Put e (NULL: none) in force from the next refresh on. */
+static void set_expr(struct ui *u, struct sock_expr *e)
+{
+	sock_expr_free(u->expr_old);
+	u->expr_old = u->expr;
+	u->expr = e;
+	u->expr_off = e == NULL;
+	snprintf(u->expr_text, sizeof u->expr_text, "%s", e != NULL ? sock_expr_text(e) : "");
+	u->expr_changed = 1;
+}
+
+/*
+ * Enter on the filter prompt: text that parses as an expression narrows
+ * what is collected (as the command line's FILTER does); other text stays a
+ * filter on the rows' text. The message line says which it became.
+ */
+static void commit_filter(struct ui *u)
+{
+	struct sock_expr *e;
+	struct strbuf err;
+
+	if (u->filter[0] == '\0')
+		return;
+	sb_init(&err);
+	e = sock_expr_parse_str(u->filter, &err);
+	if (e != NULL) {
+		set_expr(u, e);
+		u->filter[0] = '\0';
+		snprintf(u->msg, sizeof u->msg, "filter expression: %.120s (Esc drops it)",
+			 u->expr_text);
+		ui_rebuild(u);
+	} else {
+		const char *why = err.buf != NULL ? err.buf : "";
+
+		if (strncmp(why, "expression: ", 12) == 0)
+			why += 12;
+		snprintf(u->msg, sizeof u->msg, "text filter; not an expression (%.120s)", why);
+	}
+	sb_fini(&err);
+}
+
+/* Esc / Backspace: leave a drill-down first, then clear the filter, then the expression. */
 static void go_back(struct ui *u)
 {
 	if (u->ndrill > 0) {
@@ -288,6 +341,11 @@ static void go_back(struct ui *u)
 	if (u->filter[0] != '\0') {
 		u->filter[0] = '\0';
 		ui_rebuild(u);
+		return;
+	}
+	if (ui_expr(u) != NULL) {
+		snprintf(u->msg, sizeof u->msg, "filter expression dropped: %.120s", u->expr_text);
+		set_expr(u, NULL);
 	}
 }
 
@@ -403,6 +461,8 @@ static void edit_prompt(struct ui *u, uint32_t key)
 
 	if (key == UK_ENTER || key == '\r') {
 		u->mode = MODE_NORMAL;
+		if (filter)
+			commit_filter(u);
 		return;
 	}
 	if (key == UK_ESC) {
@@ -442,7 +502,21 @@ static void handle_mouse(struct ui *u, int mx, int my)
 	}
 }
 
+static int handle_event(struct ui *u, const struct ui_event *ev);
+
 int ui_handle(struct ui *u, const struct ui_event *ev)
+{
+	int rc = handle_event(u, ev);
+
+	if (u->expr_changed) {
+		u->expr_changed = 0;
+		if (rc == 0)
+			rc = UI_EXPR;
+	}
+	return rc;
+}
+
+static int handle_event(struct ui *u, const struct ui_event *ev)
 {
 	int page = ui_table_rows(u) > 1 ? ui_table_rows(u) - 1 : 1;
 	enum ui_action a;

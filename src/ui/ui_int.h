@@ -140,6 +140,16 @@ struct ui {
 	int paused;
 	int quit;
 	char msg[160];
+	/*
+	 * The filter prompt's text when it parsed as an expression (expr.h): it
+	 * narrows the collection itself, from the next refresh on. expr is the
+	 * TUI's own (NULL: the command line's, if any, is in force); the one it
+	 * replaced is freed with the next, once no refresh uses it.
+	 */
+	struct sock_expr *expr, *expr_old;
+	int expr_off;	     /* the command line's expression was dropped (Esc) */
+	int expr_changed;    /* ui_handle returns UI_EXPR: the loop hands it on */
+	char expr_text[128]; /* shown in the tabs line; "" none */
 	char host[64];
 	int w, h;
 	struct strbuf scratch;
@@ -158,8 +168,14 @@ void ui_init(struct ui *u, const struct config *cfg);
 void ui_fini(struct ui *u);
 /* A new snapshot arrived (or the view changed): rebuild rows, keep the selection. */
 void ui_rebuild(struct ui *u);
-/* One input event; may set u->quit, or ask for a kill (returns 1 then: see u->kill). */
+/*
+ * One input event; may set u->quit. Returns 0, UI_KILL (send the signal of
+ * u->kill) or UI_EXPR (the filter expression changed: ui_expr says to what).
+ */
+enum { UI_KILL = 1, UI_EXPR = 2 };
 int ui_handle(struct ui *u, const struct ui_event *ev);
+/* The filter expression in force: the TUI's, else the command line's (NULL: none). */
+const struct sock_expr *ui_expr(const struct ui *u);
 /* The flagged process whose sockets are shown (its leak detail pane), or -1. */
 int ui_detail_proc(const struct ui *u);
 #define UI_DETAIL_LINES 3

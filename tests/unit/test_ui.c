@@ -179,6 +179,45 @@ static void test_services_view_and_drill(void **state)
 	assert_int_equal(f->u.rows.n, 3);
 }
 
+/* The filter prompt: an expression goes to the collector, other text filters rows. */
+static void test_filter_expression(void **state)
+{
+	struct fixture *f = *state;
+	struct ui_event enter = { UK_ENTER, 0, 0 }, esc = { UK_ESC, 0, 0 };
+	struct filter flt = { NULL, 0, -1, 0, NULL, NULL };
+	const char *scr;
+
+	key(f, '\\');
+	keys(f, "state listening or dport = :80");
+	assert_int_equal(ui_handle(&f->u, &enter), UI_EXPR);
+	assert_non_null(ui_expr(&f->u));
+	assert_string_equal(f->u.filter, ""); /* not a text filter too */
+	assert_non_null(strstr(f->u.msg, "filter expression: state listening or dport = :80"));
+	/* The loop hands it to the collector; the next snapshot is joined under it. */
+	flt.expr = ui_expr(&f->u);
+	snapshot_join(&f->s, &flt);
+	ui_rebuild(&f->u);
+	scr = screen(f);
+	assert_non_null(strstr(scr, "[state listening or dport = :80]"));
+	assert_non_null(strstr(scr, "[p200]")); /* holds 10 (listening) and 14 (to :80) */
+	assert_non_null(strstr(scr, "[p100]")); /* holds 10 and 13 */
+
+	/* Text that is no expression stays a text filter, and says so. */
+	key(f, '\\');
+	keys(f, "p200");
+	assert_int_equal(ui_handle(&f->u, &enter), 0);
+	assert_string_equal(f->u.filter, "p200");
+	assert_non_null(strstr(f->u.msg, "text filter; not an expression"));
+	/* Esc clears the text filter first, then drops the expression. */
+	assert_int_equal(ui_handle(&f->u, &esc), 0);
+	assert_string_equal(f->u.filter, "");
+	assert_non_null(ui_expr(&f->u));
+	assert_int_equal(ui_handle(&f->u, &esc), UI_EXPR);
+	assert_null(ui_expr(&f->u));
+	assert_null(strstr(screen(f), "[state listening"));
+	snapshot_join(&f->s, NULL);
+}
+
 static void test_filter_then_drill(void **state)
 {
 	struct fixture *f = *state;
@@ -827,6 +866,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_views_and_drill, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_services_view_and_drill, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_filter_then_drill, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_filter_expression, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search_sort_and_selection, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kill_dialog_and_help, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_small_screen_and_mouse, setup, teardown),
