@@ -66,7 +66,6 @@ struct enode {
 	uint8_t dst;	/* the remote end (dst, dport) */
 	uint8_t family; /* EN_HOST: AF_UNSPEC (no address), AF_INET, AF_INET6 */
 	uint8_t plen;	/* EN_HOST: prefix length */
-	uint8_t empty;	/* EN_PORT_*: the port was left empty (":"): ss's odd meaning */
 	int32_t port;	/* EN_HOST: -1 any; EN_PORT_*: the bound */
 	uint32_t states;
 	int64_t num; /* EN_PID: pid; EN_USER: uid; EN_NETNS: inode, or -1 (by name) */
@@ -80,7 +79,7 @@ struct sock_expr {
 	uint32_t states;    /* the leading state words: kernel state bits */
 	int family;	    /* a unix:, inet: or inet6: host keeps to that family; 0: any */
 	int peers;	    /* dst unix: needs the peers' names */
-	int empty_port;	    /* a port comparison with an empty port ("dport > :") */
+	int odd_port;	    /* a port comparison beyond 0-65535 ("dport > :", which is -1) */
 	char *text;
 };
 
@@ -109,6 +108,7 @@ static void perr(struct parser *p, size_t col, const char *fmt, ...)
 
 static void perr(struct parser *p, size_t col, const char *fmt, ...)
 {
+	struct strbuf raw;
 	va_list ap;
 
 	if (p->failed)
@@ -119,9 +119,13 @@ static void perr(struct parser *p, size_t col, const char *fmt, ...)
 		sb_printf(p->err, "expression: column %zu (its end): ", col);
 	else
 		sb_printf(p->err, "expression: column %zu: ", col);
+	/* The words come from the user, maybe pasted: escaped, the line stays one line. */
+	sb_init(&raw);
 	va_start(ap, fmt);
-	sb_vprintf(p->err, fmt, ap);
+	sb_vprintf(&raw, fmt, ap);
 	va_end(ap);
+	esc_text(p->err, raw.buf, raw.len);
+	sb_fini(&raw);
 }
 
 static void tok_add(struct parser *p, const char *s, size_t len, size_t col)
@@ -495,8 +499,7 @@ static struct enode *parse_portcond(struct parser *p, int dst, const char *kw)
 	} else {
 		n = node(op == OP_GE || op == OP_LT ? EN_PORT_GE : EN_PORT_LE);
 		n->port = port;
-		n->empty = (uint8_t)(port == -1);
-		p->e->empty_port |= n->empty;
+		p->e->odd_port |= port < 0 || port > 65535;
 	}
 	n->dst = (uint8_t)dst;
 	/* ss: ">" is "not <=", "<" is "not >=", "!=" is "not =". */
@@ -841,9 +844,10 @@ static int owner_has(const struct enode *n, const struct snapshot *s, uint32_t s
 }
 
 /*
- * kern: read ss's empty port (":", -1) as the kernel does, where it is 65535
- * (its u16), rather than as ss does (-1). ss lists a socket when both its
- * own test and the kernel's program say yes, and the two differ only there.
+ * kern: compare ports as the kernel's program does, with the bound cut to its
+ * 16 bits (ss's empty port, -1, is 65535 there), rather than as ss does, as a
+ * whole number. ss lists a socket when both its own test and the kernel's
+ * program say yes, and the two differ only for a bound beyond 0-65535.
  */
 static int eval(const struct enode *n, const struct snapshot *s, uint32_t sock, int kern)
 {
@@ -873,20 +877,16 @@ static int eval(const struct enode *n, const struct snapshot *s, uint32_t sock, 
 		return host_match(n, r);
 	case EN_PORT_GE:
 	case EN_PORT_LE: {
-		unsigned port = n->dst ? r->dport : r->sport;
+		int64_t port, bound = n->port;
 
 		if (unix_) {
-			/* No kernel program for UNIX sockets: ss's reading alone. */
-			if (n->empty)
-				return n->kind == EN_PORT_GE; /* inode >= -1, inode <= -1 */
-			return n->kind == EN_PORT_GE ? unix_port(r, n->dst) >= n->port
-						     : unix_port(r, n->dst) <= n->port;
+			port = unix_port(r, n->dst); /* no kernel program for UNIX: ss's reading */
+		} else {
+			port = n->dst ? r->dport : r->sport;
+			if (kern)
+				bound = (uint16_t)n->port;
 		}
-		if (n->empty && kern)
-			return n->kind == EN_PORT_LE || port == 65535;
-		if (n->empty)
-			return n->kind == EN_PORT_GE;
-		return n->kind == EN_PORT_GE ? (int32_t)port >= n->port : (int32_t)port <= n->port;
+		return n->kind == EN_PORT_GE ? port >= bound : port <= bound;
 	}
 	case EN_UNIX: {
 		const struct sock_rec *peer = r;
@@ -928,7 +928,7 @@ int sock_expr_match(const struct sock_expr *e, const struct snapshot *s, uint32_
 		return 0;
 	if (e->root == NULL)
 		return 1;
-	if (e->empty_port && r->family != AF_UNIX)
+	if (e->odd_port && r->family != AF_UNIX)
 		return eval(e->root, s, sock, 1) && eval(e->root, s, sock, 0);
 	return eval(e->root, s, sock, 0);
 }
@@ -996,17 +996,13 @@ static struct enode *approx(const struct enode *n, int over)
 	case EN_PORT_LE: {
 		struct enode *c;
 
-		if (n->kind == EN_PORT_LE && n->empty)
-			return node(EN_TRUE); /* the kernel's reading: dport <= 65535 */
 		if (n->kind == EN_HOST && n->port == -1 && n->family == AF_UNSPEC)
 			return node(EN_TRUE); /* "dport = :", "src *": every socket */
 		c = node(n->kind);
 		*c = *n;
 		c->str = NULL;
 		c->a = c->b = NULL;
-		if (n->kind == EN_PORT_GE && n->empty)
-			c->port = 65535, c->empty = 0;
-		return c;
+		return c; /* a port comparison's bound goes in cut to 16 bits, as ss sends it */
 	}
 	case EN_UNIX:
 	case EN_FALSE:
