@@ -290,12 +290,46 @@ def views(t, info):
             got=snaps and snaps[0]["listening"])
 
 
+def own_words(t, info):
+    """sockwatch's words where ss has none: pid, comm, user, service, netns."""
+    pid = info["pid"]
+    rc, snaps, out, err = t.sockwatch_json("--view", "sockets")
+    if not t.check(rc == 0 and snaps, "an unfiltered snapshot", got=err):
+        return
+    child = {s["cookie"] for s in snaps[0]["sockets"] if pid in s["pids"]}
+    proc = swtest.find_process(snaps[0], pid) or {}
+    service = (proc.get("service") or {}).get("name")
+
+    def cookies(*words):
+        rc, snaps, out, err = t.sockwatch_json("--view", "sockets", *words)
+        if rc != 0 or not snaps:
+            t.fail("%s: a snapshot" % " ".join(words), got=err)
+            return set()
+        return {s["cookie"] for s in snaps[0]["sockets"]}
+    t.check(len(child) > 20, "the child holds its sockets", got=len(child))
+    t.check_eq(cookies("pid", str(pid)), child, "pid PID: the child's sockets")
+    t.check_eq(cookies("comm", "python3", "pid", str(pid)), child, "comm python3 pid PID: the same")
+    t.check_eq(cookies("comm", "no-such-comm"), set(), "comm no-such-comm: none")
+    t.check(child <= cookies("user", "root"), "user root: the child's sockets among them")
+    t.check(child <= cookies("netns", "host"), "netns host: the child's sockets among them")
+    t.check_eq(cookies("netns", "no-such-netns"), set(), "netns no-such-netns: none")
+    if service:
+        t.check(child <= cookies("service", service), "service %s: the child's sockets" % service)
+    a = info["tcp"][0]
+    want = {s["cookie"] for s in snaps[0]["sockets"] if pid in s["pids"]
+            and s.get("local", {}).get("port") == a and s["state"] != "listen"}
+    t.check(want, "the child has connections on port %d" % a)
+    t.check_eq(cookies("pid", str(pid), "and", "sport", "=", ":%d" % a, "and", "not", "state",
+                       "listening"), want, "pid, a port and a state word together")
+
+
 def main(t):
     if shutil.which("ss") is None:
         t.skip("ss (iproute2) is not installed")
     proc, info = t.listeners("filter")
     differential(t, info)
     views(t, info)
+    own_words(t, info)
     bad_expressions(t)
     t.stop(proc)
 
