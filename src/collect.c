@@ -31,6 +31,20 @@ struct collector {
 	int judge;		      /* run the leak detector (and the CLOSE_WAIT age pass) */
 	const struct sock_expr *expr; /* the filter expression in force, NULL: none */
 	struct diag_pushdown pd;      /* what of it the dumps hand to the kernel */
+	/* tcp_info counters of the last refresh and this one, for the rates */
+	struct tcpi_prev *tprev[2];
+	size_t ntprev[2], tprevcap[2];
+	struct u32map tmap[2]; /* cookie key -> index in tprev */
+	int tcur;
+	double tlast; /* monotonic time of the last refresh's dump, < 0: none */
+};
+
+/* A socket's counters at one refresh. */
+struct tcpi_prev {
+	uint64_t cookie;
+	uint64_t acked, received;
+	uint32_t retrans;
+	uint32_t have;
 };
 
 /* "what: strerror(err)" as a new string. */
@@ -57,9 +71,11 @@ struct collector *collector_new(const struct config *cfg, char **cause)
 	c->procs = !cfg->check || check_needs_procs(&cfg->checkopts, filter_active(&cfg->filter));
 	c->judge = !cfg->check || check_needs_history(&cfg->checkopts);
 	diag_set_ages(c->diag, c->judge);
+	diag_set_tcp_info(c->diag, cfg->traffic);
 	if (cfg->netns_all || (cfg->filter.netns != 0 && cfg->filter.netns != cfg->self_netns)) {
 		c->pool = netns_pool_new();
 		netns_pool_set_ages(c->pool, c->judge);
+		netns_pool_set_tcp_info(c->pool, cfg->traffic);
 	}
 	sb_init(&c->path);
 	u32map_init(&c->nspid, 16);
@@ -72,6 +88,9 @@ struct collector *collector_new(const struct config *cfg, char **cause)
 	u32map_init(&c->ages[1], 1024);
 	u32map_init(&c->protos[0], 64);
 	u32map_init(&c->protos[1], 64);
+	u32map_init(&c->tmap[0], 1024);
+	u32map_init(&c->tmap[1], 1024);
+	c->tlast = -1;
 	c->start = -1;
 	collector_set_expr(c, cfg->filter.expr);
 	return c;
@@ -110,6 +129,10 @@ void collector_free(struct collector *c)
 	u32map_fini(&c->ages[1]);
 	u32map_fini(&c->protos[0]);
 	u32map_fini(&c->protos[1]);
+	u32map_fini(&c->tmap[0]);
+	u32map_fini(&c->tmap[1]);
+	free(c->tprev[0]);
+	free(c->tprev[1]);
 	free(c->ask);
 	free(c->names);
 	free(c);
@@ -155,6 +178,62 @@ static void age_sockets(struct collector *c, struct snapshot *s, double now)
 		*u32map_put(cur, sock_cookie_key(r), NULL) = r->seen;
 	}
 	c->cur = !c->cur;
+}
+
+/*
+ * Each TCP socket's rates: the growth of its tcp_info counters since the
+ * last refresh, by cookie, over the time between the two dumps. A socket
+ * new since then has none (TCPI_RATED unset). Those of the last refresh
+ * that have no tcp_info now closed in between (or wait in TIME_WAIT): what
+ * they carried since their last sample is not seen, and they are counted
+ * in tcp_closed so that the user can judge the sums.
+ */
+static void rate_sockets(struct collector *c, struct snapshot *s, double t)
+{
+	const struct u32map *old = &c->tmap[c->tcur];
+	const struct tcpi_prev *oldv = c->tprev[c->tcur];
+	struct u32map *cur = &c->tmap[!c->tcur];
+	struct tcpi_prev **curv = &c->tprev[!c->tcur];
+	size_t i, n = 0, kept = 0;
+	double dt = c->tlast >= 0 ? t - c->tlast : 0;
+
+	u32map_clear(cur);
+	for (i = 0; i < s->socks.n; i++) {
+		const struct sock_rec *r = &s->socks.v[i];
+		struct sock_tcpi *x;
+		const uint32_t *was;
+		uint32_t *slot;
+		int isnew;
+
+		if (r->tcpi == SOCK_NO_TCPI || !(s->socks.ti[r->tcpi].have & TCPI_BYTES))
+			continue;
+		x = &s->socks.ti[r->tcpi];
+		slot = u32map_put(cur, sock_cookie_key(r), &isnew);
+		if (!isnew)
+			continue; /* listed twice in one dump: the join keeps the first */
+		*curv = xgrow(*curv, &c->tprevcap[!c->tcur], n + 1, sizeof(**curv));
+		(*curv)[n] = (struct tcpi_prev){ r->cookie, x->bytes_acked, x->bytes_received,
+						 x->total_retrans, x->have };
+		*slot = (uint32_t)n++;
+		was = u32map_get(old, sock_cookie_key(r));
+		if (was == NULL || oldv[*was].cookie != r->cookie)
+			continue;
+		kept++;
+		if (dt <= 0 || x->bytes_acked < oldv[*was].acked ||
+		    x->bytes_received < oldv[*was].received ||
+		    x->total_retrans < oldv[*was].retrans)
+			continue;
+		x->tx = (float)((double)(x->bytes_acked - oldv[*was].acked) / dt);
+		x->rx = (float)((double)(x->bytes_received - oldv[*was].received) / dt);
+		x->retr = (float)((double)(x->total_retrans - oldv[*was].retrans) / dt);
+		x->have |= TCPI_RATED;
+	}
+	s->tcp_info = 1;
+	s->traffic_dt = dt;
+	s->tcp_closed = c->tlast >= 0 ? (uint32_t)(c->ntprev[c->tcur] - kept) : 0;
+	c->ntprev[!c->tcur] = n;
+	c->tcur = !c->tcur;
+	c->tlast = t;
 }
 
 #define PROTO_SEEN UINT32_MAX /* unlisted at one refresh, not asked about yet */
@@ -391,6 +470,8 @@ int collector_refresh(struct collector *c, struct snapshot *s, double now, char 
 	 */
 	if (c->pool != NULL)
 		dump_other_netns(c, s);
+	if (cfg->traffic)
+		rate_sockets(c, s, t0);
 	f.expr = c->expr;
 	snapshot_join(s, &f);
 	if (c->procs) {

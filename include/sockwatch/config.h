@@ -35,6 +35,7 @@ struct config {
 	uint32_t self_netns;	 /* inode of sockwatch's own network namespace, 0: unknown */
 	int netns_hint;		 /* say once that only sockwatch's own namespace is read */
 	int no_pushdown; /* --no-pushdown: the kernel lists every socket, sockwatch filters */
+	int traffic;	 /* ask for tcp_info: rates, retransmits, RTT (--no-traffic: not) */
 	struct sock_expr *expr; /* the FILTER words parsed (filter.expr), owned; NULL: none */
 };
 

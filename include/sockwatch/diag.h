@@ -35,7 +35,29 @@ enum {
 	TS_MAX = 16 /* array size for per-state counters; states >= TS_MAX are clamped to 0 */
 };
 
-#define SOCK_NO_AGE UINT32_MAX
+#define SOCK_NO_AGE  UINT32_MAX
+#define SOCK_NO_TCPI UINT32_MAX
+
+/*
+ * What tcp_info (INET_DIAG_INFO) says of one TCP socket, and the rates the
+ * collector derives from two refreshes. The kernel gives it only for full
+ * sockets (not TIME_WAIT or request sockets), and only when asked.
+ */
+enum {
+	TCPI_BYTES = 1 << 0, /* bytes_acked and bytes_received (Linux 4.1+) */
+	TCPI_DRATE = 1 << 1, /* delivery_rate (Linux 4.9+) */
+	TCPI_RATED = 1 << 2, /* rx, tx and retr hold rates: the socket was in the last refresh */
+};
+struct sock_tcpi {
+	uint64_t bytes_acked;	 /* sent and acknowledged, over the connection's life */
+	uint64_t bytes_received; /* received */
+	uint64_t delivery_rate;	 /* bytes per second, the kernel's estimate */
+	uint32_t total_retrans;	 /* segments retransmitted, over the connection's life */
+	uint32_t rtt_us, rttvar_us;
+	uint32_t lost;	    /* segments now presumed lost */
+	float rx, tx, retr; /* per second since the last refresh (TCPI_RATED) */
+	uint32_t have;	    /* TCPI_* bits */
+};
 
 /*
  * One socket as the kernel reported it. Fixed size, no pointers: a dump is
@@ -54,6 +76,7 @@ struct sock_rec {
 	uint32_t name;	   /* UNIX: strpool offset of the bound path; 0 none */
 	uint32_t owner;	   /* set by the model: index of the first owner link, UINT32_MAX none */
 	uint32_t seen;	   /* set by the collector: first seen, deciseconds into the run (AGE) */
+	uint32_t tcpi;	   /* index in the table's ti, SOCK_NO_TCPI: no tcp_info */
 	uint16_t sport;
 	uint16_t dport;
 	uint16_t netns; /* set by the collector: index in snapshot.netns (0: sockwatch's own) */
@@ -62,6 +85,7 @@ struct sock_rec {
 	uint8_t state;	/* kernel state (TCP numbering, also for UDP/UNIX) */
 	uint8_t timer;
 	uint8_t match; /* set by the join: the filter expression matches it (1 without one) */
+	uint8_t dup;   /* set by the join: another record of its inode counted for its owners */
 	uint8_t saddr[16];
 	uint8_t daddr[16];
 };
@@ -71,6 +95,8 @@ struct sock_table {
 	size_t n;
 	size_t cap;
 	struct strpool names; /* UNIX paths; may hold NUL bytes (abstract names) */
+	struct sock_tcpi *ti; /* tcp_info of the records that have one (sock_rec.tcpi) */
+	size_t nti, ticap;
 };
 
 void sock_table_init(struct sock_table *t);
@@ -78,6 +104,14 @@ void sock_table_fini(struct sock_table *t);
 void sock_table_reset(struct sock_table *t);
 /* Append one zeroed record and return it (owner = UINT32_MAX, last_ack = SOCK_NO_AGE). */
 struct sock_rec *sock_table_add(struct sock_table *t);
+/* Give record r a zeroed tcp_info entry and return it. */
+struct sock_tcpi *sock_table_add_tcpi(struct sock_table *t, struct sock_rec *r);
+/* Record r's tcp_info, NULL when it has none. */
+static inline const struct sock_tcpi *sock_tcpi(const struct sock_table *t,
+						const struct sock_rec *r)
+{
+	return r->tcpi != SOCK_NO_TCPI ? &t->ti[r->tcpi] : NULL;
+}
 
 /*
  * The dumps sockwatch makes, one request each, except TCP: one request
@@ -120,6 +154,11 @@ struct diag *diag_new(char **cause);
 void diag_free(struct diag *d);
 /* Whether TCP dumps make the second pass that gives CLOSE_WAIT sockets an age (default on). */
 void diag_set_ages(struct diag *d, int on);
+/*
+ * Whether the TCP dump asks for every socket's tcp_info (default off). The
+ * records then carry it, CLOSE_WAIT ages included: no second pass is made.
+ */
+void diag_set_tcp_info(struct diag *d, int on);
 
 /*
  * What a filter expression lets the kernel do (expr.h builds it): the state
@@ -200,6 +239,8 @@ struct netns_pool *netns_pool_new(void);
 void netns_pool_free(struct netns_pool *p);
 /* diag_set_ages for every socket of the pool, now and to come. */
 void netns_pool_set_ages(struct netns_pool *p, int on);
+/* diag_set_tcp_info for every socket of the pool, now and to come. */
+void netns_pool_set_tcp_info(struct netns_pool *p, int on);
 /* diag_set_pushdown for every socket of the pool, now and to come. */
 void netns_pool_set_pushdown(struct netns_pool *p, const struct diag_pushdown *pd);
 /*

@@ -19,6 +19,20 @@ struct owner_link {
 	uint32_t counted; /* 1 once a dump record was counted for this pair */
 };
 
+/*
+ * The traffic of a set of TCP sockets (traffic.c): the sums of the rates of
+ * those that have one, and the RTT of the established ones. UDP and UNIX
+ * sockets have no such counters and add nothing.
+ */
+struct traffic {
+	double rx, tx;	  /* bytes per second received, and sent and acknowledged */
+	double retr;	  /* segments retransmitted per second */
+	uint32_t rated;	  /* its sockets with a rate; 0: the rates are unknown */
+	uint32_t rtt_n;	  /* its established sockets with tcp_info; 0: RTT unknown */
+	double rtt_med;	  /* µs: the median of their RTTs */
+	uint32_t rtt_max; /* µs: the largest */
+};
+
 struct proc_stats {
 	uint32_t tcp, udp, unix_;
 	uint32_t other;	  /* socket fds no dump listed: dead + unbound + the rest */
@@ -30,6 +44,7 @@ struct proc_stats {
 	uint32_t service;  /* index in snapshot.services, NONE when its cgroup is unknown */
 	uint32_t svc_next; /* the next process of its service (service_row.first starts), NONE */
 	uint8_t shown;	   /* passes the filter and has (or may have) sockets */
+	struct traffic traffic; /* of the sockets it holds */
 };
 
 /*
@@ -58,9 +73,10 @@ struct unlisted_sock {
 };
 
 struct listener {
-	uint32_t sock;	      /* index in snapshot.socks.v */
-	uint32_t connections; /* ESTABLISHED sockets counted for it; NONE: n/a (UDP) */
-	uint32_t group;	      /* first shown row on the same address and port (SO_REUSEPORT) */
+	uint32_t sock;		/* index in snapshot.socks.v */
+	uint32_t connections;	/* ESTABLISHED sockets counted for it; NONE: n/a (UDP) */
+	uint32_t group;		/* first shown row on the same address and port (SO_REUSEPORT) */
+	struct traffic traffic; /* of the connections counted for it */
 };
 
 /*
@@ -92,6 +108,7 @@ struct port_row {
 	uint32_t peers;	  /* distinct remote addresses */
 	uint32_t pid_off; /* range in snapshot.pids */
 	uint32_t pid_n;
+	struct traffic traffic; /* of its sockets */
 };
 
 struct totals {
@@ -105,6 +122,7 @@ struct totals {
 	uint32_t tw_peer_sock;	  /* one of them (index in socks.v), NONE if there are none */
 	int64_t overflows_window; /* ListenOverflows over the leak window, PROC_UNKNOWN */
 	int64_t drops_window;	  /* ListenDrops over the leak window, PROC_UNKNOWN */
+	struct traffic traffic;	  /* of every socket counted */
 };
 
 /* UNIX sockets of every type (stream, datagram, seqpacket): the "unix" every output shows. */
@@ -194,6 +212,7 @@ struct service_row {
 	uint32_t tcp, udp, unix_, other, dead;
 	int64_t fds; /* summed over the processes whose count is known; PROC_UNKNOWN: none */
 	uint32_t states[TS_MAX];
+	struct traffic traffic; /* of its distinct sockets */
 };
 
 struct snapshot {
@@ -251,6 +270,16 @@ struct snapshot {
 	struct u32map ns_map;	  /* namespace inode -> index in netns */
 	struct u32map unix_peers; /* UNIX socket inode -> socket, when the expression asks */
 	const struct sock_expr *expr; /* the filter expression of the join, NULL: none */
+
+	/* Traffic: set by the collector before the join, summed by it (traffic.c). */
+	uint8_t tcp_info;    /* the TCP dumps asked for tcp_info */
+	double traffic_dt;   /* seconds the socket rates are over; 0: none has a rate */
+	uint32_t tcp_closed; /* TCP sockets of the last refresh with no tcp_info now (closed
+			      * or TIME_WAIT): their bytes since the last sample are not seen */
+	uint32_t *tr_pair;   /* scratch of the RTT medians: (row, RTT) pairs */
+	uint32_t *tr_sorted; /* the RTTs by row */
+	uint32_t *tr_off;    /* where each row's RTTs end in tr_sorted */
+	size_t tr_paircap, tr_sortcap, tr_offcap;
 };
 
 void snapshot_init(struct snapshot *s);
@@ -406,6 +435,19 @@ uint32_t snapshot_proc_by_pid(const struct snapshot *s, int pid);
 uint32_t proc_sockets(const struct snapshot *s, uint32_t proc);
 /* Processes that the filter shows and that could not be inspected (their counts are unknown). */
 size_t snapshot_unknown_shown(const struct snapshot *s);
+
+/*
+ * Traffic. snapshot_traffic sums the rates of the matched sockets into every
+ * process, service, listener row, port row and the totals (the join calls it).
+ */
+void snapshot_traffic(struct snapshot *s);
+/* The traffic of a row of kind k (not ROW_SOCKET: see sock_tcpi), NULL when it has none. */
+const struct traffic *row_traffic(const struct snapshot *s, enum row_kind k, uint32_t row);
+/* A socket's tcp_info (index in socks.v), NULL when it has none. */
+static inline const struct sock_tcpi *snapshot_tcpi(const struct snapshot *s, uint32_t sock)
+{
+	return sock_tcpi(&s->socks, &s->socks.v[sock]);
+}
 
 /* Names. */
 const char *tcp_state_name(unsigned state);	      /* "established", ...; "unknown" */

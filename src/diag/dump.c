@@ -81,6 +81,7 @@ struct diag {
 	struct diag_cw_ref *refs; /* scratch: CLOSE_WAIT records of the main dump */
 	size_t refs_cap;
 	int no_ages;	  /* diag_set_ages(d, 0): no CLOSE_WAIT age pass */
+	int tcp_info;	  /* diag_set_tcp_info(d, 1): the TCP dump asks for tcp_info */
 	int tcp_split;	  /* the kernel refused the one-walk TCP request: TCP by family */
 	int break_compat; /* tests: send the one-walk request cut short, to be refused */
 	const struct diag_pushdown *pd; /* NULL: dump everything */
@@ -470,15 +471,20 @@ static int diag_dump_one(struct diag *d, enum diag_dump dd, struct sock_table *t
 
 		if (d->nl == NULL && (ret = diag_socket_open(d)) < 0)
 			return ret;
-		ret = diag_req_run(d, dd, rq, 0, t, &status, &refused);
+		uint8_t ext = 0;
+
+		if (d->tcp_info && rq->protocol == IPPROTO_TCP)
+			ext = 1 << (INET_DIAG_INFO - 1);
+		ret = diag_req_run(d, dd, rq, ext, t, &status, &refused);
 		if (ret == 0 && rq == &diag_req_tcp && diag_compat_missing(status, refused)) {
 			/* No one-walk request here: TCP/IPv4 alone in this slot, now and after. */
 			d->tcp_split = 1;
 			rq = diag_req_of(d, dd);
 			status = 0;
-			ret = diag_req_run(d, dd, rq, 0, t, &status, &refused);
+			ret = diag_req_run(d, dd, rq, ext, t, &status, &refused);
 		}
-		if (ret == 0 && status == 0 && rq->protocol == IPPROTO_TCP && !d->no_ages) {
+		/* With tcp_info in the main dump, CLOSE_WAIT records have their age already. */
+		if (ret == 0 && status == 0 && rq->protocol == IPPROTO_TCP && !d->no_ages && !ext) {
 			int cw_status = 0;
 
 			/* The kernel refused the age pass: ages stay unknown, the dump stands. */
@@ -504,6 +510,11 @@ static int diag_dump_one(struct diag *d, enum diag_dump dd, struct sock_table *t
 void diag_set_ages(struct diag *d, int on)
 {
 	d->no_ages = !on;
+}
+
+void diag_set_tcp_info(struct diag *d, int on)
+{
+	d->tcp_info = on;
 }
 
 void diag_set_pushdown(struct diag *d, const struct diag_pushdown *pd)

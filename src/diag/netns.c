@@ -287,6 +287,7 @@ struct netns_pool {
 	size_t n;
 	size_t cap;
 	int no_ages;
+	int tcp_info;
 	const struct diag_pushdown *pd;
 };
 
@@ -317,6 +318,16 @@ void netns_pool_set_ages(struct netns_pool *p, int on)
 	for (i = 0; i < p->n; i++)
 		if (p->v[i].d != NULL)
 			diag_set_ages(p->v[i].d, on);
+}
+
+void netns_pool_set_tcp_info(struct netns_pool *p, int on)
+{
+	size_t i;
+
+	p->tcp_info = on;
+	for (i = 0; i < p->n; i++)
+		if (p->v[i].d != NULL)
+			diag_set_tcp_info(p->v[i].d, on);
 }
 
 void netns_pool_set_pushdown(struct netns_pool *p, const struct diag_pushdown *pd)
@@ -396,6 +407,7 @@ struct diag *netns_pool_get(struct netns_pool *p, uint32_t ino, const char *nspa
 		}
 		if (d != NULL) {
 			diag_set_ages(d, !p->no_ages);
+			diag_set_tcp_info(d, p->tcp_info);
 			diag_set_pushdown(d, p->pd);
 		}
 		p->v = xgrow(p->v, &p->cap, p->n + 1, sizeof(*p->v));

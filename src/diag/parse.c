@@ -90,6 +90,9 @@ static uint8_t diag_dump_proto(enum diag_dump d)
 	}
 }
 
+/* Whether a tcp_info of len bytes reaches to the end of field f (struct tcp_info grows). */
+#define TCPI_HAS(f) (offsetof(struct tcp_info, f) + sizeof(((struct tcp_info *)0)->f))
+
 /* One struct inet_diag_msg (TCP, UDP, UDPLITE) and its attributes. */
 static int diag_parse_inet(const struct nlmsghdr *nlh, struct diag_parse_run *run)
 {
@@ -139,9 +142,26 @@ static int diag_parse_inet(const struct nlmsghdr *nlh, struct diag_parse_run *ru
 		if (len > sizeof(ti))
 			len = sizeof(ti);
 		memcpy(&ti, mnl_attr_get_payload(a), len);
-		if (len >=
-		    offsetof(struct tcp_info, tcpi_last_ack_recv) + sizeof(ti.tcpi_last_ack_recv))
+		if (len >= TCPI_HAS(tcpi_last_ack_recv))
 			r->last_ack = ti.tcpi_last_ack_recv;
+		/* Every kernel with sock_diag has these; the byte counters came later. */
+		if (len >= TCPI_HAS(tcpi_total_retrans)) {
+			struct sock_tcpi *x = sock_table_add_tcpi(run->ctx->t, r);
+
+			x->rtt_us = ti.tcpi_rtt;
+			x->rttvar_us = ti.tcpi_rttvar;
+			x->lost = ti.tcpi_lost;
+			x->total_retrans = ti.tcpi_total_retrans;
+			if (len >= TCPI_HAS(tcpi_bytes_received)) {
+				x->bytes_acked = ti.tcpi_bytes_acked;
+				x->bytes_received = ti.tcpi_bytes_received;
+				x->have |= TCPI_BYTES;
+			}
+			if (len >= TCPI_HAS(tcpi_delivery_rate)) {
+				x->delivery_rate = ti.tcpi_delivery_rate;
+				x->have |= TCPI_DRATE;
+			}
+		}
 	}
 	return 0;
 }

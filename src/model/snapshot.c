@@ -72,6 +72,9 @@ void snapshot_fini(struct snapshot *s)
 	free(s->svc_leak);
 	free(s->netns);
 	free(s->services);
+	free(s->tr_pair);
+	free(s->tr_sorted);
+	free(s->tr_off);
 	strpool_fini(&s->strs);
 	hmap_fini(&s->port_map);
 	hmap_fini(&s->nsport_set);
@@ -98,6 +101,9 @@ void snapshot_reset(struct snapshot *s)
 	u32map_clear(&s->ns_map);
 	strpool_reset(&s->strs);
 	memset(&s->totals, 0, sizeof s->totals);
+	s->tcp_info = 0;
+	s->traffic_dt = 0;
+	s->tcp_closed = 0;
 }
 
 void snapshot_keep_leaking(struct snapshot *s)
@@ -313,10 +319,11 @@ static void find_owner(struct snapshot *s, struct sock_rec *r)
 }
 
 /* Count one socket into totals and into each owner's stats. */
-static void count_socket(struct snapshot *s, const struct sock_rec *r)
+static void count_socket(struct snapshot *s, struct sock_rec *r)
 {
 	uint32_t l;
 
+	r->dup = (uint8_t)(r->owner != NONE && s->links[r->owner].counted);
 	s->totals.sockets++;
 	if (r->proto < SP_COUNT)
 		s->totals.proto[r->proto]++;
@@ -1028,4 +1035,5 @@ void snapshot_join(struct snapshot *s, const struct filter *f)
 	build_listeners(s, f);
 	build_ports(s, f);
 	sum_services(s);
+	snapshot_traffic(s);
 }

@@ -361,6 +361,76 @@ static void test_close_wait_info(void **state)
 	assert_int_equal(close_wait_age(0), SOCK_NO_AGE);
 }
 
+/* An ESTABLISHED record with tcp_info of info_len bytes: what the table keeps of it. */
+static int tcpi_of(size_t info_len, struct sock_tcpi *out)
+{
+	struct nlbuf nb = { .len = 0 };
+	struct inet_spec s = tcp4_estab;
+	unsigned char info[sizeof(struct tcp_info) + 64];
+	struct tcp_info ti;
+	struct sock_table t;
+	struct nlmsghdr *nlh;
+	int have;
+
+	memset(info, 0x5a, sizeof(info));
+	memset(&ti, 0, sizeof(ti));
+	ti.tcpi_state = TS_ESTABLISHED;
+	ti.tcpi_rtt = 1500;
+	ti.tcpi_rttvar = 250;
+	ti.tcpi_lost = 2;
+	ti.tcpi_total_retrans = 17;
+	ti.tcpi_bytes_acked = 5000000000ull;
+	ti.tcpi_bytes_received = 123456789ull;
+	ti.tcpi_delivery_rate = 987654321ull;
+	memcpy(info, &ti, sizeof(ti));
+	nlh = nb_inet(&nb, &s);
+	mnl_attr_put(nlh, INET_DIAG_INFO, info_len, info);
+	nb_end(&nb, nlh);
+	nb_done(&nb, 0);
+
+	sock_table_init(&t);
+	assert_int_equal(parse(nb.b, nb.len, &t, DD_TCP4, NULL), 0);
+	assert_int_equal(t.n, 1);
+	have = t.v[0].tcpi != SOCK_NO_TCPI;
+	if (have)
+		*out = t.ti[t.v[0].tcpi];
+	sock_table_fini(&t);
+	return have;
+}
+
+/* tcp_info grows with the kernel: each field is read only when the attribute holds it. */
+static void test_tcp_info_fields(void **state)
+{
+	struct sock_tcpi x;
+	size_t retrans = offsetof(struct tcp_info, tcpi_total_retrans) + sizeof(uint32_t);
+	size_t received = offsetof(struct tcp_info, tcpi_bytes_received) + sizeof(uint64_t);
+	size_t drate = offsetof(struct tcp_info, tcpi_delivery_rate) + sizeof(uint64_t);
+
+	(void)state;
+	assert_true(tcpi_of(sizeof(struct tcp_info) + 64, &x)); /* a newer kernel's, larger */
+	assert_int_equal(x.rtt_us, 1500);
+	assert_int_equal(x.rttvar_us, 250);
+	assert_int_equal(x.lost, 2);
+	assert_int_equal(x.total_retrans, 17);
+	assert_true(x.bytes_acked == 5000000000ull);
+	assert_true(x.bytes_received == 123456789ull);
+	assert_true(x.delivery_rate == 987654321ull);
+	assert_int_equal(x.have, TCPI_BYTES | TCPI_DRATE);
+	/* A 4.1 .. 4.8 kernel: the byte counters, no delivery rate. */
+	assert_true(tcpi_of(drate - 1, &x));
+	assert_int_equal(x.have, TCPI_BYTES);
+	assert_true(x.delivery_rate == 0);
+	/* Older: RTT and retransmits only; the counters are not garbage but absent. */
+	assert_true(tcpi_of(received - 1, &x));
+	assert_int_equal(x.have, 0);
+	assert_true(x.bytes_received == 0 && x.bytes_acked == 0);
+	assert_int_equal(x.total_retrans, 17);
+	assert_true(tcpi_of(retrans, &x));
+	/* Too short to hold even that: no tcp_info at all. */
+	assert_false(tcpi_of(retrans - 1, &x));
+	assert_false(tcpi_of(0, &x));
+}
+
 /*
  * The one-walk TCP reply: TCPDIAG_GETSOCK messages, both families mixed in
  * hash order, each record's family its message's.
@@ -1808,6 +1878,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_tcp4_record),
 		cmocka_unit_test(test_inet6_record),
 		cmocka_unit_test(test_close_wait_info),
+		cmocka_unit_test(test_tcp_info_fields),
 		cmocka_unit_test(test_compat_records),
 		cmocka_unit_test(test_compat_other_dumps),
 		cmocka_unit_test(test_compat_rollback),

@@ -343,6 +343,106 @@ static void test_severity_follows_thresholds(void **state)
 	snapshot_fini(&s);
 }
 
+/* Give the record(s) of inode ino tcp_info: rates when rated, and an RTT. */
+static void give_tcpi(struct snapshot *s, uint32_t ino, int rated, float rx, float tx, float retr,
+		      uint32_t rtt)
+{
+	size_t i;
+
+	for (i = 0; i < s->socks.n; i++) {
+		struct sock_rec *r = &s->socks.v[i];
+		struct sock_tcpi *x;
+
+		if (r->inode != ino || r->proto != SP_TCP)
+			continue;
+		x = sock_table_add_tcpi(&s->socks, r);
+		x->have = TCPI_BYTES | (rated ? TCPI_RATED : 0);
+		x->rx = rx;
+		x->tx = tx;
+		x->retr = retr;
+		x->rtt_us = rtt;
+	}
+}
+
+/*
+ * Traffic follows the join's membership: a process sums the sockets it holds
+ * (a forked listener counts for both), a listener its connections, a port row
+ * its sockets; a socket without a rate adds no rate but its RTT; the RTT is
+ * over ESTABLISHED sockets, a median (mean of the middle two when even).
+ */
+static void test_traffic_sums(void **state)
+{
+	struct snapshot s;
+	const struct traffic *t;
+	uint32_t p100, p200, p300, row, i;
+	double rx = 0, tx = 0;
+
+	(void)state;
+	build(&s);
+	give_tcpi(&s, 10, 1, 0, 0, 0, 0);	  /* the listener: rated, idle */
+	give_tcpi(&s, 11, 1, 100, 10, 1, 100);	  /* ESTAB on :80 (listed twice) */
+	give_tcpi(&s, 12, 1, 50, 5, 2, 900);	  /* CLOSE_WAIT on :80: no RTT */
+	give_tcpi(&s, 14, 1, 7, 70, 0, 300);	  /* pid 200's client */
+	give_tcpi(&s, 15, 0, 1000, 1000, 9, 200); /* new: an RTT, no rate */
+	snapshot_join(&s, NULL);
+	assert_null(row_traffic(&s, ROW_PROC, 0)); /* not asked: none, not zero */
+
+	s.tcp_info = 1;
+	snapshot_join(&s, NULL);
+	p100 = snapshot_proc_by_pid(&s, 100);
+	p200 = snapshot_proc_by_pid(&s, 200);
+	p300 = snapshot_proc_by_pid(&s, 300);
+	t = row_traffic(&s, ROW_PROC, p100);
+	assert_non_null(t);
+	assert_int_equal(t->rated, 3); /* 10, 11 (once), 12 */
+	assert_true(t->rx == 150 && t->tx == 15 && t->retr == 3);
+	assert_int_equal(t->rtt_n, 2); /* 11 and 15 */
+	assert_true(t->rtt_med == 150 && t->rtt_max == 200);
+	t = row_traffic(&s, ROW_PROC, p200);
+	assert_int_equal(t->rated, 2); /* the forked listener, and 14 */
+	assert_true(t->rx == 7 && t->tx == 70);
+	assert_true(t->rtt_med == 300 && t->rtt_max == 300);
+	t = row_traffic(&s, ROW_PROC, p300);
+	assert_int_equal(t->rated, 0);
+	assert_int_equal(t->rtt_n, 0);
+	/* The totals count records, as totals.sockets does: 11 twice. */
+	t = &s.totals.traffic;
+	assert_true(t->rx == 257 && t->tx == 95 && t->retr == 4);
+	assert_int_equal(t->rtt_n, 4);
+	assert_true(t->rtt_med == 150 && t->rtt_max == 300);
+
+	/* The :80 listener: its connections, not itself. */
+	row = sock_listener_row(&s, sock_of(&s, 10));
+	assert_true(row != NONE);
+	rx = tx = 0;
+	for (i = 0; i < s.socks.n; i++) {
+		const struct sock_tcpi *x = snapshot_tcpi(&s, i);
+
+		if (x != NULL && sock_listener_row(&s, i) == row &&
+		    s.socks.v[i].state != TS_LISTEN) {
+			rx += x->rx;
+			tx += x->tx;
+		}
+	}
+	t = row_traffic(&s, ROW_LISTENER, row);
+	assert_true(rx >= 150 && t->rx == rx && t->tx == tx);
+	/* Every port row is the sum of the sockets the model puts in it. */
+	for (row = 0; row < s.nports; row++) {
+		rx = tx = 0;
+		for (i = 0; i < s.socks.n; i++) {
+			const struct sock_tcpi *x = snapshot_tcpi(&s, i);
+
+			if (x != NULL && (x->have & TCPI_RATED) && sock_port_row(&s, i) == row) {
+				rx += x->rx;
+				tx += x->tx;
+			}
+		}
+		t = row_traffic(&s, ROW_PORT, row);
+		assert_true(t->rx == rx && t->tx == tx);
+	}
+	snapshot_fini(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -353,6 +453,7 @@ int main(void)
 		cmocka_unit_test(test_row_keys),
 		cmocka_unit_test(test_drill_lists_members),
 		cmocka_unit_test(test_severity_follows_thresholds),
+		cmocka_unit_test(test_traffic_sums),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
