@@ -136,6 +136,8 @@ static void usage(FILE *f)
 	      "                           e.g. state close-wait '( dport = :5432 )'\n"
 	      "      --no-pushdown        FILTER: the kernel lists every socket, sockwatch\n"
 	      "                           alone tests them (to compare; slower)\n"
+	      "      --no-traffic         no tcp_info: no RX/s, TX/s, RETR/s, RTT (a smaller,\n"
+	      "                           faster TCP dump)\n"
 	      "      --no-color           no colours (NO_COLOR in the environment does too)\n"
 	      "      --config FILE        settings file (default ~/.config/sockwatch/config,\n"
 	      "                           then /etc/sockwatch.conf): key = value lines\n"
@@ -289,6 +291,7 @@ enum {
 	OPT_LISTEN,
 	OPT_REPLACE,
 	OPT_NO_PUSHDOWN,
+	OPT_NO_TRAFFIC,
 	OPT_SETTING = 512
 };
 
@@ -315,6 +318,7 @@ static const struct option base_opts[] = {
 	{ "listen", required_argument, NULL, OPT_LISTEN },
 	{ "replace", no_argument, NULL, OPT_REPLACE },
 	{ "no-pushdown", no_argument, NULL, OPT_NO_PUSHDOWN },
+	{ "no-traffic", no_argument, NULL, OPT_NO_TRAFFIC },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 };
@@ -380,6 +384,7 @@ static void config_parse(struct config *c, int argc, char **argv)
 	unsigned long v;
 	char *cause = NULL;
 	const char *check_only = NULL; /* the first option that only --check takes */
+	int no_traffic = 0;
 	const char *why;
 	char *host;
 	unsigned port;
@@ -499,6 +504,9 @@ static void config_parse(struct config *c, int argc, char **argv)
 		case OPT_NO_PUSHDOWN:
 			c->no_pushdown = 1;
 			break;
+		case OPT_NO_TRAFFIC:
+			no_traffic = 1;
+			break;
 		case OPT_ALLOW_PARTIAL:
 			c->checkopts.allow_partial = 1;
 			check_only = check_only != NULL ? check_only : "--allow-partial";
@@ -562,6 +570,8 @@ static void config_parse(struct config *c, int argc, char **argv)
 		c->checkopts.privileged = proc_self_privileged(c->proc_root);
 	}
 	choose_netns(c);
+	/* tcp_info makes the TCP dump larger: --check has no use for it. */
+	c->traffic = !no_traffic && !c->check;
 	/* The AGE of sockets costs a lookup per socket: only where it is shown. */
 	c->socket_ages = !c->batch || c->view == VIEW_SOCKETS;
 	/* The leak detector needs two refreshes to see a trend; thresholds alone, one. */

@@ -27,6 +27,8 @@ struct column {
 	/* Whether it would say the same on every row of this snapshot (hidden on screen and in
 	 * the table, kept in CSV); NULL: never. */
 	int (*same)(const struct snapshot *s);
+	/* CSV's cell when it differs from the text: a plain number, or empty; NULL: fmt's. */
+	void (*csv)(struct strbuf *sb, const struct snapshot *s, uint32_t row);
 };
 
 struct view_def {
@@ -35,6 +37,8 @@ struct view_def {
 	size_t ncols;
 	int sort_col;  /* default sort column */
 	int sort_desc; /* default direction */
+	/* Compare rows by bytes per second received and sent (VIEW_SORT_TALKERS). */
+	int (*talk)(const struct snapshot *s, uint32_t a, uint32_t b);
 };
 
 const struct view_def *view_get(enum view_id v);
@@ -51,7 +55,12 @@ int view_col_shown(const struct snapshot *s, const struct column *c);
 /* The rows a view shows (indices into the view's model array), unsorted. */
 void view_rows(const struct snapshot *s, const struct filter *f, enum view_id v,
 	       struct row_list *rl);
-/* Sort rows by column col; ties fall back to the view's natural order. */
+/*
+ * Sort rows by column col; ties fall back to the view's natural order.
+ * VIEW_SORT_TALKERS: by bytes per second received and sent, the most first
+ * (desc is then ignored).
+ */
+#define VIEW_SORT_TALKERS (-2)
 void view_sort(const struct snapshot *s, enum view_id v, struct row_list *rl, int col, int desc);
 
 #endif

@@ -159,6 +159,73 @@ static void json_service(struct strbuf *sb, const struct snapshot *s, uint32_t p
 	sb_putc(sb, '}');
 }
 
+/* A rate, or null. */
+static void json_rate(struct strbuf *sb, const char *key, int known, double v)
+{
+	sb_printf(sb, "\"%s\": ", key);
+	if (known)
+		sb_printf(sb, "%.3f", v);
+	else
+		sb_puts(sb, "null");
+}
+
+/*
+ * , "traffic": {...}: rates when some socket has one, the RTT when some
+ * established socket has tcp_info; each null otherwise (UDP, UNIX, --no-traffic).
+ */
+static void json_traffic_of(struct strbuf *sb, int rated, double rx, double tx, double retr,
+			    int has_rtt, double med_us, double max_us)
+{
+	sb_puts(sb, ", \"traffic\": {");
+	json_rate(sb, "rx_bytes_per_second", rated, rx);
+	sb_puts(sb, ", ");
+	json_rate(sb, "tx_bytes_per_second", rated, tx);
+	sb_puts(sb, ", ");
+	json_rate(sb, "retransmits_per_second", rated, retr);
+	sb_puts(sb, ", \"rtt_seconds\": {");
+	if (has_rtt)
+		sb_printf(sb, "\"median\": %.6f, \"max\": %.6f}}", med_us / 1e6, max_us / 1e6);
+	else
+		sb_puts(sb, "\"median\": null, \"max\": null}}");
+}
+
+static void json_traffic(struct strbuf *sb, const struct traffic *t)
+{
+	if (t == NULL)
+		json_traffic_of(sb, 0, 0, 0, 0, 0, 0, 0);
+	else
+		json_traffic_of(sb, t->rated > 0, t->rx, t->tx, t->retr, t->rtt_n > 0, t->rtt_med,
+				t->rtt_max);
+}
+
+/* A socket's rates, and what its tcp_info says (null without one). */
+static void json_sock_traffic(struct strbuf *sb, const struct snapshot *s, uint32_t sock)
+{
+	const struct sock_tcpi *x = snapshot_tcpi(s, sock);
+
+	if (x == NULL) {
+		json_traffic(sb, NULL);
+		sb_puts(sb, ", \"tcp_info\": null");
+		return;
+	}
+	json_traffic_of(sb, (x->have & TCPI_RATED) != 0, x->rx, x->tx, x->retr, 1, x->rtt_us,
+			x->rtt_us);
+	sb_printf(sb, ", \"tcp_info\": {\"rtt_seconds\": %.6f, \"rttvar_seconds\": %.6f",
+		  x->rtt_us / 1e6, x->rttvar_us / 1e6);
+	sb_printf(sb, ", \"total_retransmits\": %u, \"lost\": %u", x->total_retrans, x->lost);
+	if (x->have & TCPI_BYTES)
+		sb_printf(sb, ", \"bytes_acked\": %llu, \"bytes_received\": %llu",
+			  (unsigned long long)x->bytes_acked,
+			  (unsigned long long)x->bytes_received);
+	else
+		sb_puts(sb, ", \"bytes_acked\": null, \"bytes_received\": null");
+	if (x->have & TCPI_DRATE)
+		sb_printf(sb, ", \"delivery_rate_bytes_per_second\": %llu}",
+			  (unsigned long long)x->delivery_rate);
+	else
+		sb_puts(sb, ", \"delivery_rate_bytes_per_second\": null}");
+}
+
 static void json_process(struct strbuf *sb, const struct snapshot *s, uint32_t i)
 {
 	const struct proc_rec *p = &s->procs.v[i];
@@ -192,6 +259,8 @@ static void json_process(struct strbuf *sb, const struct snapshot *s, uint32_t i
 			", \"sockets\": null, \"tcp\": null, \"udp\": null, \"unix\": null"
 			", \"other\": null, \"dead\": null, \"unbound\": null, \"states\": null");
 	}
+	/* An uninspectable process's sockets are not known: neither is their traffic. */
+	json_traffic(sb, p->fd_readable ? row_traffic(s, ROW_PROC, i) : NULL);
 	if (s->leak != NULL) {
 		sb_puts(sb, ", \"leak\": ");
 		json_leak(sb, &s->leak[i]);
@@ -237,6 +306,7 @@ static void json_service_row(struct strbuf *sb, const struct snapshot *s, uint32
 			  sv->sockets, sv->tcp, sv->udp, sv->unix_, sv->other, sv->dead);
 		json_states(sb, sv->states);
 	}
+	json_traffic(sb, sv->known > 0 ? row_traffic(s, ROW_SERVICE, i) : NULL);
 	sb_printf(sb, ", \"partial\": %s", sv->known < sv->procs ? "true" : "false");
 	if (s->svc_leak != NULL) {
 		sb_puts(sb, ", \"leak\": ");
@@ -294,6 +364,7 @@ static void json_listener(struct strbuf *sb, const struct snapshot *s, const str
 	else
 		sb_printf(sb, ", \"queue\": %u, \"backlog\": %u, \"connections\": %u", r->rqueue,
 			  r->wqueue, li->connections);
+	json_traffic(sb, s->tcp_info ? &li->traffic : NULL);
 	sb_puts(sb, ", \"pids\": ");
 	json_owner_pids(sb, s, li->sock);
 	sb_puts(sb, ", \"comm\": ");
@@ -316,6 +387,7 @@ static void json_port(struct strbuf *sb, const struct snapshot *s, const struct 
 		  pr->port, sock_proto_name(pr->proto), pr->dir == PORT_IN ? "in" : "out",
 		  pr->states[TS_ESTABLISHED], pr->total);
 	json_states(sb, pr->states);
+	json_traffic(sb, s->tcp_info ? &pr->traffic : NULL);
 	sb_printf(sb, ", \"peers\": %u, \"pids\": [", pr->peers);
 	for (i = 0; i < pr->pid_n; i++)
 		sb_printf(sb, "%s%u", i ? ", " : "", s->pids[pr->pid_off + i]);
@@ -366,6 +438,7 @@ static void json_socket(struct strbuf *sb, const struct snapshot *s, uint32_t so
 		sb_printf(sb, ", \"age_seconds\": %.1f, \"age_exact\": %s",
 			  (double)(s->now_ds - r->seen) / 10.0,
 			  r->seen > s->first_ds ? "true" : "false");
+	json_sock_traffic(sb, s, sock);
 	sb_puts(sb, ", \"netns\": ");
 	json_netns(sb, s, r->netns);
 	sb_putc(sb, '}');
@@ -415,7 +488,15 @@ void out_write_json(struct strbuf *sb, const struct snapshot *s, const struct ou
 		  t->proto[SP_UDP], t->proto[SP_UDPLITE], totals_unix(t));
 	json_i64(sb, t->fds_alloc);
 	json_field_i64(sb, "max", t->fds_max);
-	sb_printf(sb, "}, \"processes_unknown\": %zu, \"system\": ", s->procs.denied);
+	sb_putc(sb, '}');
+	json_traffic(sb, s->tcp_info ? &t->traffic : NULL);
+	sb_puts(sb, ", \"tcp_closed_unsampled\": ");
+	if (s->tcp_info && s->traffic_dt > 0)
+		sb_printf(sb, "%u, \"traffic_interval_seconds\": %.3f", s->tcp_closed,
+			  s->traffic_dt);
+	else
+		sb_puts(sb, "null, \"traffic_interval_seconds\": null");
+	sb_printf(sb, ", \"processes_unknown\": %zu, \"system\": ", s->procs.denied);
 	json_system(sb, s);
 	sb_putc(sb, '}');
 

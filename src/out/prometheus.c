@@ -140,6 +140,11 @@ enum proc_metric {
 	PM_LEAK_LEVEL,
 	PM_GROWTH,
 	PM_ETA,
+	PM_RX,
+	PM_TX,
+	PM_RETR,
+	PM_RTT_MED,
+	PM_RTT_MAX,
 	PM_COUNT
 };
 
@@ -166,7 +171,49 @@ static const struct {
 	[PM_ETA] = { "sockwatch_process_fd_exhaustion_seconds",
 		     "Estimated time until a process's open files reach its soft limit, at the "
 		     "growth of the leak window." },
+	[PM_RX] = { "sockwatch_process_receive_bytes_per_second",
+		    "Bytes per second a process's TCP sockets received since the last refresh "
+		    "(tcp_info; sockets that closed in between are not seen)." },
+	[PM_TX] = { "sockwatch_process_transmit_bytes_per_second",
+		    "Bytes per second a process's TCP sockets sent and had acknowledged since the "
+		    "last refresh." },
+	[PM_RETR] = { "sockwatch_process_retransmits_per_second",
+		      "TCP segments per second a process's sockets retransmitted since the last "
+		      "refresh." },
+	[PM_RTT_MED] = { "sockwatch_process_rtt_median_seconds",
+			 "Median smoothed round-trip time of a process's established TCP sockets." },
+	[PM_RTT_MAX] = { "sockwatch_process_rtt_max_seconds",
+			 "Largest smoothed round-trip time of a process's established TCP sockets." },
 };
+
+/*
+ * A traffic value of t: which is PM_RX .. PM_RTT_MAX. 0 when it is not known
+ * (no socket with a rate yet, no established socket, no tcp_info).
+ */
+static int traffic_metric(const struct traffic *t, unsigned which, double *v)
+{
+	if (t == NULL)
+		return 0;
+	switch (which) {
+	case PM_RX:
+		*v = t->rx;
+		return t->rated > 0;
+	case PM_TX:
+		*v = t->tx;
+		return t->rated > 0;
+	case PM_RETR:
+		*v = t->retr;
+		return t->rated > 0;
+	case PM_RTT_MED:
+		*v = t->rtt_med / 1e6;
+		return t->rtt_n > 0;
+	case PM_RTT_MAX:
+		*v = t->rtt_max / 1e6;
+		return t->rtt_n > 0;
+	default:
+		return 0;
+	}
+}
 
 /* The value of metric m for process p, 0 when it is unknown (no sample). */
 static int proc_metric(const struct snapshot *s, uint32_t p, enum proc_metric m, double *v)
@@ -204,6 +251,12 @@ static int proc_metric(const struct snapshot *s, uint32_t p, enum proc_metric m,
 	case PM_ETA:
 		*v = lv != NULL ? lv->eta_seconds : 0;
 		return lv != NULL && lv->has_eta && isfinite(lv->eta_seconds);
+	case PM_RX:
+	case PM_TX:
+	case PM_RETR:
+	case PM_RTT_MED:
+	case PM_RTT_MAX:
+		return known && traffic_metric(row_traffic(s, ROW_PROC, p), m, v);
 	case PM_COUNT:
 		break;
 	}
@@ -303,13 +356,72 @@ static void prom_listeners(struct strbuf *sb, const struct snapshot *s, const st
 			sb_printf(sb, "} %u\n", sum[li->group][m]);
 		}
 	}
+	/* Their traffic, summed the same way (RTTs do not sum: none per listener). */
+	{
+		static const struct {
+			const char *name, *help;
+		} tm[3] = {
+			{ "sockwatch_listener_receive_bytes_per_second",
+			  "Bytes per second the connections of a TCP listener received since the "
+			  "last refresh." },
+			{ "sockwatch_listener_transmit_bytes_per_second",
+			  "Bytes per second the connections of a TCP listener sent and had "
+			  "acknowledged since the last refresh." },
+			{ "sockwatch_listener_retransmits_per_second",
+			  "TCP segments per second the connections of a TCP listener retransmitted "
+			  "since the last refresh." },
+		};
+		double(*tsum)[3] = xcalloc(s->nlisteners + 1, sizeof *tsum);
+		uint32_t *rated = xcalloc(s->nlisteners + 1, sizeof *rated);
+
+		for (i = 0; i < rl->n; i++) {
+			const struct listener *li = &s->listeners[rl->v[i]];
+
+			tsum[li->group][0] += li->traffic.rx;
+			tsum[li->group][1] += li->traffic.tx;
+			tsum[li->group][2] += li->traffic.retr;
+			rated[li->group] += li->traffic.rated;
+		}
+		for (m = 0; m < 3; m++) {
+			prom_family(sb, tm[m].name, "gauge", tm[m].help);
+			for (i = 0; i < rl->n; i++) {
+				const struct listener *li = &s->listeners[rl->v[i]];
+				const struct sock_rec *r = &s->socks.v[li->sock];
+
+				if (r->proto != SP_TCP || li->group != rl->v[i] || !s->tcp_info ||
+				    rated[li->group] == 0)
+					continue;
+				sb_reset(&a);
+				sock_addr_format(&a, r->family, r->saddr);
+				sb_printf(sb, "%s{proto=\"tcp\",address=\"%s\",port=\"%u\",",
+					  tm[m].name, a.buf, r->sport);
+				prom_netns(sb, s, r->netns);
+				sb_puts(sb, "} ");
+				prom_num(sb, tsum[li->group][m]);
+			}
+		}
+		free(tsum);
+		free(rated);
+	}
 	sb_fini(&a);
 	free(sum);
 }
 
 /* ---- services ---- */
 
-enum svc_metric { SM_PROCESSES, SM_SOCKETS, SM_FDS, SM_CLOSE_WAIT, SM_LEAK_LEVEL, SM_COUNT };
+enum svc_metric {
+	SM_PROCESSES,
+	SM_SOCKETS,
+	SM_FDS,
+	SM_CLOSE_WAIT,
+	SM_LEAK_LEVEL,
+	SM_RX,
+	SM_TX,
+	SM_RETR,
+	SM_RTT_MED,
+	SM_RTT_MAX,
+	SM_COUNT
+};
 
 static const struct {
 	const char *name, *help;
@@ -323,6 +435,18 @@ static const struct {
 	[SM_LEAK_LEVEL] = { "sockwatch_service_leak_level",
 			    "Leak detector's verdict on a service (its sum, and at least that of its "
 			    "worst process): 0 ok, 1 warning, 2 critical." },
+	[SM_RX] = { "sockwatch_service_receive_bytes_per_second",
+		    "Bytes per second a service's TCP sockets received since the last refresh." },
+	[SM_TX] = { "sockwatch_service_transmit_bytes_per_second",
+		    "Bytes per second a service's TCP sockets sent and had acknowledged since the "
+		    "last refresh." },
+	[SM_RETR] = { "sockwatch_service_retransmits_per_second",
+		      "TCP segments per second a service's sockets retransmitted since the last "
+		      "refresh." },
+	[SM_RTT_MED] = { "sockwatch_service_rtt_median_seconds",
+			 "Median smoothed round-trip time of a service's established TCP sockets." },
+	[SM_RTT_MAX] = { "sockwatch_service_rtt_max_seconds",
+			 "Largest smoothed round-trip time of a service's established TCP sockets." },
 };
 
 static int svc_metric(const struct snapshot *s, uint32_t k, enum svc_metric m, double *v)
@@ -345,6 +469,13 @@ static int svc_metric(const struct snapshot *s, uint32_t k, enum svc_metric m, d
 	case SM_LEAK_LEVEL:
 		*v = s->svc_leak != NULL ? s->svc_leak[k].level : 0;
 		return s->svc_leak != NULL;
+	case SM_RX:
+	case SM_TX:
+	case SM_RETR:
+	case SM_RTT_MED:
+	case SM_RTT_MAX:
+		return sv->known > 0 &&
+		       traffic_metric(row_traffic(s, ROW_SERVICE, k), PM_RX + (m - SM_RX), v);
 	case SM_COUNT:
 		break;
 	}
@@ -409,6 +540,23 @@ static void prom_host(struct strbuf *sb, const struct snapshot *s)
 		prom_value(sb, "sockwatch_tcp_listen_drops_total", "counter",
 			   "Connections dropped at a listener (TcpExt ListenDrops).",
 			   (double)s->sys.listen_drops);
+	if (s->tcp_info && t->traffic.rated > 0) {
+		prom_value(sb, "sockwatch_tcp_receive_bytes_per_second", "gauge",
+			   "Bytes per second every TCP socket received since the last refresh.",
+			   t->traffic.rx);
+		prom_value(sb, "sockwatch_tcp_transmit_bytes_per_second", "gauge",
+			   "Bytes per second every TCP socket sent and had acknowledged since the "
+			   "last refresh.",
+			   t->traffic.tx);
+		prom_value(sb, "sockwatch_tcp_retransmits_per_second", "gauge",
+			   "TCP segments per second retransmitted since the last refresh.",
+			   t->traffic.retr);
+	}
+	if (s->tcp_info && s->traffic_dt > 0)
+		prom_value(sb, "sockwatch_tcp_closed_unsampled_sockets", "gauge",
+			   "TCP sockets of the last refresh that closed before this one: what "
+			   "they carried in between is in no rate.",
+			   s->tcp_closed);
 	if (t->fds_alloc >= 0)
 		prom_value(sb, "sockwatch_files_allocated", "gauge",
 			   "Open files of the whole machine (fs.file-nr).", (double)t->fds_alloc);

@@ -199,7 +199,10 @@ void out_write_csv(struct strbuf *sb, const struct snapshot *s, const struct out
 		sb_printf(sb, "%s,%llu", when.buf, (unsigned long long)o->iteration);
 		for (k = 0; k < vd->ncols; k++) {
 			sb_reset(&cell);
-			vd->cols[k].fmt(&cell, s, rl.v[r]);
+			if (vd->cols[k].csv != NULL)
+				vd->cols[k].csv(&cell, s, rl.v[r]);
+			else
+				vd->cols[k].fmt(&cell, s, rl.v[r]);
 			sb_putc(sb, ',');
 			csv_quote(sb, cell.buf != NULL ? cell.buf : "", cell.len);
 		}

@@ -96,6 +96,174 @@ static void fmt_netns(struct strbuf *sb, const struct snapshot *s, uint32_t ns)
 		return CMP(pfx##_ns(s, a), pfx##_ns(s, b));                                        \
 	}
 
+/* ---- traffic: rates and RTT of the TCP sockets a row holds (traffic.c) ---- */
+
+enum tr_what { TR_RX, TR_TX, TR_RETR, TR_RTT, TR_TALK };
+
+/* A socket's RTT means something once it is connected. */
+static int sock_has_rtt(const struct sock_rec *r)
+{
+	return r->state != TS_LISTEN && r->state != TS_SYN_SENT;
+}
+
+/* Row r's value of what; 0 when it is not known (no tcp_info, no rate yet, UDP, UNIX). */
+static int tr_value(const struct snapshot *s, enum row_kind k, uint32_t r, enum tr_what what,
+		    double *v)
+{
+	const struct traffic *t;
+
+	if (k == ROW_SOCKET) {
+		const struct sock_tcpi *x = snapshot_tcpi(s, r);
+
+		if (x == NULL)
+			return 0;
+		if (what == TR_RTT) {
+			*v = x->rtt_us;
+			return sock_has_rtt(&s->socks.v[r]);
+		}
+		if (!(x->have & TCPI_RATED))
+			return 0;
+		*v = what == TR_RX     ? x->rx
+		     : what == TR_TX   ? x->tx
+		     : what == TR_RETR ? x->retr
+				       : x->rx + x->tx;
+		return 1;
+	}
+	if (k == ROW_PROC && !s->procs.v[r].fd_readable)
+		return 0;
+	if (k == ROW_SERVICE && s->services[r].known == 0)
+		return 0;
+	t = row_traffic(s, k, r);
+	if (t == NULL)
+		return 0;
+	if (what == TR_RTT) {
+		*v = t->rtt_med;
+		return t->rtt_n > 0;
+	}
+	*v = what == TR_RX     ? t->rx
+	     : what == TR_TX   ? t->tx
+	     : what == TR_RETR ? t->retr
+			       : t->rx + t->tx;
+	return t->rated > 0;
+}
+
+/* Bytes per second as people read them: 512, 12.3K, 4.0M, 1.2G (powers of 1024). */
+static void fmt_rate_bytes(struct strbuf *sb, double v)
+{
+	static const char units[] = "KMGT";
+	size_t u = 0;
+
+	if (v < 1000) {
+		sb_printf(sb, "%.0f", v);
+		return;
+	}
+	v /= 1024;
+	while (v >= 1000 && u + 1 < sizeof units - 1) {
+		v /= 1024;
+		u++;
+	}
+	sb_printf(sb, v < 10 ? "%.1f%c" : "%.0f%c", v, units[u]);
+}
+
+static void fmt_tr(struct strbuf *sb, const struct snapshot *s, enum row_kind k, uint32_t r,
+		   enum tr_what what)
+{
+	double v;
+
+	if (!tr_value(s, k, r, what, &v)) {
+		sb_putc(sb, '-');
+	} else if (what == TR_RTT) {
+		if (v < 1000)
+			sb_printf(sb, "%.0f\xc2\xb5s", v); /* U+00B5 */
+		else if (v < 1e6)
+			sb_printf(sb, "%.1fms", v / 1e3);
+		else
+			sb_printf(sb, "%.2fs", v / 1e6);
+	} else if (what == TR_RETR) {
+		sb_printf(sb, v < 10 ? "%.1f" : "%.0f", v);
+	} else {
+		fmt_rate_bytes(sb, v);
+	}
+}
+
+/* CSV: the number in base units (bytes, seconds), or an empty cell. */
+static void raw_tr(struct strbuf *sb, const struct snapshot *s, enum row_kind k, uint32_t r,
+		   enum tr_what what)
+{
+	double v;
+
+	if (tr_value(s, k, r, what, &v))
+		sb_printf(sb, what == TR_RTT ? "%.6f" : "%.3f", what == TR_RTT ? v / 1e6 : v);
+}
+
+/* Unknown below every known value, so that a descending sort puts it last. */
+static int cmp_tr(const struct snapshot *s, enum row_kind k, uint32_t a, uint32_t b,
+		  enum tr_what what)
+{
+	double x = -1, y = -1;
+
+	if (!tr_value(s, k, a, what, &x))
+		x = -1;
+	if (!tr_value(s, k, b, what, &y))
+		y = -1;
+	return CMP(x, y);
+}
+
+/* Without tcp_info (--no-traffic) the traffic columns would say "-" on every row. */
+static int no_traffic(const struct snapshot *s)
+{
+	return !s->tcp_info;
+}
+
+#define TR_COL(pfx, kind, what)                                                                    \
+	static void pfx##_f##what(struct strbuf *sb, const struct snapshot *s, uint32_t r)         \
+	{                                                                                          \
+		fmt_tr(sb, s, kind, r, what);                                                      \
+	}                                                                                          \
+	static void pfx##_r##what(struct strbuf *sb, const struct snapshot *s, uint32_t r)         \
+	{                                                                                          \
+		raw_tr(sb, s, kind, r, what);                                                      \
+	}                                                                                          \
+	static int pfx##_c##what(const struct snapshot *s, uint32_t a, uint32_t b)                 \
+	{                                                                                          \
+		return cmp_tr(s, kind, a, b, what);                                                \
+	}
+#define TR_COLS(pfx, kind)                                                                         \
+	TR_COL(pfx, kind, TR_RX)                                                                   \
+	TR_COL(pfx, kind, TR_TX)                                                                   \
+	TR_COL(pfx, kind, TR_RETR)                                                                 \
+	TR_COL(pfx, kind, TR_RTT)                                                                  \
+	static enum severity pfx##_eTR_RETR(const struct snapshot *s,                              \
+					    const struct leak_config *lc, uint32_t r)              \
+	{                                                                                          \
+		double v;                                                                          \
+		(void)lc;                                                                          \
+		return tr_value(s, kind, r, TR_RETR, &v) && v > 0 ? SEV_WARN : SEV_NORMAL;         \
+	}                                                                                          \
+	static int pfx##_talk(const struct snapshot *s, uint32_t a, uint32_t b)                    \
+	{                                                                                          \
+		return cmp_tr(s, kind, a, b, TR_TALK);                                             \
+	}
+/* The four columns, in every view's table. */
+#define TR_ENTRIES(pfx, rtt_key)                                                                   \
+	{ "RX/s",     "rx_bytes_per_second", 1, 7, pfx##_fTR_RX, pfx##_cTR_RX, NULL,               \
+	  no_traffic, pfx##_rTR_RX },                                                              \
+		{ "TX/s",     "tx_bytes_per_second", 1, 7, pfx##_fTR_TX, pfx##_cTR_TX, NULL,       \
+		  no_traffic, pfx##_rTR_TX },                                                      \
+		{ "RETR/s",                                                                        \
+		  "retransmits_per_second",                                                        \
+		  1,                                                                               \
+		  6,                                                                               \
+		  pfx##_fTR_RETR,                                                                  \
+		  pfx##_cTR_RETR,                                                                  \
+		  pfx##_eTR_RETR,                                                                  \
+		  no_traffic,                                                                      \
+		  pfx##_rTR_RETR },                                                                \
+	{                                                                                          \
+		"RTT", rtt_key, 1, 7, pfx##_fTR_RTT, pfx##_cTR_RTT, NULL, no_traffic,              \
+			pfx##_rTR_RTT                                                              \
+	}
+
 /* One namespace: NETNS says "host" on every row. */
 static int one_netns(const struct snapshot *s)
 {
@@ -340,23 +508,26 @@ static int c_service(const struct snapshot *s, uint32_t a, uint32_t b)
 	return cmp_service(s, proc_service(s, a), proc_service(s, b));
 }
 
+TR_COLS(trp, ROW_PROC)
+
 static const struct column proc_cols[] = {
-	{ "PID", "pid", 1, 7, p_pid, c_pid, NULL, NULL },
-	{ "USER", "user", 0, 9, p_user, c_user, NULL, NULL },
-	{ "FDS", "fds", 1, 6, p_fds, c_fds, e_fds, NULL },
-	{ "LIMIT", "fd_limit", 1, 7, p_limit, c_limit, e_limit, NULL },
-	{ "FD%", "fd_pct", 1, 5, p_fdpct, c_fdpct, e_fdpct, NULL },
-	{ "SOCKETS", "sockets", 1, 7, p_sockets, c_sockets, e_sockets, NULL },
-	{ "TCP", "tcp", 1, 6, p_tcp, c_tcp, e_tcp, NULL },
-	{ "UDP", "udp", 1, 5, p_udp, c_udp, e_udp, NULL },
-	{ "UNIX", "unix", 1, 5, p_unix, c_unix, e_unix, NULL },
-	{ "ESTAB", "established", 1, 6, p_estab, c_estab, e_estab, NULL },
-	{ "CLOSE_WAIT", "close_wait", 1, 10, p_closewait, c_closewait, e_closewait, NULL },
-	{ "DEAD", "dead", 1, 5, p_dead, c_dead, e_dead, NULL },
-	{ "LEAK", "leak", 0, 14, p_leak, c_pleak, e_pleak, NULL },
-	{ "SERVICE", "service", 0, 20, p_service, c_service, NULL, one_service },
-	{ "NETNS", "netns", 0, 12, p_netns, c_pnetns, NULL, one_netns },
-	{ "COMMAND", "command", 0, 0, p_command, c_command, NULL, NULL },
+	{ "PID", "pid", 1, 7, p_pid, c_pid, NULL, NULL, NULL },
+	{ "USER", "user", 0, 9, p_user, c_user, NULL, NULL, NULL },
+	{ "FDS", "fds", 1, 6, p_fds, c_fds, e_fds, NULL, NULL },
+	{ "LIMIT", "fd_limit", 1, 7, p_limit, c_limit, e_limit, NULL, NULL },
+	{ "FD%", "fd_pct", 1, 5, p_fdpct, c_fdpct, e_fdpct, NULL, NULL },
+	{ "SOCKETS", "sockets", 1, 7, p_sockets, c_sockets, e_sockets, NULL, NULL },
+	{ "TCP", "tcp", 1, 6, p_tcp, c_tcp, e_tcp, NULL, NULL },
+	{ "UDP", "udp", 1, 5, p_udp, c_udp, e_udp, NULL, NULL },
+	{ "UNIX", "unix", 1, 5, p_unix, c_unix, e_unix, NULL, NULL },
+	{ "ESTAB", "established", 1, 6, p_estab, c_estab, e_estab, NULL, NULL },
+	{ "CLOSE_WAIT", "close_wait", 1, 10, p_closewait, c_closewait, e_closewait, NULL, NULL },
+	{ "DEAD", "dead", 1, 5, p_dead, c_dead, e_dead, NULL, NULL },
+	{ "LEAK", "leak", 0, 14, p_leak, c_pleak, e_pleak, NULL, NULL },
+	TR_ENTRIES(trp, "rtt_median_seconds"),
+	{ "SERVICE", "service", 0, 20, p_service, c_service, NULL, one_service, NULL },
+	{ "NETNS", "netns", 0, 12, p_netns, c_pnetns, NULL, one_netns, NULL },
+	{ "COMMAND", "command", 0, 0, p_command, c_command, NULL, NULL, NULL },
 };
 
 /* ---- listening ---- */
@@ -465,14 +636,17 @@ static int c_lcomm(const struct snapshot *s, uint32_t a, uint32_t b)
 		      sock_first_comm(s, s->listeners[b].sock));
 }
 
+TR_COLS(trl, ROW_LISTENER)
+
 static const struct column listen_cols[] = {
-	{ "PROTO", "proto", 0, 6, l_proto, c_lproto, NULL, NULL },
-	{ "LOCAL ADDRESS:PORT", "local", 0, 30, l_local, c_llocal, NULL, NULL },
-	{ "QUEUE/BACKLOG", "queue", 1, 13, l_queue, c_lqueue, e_lqueue, NULL },
-	{ "CONNS", "connections", 1, 7, l_conns, c_lconns, NULL, NULL },
-	{ "PID", "pids", 1, 8, l_pid, c_lpid, NULL, NULL },
-	{ "NETNS", "netns", 0, 12, l_netns, c_lnetns, NULL, one_netns },
-	{ "COMMAND", "command", 0, 0, l_comm, c_lcomm, NULL, NULL },
+	{ "PROTO", "proto", 0, 6, l_proto, c_lproto, NULL, NULL, NULL },
+	{ "LOCAL ADDRESS:PORT", "local", 0, 30, l_local, c_llocal, NULL, NULL, NULL },
+	{ "QUEUE/BACKLOG", "queue", 1, 13, l_queue, c_lqueue, e_lqueue, NULL, NULL },
+	{ "CONNS", "connections", 1, 7, l_conns, c_lconns, NULL, NULL, NULL },
+	TR_ENTRIES(trl, "rtt_median_seconds"),
+	{ "PID", "pids", 1, 8, l_pid, c_lpid, NULL, NULL, NULL },
+	{ "NETNS", "netns", 0, 12, l_netns, c_lnetns, NULL, one_netns, NULL },
+	{ "COMMAND", "command", 0, 0, l_comm, c_lcomm, NULL, NULL, NULL },
 };
 
 /* ---- ports ---- */
@@ -564,22 +738,25 @@ static int c_opids(const struct snapshot *s, uint32_t a, uint32_t b)
 	return CMP(PR(s, a)->pid_n, PR(s, b)->pid_n);
 }
 
+TR_COLS(tro, ROW_PORT)
+
 static const struct column port_cols[] = {
-	{ "PORT", "port", 1, 6, o_port, c_oport, NULL, NULL },
-	{ "PROTO", "proto", 0, 5, o_proto, c_oproto, NULL, NULL },
-	{ "DIR", "direction", 0, 3, o_dir, c_odir, NULL, NULL },
-	{ "ESTAB", "established", 1, 6, o_estab, c_oestab, NULL, NULL },
-	{ "SYN_SENT", "syn_sent", 1, 8, o_synsent, c_osynsent, NULL, NULL },
-	{ "SYN_RECV", "syn_recv", 1, 8, o_synrecv, c_osynrecv, NULL, NULL },
-	{ "FIN_WAIT1", "fin_wait1", 1, 9, o_finwait1, c_ofinwait1, NULL, NULL },
-	{ "FIN_WAIT2", "fin_wait2", 1, 9, o_finwait2, c_ofinwait2, NULL, NULL },
-	{ "TIME_WAIT", "time_wait", 1, 9, o_timewait, c_otimewait, NULL, NULL },
-	{ "CLOSE_WAIT", "close_wait", 1, 10, o_closewait, c_oclosewait, e_oclosewait, NULL },
-	{ "LAST_ACK", "last_ack", 1, 8, o_lastack, c_olastack, NULL, NULL },
-	{ "CLOSING", "closing", 1, 7, o_closing, c_oclosing, NULL, NULL },
-	{ "PEERS", "peers", 1, 6, o_peers, c_opeers, NULL, NULL },
-	{ "NETNS", "netns", 0, 12, o_netns, c_onetns, NULL, one_netns },
-	{ "PIDS", "pids", 0, 0, o_pids, c_opids, NULL, NULL },
+	{ "PORT", "port", 1, 6, o_port, c_oport, NULL, NULL, NULL },
+	{ "PROTO", "proto", 0, 5, o_proto, c_oproto, NULL, NULL, NULL },
+	{ "DIR", "direction", 0, 3, o_dir, c_odir, NULL, NULL, NULL },
+	{ "ESTAB", "established", 1, 6, o_estab, c_oestab, NULL, NULL, NULL },
+	{ "SYN_SENT", "syn_sent", 1, 8, o_synsent, c_osynsent, NULL, NULL, NULL },
+	{ "SYN_RECV", "syn_recv", 1, 8, o_synrecv, c_osynrecv, NULL, NULL, NULL },
+	{ "FIN_WAIT1", "fin_wait1", 1, 9, o_finwait1, c_ofinwait1, NULL, NULL, NULL },
+	{ "FIN_WAIT2", "fin_wait2", 1, 9, o_finwait2, c_ofinwait2, NULL, NULL, NULL },
+	{ "TIME_WAIT", "time_wait", 1, 9, o_timewait, c_otimewait, NULL, NULL, NULL },
+	{ "CLOSE_WAIT", "close_wait", 1, 10, o_closewait, c_oclosewait, e_oclosewait, NULL, NULL },
+	{ "LAST_ACK", "last_ack", 1, 8, o_lastack, c_olastack, NULL, NULL, NULL },
+	{ "CLOSING", "closing", 1, 7, o_closing, c_oclosing, NULL, NULL, NULL },
+	{ "PEERS", "peers", 1, 6, o_peers, c_opeers, NULL, NULL, NULL },
+	TR_ENTRIES(tro, "rtt_median_seconds"),
+	{ "NETNS", "netns", 0, 12, o_netns, c_onetns, NULL, one_netns, NULL },
+	{ "PIDS", "pids", 0, 0, o_pids, c_opids, NULL, NULL, NULL },
 };
 
 /* ---- sockets ---- */
@@ -714,17 +891,20 @@ static int c_scomm(const struct snapshot *s, uint32_t a, uint32_t b)
 	return strcmp(sock_first_comm(s, a), sock_first_comm(s, b));
 }
 
+TR_COLS(trs, ROW_SOCKET)
+
 static const struct column sock_cols[] = {
-	{ "PROTO", "proto", 0, 6, s_proto, c_sproto, NULL, NULL },
-	{ "STATE", "state", 0, 11, s_state, c_sstate, e_sstate, NULL },
-	{ "LOCAL", "local", 0, 28, s_local, c_slocal, NULL, NULL },
-	{ "REMOTE", "remote", 0, 28, s_remote, c_sremote, NULL, NULL },
-	{ "RECV-Q", "recv_q", 1, 7, s_rq, c_srq, NULL, NULL },
-	{ "SEND-Q", "send_q", 1, 7, s_wq, c_swq, NULL, NULL },
-	{ "AGE", "age", 1, 8, s_age, c_sage, NULL, NULL },
-	{ "PID", "pids", 1, 8, s_pid, c_spid, NULL, NULL },
-	{ "NETNS", "netns", 0, 12, s_netns, c_snetns, NULL, one_netns },
-	{ "COMMAND", "command", 0, 0, s_comm, c_scomm, NULL, NULL },
+	{ "PROTO", "proto", 0, 6, s_proto, c_sproto, NULL, NULL, NULL },
+	{ "STATE", "state", 0, 11, s_state, c_sstate, e_sstate, NULL, NULL },
+	{ "LOCAL", "local", 0, 28, s_local, c_slocal, NULL, NULL, NULL },
+	{ "REMOTE", "remote", 0, 28, s_remote, c_sremote, NULL, NULL, NULL },
+	{ "RECV-Q", "recv_q", 1, 7, s_rq, c_srq, NULL, NULL, NULL },
+	{ "SEND-Q", "send_q", 1, 7, s_wq, c_swq, NULL, NULL, NULL },
+	{ "AGE", "age", 1, 8, s_age, c_sage, NULL, NULL, NULL },
+	TR_ENTRIES(trs, "rtt_seconds"),
+	{ "PID", "pids", 1, 8, s_pid, c_spid, NULL, NULL, NULL },
+	{ "NETNS", "netns", 0, 12, s_netns, c_snetns, NULL, one_netns, NULL },
+	{ "COMMAND", "command", 0, 0, s_comm, c_scomm, NULL, NULL, NULL },
 };
 
 /* ---- services ---- */
@@ -810,19 +990,23 @@ SVC_COUNT_COL(dead, sv->dead, 1)
 
 LEAK_COL(v, SVL)
 
+TR_COLS(trv, ROW_SERVICE)
+
 static const struct column service_cols[] = {
-	{ "KIND", "kind", 0, 10, v_kind, c_vkind, NULL, NULL },
-	{ "PROCS", "processes", 1, 6, v_procs, c_vprocs, NULL, NULL },
-	{ "FDS", "fds", 1, 7, v_fds, c_vfds, NULL, NULL },
-	{ "SOCKETS", "sockets", 1, 8, sv_sockets, svc_sockets, sve_sockets, NULL },
-	{ "TCP", "tcp", 1, 7, sv_tcp, svc_tcp, sve_tcp, NULL },
-	{ "UDP", "udp", 1, 6, sv_udp, svc_udp, sve_udp, NULL },
-	{ "UNIX", "unix", 1, 6, sv_unix, svc_unix, sve_unix, NULL },
-	{ "ESTAB", "established", 1, 7, sv_estab, svc_estab, sve_estab, NULL },
-	{ "CLOSE_WAIT", "close_wait", 1, 10, sv_closewait, svc_closewait, sve_closewait, NULL },
-	{ "DEAD", "dead", 1, 5, sv_dead, svc_dead, sve_dead, NULL },
-	{ "LEAK", "leak", 0, 14, v_leak, c_vleak, e_vleak, NULL },
-	{ "SERVICE", "service", 0, 0, v_name, c_vname, NULL, NULL },
+	{ "KIND", "kind", 0, 10, v_kind, c_vkind, NULL, NULL, NULL },
+	{ "PROCS", "processes", 1, 6, v_procs, c_vprocs, NULL, NULL, NULL },
+	{ "FDS", "fds", 1, 7, v_fds, c_vfds, NULL, NULL, NULL },
+	{ "SOCKETS", "sockets", 1, 8, sv_sockets, svc_sockets, sve_sockets, NULL, NULL },
+	{ "TCP", "tcp", 1, 7, sv_tcp, svc_tcp, sve_tcp, NULL, NULL },
+	{ "UDP", "udp", 1, 6, sv_udp, svc_udp, sve_udp, NULL, NULL },
+	{ "UNIX", "unix", 1, 6, sv_unix, svc_unix, sve_unix, NULL, NULL },
+	{ "ESTAB", "established", 1, 7, sv_estab, svc_estab, sve_estab, NULL, NULL },
+	{ "CLOSE_WAIT", "close_wait", 1, 10, sv_closewait, svc_closewait, sve_closewait, NULL,
+	  NULL },
+	{ "DEAD", "dead", 1, 5, sv_dead, svc_dead, sve_dead, NULL, NULL },
+	{ "LEAK", "leak", 0, 14, v_leak, c_vleak, e_vleak, NULL, NULL },
+	TR_ENTRIES(trv, "rtt_median_seconds"),
+	{ "SERVICE", "service", 0, 0, v_name, c_vname, NULL, NULL, NULL },
 };
 
 _Static_assert((int)VIEW_PROCESSES == ROW_PROC && (int)VIEW_LISTEN == ROW_LISTENER &&
@@ -831,11 +1015,11 @@ _Static_assert((int)VIEW_PROCESSES == ROW_PROC && (int)VIEW_LISTEN == ROW_LISTEN
 	       "view_row_kind() maps views onto row kinds by order");
 
 static const struct view_def views[VIEW_COUNT] = {
-	[VIEW_PROCESSES] = { "processes", proc_cols, ARRAY_LEN(proc_cols), 5, 1 },
-	[VIEW_LISTEN] = { "listen", listen_cols, ARRAY_LEN(listen_cols), 1, 0 },
-	[VIEW_PORTS] = { "ports", port_cols, ARRAY_LEN(port_cols), 3, 1 },
-	[VIEW_SOCKETS] = { "sockets", sock_cols, ARRAY_LEN(sock_cols), 0, 0 },
-	[VIEW_SERVICES] = { "services", service_cols, ARRAY_LEN(service_cols), 3, 1 },
+	[VIEW_PROCESSES] = { "processes", proc_cols, ARRAY_LEN(proc_cols), 5, 1, trp_talk },
+	[VIEW_LISTEN] = { "listen", listen_cols, ARRAY_LEN(listen_cols), 1, 0, trl_talk },
+	[VIEW_PORTS] = { "ports", port_cols, ARRAY_LEN(port_cols), 3, 1, tro_talk },
+	[VIEW_SOCKETS] = { "sockets", sock_cols, ARRAY_LEN(sock_cols), 0, 0, trs_talk },
+	[VIEW_SERVICES] = { "services", service_cols, ARRAY_LEN(service_cols), 3, 1, trv_talk },
 };
 
 const struct view_def *view_get(enum view_id v)
@@ -862,7 +1046,7 @@ void view_rows(const struct snapshot *s, const struct filter *f, enum view_id v,
 
 struct sort_ctx {
 	const struct snapshot *s;
-	const struct column *col;
+	int (*cmp)(const struct snapshot *s, uint32_t a, uint32_t b);
 	int desc;
 };
 
@@ -870,7 +1054,7 @@ static int sort_cmp(const void *a, const void *b, void *arg)
 {
 	const struct sort_ctx *c = arg;
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	int r = c->col->cmp(c->s, x, y);
+	int r = c->cmp(c->s, x, y);
 
 	if (c->desc)
 		r = -r;
@@ -884,10 +1068,15 @@ void view_sort(const struct snapshot *s, enum view_id v, struct row_list *rl, in
 
 	if (rl->n == 0)
 		return; /* qsort_r may not be given a null array, even empty */
-	if (col < 0 || (size_t)col >= vd->ncols)
-		col = vd->sort_col;
 	c.s = s;
-	c.col = &vd->cols[col];
-	c.desc = desc;
+	if (col == VIEW_SORT_TALKERS && vd->talk != NULL) {
+		c.cmp = vd->talk;
+		c.desc = 1;
+	} else {
+		if (col < 0 || (size_t)col >= vd->ncols)
+			col = vd->sort_col;
+		c.cmp = vd->cols[col].cmp;
+		c.desc = desc;
+	}
 	qsort_r(rl->v, rl->n, sizeof *rl->v, sort_cmp, &c);
 }

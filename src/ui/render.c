@@ -212,7 +212,10 @@ static void render_table(const struct ui *u, struct cellbuf *cb, struct strbuf *
 	for (k = 0; k < n; k++) {
 		const struct column *c = &vd->cols[col[k]];
 		int tw = (int)strlen(c->title), off = c->right && w[k] > tw ? w[k] - tw : 0;
-		uint8_t a = col[k] == vs->sort_col ? AT_TITLE_SORT : AT_TITLE;
+		int talk = vs->sort_col == VIEW_SORT_TALKERS &&
+			   (strcmp(c->key, "rx_bytes_per_second") == 0 ||
+			    strcmp(c->key, "tx_bytes_per_second") == 0);
+		uint8_t a = col[k] == vs->sort_col || talk ? AT_TITLE_SORT : AT_TITLE;
 
 		cellbuf_fill(cb, x[k], ty, w[k], ' ', a);
 		cellbuf_text(cb, x[k] + off, ty, c->title, (size_t)tw, w[k] - off, a);

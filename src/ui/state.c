@@ -645,6 +645,14 @@ static int handle_event(struct ui *u, const struct ui_event *ev)
 		ui_rebuild(u);
 		break;
 	}
+	case ACT_SORT_TALKERS:
+		u->vs[u->view].sort_col = VIEW_SORT_TALKERS;
+		u->vs[u->view].sort_desc = 1;
+		u->vs[u->view].has_sel = 0;
+		u->vs[u->view].top = 0;
+		u->cursor = 0;
+		ui_rebuild(u);
+		break;
 	case ACT_PAUSE:
 		u->paused = !u->paused;
 		break;

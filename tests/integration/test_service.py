@@ -122,7 +122,7 @@ def in_cgroup(t, pid, rel, what):
 
 
 SERVICE_KEYS = ["kind", "name", "cgroup", "processes", "pids", "sockets", "fds", "tcp", "udp",
-                "unix", "other", "dead", "states", "partial", "leak"]
+                "unix", "other", "dead", "states", "traffic", "partial", "leak"]
 
 
 def check_service_entry(t, snap, tag, kind, name, w):

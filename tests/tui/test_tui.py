@@ -120,7 +120,7 @@ def scenario(t, tm, w1, w2, victim, p1, p2):
     tm.keys("4")
     tm.wait(lambda s: sum("127.0.0.1:" in line for line in s.splitlines()) >= 20,
             "4: the sockets view lists at least 20 loopback sockets")
-    tm.wait(lambda s: re.search(r"SEND-Q\s+AGE\s+PID", s) is not None
+    tm.wait(lambda s: re.search(r"SEND-Q\s+AGE\s+RX/s", s) is not None
             and re.search(r"\u2265\d+s", s) is not None,
             "4: the AGE column, a lower bound for sockets older than sockwatch")
 

@@ -368,8 +368,11 @@ static void test_table_and_csv(void **state)
 	o.format = OUT_CSV;
 	o.view = VIEW_LISTEN;
 	out_write(&sb, &s, &o);
-	p = "time,iteration,proto,local,queue,connections,pids,netns,command\r\n";
+	p = "time,iteration,proto,local,queue,connections,rx_bytes_per_second,tx_bytes_per_second,"
+	    "retransmits_per_second,rtt_median_seconds,pids,netns,command\r\n";
 	assert_memory_equal(sb.buf, p, strlen(p));
+	/* No tcp_info: the traffic cells are empty, not 0 nor "-". */
+	assert_non_null(strstr(sb.buf, ",,,,\"100,200\","));
 	assert_non_null(strstr(sb.buf, ",\"100,200\","));
 	sb_fini(&sb);
 	snapshot_fini(&s);
