@@ -29,6 +29,9 @@
 /* TCP states 1..12, as sockwatch and `ss -a` ask for (no BOUND_INACTIVE). */
 #define DD_TCP_STATES (((1u << 13) - 1) & ~1u)
 
+/* idiag_ext of the TCP requests: 0, or tcp_info (dump --tcp-info) for the floor of traffic. */
+static unsigned char dd_tcp_ext;
+
 struct dd_ctx {
 	long records;
 	int is_unix;
@@ -131,6 +134,7 @@ static int dd_request(struct mnl_socket *nl, unsigned portid, unsigned seq, cons
 		nlh->nlmsg_type = TCPDIAG_GETSOCK;
 		r->idiag_family = AF_INET; /* a dump ignores it */
 		r->idiag_states = rq->states;
+		r->idiag_ext = dd_tcp_ext;
 	} else if (rq->family == AF_UNIX) {
 		struct unix_diag_req *r = mnl_nlmsg_put_extra_header(nlh, sizeof(*r));
 
@@ -142,6 +146,8 @@ static int dd_request(struct mnl_socket *nl, unsigned portid, unsigned seq, cons
 		r->sdiag_family = rq->family;
 		r->sdiag_protocol = rq->protocol;
 		r->idiag_states = rq->states;
+		if (rq->protocol == IPPROTO_TCP)
+			r->idiag_ext = dd_tcp_ext;
 	}
 	c->is_unix = rq->family == AF_UNIX;
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {

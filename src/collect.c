@@ -31,21 +31,27 @@ struct collector {
 	int judge;		      /* run the leak detector (and the CLOSE_WAIT age pass) */
 	const struct sock_expr *expr; /* the filter expression in force, NULL: none */
 	struct diag_pushdown pd;      /* what of it the dumps hand to the kernel */
-	/* tcp_info counters of the last refresh and this one, for the rates */
-	struct tcpi_prev *tprev[2];
-	size_t ntprev[2], tprevcap[2];
-	struct u32map tmap[2]; /* cookie key -> index in tprev */
-	int tcur;
-	double tlast; /* monotonic time of the last refresh's dump, < 0: none */
+	/* The last tcp_info sample: each socket's, and its rates then */
+	struct tcpi_keep *keep;
+	size_t nkeep, keepcap;
+	struct u32map kmap; /* cookie key -> index in keep */
+	double tlast;	    /* monotonic time of the last sample's dump, < 0: none */
+	double tdt;	    /* the seconds its rates are over, 0: none */
+	uint32_t tclosed;   /* its sockets of the sample before that have no counters now */
 };
 
-/* A socket's counters at one refresh. */
-struct tcpi_prev {
+/* A socket's tcp_info at the last sample, by cookie. */
+struct tcpi_keep {
 	uint64_t cookie;
-	uint64_t acked, received;
-	uint32_t retrans;
-	uint32_t have;
+	struct sock_tcpi ti;
 };
+
+/*
+ * tcp_info is read at most about once a second: rates are per second, and the
+ * kernel's cost of filling it (a fifth of the dump) is not paid 20 times a
+ * second at -d 0.05. A refresh in between shows the last sample's figures.
+ */
+#define TRAFFIC_SAMPLE_S 1.0
 
 /* "what: strerror(err)" as a new string. */
 static char *cause_errno(const char *what, int err)
@@ -71,11 +77,9 @@ struct collector *collector_new(const struct config *cfg, char **cause)
 	c->procs = !cfg->check || check_needs_procs(&cfg->checkopts, filter_active(&cfg->filter));
 	c->judge = !cfg->check || check_needs_history(&cfg->checkopts);
 	diag_set_ages(c->diag, c->judge);
-	diag_set_tcp_info(c->diag, cfg->traffic);
 	if (cfg->netns_all || (cfg->filter.netns != 0 && cfg->filter.netns != cfg->self_netns)) {
 		c->pool = netns_pool_new();
 		netns_pool_set_ages(c->pool, c->judge);
-		netns_pool_set_tcp_info(c->pool, cfg->traffic);
 	}
 	sb_init(&c->path);
 	u32map_init(&c->nspid, 16);
@@ -88,8 +92,7 @@ struct collector *collector_new(const struct config *cfg, char **cause)
 	u32map_init(&c->ages[1], 1024);
 	u32map_init(&c->protos[0], 64);
 	u32map_init(&c->protos[1], 64);
-	u32map_init(&c->tmap[0], 1024);
-	u32map_init(&c->tmap[1], 1024);
+	u32map_init(&c->kmap, 1024);
 	c->tlast = -1;
 	c->start = -1;
 	collector_set_expr(c, cfg->filter.expr);
@@ -129,10 +132,8 @@ void collector_free(struct collector *c)
 	u32map_fini(&c->ages[1]);
 	u32map_fini(&c->protos[0]);
 	u32map_fini(&c->protos[1]);
-	u32map_fini(&c->tmap[0]);
-	u32map_fini(&c->tmap[1]);
-	free(c->tprev[0]);
-	free(c->tprev[1]);
+	u32map_fini(&c->kmap);
+	free(c->keep);
 	free(c->ask);
 	free(c->names);
 	free(c);
@@ -180,60 +181,96 @@ static void age_sockets(struct collector *c, struct snapshot *s, double now)
 	c->cur = !c->cur;
 }
 
+/* Whether this refresh (its dump at monotonic time t) reads tcp_info. */
+static int traffic_due(const struct collector *c, double t)
+{
+	return c->cfg->traffic &&
+	       (c->tlast < 0 || t - c->tlast >= TRAFFIC_SAMPLE_S - c->cfg->delay / 2);
+}
+
+/* The kept sample of record r, NULL when it was not in it. */
+static const struct tcpi_keep *kept_of(const struct collector *c, const struct sock_rec *r)
+{
+	const uint32_t *was = u32map_get(&c->kmap, sock_cookie_key(r));
+
+	return was != NULL && c->keep[*was].cookie == r->cookie ? &c->keep[*was] : NULL;
+}
+
 /*
- * Each TCP socket's rates: the growth of its tcp_info counters since the
- * last refresh, by cookie, over the time between the two dumps. A socket
- * new since then has none (TCPI_RATED unset). Those of the last refresh
+ * A sample: each TCP socket's rates are the growth of its tcp_info counters
+ * since the last sample, by cookie, over the time between the two dumps. A
+ * socket new since then has none (TCPI_RATED unset). Those of the last sample
  * that have no tcp_info now closed in between (or wait in TIME_WAIT): what
- * they carried since their last sample is not seen, and they are counted
- * in tcp_closed so that the user can judge the sums.
+ * they carried since their last sample is not seen, and they are counted in
+ * tcp_closed so that the user can judge the sums. Then this sample is kept.
  */
 static void rate_sockets(struct collector *c, struct snapshot *s, double t)
 {
-	const struct u32map *old = &c->tmap[c->tcur];
-	const struct tcpi_prev *oldv = c->tprev[c->tcur];
-	struct u32map *cur = &c->tmap[!c->tcur];
-	struct tcpi_prev **curv = &c->tprev[!c->tcur];
 	size_t i, n = 0, kept = 0;
 	double dt = c->tlast >= 0 ? t - c->tlast : 0;
 
-	u32map_clear(cur);
 	for (i = 0; i < s->socks.n; i++) {
 		const struct sock_rec *r = &s->socks.v[i];
+		const struct tcpi_keep *k;
 		struct sock_tcpi *x;
-		const uint32_t *was;
-		uint32_t *slot;
-		int isnew;
 
 		if (r->tcpi == SOCK_NO_TCPI || !(s->socks.ti[r->tcpi].have & TCPI_BYTES))
 			continue;
 		x = &s->socks.ti[r->tcpi];
-		slot = u32map_put(cur, sock_cookie_key(r), &isnew);
-		if (!isnew)
-			continue; /* listed twice in one dump: the join keeps the first */
-		*curv = xgrow(*curv, &c->tprevcap[!c->tcur], n + 1, sizeof(**curv));
-		(*curv)[n] = (struct tcpi_prev){ r->cookie, x->bytes_acked, x->bytes_received,
-						 x->total_retrans, x->have };
-		*slot = (uint32_t)n++;
-		was = u32map_get(old, sock_cookie_key(r));
-		if (was == NULL || oldv[*was].cookie != r->cookie)
+		if ((k = kept_of(c, r)) == NULL || !(k->ti.have & TCPI_BYTES))
 			continue;
 		kept++;
-		if (dt <= 0 || x->bytes_acked < oldv[*was].acked ||
-		    x->bytes_received < oldv[*was].received ||
-		    x->total_retrans < oldv[*was].retrans)
+		if (dt <= 0 || x->bytes_acked < k->ti.bytes_acked ||
+		    x->bytes_received < k->ti.bytes_received ||
+		    x->total_retrans < k->ti.total_retrans)
 			continue;
-		x->tx = (float)((double)(x->bytes_acked - oldv[*was].acked) / dt);
-		x->rx = (float)((double)(x->bytes_received - oldv[*was].received) / dt);
-		x->retr = (float)((double)(x->total_retrans - oldv[*was].retrans) / dt);
+		x->tx = (float)((double)(x->bytes_acked - k->ti.bytes_acked) / dt);
+		x->rx = (float)((double)(x->bytes_received - k->ti.bytes_received) / dt);
+		x->retr = (float)((double)(x->total_retrans - k->ti.total_retrans) / dt);
 		x->have |= TCPI_RATED;
 	}
-	s->tcp_info = 1;
-	s->traffic_dt = dt;
-	s->tcp_closed = c->tlast >= 0 ? (uint32_t)(c->ntprev[c->tcur] - kept) : 0;
-	c->ntprev[!c->tcur] = n;
-	c->tcur = !c->tcur;
+	c->tclosed = c->tlast >= 0 && c->nkeep > kept ? (uint32_t)(c->nkeep - kept) : 0;
+	u32map_clear(&c->kmap);
+	for (i = 0; i < s->socks.n; i++) {
+		const struct sock_rec *r = &s->socks.v[i];
+		uint32_t *slot;
+		int isnew;
+
+		if (r->tcpi == SOCK_NO_TCPI)
+			continue;
+		slot = u32map_put(&c->kmap, sock_cookie_key(r), &isnew);
+		if (!isnew)
+			continue; /* listed twice in one dump: the join keeps the first */
+		c->keep = xgrow(c->keep, &c->keepcap, n + 1, sizeof *c->keep);
+		c->keep[n].cookie = r->cookie;
+		c->keep[n].ti = s->socks.ti[r->tcpi];
+		*slot = (uint32_t)n++;
+	}
+	c->nkeep = n;
+	c->tdt = dt;
 	c->tlast = t;
+}
+
+/*
+ * A refresh between samples: each socket of the last sample shows what it
+ * showed then. A socket opened since has no tcp_info until the next sample;
+ * one that reached TIME_WAIT (which keeps its cookie) carries none.
+ */
+static void carry_rates(const struct collector *c, struct snapshot *s)
+{
+	size_t i;
+
+	if (c->nkeep == 0)
+		return;
+	for (i = 0; i < s->socks.n; i++) {
+		struct sock_rec *r = &s->socks.v[i];
+		const struct tcpi_keep *k;
+
+		if (r->proto != SP_TCP || r->state == TS_TIME_WAIT || r->state == TS_SYN_RECV ||
+		    r->state == TS_NEW_SYN_RECV || (k = kept_of(c, r)) == NULL)
+			continue;
+		*sock_table_add_tcpi(&s->socks, r) = k->ti;
+	}
 }
 
 #define PROTO_SEEN UINT32_MAX /* unlisted at one refresh, not asked about yet */
@@ -443,10 +480,14 @@ int collector_refresh(struct collector *c, struct snapshot *s, double now, char 
 	const struct config *cfg = c->cfg;
 	struct filter f = cfg->filter;
 	double t0 = mono_now();
+	int sample = traffic_due(c, t0);
 	int err;
 
 	snapshot_reset(s);
 	clock_gettime(CLOCK_REALTIME, &s->time);
+	diag_set_tcp_info(c->diag, sample);
+	if (c->pool != NULL)
+		netns_pool_set_tcp_info(c->pool, sample);
 	err = diag_dump_some(c->diag, &s->socks, &s->diag, empty_dumps(c, 0));
 	if (err < 0) {
 		*cause = cause_errno("sock_diag dump failed", -err);
@@ -470,8 +511,15 @@ int collector_refresh(struct collector *c, struct snapshot *s, double now, char 
 	 */
 	if (c->pool != NULL)
 		dump_other_netns(c, s);
-	if (cfg->traffic)
+	if (sample)
 		rate_sockets(c, s, t0);
+	else if (cfg->traffic)
+		carry_rates(c, s);
+	if (cfg->traffic) {
+		s->tcp_info = 1;
+		s->traffic_dt = c->tdt;
+		s->tcp_closed = c->tclosed;
+	}
 	f.expr = c->expr;
 	snapshot_join(s, &f);
 	if (c->procs) {

@@ -215,6 +215,8 @@ struct service_row {
 	struct traffic traffic; /* of its distinct sockets */
 };
 
+#define SNAP_TR_KINDS 6 /* the kinds of rows that have traffic, and the totals (traffic.c) */
+
 struct snapshot {
 	struct sock_table socks;
 	struct proc_table procs;
@@ -276,10 +278,11 @@ struct snapshot {
 	double traffic_dt;   /* seconds the socket rates are over; 0: none has a rate */
 	uint32_t tcp_closed; /* TCP sockets of the last refresh with no tcp_info now (closed
 			      * or TIME_WAIT): their bytes since the last sample are not seen */
-	uint32_t *tr_pair;   /* scratch of the RTT medians: (row, RTT) pairs */
+	uint32_t *tr_pair[SNAP_TR_KINDS]; /* scratch of the RTT medians: (row, RTT) per kind */
+	size_t tr_npair[SNAP_TR_KINDS], tr_paircap[SNAP_TR_KINDS];
 	uint32_t *tr_sorted; /* the RTTs by row */
 	uint32_t *tr_off;    /* where each row's RTTs end in tr_sorted */
-	size_t tr_paircap, tr_sortcap, tr_offcap;
+	size_t tr_sortcap, tr_offcap;
 };
 
 void snapshot_init(struct snapshot *s);

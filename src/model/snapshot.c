@@ -58,6 +58,8 @@ void snapshot_init(struct snapshot *s)
 
 void snapshot_fini(struct snapshot *s)
 {
+	size_t i;
+
 	sock_table_fini(&s->socks);
 	proc_table_fini(&s->procs);
 	free(s->links);
@@ -72,7 +74,8 @@ void snapshot_fini(struct snapshot *s)
 	free(s->svc_leak);
 	free(s->netns);
 	free(s->services);
-	free(s->tr_pair);
+	for (i = 0; i < SNAP_TR_KINDS; i++)
+		free(s->tr_pair[i]);
 	free(s->tr_sorted);
 	free(s->tr_off);
 	strpool_fini(&s->strs);

@@ -16,71 +16,6 @@
 
 #include "sockwatch/model.h"
 
-/* The rows of one kind a socket belongs to: at most TR_MAX of them (more are left out). */
-#define TR_MAX 32
-typedef size_t (*tr_groups_fn)(const struct snapshot *s, uint32_t sock, uint32_t *out);
-
-static size_t groups_proc(const struct snapshot *s, uint32_t sock, uint32_t *out)
-{
-	size_t n = 0;
-	uint32_t l;
-
-	/* A process counts an inode once: so does its traffic. */
-	if (s->socks.v[sock].dup)
-		return 0;
-	for (l = sock_owner_first(s, sock); l != NONE && n < TR_MAX; l = sock_owner_next(s, l))
-		out[n++] = owner_proc(s, l);
-	return n;
-}
-
-/* Its owners' services, each once (a service's sockets are distinct). */
-static size_t groups_service(const struct snapshot *s, uint32_t sock, uint32_t *out)
-{
-	size_t n = 0, i;
-	uint32_t l;
-
-	if (s->socks.v[sock].dup)
-		return 0;
-	for (l = sock_owner_first(s, sock); l != NONE && n < TR_MAX; l = sock_owner_next(s, l)) {
-		uint32_t svc = proc_service(s, owner_proc(s, l));
-
-		for (i = 0; i < n && out[i] != svc; i++)
-			;
-		if (svc != NONE && i == n)
-			out[n++] = svc;
-	}
-	return n;
-}
-
-static size_t groups_listener(const struct snapshot *s, uint32_t sock, uint32_t *out)
-{
-	uint32_t row = sock_listener_row(s, sock);
-
-	/* The listening socket itself carries nothing: its connections do. */
-	if (row == NONE || s->socks.v[sock].state == TS_LISTEN)
-		return 0;
-	out[0] = row;
-	return 1;
-}
-
-static size_t groups_port(const struct snapshot *s, uint32_t sock, uint32_t *out)
-{
-	uint32_t row = sock_port_row(s, sock);
-
-	if (row == NONE)
-		return 0;
-	out[0] = row;
-	return 1;
-}
-
-static size_t groups_total(const struct snapshot *s, uint32_t sock, uint32_t *out)
-{
-	(void)s;
-	(void)sock;
-	out[0] = 0;
-	return 1;
-}
-
 static struct traffic *traffic_at(struct snapshot *s, enum row_kind k, uint32_t row)
 {
 	switch (k) {
@@ -153,56 +88,53 @@ static double median_u32(uint32_t *v, size_t n)
 	return ((double)below + (double)v[k]) / 2.0;
 }
 
-/* Sum the sockets of every row of kind k (ngroups of them). */
-static void sum_kind(struct snapshot *s, enum row_kind k, size_t ngroups, tr_groups_fn groups)
+/* Where ROW_KIND_COUNT stands for the totals. */
+_Static_assert(ROW_KIND_COUNT < SNAP_TR_KINDS, "a pair array per kind and the totals");
+
+/* Add socket x (in state est or not) to row g of kind k. */
+static void tr_add(struct snapshot *s, enum row_kind k, uint32_t g, const struct sock_tcpi *x,
+		   int est)
 {
-	uint32_t out[TR_MAX];
-	size_t i, j, n, m = 0;
+	struct traffic *t = traffic_at(s, k, g);
+	size_t m;
 
-	for (i = 0; i < ngroups; i++)
-		memset(traffic_at(s, k, (uint32_t)i), 0, sizeof(struct traffic));
-	if (ngroups == 0)
-		return;
-	for (i = 0; i < s->socks.n; i++) {
-		const struct sock_rec *r = &s->socks.v[i];
-		const struct sock_tcpi *x = sock_tcpi(&s->socks, r);
-
-		if (x == NULL || !r->match)
-			continue;
-		n = groups(s, (uint32_t)i, out);
-		for (j = 0; j < n; j++) {
-			struct traffic *t = traffic_at(s, k, out[j]);
-
-			if (x->have & TCPI_RATED) {
-				t->rx += x->rx;
-				t->tx += x->tx;
-				t->retr += x->retr;
-				t->rated++;
-			}
-			if (r->state != TS_ESTABLISHED)
-				continue;
-			s->tr_pair =
-				xgrow(s->tr_pair, &s->tr_paircap, 2 * (m + 1), sizeof *s->tr_pair);
-			s->tr_pair[2 * m] = out[j];
-			s->tr_pair[2 * m + 1] = x->rtt_us;
-			m++;
-			t->rtt_n++;
-			if (x->rtt_us > t->rtt_max)
-				t->rtt_max = x->rtt_us;
-		}
+	if (x->have & TCPI_RATED) {
+		t->rx += x->rx;
+		t->tx += x->tx;
+		t->retr += x->retr;
+		t->rated++;
 	}
-	if (m == 0)
+	if (!est)
+		return;
+	t->rtt_n++;
+	if (x->rtt_us > t->rtt_max)
+		t->rtt_max = x->rtt_us;
+	m = s->tr_npair[k]++;
+	if (2 * m + 2 > s->tr_paircap[k])
+		s->tr_pair[k] =
+			xgrow(s->tr_pair[k], &s->tr_paircap[k], 2 * m + 2, sizeof *s->tr_pair[k]);
+	s->tr_pair[k][2 * m] = g;
+	s->tr_pair[k][2 * m + 1] = x->rtt_us;
+}
+
+/* Each row's RTT median, from the (row, RTT) pairs of kind k (ngroups rows). */
+static void tr_medians(struct snapshot *s, enum row_kind k, size_t ngroups)
+{
+	const uint32_t *pair = s->tr_pair[k];
+	size_t i, j, m = s->tr_npair[k];
+
+	if (m == 0 || ngroups == 0)
 		return;
 	/* A counting sort by row puts each row's RTTs in one run; then its median. */
 	s->tr_off = xgrow(s->tr_off, &s->tr_offcap, ngroups + 1, sizeof *s->tr_off);
 	memset(s->tr_off, 0, (ngroups + 1) * sizeof *s->tr_off);
 	for (i = 0; i < m; i++)
-		s->tr_off[s->tr_pair[2 * i] + 1]++;
+		s->tr_off[pair[2 * i] + 1]++;
 	for (i = 0; i < ngroups; i++)
 		s->tr_off[i + 1] += s->tr_off[i];
 	s->tr_sorted = xgrow(s->tr_sorted, &s->tr_sortcap, m, sizeof *s->tr_sorted);
 	for (i = 0; i < m; i++)
-		s->tr_sorted[s->tr_off[s->tr_pair[2 * i]]++] = s->tr_pair[2 * i + 1];
+		s->tr_sorted[s->tr_off[pair[2 * i]]++] = pair[2 * i + 1];
 	/* tr_off[g] is now where row g's run ends, and row g + 1's begins. */
 	for (i = 0, j = 0; i < ngroups; j = s->tr_off[i++]) {
 		if (s->tr_off[i] > j)
@@ -211,27 +143,81 @@ static void sum_kind(struct snapshot *s, enum row_kind k, size_t ngroups, tr_gro
 	}
 }
 
+/* Its owners' services, each once (a service's sockets are distinct): how many in out. */
+static size_t sock_services(const struct snapshot *s, uint32_t sock, uint32_t *out, size_t max)
+{
+	size_t n = 0, i;
+	uint32_t l;
+
+	for (l = sock_owner_first(s, sock); l != NONE && n < max; l = sock_owner_next(s, l)) {
+		uint32_t svc = proc_service(s, owner_proc(s, l));
+
+		for (i = 0; i < n && out[i] != svc; i++)
+			;
+		if (svc != NONE && i == n)
+			out[n++] = svc;
+	}
+	return n;
+}
+
+#define TR_SVC_MAX 32 /* distinct services of one socket's owners counted (more: left out) */
+
+static void tr_reset(struct snapshot *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->procs.n; i++)
+		memset(&s->pstats[i].traffic, 0, sizeof(struct traffic));
+	for (i = 0; i < s->nservices; i++)
+		memset(&s->services[i].traffic, 0, sizeof(struct traffic));
+	for (i = 0; i < s->nlisteners; i++)
+		memset(&s->listeners[i].traffic, 0, sizeof(struct traffic));
+	for (i = 0; i < s->nports; i++)
+		memset(&s->ports[i].traffic, 0, sizeof(struct traffic));
+	memset(&s->totals.traffic, 0, sizeof(struct traffic));
+	for (i = 0; i < SNAP_TR_KINDS; i++)
+		s->tr_npair[i] = 0;
+}
+
+/* One pass over the sockets feeds every kind of row; then the medians, kind by kind. */
 void snapshot_traffic(struct snapshot *s)
 {
-	if (!s->tcp_info) {
-		size_t i;
+	uint32_t svc[TR_SVC_MAX];
+	size_t i, j, n;
 
-		for (i = 0; i < s->procs.n; i++)
-			memset(&s->pstats[i].traffic, 0, sizeof(struct traffic));
-		for (i = 0; i < s->nservices; i++)
-			memset(&s->services[i].traffic, 0, sizeof(struct traffic));
-		for (i = 0; i < s->nlisteners; i++)
-			memset(&s->listeners[i].traffic, 0, sizeof(struct traffic));
-		for (i = 0; i < s->nports; i++)
-			memset(&s->ports[i].traffic, 0, sizeof(struct traffic));
-		memset(&s->totals.traffic, 0, sizeof(struct traffic));
+	tr_reset(s);
+	if (!s->tcp_info)
 		return;
+	for (i = 0; i < s->socks.n; i++) {
+		const struct sock_rec *r = &s->socks.v[i];
+		const struct sock_tcpi *x;
+		uint32_t l, row;
+		int est;
+
+		if (r->tcpi == SOCK_NO_TCPI || !r->match)
+			continue;
+		x = &s->socks.ti[r->tcpi];
+		est = r->state == TS_ESTABLISHED;
+		tr_add(s, ROW_KIND_COUNT, 0, x, est);
+		/* A process counts an inode once: so does its traffic, and its service's. */
+		if (!r->dup && r->owner != NONE) {
+			for (l = r->owner; l != NONE; l = sock_owner_next(s, l))
+				tr_add(s, ROW_PROC, owner_proc(s, l), x, est);
+			n = sock_services(s, (uint32_t)i, svc, TR_SVC_MAX);
+			for (j = 0; j < n; j++)
+				tr_add(s, ROW_SERVICE, svc[j], x, est);
+		}
+		/* The listening socket itself carries nothing: its connections do. */
+		if (r->state != TS_LISTEN && (row = sock_listener_row(s, (uint32_t)i)) != NONE)
+			tr_add(s, ROW_LISTENER, row, x, est);
+		if ((row = sock_port_row(s, (uint32_t)i)) != NONE)
+			tr_add(s, ROW_PORT, row, x, est);
 	}
-	sum_kind(s, ROW_PROC, s->procs.n, groups_proc);
-	sum_kind(s, ROW_SERVICE, s->nservices, groups_service);
-	sum_kind(s, ROW_LISTENER, s->nlisteners, groups_listener);
-	sum_kind(s, ROW_PORT, s->nports, groups_port);
-	sum_kind(s, ROW_KIND_COUNT, 1, groups_total);
+	tr_medians(s, ROW_PROC, s->procs.n);
+	tr_medians(s, ROW_SERVICE, s->nservices);
+	tr_medians(s, ROW_LISTENER, s->nlisteners);
+	tr_medians(s, ROW_PORT, s->nports);
+	tr_medians(s, ROW_KIND_COUNT, 1);
 }
 
 const struct traffic *row_traffic(const struct snapshot *s, enum row_kind k, uint32_t row)

@@ -67,10 +67,10 @@ def sum_of(sockets, key):
     return sum(v for v in vals if v is not None), len(vals)
 
 
-def stream(t, *args, refreshes=REFRESHES, on_first=None):
+def stream(t, *args, refreshes=REFRESHES, on_first=None, delay="1"):
     """sockwatch -b -o json ARGS, a line per refresh read as it comes."""
-    proc = t.popen([t.sockwatch_path, "-b", "-o", "json", "-d", "1", "-n", str(refreshes)]
-                   + list(args), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+    proc = t.popen([t.sockwatch_path, "-b", "-o", "json", "-d", delay, "-n", str(refreshes)]
+                   + [str(a) for a in args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                    stderr=subprocess.DEVNULL)
     snaps = []
     for i in range(refreshes):
@@ -205,6 +205,17 @@ def main(t):
         t.check(new_seen[1][1] == 0.0, "the refresh after, an idle one shows 0",
                 got=new_seen[1])
 
+    # Faster than once a second, tcp_info is sampled once a second and carried between.
+    fast = stream(t, "-p", sender["pid"], refreshes=10, delay="0.25")
+    dts = [sn["totals"]["traffic_interval_seconds"] for sn in fast]
+    t.check(len(fast) == 10 and all(d is None or 0.9 <= d <= 1.3 for d in dts)
+            and dts[-1] is not None, "-d 0.25: rates over about a second", got=dts)
+    later = [traffic(proc_of(sn, sender["pid"])).get("tx_bytes_per_second")
+             for sn, d in zip(fast, dts) if d is not None]
+    t.check(later and all(v is not None and abs(v - RATE) <= 0.1 * RATE for v in later),
+            "-d 0.25: every refresh after the second sample shows the sender's rate",
+            got=later)
+
     # UDP and UNIX sockets have no such counters: null, never 0.
     rc, snaps2, out, err = t.sockwatch_json("--view", "sockets")
     other = [s for s in (snaps2 or [{}])[0].get("sockets", []) if s["proto"] != "tcp"]
@@ -213,7 +224,7 @@ def main(t):
             "UDP and UNIX sockets: traffic null", got=len(other))
 
     # CSV cells are numbers or empty; the table has the columns; --no-traffic drops them.
-    rc, out, err = t.sockwatch("-b", "-o", "csv", "-n", "2", "-d", "0.5", "-p", sender["pid"])
+    rc, out, err = t.sockwatch("-b", "-o", "csv", "-n", "2", "-d", "1", "-p", sender["pid"])
     lines = out.splitlines()
     head = lines[0].split(",") if lines else []
     ok = "tx_bytes_per_second" in head and len(lines) >= 3
@@ -232,7 +243,7 @@ def main(t):
             "--no-traffic: the JSON's traffic is null", got=p and traffic(p))
 
     # Prometheus: the rate gauges for the sender.
-    rc, out, err = t.sockwatch("-b", "-o", "prometheus", "-n", "2", "-d", "0.5")
+    rc, out, err = t.sockwatch("-b", "-o", "prometheus", "-n", "2", "-d", "1")
     want = 'sockwatch_process_transmit_bytes_per_second{pid="%d"' % sender["pid"]
     val = [line.rsplit(" ", 1)[1] for line in out.splitlines() if line.startswith(want)]
     t.check(val and abs(float(val[-1]) - RATE) <= 0.1 * RATE,

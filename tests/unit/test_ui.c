@@ -459,6 +459,47 @@ static void test_sort_leak_selects_worst(void **state)
 	assert_int_equal(f->s.procs.v[selected(f)].pid, 200);
 }
 
+/*
+ * T sorts the view by RX/s + TX/s, the busiest on top and selected, and shows
+ * the traffic columns; without tcp_info they are not drawn.
+ */
+static void test_sort_talkers(void **state)
+{
+	struct fixture *f = *state;
+	const char *scr;
+	size_t i;
+
+	f->u.w = 220;
+	ui_rebuild(&f->u);
+	assert_null(strstr(screen(f), "TX/s"));
+	for (i = 0; i < f->s.socks.n; i++) {
+		struct sock_rec *r = &f->s.socks.v[i];
+		struct sock_tcpi *x;
+
+		if (r->proto != SP_TCP || r->inode == 0)
+			continue;
+		x = sock_table_add_tcpi(&f->s.socks, r);
+		x->have = TCPI_BYTES | TCPI_RATED;
+		x->tx = r->inode == 14 ? 3.0f * 1024 * 1024 : 10; /* pid 200's client */
+		x->rtt_us = 1500;
+	}
+	f->s.tcp_info = 1;
+	snapshot_join(&f->s, NULL);
+	ui_rebuild(&f->u);
+	key(f, UK_END);
+	key(f, 'T');
+	assert_int_equal(f->u.cursor, 0);
+	assert_int_equal(f->s.procs.v[selected(f)].pid, 200);
+	scr = screen(f);
+	assert_non_null(strstr(scr, "TX/s"));
+	assert_non_null(strstr(scr, "3.0M"));
+	assert_non_null(strstr(scr, "1.5ms"));
+	/* The sockets view: the same order by the socket's own rate. */
+	key(f, '4');
+	key(f, 'T');
+	assert_int_equal(f->s.socks.v[f->u.rows.v[0]].inode, 14);
+}
+
 /* A pid list cut to its column ends in "+N": before, "19740,19" read as a pid 19. */
 static void test_list_fit(void **state)
 {
@@ -873,6 +914,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hostile_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_leak_column_and_detail, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sort_leak_selects_worst, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sort_talkers, setup, teardown),
 		cmocka_unit_test(test_list_fit),
 		cmocka_unit_test_setup_teardown(test_dead_column_and_detail, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_system_pressure_colours, setup, teardown),
