@@ -31,20 +31,31 @@ struct collector {
 	int judge;		      /* run the leak detector (and the CLOSE_WAIT age pass) */
 	const struct sock_expr *expr; /* the filter expression in force, NULL: none */
 	struct diag_pushdown pd;      /* what of it the dumps hand to the kernel */
-	/* The last tcp_info sample: each socket's, and its rates then */
-	struct tcpi_keep *keep;
-	size_t nkeep, keepcap;
-	struct u32map kmap; /* cookie key -> index in keep */
-	double tlast;	    /* monotonic time of the last sample's dump, < 0: none */
-	double tdt;	    /* the seconds its rates are over, 0: none */
-	uint32_t tclosed;   /* its sockets of the sample before that have no counters now */
+	/*
+	 * The last tcp_info sample. Its figures stay in the table of the snapshot
+	 * it was read into (tsnap, nti entries) until the next sample; prev[j]
+	 * names the socket of its entry j and holds the counters the next
+	 * sample's rates start from.
+	 */
+	struct tcpi_prev *prev;
+	size_t nprev, prevcap;
+	const struct snapshot *tsnap;
+	size_t nti;
+	double tlast;	  /* monotonic time of the last sample's dump, < 0: none */
+	double tdt;	  /* the seconds its rates are over, 0: none */
+	uint32_t tclosed; /* its sockets of the sample before that have no counters now */
 };
 
-/* A socket's tcp_info at the last sample, by cookie. */
-struct tcpi_keep {
+/* Entry j of the last sample: whose it was, and its counters then (32 bytes). */
+struct tcpi_prev {
 	uint64_t cookie;
-	struct sock_tcpi ti;
+	uint64_t bytes_acked, bytes_received;
+	uint32_t total_retrans;
+	uint32_t have; /* its TCPI_* bits and PREV_LIVE; 0: no socket's (a duplicate dropped) */
 };
+
+#define PREV_LIVE (1u << 31)
+_Static_assert(TCPI_RATED < PREV_LIVE, "PREV_LIVE is not a TCPI_* bit");
 
 /*
  * tcp_info is read at most about once a second: rates are per second, and the
@@ -92,7 +103,6 @@ struct collector *collector_new(const struct config *cfg, char **cause)
 	u32map_init(&c->ages[1], 1024);
 	u32map_init(&c->protos[0], 64);
 	u32map_init(&c->protos[1], 64);
-	u32map_init(&c->kmap, 1024);
 	c->tlast = -1;
 	c->start = -1;
 	collector_set_expr(c, cfg->filter.expr);
@@ -132,8 +142,7 @@ void collector_free(struct collector *c)
 	u32map_fini(&c->ages[1]);
 	u32map_fini(&c->protos[0]);
 	u32map_fini(&c->protos[1]);
-	u32map_fini(&c->kmap);
-	free(c->keep);
+	free(c->prev);
 	free(c->ask);
 	free(c->names);
 	free(c);
@@ -181,19 +190,20 @@ static void age_sockets(struct collector *c, struct snapshot *s, double now)
 	c->cur = !c->cur;
 }
 
-/* Whether this refresh (its dump at monotonic time t) reads tcp_info. */
-static int traffic_due(const struct collector *c, double t)
+/*
+ * Whether this refresh (its dump at monotonic time t, into s) reads tcp_info:
+ * when a second has gone by, or when the last sample's figures are not in s.
+ */
+static int traffic_due(const struct collector *c, const struct snapshot *s, double t)
 {
-	return c->cfg->traffic &&
-	       (c->tlast < 0 || t - c->tlast >= TRAFFIC_SAMPLE_S - c->cfg->delay / 2);
+	return c->cfg->traffic && (c->tlast < 0 || c->tsnap != s ||
+				   t - c->tlast >= TRAFFIC_SAMPLE_S - c->cfg->delay / 2);
 }
 
-/* The kept sample of record r, NULL when it was not in it. */
-static const struct tcpi_keep *kept_of(const struct collector *c, const struct sock_rec *r)
+/* The socket of the last sample's entry p in s (index in socks.v), NONE: gone. */
+static uint32_t prev_sock(const struct snapshot *s, const struct tcpi_prev *p)
 {
-	const uint32_t *was = u32map_get(&c->kmap, sock_cookie_key(r));
-
-	return was != NULL && c->keep[*was].cookie == r->cookie ? &c->keep[*was] : NULL;
+	return p->have != 0 ? snapshot_find_cookie(s, p->cookie, SP_TCP) : NONE;
 }
 
 /*
@@ -202,74 +212,83 @@ static const struct tcpi_keep *kept_of(const struct collector *c, const struct s
  * socket new since then has none (TCPI_RATED unset). Those of the last sample
  * that have no tcp_info now closed in between (or wait in TIME_WAIT): what
  * they carried since their last sample is not seen, and they are counted in
- * tcp_closed so that the user can judge the sums. Then this sample is kept.
+ * tcp_closed so that the user can judge the sums. Then this sample is kept:
+ * its figures in s, the counters and cookies in prev.
  */
 static void rate_sockets(struct collector *c, struct snapshot *s, double t)
 {
-	size_t i, n = 0, kept = 0;
+	size_t i, was = 0, kept = 0;
 	double dt = c->tlast >= 0 ? t - c->tlast : 0;
 
-	for (i = 0; i < s->socks.n; i++) {
-		const struct sock_rec *r = &s->socks.v[i];
-		const struct tcpi_keep *k;
+	for (i = 0; i < c->nprev; i++) {
+		const struct tcpi_prev *p = &c->prev[i];
+		uint32_t k;
 		struct sock_tcpi *x;
 
-		if (r->tcpi == SOCK_NO_TCPI || !(s->socks.ti[r->tcpi].have & TCPI_BYTES))
+		if (p->have == 0)
 			continue;
-		x = &s->socks.ti[r->tcpi];
-		if ((k = kept_of(c, r)) == NULL || !(k->ti.have & TCPI_BYTES))
+		was++;
+		if ((k = prev_sock(s, p)) == NONE || s->socks.v[k].tcpi == SOCK_NO_TCPI)
+			continue;
+		x = &s->socks.ti[s->socks.v[k].tcpi];
+		if (!(x->have & TCPI_BYTES))
 			continue;
 		kept++;
-		if (dt <= 0 || x->bytes_acked < k->ti.bytes_acked ||
-		    x->bytes_received < k->ti.bytes_received ||
-		    x->total_retrans < k->ti.total_retrans)
+		if (dt <= 0 || !(p->have & TCPI_BYTES) || x->bytes_acked < p->bytes_acked ||
+		    x->bytes_received < p->bytes_received || x->total_retrans < p->total_retrans)
 			continue;
-		x->tx = (float)((double)(x->bytes_acked - k->ti.bytes_acked) / dt);
-		x->rx = (float)((double)(x->bytes_received - k->ti.bytes_received) / dt);
-		x->retr = (float)((double)(x->total_retrans - k->ti.total_retrans) / dt);
+		x->tx = (float)((double)(x->bytes_acked - p->bytes_acked) / dt);
+		x->rx = (float)((double)(x->bytes_received - p->bytes_received) / dt);
+		x->retr = (float)((double)(x->total_retrans - p->total_retrans) / dt);
 		x->have |= TCPI_RATED;
 	}
-	c->tclosed = c->tlast >= 0 && c->nkeep > kept ? (uint32_t)(c->nkeep - kept) : 0;
-	u32map_clear(&c->kmap);
+	c->tclosed = c->tlast >= 0 && was > kept ? (uint32_t)(was - kept) : 0;
+	c->nprev = s->socks.nti;
+	c->prev = xgrow(c->prev, &c->prevcap, c->nprev, sizeof *c->prev);
+	memset(c->prev, 0, c->nprev * sizeof *c->prev);
+	/* The join dropped the second listing of a socket: its entry names nobody. */
 	for (i = 0; i < s->socks.n; i++) {
 		const struct sock_rec *r = &s->socks.v[i];
-		uint32_t *slot;
-		int isnew;
+		const struct sock_tcpi *x;
+		struct tcpi_prev *p;
 
 		if (r->tcpi == SOCK_NO_TCPI)
 			continue;
-		slot = u32map_put(&c->kmap, sock_cookie_key(r), &isnew);
-		if (!isnew)
-			continue; /* listed twice in one dump: the join keeps the first */
-		c->keep = xgrow(c->keep, &c->keepcap, n + 1, sizeof *c->keep);
-		c->keep[n].cookie = r->cookie;
-		c->keep[n].ti = s->socks.ti[r->tcpi];
-		*slot = (uint32_t)n++;
+		x = &s->socks.ti[r->tcpi];
+		p = &c->prev[r->tcpi];
+		p->cookie = r->cookie;
+		p->bytes_acked = x->bytes_acked;
+		p->bytes_received = x->bytes_received;
+		p->total_retrans = x->total_retrans;
+		p->have = x->have | PREV_LIVE;
 	}
-	c->nkeep = n;
+	c->tsnap = s;
+	c->nti = s->socks.nti;
 	c->tdt = dt;
 	c->tlast = t;
 }
 
 /*
  * A refresh between samples: each socket of the last sample shows what it
- * showed then. A socket opened since has no tcp_info until the next sample;
- * one that reached TIME_WAIT (which keeps its cookie) carries none.
+ * showed then (the sample's entries are still in s). A socket opened since
+ * has no tcp_info until the next sample; one that reached TIME_WAIT (which
+ * keeps its cookie) carries none.
  */
 static void carry_rates(const struct collector *c, struct snapshot *s)
 {
-	size_t i;
+	size_t j;
 
-	if (c->nkeep == 0)
-		return;
-	for (i = 0; i < s->socks.n; i++) {
-		struct sock_rec *r = &s->socks.v[i];
-		const struct tcpi_keep *k;
+	for (j = 0; j < c->nprev; j++) {
+		uint32_t k = prev_sock(s, &c->prev[j]);
+		struct sock_rec *r;
 
-		if (r->proto != SP_TCP || r->state == TS_TIME_WAIT || r->state == TS_SYN_RECV ||
-		    r->state == TS_NEW_SYN_RECV || (k = kept_of(c, r)) == NULL)
+		if (k == NONE)
 			continue;
-		*sock_table_add_tcpi(&s->socks, r) = k->ti;
+		r = &s->socks.v[k];
+		if (r->state == TS_TIME_WAIT || r->state == TS_SYN_RECV ||
+		    r->state == TS_NEW_SYN_RECV)
+			continue;
+		r->tcpi = (uint32_t)j;
 	}
 }
 
@@ -480,10 +499,12 @@ int collector_refresh(struct collector *c, struct snapshot *s, double now, char 
 	const struct config *cfg = c->cfg;
 	struct filter f = cfg->filter;
 	double t0 = mono_now();
-	int sample = traffic_due(c, t0);
+	int sample = traffic_due(c, s, t0);
 	int err;
 
 	snapshot_reset(s);
+	if (cfg->traffic && !sample)
+		s->socks.nti = c->nti; /* the last sample's, read into s (traffic_due) */
 	clock_gettime(CLOCK_REALTIME, &s->time);
 	diag_set_tcp_info(c->diag, sample);
 	if (c->pool != NULL)
@@ -511,6 +532,9 @@ int collector_refresh(struct collector *c, struct snapshot *s, double now, char 
 	 */
 	if (c->pool != NULL)
 		dump_other_netns(c, s);
+	f.expr = c->expr;
+	snapshot_relate(s, &f);
+	/* The rates find each socket by cookie, as the join left the table. */
 	if (sample)
 		rate_sockets(c, s, t0);
 	else if (cfg->traffic)
@@ -520,8 +544,7 @@ int collector_refresh(struct collector *c, struct snapshot *s, double now, char 
 		s->traffic_dt = c->tdt;
 		s->tcp_closed = c->tclosed;
 	}
-	f.expr = c->expr;
-	snapshot_join(s, &f);
+	snapshot_traffic(s);
 	if (c->procs) {
 		chase_unowned(c, s);
 		ask_protos(c, s);

@@ -215,8 +215,6 @@ struct service_row {
 	struct traffic traffic; /* of its distinct sockets */
 };
 
-#define SNAP_TR_KINDS 6 /* the kinds of rows that have traffic, and the totals (traffic.c) */
-
 struct snapshot {
 	struct sock_table socks;
 	struct proc_table procs;
@@ -273,14 +271,12 @@ struct snapshot {
 	struct u32map unix_peers; /* UNIX socket inode -> socket, when the expression asks */
 	const struct sock_expr *expr; /* the filter expression of the join, NULL: none */
 
-	/* Traffic: set by the collector before the join, summed by it (traffic.c). */
+	/* Traffic: set by the collector after snapshot_relate, summed by snapshot_traffic. */
 	uint8_t tcp_info;    /* the TCP dumps asked for tcp_info */
 	double traffic_dt;   /* seconds the socket rates are over; 0: none has a rate */
 	uint32_t tcp_closed; /* TCP sockets of the last refresh with no tcp_info now (closed
 			      * or TIME_WAIT): their bytes since the last sample are not seen */
-	uint32_t *tr_pair[SNAP_TR_KINDS]; /* scratch of the RTT medians: (row, RTT) per kind */
-	size_t tr_npair[SNAP_TR_KINDS], tr_paircap[SNAP_TR_KINDS];
-	uint32_t *tr_sorted; /* the RTTs by row */
+	uint32_t *tr_sorted; /* scratch of the RTT medians: one kind's RTTs, row by row */
 	uint32_t *tr_off;    /* where each row's RTTs end in tr_sorted */
 	size_t tr_sortcap, tr_offcap;
 };
@@ -295,6 +291,14 @@ void snapshot_reset(struct snapshot *s);
  * UL_UNASKED) for the collector to ask about.
  */
 void snapshot_join(struct snapshot *s, const struct filter *f);
+/* The join without the traffic sums: the collector sets the rates in between. */
+void snapshot_relate(struct snapshot *s, const struct filter *f);
+/*
+ * The socket of this cookie and protocol after the join (index in socks.v),
+ * NONE when it has none (or, after 2^32 sockets, when an earlier socket's cookie
+ * has the same low 32 bits); for the dump's own duplicates, the one kept.
+ */
+uint32_t snapshot_find_cookie(const struct snapshot *s, uint64_t cookie, uint8_t proto);
 /*
  * Once the unlisted sockets' protocols are set: their kinds, and each process's
  * dead and unbound counts. A protocol whose dump failed this refresh is UL_OTHER.
@@ -384,9 +388,13 @@ const char *service_name(const struct snapshot *s, uint32_t service, size_t *len
  * The key a socket is remembered by across refreshes and deduplicated by in
  * one dump: its cookie's low 32 bits, never 0 (the maps' empty key).
  */
+static inline uint32_t cookie_key(uint64_t cookie)
+{
+	return (uint32_t)cookie ? (uint32_t)cookie : 0x80000000u;
+}
 static inline uint32_t sock_cookie_key(const struct sock_rec *r)
 {
-	return (uint32_t)r->cookie ? (uint32_t)r->cookie : 0x80000000u;
+	return cookie_key(r->cookie);
 }
 /* A listener's stable id, the same across refreshes: "tcp:COOKIE" (lsock: index in socks.v). */
 void listener_id(struct strbuf *sb, const struct snapshot *s, uint32_t lsock);
@@ -441,7 +449,8 @@ size_t snapshot_unknown_shown(const struct snapshot *s);
 
 /*
  * Traffic. snapshot_traffic sums the rates of the matched sockets into every
- * process, service, listener row, port row and the totals (the join calls it).
+ * process, service, listener row, port row and the totals (snapshot_join calls
+ * it after snapshot_relate).
  */
 void snapshot_traffic(struct snapshot *s);
 /* The traffic of a row of kind k (not ROW_SOCKET: see sock_tcpi), NULL when it has none. */

@@ -58,8 +58,6 @@ void snapshot_init(struct snapshot *s)
 
 void snapshot_fini(struct snapshot *s)
 {
-	size_t i;
-
 	sock_table_fini(&s->socks);
 	proc_table_fini(&s->procs);
 	free(s->links);
@@ -74,8 +72,6 @@ void snapshot_fini(struct snapshot *s)
 	free(s->svc_leak);
 	free(s->netns);
 	free(s->services);
-	for (i = 0; i < SNAP_TR_KINDS; i++)
-		free(s->tr_pair[i]);
 	free(s->tr_sorted);
 	free(s->tr_off);
 	strpool_fini(&s->strs);
@@ -973,7 +969,24 @@ static void index_unix(struct snapshot *s)
 	}
 }
 
+uint32_t snapshot_find_cookie(const struct snapshot *s, uint64_t cookie, uint8_t proto)
+{
+	const uint32_t *slot = u32map_get(&s->cookie_map, cookie_key(cookie));
+	const struct sock_rec *r;
+
+	if (slot == NULL)
+		return NONE;
+	r = &s->socks.v[*slot];
+	return r->cookie == cookie && r->proto == proto ? *slot : NONE;
+}
+
 void snapshot_join(struct snapshot *s, const struct filter *f)
+{
+	snapshot_relate(s, f);
+	snapshot_traffic(s);
+}
+
+void snapshot_relate(struct snapshot *s, const struct filter *f)
 {
 	size_t p, i;
 
@@ -1038,5 +1051,4 @@ void snapshot_join(struct snapshot *s, const struct filter *f)
 	build_listeners(s, f);
 	build_ports(s, f);
 	sum_services(s);
-	snapshot_traffic(s);
 }

@@ -9,7 +9,8 @@
  * connections counted for it, a port row its sockets. Only the sockets the
  * filter expression matches count. The RTT of a row is the median and the
  * maximum over its established sockets; the medians take one counting sort
- * by row and one selection per row, linear in the sockets.
+ * by row per kind (a pass over the sockets each, into one shared buffer: no
+ * (row, RTT) pairs are stored) and one selection per row, linear in the sockets.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -88,15 +89,12 @@ static double median_u32(uint32_t *v, size_t n)
 	return ((double)below + (double)v[k]) / 2.0;
 }
 
-/* Where ROW_KIND_COUNT stands for the totals. */
-_Static_assert(ROW_KIND_COUNT < SNAP_TR_KINDS, "a pair array per kind and the totals");
-
-/* Add socket x (in state est or not) to row g of kind k. */
+/* Add socket x (in state est or not) to row g of kind k: its rates, and its RTT to the count and
+ * maximum. */
 static void tr_add(struct snapshot *s, enum row_kind k, uint32_t g, const struct sock_tcpi *x,
 		   int est)
 {
 	struct traffic *t = traffic_at(s, k, g);
-	size_t m;
 
 	if (x->have & TCPI_RATED) {
 		t->rx += x->rx;
@@ -109,38 +107,6 @@ static void tr_add(struct snapshot *s, enum row_kind k, uint32_t g, const struct
 	t->rtt_n++;
 	if (x->rtt_us > t->rtt_max)
 		t->rtt_max = x->rtt_us;
-	m = s->tr_npair[k]++;
-	if (2 * m + 2 > s->tr_paircap[k])
-		s->tr_pair[k] =
-			xgrow(s->tr_pair[k], &s->tr_paircap[k], 2 * m + 2, sizeof *s->tr_pair[k]);
-	s->tr_pair[k][2 * m] = g;
-	s->tr_pair[k][2 * m + 1] = x->rtt_us;
-}
-
-/* Each row's RTT median, from the (row, RTT) pairs of kind k (ngroups rows). */
-static void tr_medians(struct snapshot *s, enum row_kind k, size_t ngroups)
-{
-	const uint32_t *pair = s->tr_pair[k];
-	size_t i, j, m = s->tr_npair[k];
-
-	if (m == 0 || ngroups == 0)
-		return;
-	/* A counting sort by row puts each row's RTTs in one run; then its median. */
-	s->tr_off = xgrow(s->tr_off, &s->tr_offcap, ngroups + 1, sizeof *s->tr_off);
-	memset(s->tr_off, 0, (ngroups + 1) * sizeof *s->tr_off);
-	for (i = 0; i < m; i++)
-		s->tr_off[pair[2 * i] + 1]++;
-	for (i = 0; i < ngroups; i++)
-		s->tr_off[i + 1] += s->tr_off[i];
-	s->tr_sorted = xgrow(s->tr_sorted, &s->tr_sortcap, m, sizeof *s->tr_sorted);
-	for (i = 0; i < m; i++)
-		s->tr_sorted[s->tr_off[pair[2 * i]]++] = pair[2 * i + 1];
-	/* tr_off[g] is now where row g's run ends, and row g + 1's begins. */
-	for (i = 0, j = 0; i < ngroups; j = s->tr_off[i++]) {
-		if (s->tr_off[i] > j)
-			traffic_at(s, k, (uint32_t)i)->rtt_med =
-				median_u32(s->tr_sorted + j, s->tr_off[i] - j);
-	}
 }
 
 /* Its owners' services, each once (a service's sockets are distinct): how many in out. */
@@ -160,7 +126,86 @@ static size_t sock_services(const struct snapshot *s, uint32_t sock, uint32_t *o
 	return n;
 }
 
-#define TR_SVC_MAX 32 /* distinct services of one socket's owners counted (more: left out) */
+#define TR_SVC_MAX 32	/* distinct services of one socket's owners counted (more: left out) */
+#define TR_SUMS	   (-1) /* the pass that sums every kind (else: one that places kind k's RTTs) */
+
+/*
+ * Row g of kind k holds socket x: the sums pass adds x to it; the median pass
+ * of kind k puts x's RTT where the row's run goes on (tr_off).
+ */
+static void tr_put(struct snapshot *s, int pass, enum row_kind k, uint32_t g,
+		   const struct sock_tcpi *x, int est)
+{
+	if (pass == TR_SUMS)
+		tr_add(s, k, g, x, est);
+	else
+		s->tr_sorted[s->tr_off[g]++] = x->rtt_us;
+}
+
+/* Socket i (tcp_info x) to the rows that hold it, of every kind or of kind pass only. */
+static void tr_socket(struct snapshot *s, int pass, uint32_t i, const struct sock_tcpi *x)
+{
+	const struct sock_rec *r = &s->socks.v[i];
+	uint32_t svc[TR_SVC_MAX], l, row;
+	size_t n, j;
+	int est = r->state == TS_ESTABLISHED;
+
+#define WANT(k) (pass == TR_SUMS || pass == (int)(k))
+	if (WANT(ROW_KIND_COUNT))
+		tr_put(s, pass, ROW_KIND_COUNT, 0, x, est);
+	/* A process counts an inode once: so does its traffic, and its service's. */
+	if (!r->dup && r->owner != NONE) {
+		if (WANT(ROW_PROC)) {
+			for (l = r->owner; l != NONE; l = sock_owner_next(s, l))
+				tr_put(s, pass, ROW_PROC, owner_proc(s, l), x, est);
+		}
+		if (WANT(ROW_SERVICE)) {
+			n = sock_services(s, i, svc, TR_SVC_MAX);
+			for (j = 0; j < n; j++)
+				tr_put(s, pass, ROW_SERVICE, svc[j], x, est);
+		}
+	}
+	/* The listening socket itself carries nothing: its connections do. */
+	if (WANT(ROW_LISTENER) && r->state != TS_LISTEN && (row = sock_listener_row(s, i)) != NONE)
+		tr_put(s, pass, ROW_LISTENER, row, x, est);
+	if (WANT(ROW_PORT) && (row = sock_port_row(s, i)) != NONE)
+		tr_put(s, pass, ROW_PORT, row, x, est);
+#undef WANT
+}
+
+/*
+ * Each row's RTT median for kind k (ngroups rows). The sums counted each
+ * row's established sockets: a run per row in one buffer, filled by a pass
+ * over the sockets for this kind (a counting sort by row), then a selection
+ * per run. One buffer serves every kind in turn.
+ */
+static void tr_medians(struct snapshot *s, enum row_kind k, size_t ngroups)
+{
+	size_t i, j, m = 0;
+
+	if (ngroups == 0)
+		return;
+	s->tr_off = xgrow(s->tr_off, &s->tr_offcap, ngroups + 1, sizeof *s->tr_off);
+	for (i = 0; i < ngroups; i++) {
+		s->tr_off[i] = (uint32_t)m;
+		m += traffic_at(s, k, (uint32_t)i)->rtt_n;
+	}
+	if (m == 0)
+		return;
+	s->tr_sorted = xgrow(s->tr_sorted, &s->tr_sortcap, m, sizeof *s->tr_sorted);
+	for (i = 0; i < s->socks.n; i++) {
+		const struct sock_rec *r = &s->socks.v[i];
+
+		if (r->tcpi != SOCK_NO_TCPI && r->match && r->state == TS_ESTABLISHED)
+			tr_socket(s, (int)k, (uint32_t)i, &s->socks.ti[r->tcpi]);
+	}
+	/* tr_off[g] is now where row g's run ends, and row g + 1's begins. */
+	for (i = 0, j = 0; i < ngroups; j = s->tr_off[i++]) {
+		if (s->tr_off[i] > j)
+			traffic_at(s, k, (uint32_t)i)->rtt_med =
+				median_u32(s->tr_sorted + j, s->tr_off[i] - j);
+	}
+}
 
 static void tr_reset(struct snapshot *s)
 {
@@ -175,43 +220,24 @@ static void tr_reset(struct snapshot *s)
 	for (i = 0; i < s->nports; i++)
 		memset(&s->ports[i].traffic, 0, sizeof(struct traffic));
 	memset(&s->totals.traffic, 0, sizeof(struct traffic));
-	for (i = 0; i < SNAP_TR_KINDS; i++)
-		s->tr_npair[i] = 0;
 }
 
-/* One pass over the sockets feeds every kind of row; then the medians, kind by kind. */
+/*
+ * One pass over the sockets sums every kind of row; then the medians, kind
+ * by kind, each with a pass over the established sockets.
+ */
 void snapshot_traffic(struct snapshot *s)
 {
-	uint32_t svc[TR_SVC_MAX];
-	size_t i, j, n;
+	size_t i;
 
 	tr_reset(s);
 	if (!s->tcp_info)
 		return;
 	for (i = 0; i < s->socks.n; i++) {
 		const struct sock_rec *r = &s->socks.v[i];
-		const struct sock_tcpi *x;
-		uint32_t l, row;
-		int est;
 
-		if (r->tcpi == SOCK_NO_TCPI || !r->match)
-			continue;
-		x = &s->socks.ti[r->tcpi];
-		est = r->state == TS_ESTABLISHED;
-		tr_add(s, ROW_KIND_COUNT, 0, x, est);
-		/* A process counts an inode once: so does its traffic, and its service's. */
-		if (!r->dup && r->owner != NONE) {
-			for (l = r->owner; l != NONE; l = sock_owner_next(s, l))
-				tr_add(s, ROW_PROC, owner_proc(s, l), x, est);
-			n = sock_services(s, (uint32_t)i, svc, TR_SVC_MAX);
-			for (j = 0; j < n; j++)
-				tr_add(s, ROW_SERVICE, svc[j], x, est);
-		}
-		/* The listening socket itself carries nothing: its connections do. */
-		if (r->state != TS_LISTEN && (row = sock_listener_row(s, (uint32_t)i)) != NONE)
-			tr_add(s, ROW_LISTENER, row, x, est);
-		if ((row = sock_port_row(s, (uint32_t)i)) != NONE)
-			tr_add(s, ROW_PORT, row, x, est);
+		if (r->tcpi != SOCK_NO_TCPI && r->match)
+			tr_socket(s, TR_SUMS, (uint32_t)i, &s->socks.ti[r->tcpi]);
 	}
 	tr_medians(s, ROW_PROC, s->procs.n);
 	tr_medians(s, ROW_SERVICE, s->nservices);
