@@ -200,10 +200,25 @@ static int traffic_due(const struct collector *c, const struct snapshot *s, doub
 				   t - c->tlast >= TRAFFIC_SAMPLE_S - c->cfg->delay / 2);
 }
 
-/* The socket of the last sample's entry p in s (index in socks.v), NONE: gone. */
-static uint32_t prev_sock(const struct snapshot *s, const struct tcpi_prev *p)
+/*
+ * The socket of the last sample's entry p in s (index in socks.v), NONE: gone.
+ * The kernel lists the sockets in its hash table's order, which holds from one
+ * dump to the next: the entries are looked at in order, and the socket after
+ * the last one found (*next) is tried before the join's cookie map.
+ */
+static uint32_t prev_sock(const struct snapshot *s, const struct tcpi_prev *p, uint32_t *next)
 {
-	return p->have != 0 ? snapshot_find_cookie(s, p->cookie, SP_TCP) : NONE;
+	const struct sock_rec *r = *next < s->socks.n ? &s->socks.v[*next] : NULL;
+	uint32_t k;
+
+	if (p->have == 0)
+		return NONE;
+	if (r != NULL && r->cookie == p->cookie && r->proto == SP_TCP)
+		k = *next;
+	else if ((k = snapshot_find_cookie(s, p->cookie, SP_TCP)) == NONE)
+		return NONE;
+	*next = k + 1;
+	return k;
 }
 
 /*
@@ -218,6 +233,7 @@ static uint32_t prev_sock(const struct snapshot *s, const struct tcpi_prev *p)
 static void rate_sockets(struct collector *c, struct snapshot *s, double t)
 {
 	size_t i, was = 0, kept = 0;
+	uint32_t next = 0;
 	double dt = c->tlast >= 0 ? t - c->tlast : 0;
 
 	for (i = 0; i < c->nprev; i++) {
@@ -228,7 +244,7 @@ static void rate_sockets(struct collector *c, struct snapshot *s, double t)
 		if (p->have == 0)
 			continue;
 		was++;
-		if ((k = prev_sock(s, p)) == NONE || s->socks.v[k].tcpi == SOCK_NO_TCPI)
+		if ((k = prev_sock(s, p, &next)) == NONE || s->socks.v[k].tcpi == SOCK_NO_TCPI)
 			continue;
 		x = &s->socks.ti[s->socks.v[k].tcpi];
 		if (!(x->have & TCPI_BYTES))
@@ -277,9 +293,10 @@ static void rate_sockets(struct collector *c, struct snapshot *s, double t)
 static void carry_rates(const struct collector *c, struct snapshot *s)
 {
 	size_t j;
+	uint32_t next = 0;
 
 	for (j = 0; j < c->nprev; j++) {
-		uint32_t k = prev_sock(s, &c->prev[j]);
+		uint32_t k = prev_sock(s, &c->prev[j], &next);
 		struct sock_rec *r;
 
 		if (k == NONE)
