@@ -358,6 +358,12 @@ static inline uint32_t sock_owner(const struct snapshot *s, uint32_t sock)
 }
 /* Whether process proc (index in procs.v) holds socket sock. */
 int sock_owned_by(const struct snapshot *s, uint32_t sock, uint32_t proc);
+/*
+ * A socket's age in seconds (since sockwatch first saw it): 1 when exact, 0
+ * when only a lower bound (it was there at the first refresh), -1 when
+ * unknown (ages not kept, or a lower bound of nothing: the first refresh).
+ */
+int sock_age(const struct snapshot *s, uint32_t sock, double *seconds);
 /* The listener socket sock is counted for, as an index in socks.v, or NONE. */
 uint32_t sock_listener_sock(const struct snapshot *s, uint32_t sock);
 /* Its row in s->listeners (NONE when it has none or that row is not shown). */

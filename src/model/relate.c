@@ -76,6 +76,17 @@ uint32_t proc_sockets(const struct snapshot *s, uint32_t proc)
 	return s->procs.v[proc].ino_n;
 }
 
+int sock_age(const struct snapshot *s, uint32_t sock, double *seconds)
+{
+	const struct sock_rec *r = &s->socks.v[sock];
+
+	if (s->now_ds == 0 || r->seen == 0 || r->seen > s->now_ds ||
+	    (r->seen <= s->first_ds && r->seen == s->now_ds))
+		return -1;
+	*seconds = (double)(s->now_ds - r->seen) / 10.0;
+	return r->seen > s->first_ds;
+}
+
 uint32_t proc_service(const struct snapshot *s, uint32_t proc)
 {
 	return s->pstats[proc].service;

@@ -399,6 +399,8 @@ static void json_port(struct strbuf *sb, const struct snapshot *s, const struct 
 static void json_socket(struct strbuf *sb, const struct snapshot *s, uint32_t sock)
 {
 	const struct sock_rec *r = &s->socks.v[sock];
+	double age;
+	int exact;
 
 	sb_printf(sb, "{\"proto\": \"%s\", \"type\": \"%s\", \"state\": \"%s\"",
 		  sock_proto_name(r->proto), sock_type_name(r),
@@ -434,10 +436,11 @@ static void json_socket(struct strbuf *sb, const struct snapshot *s, uint32_t so
 	json_owner_pids(sb, s, sock);
 	sb_puts(sb, ", \"listener\": ");
 	json_listener_id(sb, s, sock_listener_sock(s, sock));
-	if (s->now_ds != 0 && r->seen != 0)
-		sb_printf(sb, ", \"age_seconds\": %.1f, \"age_exact\": %s",
-			  (double)(s->now_ds - r->seen) / 10.0,
-			  r->seen > s->first_ds ? "true" : "false");
+	if ((exact = sock_age(s, sock, &age)) >= 0)
+		sb_printf(sb, ", \"age_seconds\": %.1f, \"age_exact\": %s", age,
+			  exact ? "true" : "false");
+	else
+		sb_puts(sb, ", \"age_seconds\": null, \"age_exact\": false");
 	json_sock_traffic(sb, s, sock);
 	sb_puts(sb, ", \"netns\": ");
 	json_netns(sb, s, r->netns);

@@ -855,18 +855,29 @@ static int c_swq(const struct snapshot *s, uint32_t a, uint32_t b)
 	return CMP(SR(s, a)->wqueue, SR(s, b)->wqueue);
 }
 
-/* AGE: since sockwatch first saw the socket; "≥" when it was there at the start. */
+/*
+ * AGE: since sockwatch first saw the socket; "≥" when it was there at the
+ * start, "-" when nothing is known (the first refresh). CSV: the seconds.
+ */
 static void s_age(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 {
-	const struct sock_rec *x = SR(s, r);
+	double sec;
+	int exact = sock_age(s, r, &sec);
 
-	if (s->now_ds == 0 || x->seen == 0) {
+	if (exact < 0) {
 		sb_putc(sb, '-');
 		return;
 	}
-	if (x->seen <= s->first_ds)
+	if (!exact)
 		sb_puts(sb, "\xe2\x89\xa5"); /* U+2265 */
-	fmt_duration(sb, (double)(s->now_ds - x->seen) / 10.0);
+	fmt_duration(sb, sec);
+}
+static void r_sage(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	double sec;
+
+	if (sock_age(s, r, &sec) >= 0)
+		sb_printf(sb, "%.1f", sec);
 }
 static int c_sage(const struct snapshot *s, uint32_t a, uint32_t b)
 {
@@ -900,7 +911,7 @@ static const struct column sock_cols[] = {
 	{ "REMOTE", "remote", 0, 28, s_remote, c_sremote, NULL, NULL, NULL },
 	{ "RECV-Q", "recv_q", 1, 7, s_rq, c_srq, NULL, NULL, NULL },
 	{ "SEND-Q", "send_q", 1, 7, s_wq, c_swq, NULL, NULL, NULL },
-	{ "AGE", "age", 1, 8, s_age, c_sage, NULL, NULL, NULL },
+	{ "AGE", "age", 1, 8, s_age, c_sage, NULL, NULL, r_sage },
 	TR_ENTRIES(trs, "rtt_seconds"),
 	{ "PID", "pids", 1, 8, s_pid, c_spid, NULL, NULL, NULL },
 	{ "NETNS", "netns", 0, 12, s_netns, c_snetns, NULL, one_netns, NULL },

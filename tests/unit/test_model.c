@@ -106,6 +106,54 @@ static void test_socket_age(void **state)
 	out_write(&sb, &s, &o);
 	assert_non_null(strstr(sb.buf, "\"age_seconds\": 5.0, \"age_exact\": true"));
 	assert_non_null(strstr(sb.buf, "\"age_seconds\": 125.0, \"age_exact\": false"));
+	sb_reset(&sb);
+	o.format = OUT_CSV;
+	out_write(&sb, &s, &o);
+	assert_non_null(strstr(sb.buf, ",5.0,"));
+	assert_non_null(strstr(sb.buf, ",125.0,"));
+	assert_null(strstr(sb.buf, "\xe2\x89\xa5"));
+	sb_fini(&sb);
+	snapshot_fini(&s);
+}
+
+/*
+ * A one-shot batch (-n 1): every socket was there at the first and only
+ * refresh, so nothing is known of its age: "-", null and an empty CSV cell,
+ * never a lower bound of zero.
+ */
+static void test_socket_age_one_shot(void **state)
+{
+	struct snapshot s;
+	struct strbuf sb;
+	struct out_opts o = { OUT_TABLE, VIEW_SOCKETS, NULL, 1.0, 1 };
+	double sec;
+
+	(void)state;
+	build(&s);
+	snapshot_join(&s, NULL);
+	s.first_ds = s.now_ds = 1;
+	for (size_t i = 0; i < s.socks.n; i++)
+		s.socks.v[i].seen = 1;
+	assert_int_equal(sock_age(&s, 0, &sec), -1);
+	sb_init(&sb);
+	out_write(&sb, &s, &o);
+	assert_non_null(strstr(sb.buf, " AGE "));
+	assert_null(strstr(sb.buf, "\xe2\x89\xa5"));
+	assert_null(strstr(sb.buf, " 0s "));
+	sb_reset(&sb);
+	o.format = OUT_JSON;
+	out_write(&sb, &s, &o);
+	assert_non_null(strstr(sb.buf, "\"age_seconds\": null, \"age_exact\": false"));
+	assert_null(strstr(sb.buf, "\"age_seconds\": 0.0"));
+	sb_reset(&sb);
+	o.format = OUT_CSV;
+	out_write(&sb, &s, &o);
+	assert_null(strstr(sb.buf, "\xe2\x89\xa5"));
+	assert_null(strstr(sb.buf, ",0.0,"));
+	/* One refresh later the socket has been there at least that long. */
+	s.now_ds = 11;
+	assert_int_equal(sock_age(&s, 0, &sec), 0);
+	assert_true(sec == 1.0);
 	sb_fini(&sb);
 	snapshot_fini(&s);
 }
@@ -413,12 +461,19 @@ static void test_table_summary_filtered(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_join_counts),   cmocka_unit_test(test_duplicate_records),
-		cmocka_unit_test(test_listeners),     cmocka_unit_test(test_unix_names),
-		cmocka_unit_test(test_socket_age),    cmocka_unit_test(test_ports),
-		cmocka_unit_test(test_filter),	      cmocka_unit_test(test_json_unknown_is_null),
-		cmocka_unit_test(test_table_and_csv), cmocka_unit_test(test_table_summary_filtered),
-		cmocka_unit_test(test_unlisted),      cmocka_unit_test(test_kernel_proto_names),
+		cmocka_unit_test(test_join_counts),
+		cmocka_unit_test(test_duplicate_records),
+		cmocka_unit_test(test_listeners),
+		cmocka_unit_test(test_unix_names),
+		cmocka_unit_test(test_socket_age),
+		cmocka_unit_test(test_socket_age_one_shot),
+		cmocka_unit_test(test_ports),
+		cmocka_unit_test(test_filter),
+		cmocka_unit_test(test_json_unknown_is_null),
+		cmocka_unit_test(test_table_and_csv),
+		cmocka_unit_test(test_table_summary_filtered),
+		cmocka_unit_test(test_unlisted),
+		cmocka_unit_test(test_kernel_proto_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
