@@ -260,8 +260,10 @@ static void rate_sockets(struct collector *c, struct snapshot *s, double t)
 	}
 	c->tclosed = c->tlast >= 0 && was > kept ? (uint32_t)(was - kept) : 0;
 	c->nprev = s->socks.nti;
-	c->prev = xgrow(c->prev, &c->prevcap, c->nprev, sizeof *c->prev);
-	memset(c->prev, 0, c->nprev * sizeof *c->prev);
+	if (c->nprev > 0) { /* none with tcp_info: prev may still be NULL */
+		c->prev = xgrow(c->prev, &c->prevcap, c->nprev, sizeof *c->prev);
+		memset(c->prev, 0, c->nprev * sizeof *c->prev);
+	}
 	/* The join dropped the second listing of a socket: its entry names nobody. */
 	for (i = 0; i < s->socks.n; i++) {
 		const struct sock_rec *r = &s->socks.v[i];
