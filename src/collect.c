@@ -32,15 +32,15 @@ struct collector {
 	const struct sock_expr *expr; /* the filter expression in force, NULL: none */
 	struct diag_pushdown pd;      /* what of it the dumps hand to the kernel */
 	/*
-	 * The last tcp_info sample. Its figures stay in the table of the snapshot
-	 * it was read into (tsnap, nti entries) until the next sample; prev[j]
-	 * names the socket of its entry j and holds the counters the next
+	 * The last tcp_info sample. Its nprev figures stay in the table of the
+	 * snapshot it was read into (tsnap, its array tti) until the next sample;
+	 * prev[j] names the socket of entry j and holds the counters the next
 	 * sample's rates start from.
 	 */
 	struct tcpi_prev *prev;
 	size_t nprev, prevcap;
 	const struct snapshot *tsnap;
-	size_t nti;
+	const struct sock_tcpi *tti;
 	double tlast;	  /* monotonic time of the last sample's dump, < 0: none */
 	double tdt;	  /* the seconds its rates are over, 0: none */
 	uint32_t tclosed; /* its sockets of the sample before that have no counters now */
@@ -196,7 +196,7 @@ static void age_sockets(struct collector *c, struct snapshot *s, double now)
  */
 static int traffic_due(const struct collector *c, const struct snapshot *s, double t)
 {
-	return c->cfg->traffic && (c->tlast < 0 || c->tsnap != s ||
+	return c->cfg->traffic && (c->tlast < 0 || c->tsnap != s || c->tti != s->socks.ti ||
 				   t - c->tlast >= TRAFFIC_SAMPLE_S - c->cfg->delay / 2);
 }
 
@@ -281,7 +281,7 @@ static void rate_sockets(struct collector *c, struct snapshot *s, double t)
 		p->have = x->have | PREV_LIVE;
 	}
 	c->tsnap = s;
-	c->nti = s->socks.nti;
+	c->tti = s->socks.ti;
 	c->tdt = dt;
 	c->tlast = t;
 }
@@ -523,7 +523,7 @@ int collector_refresh(struct collector *c, struct snapshot *s, double now, char 
 
 	snapshot_reset(s);
 	if (cfg->traffic && !sample)
-		s->socks.nti = c->nti; /* the last sample's, read into s (traffic_due) */
+		s->socks.nti = c->nprev; /* the last sample's, still in s (traffic_due) */
 	clock_gettime(CLOCK_REALTIME, &s->time);
 	diag_set_tcp_info(c->diag, sample);
 	if (c->pool != NULL)

@@ -89,8 +89,7 @@ static double median_u32(uint32_t *v, size_t n)
 	return ((double)below + (double)v[k]) / 2.0;
 }
 
-/* Add socket x (in state est or not) to row g of kind k: its rates, and its RTT to the count and
- * maximum. */
+/* Add socket x (in state est or not) to row g of kind k: its rates, its RTT's count and maximum. */
 static void tr_add(struct snapshot *s, enum row_kind k, uint32_t g, const struct sock_tcpi *x,
 		   int est)
 {
