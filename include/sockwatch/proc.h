@@ -13,6 +13,8 @@
 struct proc_rec {
 	int pid;
 	uint64_t start;	  /* starttime, field 22 of /proc/PID/stat (clock ticks) */
+	int ppid;	  /* field 4: the parent's pid (0: none) */
+	char state;	  /* field 3: R, S, D, T, t, Z, ...; 0 unknown */
 	int64_t uid;	  /* real uid, PROC_UNKNOWN if unreadable */
 	char comm[17];	  /* raw bytes from the kernel, NUL-terminated; untrusted */
 	uint32_t cmdline; /* strpool offset: argv joined by single spaces, raw; 0 none */

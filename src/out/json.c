@@ -245,6 +245,12 @@ static void json_process(struct strbuf *sb, const struct snapshot *s, uint32_t i
 	else
 		sb_puts(sb, "null");
 	json_field_i64(sb, "uid", p->uid);
+	json_field_i64(sb, "ppid", p->ppid);
+	sb_puts(sb, ", \"state\": ");
+	if (p->state >= 'A' && p->state <= 'z')
+		sb_printf(sb, "\"%c\"", p->state);
+	else
+		sb_puts(sb, "null");
 	json_field_i64(sb, "fds", p->fds);
 	json_field_i64(sb, "fd_limit", p->fd_limit);
 	if (p->fd_readable) {

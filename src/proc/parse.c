@@ -63,6 +63,7 @@ int proc_parse_stat(const char *buf, size_t len, struct proc_stat_info *out)
 		return -1;
 	out->state = *p;
 	out->threads = -1;
+	out->ppid = 0;
 	out->flags = 0;
 	for (int field = 3; field < 22; field++) {
 		while (p < end && *p != ' ')
@@ -70,7 +71,11 @@ int proc_parse_stat(const char *buf, size_t len, struct proc_stat_info *out)
 		if (p >= end)
 			return -1;
 		p++;
-		if (field + 1 == 9 || field + 1 == 20 || field + 1 == 22) {
+		if (field + 1 == 4) {
+			if (parse_u64(&p, end, &v) < 0)
+				return -1;
+			out->ppid = v > INT_MAX ? 0 : (int)v;
+		} else if (field + 1 == 9 || field + 1 == 20 || field + 1 == 22) {
 			/* flags, num_threads and starttime are unsigned; others may be negative. */
 			if (parse_u64(&p, end, &v) < 0)
 				return -1;

@@ -10,6 +10,7 @@ struct proc_stat_info {
 	const char *comm; /* points into the parsed buffer, not NUL-terminated */
 	size_t comm_len;
 	char state;	/* field 3 */
+	int ppid;	/* field 4 */
 	uint64_t flags; /* field 9: PF_* (PF_KTHREAD 0x00200000 marks a kernel thread) */
 	long threads;	/* field 20 */
 	uint64_t start; /* field 22 */

@@ -763,6 +763,8 @@ static void scan_pid(struct proc_scanner *s, struct proc_table *t, int rootfd, c
 	memset(rec, 0, sizeof(*rec));
 	rec->pid = pid;
 	rec->start = si.start;
+	rec->ppid = si.ppid;
+	rec->state = si.state;
 	rec->uid = (int64_t)dst.st_uid; /* the owner of /proc/PID, until status says */
 	rec->fds = PROC_UNKNOWN;
 	rec->fd_limit = PROC_UNKNOWN;

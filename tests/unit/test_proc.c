@@ -64,6 +64,7 @@ static void test_parse_stat(void **state)
 	assert_int_equal(si.comm_len, 7);
 	assert_memory_equal(si.comm, "a) (b c", 7);
 	assert_int_equal(si.state, 'S');
+	assert_int_equal(si.ppid, 1);
 	assert_int_equal(si.threads, 5);
 	assert_int_equal(si.start, 98765);
 
@@ -79,6 +80,10 @@ static void test_parse_stat(void **state)
 	assert_int_equal(proc_parse_stat(empty, strlen(empty), &si), 0);
 	assert_int_equal(si.comm_len, 0);
 	assert_int_equal(si.start, 9);
+	static const char worker[] = "45 (nginx) T 44 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 1 0 9";
+	assert_int_equal(proc_parse_stat(worker, strlen(worker), &si), 0);
+	assert_int_equal(si.state, 'T');
+	assert_int_equal(si.ppid, 44);
 
 	/* malformed: no ')', too few fields, non-numeric starttime */
 	assert_int_equal(proc_parse_stat("45 (trunc", 9, &si), -1);
