@@ -124,6 +124,9 @@ void leak_describe(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 	sb_printf(sb, "pid %d (", p->pid);
 	esc_text(sb, p->comm, strlen(p->comm));
 	sb_putc(sb, ')');
+	/* Stopped, it reads and accepts nothing: its queues grow until SIGCONT. */
+	if (p->state == 'T' || p->state == 't')
+		sb_printf(sb, " stopped (%c)", p->state);
 	sep = describe_reasons(sb, v);
 	if (p->fds >= 0) {
 		sb_printf(sb, "%sfds %lld", sep, (long long)p->fds);

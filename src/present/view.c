@@ -4,6 +4,7 @@
  * exist and what belongs to what come from the model.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -329,6 +330,29 @@ static void p_user(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 	else
 		fmt_i64(sb, p->uid);
 }
+/* The kernel's one-letter state (R running, S sleeping, T stopped, Z zombie...), ? unknown. */
+static char proc_state(const struct proc_rec *p)
+{
+	return p->state >= 'A' && p->state <= 'z' && isalpha((unsigned char)p->state) ? p->state
+										      : '?';
+}
+static void p_state(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	sb_putc(sb, proc_state(P(s, r)));
+}
+static int c_state(const struct snapshot *s, uint32_t a, uint32_t b)
+{
+	return CMP(proc_state(P(s, a)), proc_state(P(s, b)));
+}
+/* A stopped process (T, t) accepts nothing; a zombie holds nothing any more. */
+static enum severity e_state(const struct snapshot *s, const struct leak_config *lc, uint32_t r)
+{
+	char c = proc_state(P(s, r));
+
+	(void)lc;
+	return c == 'T' || c == 't' ? SEV_CRIT : c == 'Z' || c == 'D' ? SEV_WARN : SEV_NORMAL;
+}
+
 static int c_user(const struct snapshot *s, uint32_t a, uint32_t b)
 {
 	const char *x = strpool_get(&s->procs.strs, P(s, a)->user, NULL);
@@ -513,6 +537,7 @@ TR_COLS(trp, ROW_PROC)
 static const struct column proc_cols[] = {
 	{ "PID", "pid", 1, 7, p_pid, c_pid, NULL, NULL, NULL },
 	{ "USER", "user", 0, 9, p_user, c_user, NULL, NULL, NULL },
+	{ "S", "state", 0, 1, p_state, c_state, e_state, NULL, NULL },
 	{ "FDS", "fds", 1, 6, p_fds, c_fds, e_fds, NULL, NULL },
 	{ "LIMIT", "fd_limit", 1, 7, p_limit, c_limit, e_limit, NULL, NULL },
 	{ "FD%", "fd_pct", 1, 5, p_fdpct, c_fdpct, e_fdpct, NULL, NULL },
@@ -1026,7 +1051,7 @@ _Static_assert((int)VIEW_PROCESSES == ROW_PROC && (int)VIEW_LISTEN == ROW_LISTEN
 	       "view_row_kind() maps views onto row kinds by order");
 
 static const struct view_def views[VIEW_COUNT] = {
-	[VIEW_PROCESSES] = { "processes", proc_cols, ARRAY_LEN(proc_cols), 5, 1, trp_talk },
+	[VIEW_PROCESSES] = { "processes", proc_cols, ARRAY_LEN(proc_cols), 6, 1, trp_talk },
 	[VIEW_LISTEN] = { "listen", listen_cols, ARRAY_LEN(listen_cols), 1, 0, trl_talk },
 	[VIEW_PORTS] = { "ports", port_cols, ARRAY_LEN(port_cols), 3, 1, tro_talk },
 	[VIEW_SOCKETS] = { "sockets", sock_cols, ARRAY_LEN(sock_cols), 0, 0, trs_talk },

@@ -186,6 +186,16 @@ static void render_tabs(const struct ui *u, struct cellbuf *cb)
 		x = putf(cb, x + 1, y, AT_WARN, "[filter: %s]", sb.buf);
 		sb_fini(&sb);
 	}
+	if (u->uid >= 0) {
+		struct strbuf sb;
+
+		sb_init(&sb);
+		esc_text(&sb, u->uname, strlen(u->uname));
+		x = putf(cb, x + 1, y, AT_WARN, "[user: %s]", sb.buf);
+		sb_fini(&sb);
+	}
+	if (u->tree_on && u->view == VIEW_PROCESSES)
+		x = put(cb, x + 1, y, "[tree]", AT_INFO);
 	if (u->msg[0] != '\0')
 		put(cb, x + 2, y, u->msg, AT_INFO);
 }
@@ -206,6 +216,7 @@ static void render_table(const struct ui *u, struct cellbuf *cb, struct strbuf *
 	const struct view_def *vd = view_get(u->view);
 	const struct view_state *vs = &u->vs[u->view];
 	int x[32], w[32], col[32], n, k, i, ty = ui_table_y(u), rows = ui_table_rows(u);
+	int tree = u->tree_on && u->view == VIEW_PROCESSES;
 
 	n = ui_layout_columns(u, x, w, col, 32);
 	cellbuf_fill(cb, 0, ty, cb->w, ' ', AT_TITLE);
@@ -228,16 +239,22 @@ static void render_table(const struct ui *u, struct cellbuf *cb, struct strbuf *
 		for (k = 0; k < n; k++) {
 			const struct column *c = &vd->cols[col[k]];
 			int tw, off;
+			uint8_t a;
 
 			sb_reset(sb);
+			if (tree && c->width == 0)
+				ui_tree_prefix(u, vs->top + i, sb);
 			c->fmt(sb, u->snap, row);
 			/* A cut pid list ends in "+N", never in a shorter pid. */
 			if (strcmp(c->key, "pids") == 0 && sb->len > (size_t)w[k])
 				fmt_list_fit(sb, (size_t)w[k]);
 			tw = text_columns(sb->buf, sb->len);
 			off = c->right && w[k] > tw ? w[k] - tw : 0;
-			cellbuf_text(cb, x[k] + off, y, sb->buf, sb->len, w[k] - off,
-				     sel ? AT_SELECTED : cell_attr(u, c, row));
+			a = sel ? AT_SELECTED : cell_attr(u, c, row);
+			cellbuf_text(cb, x[k] + off, y, sb->buf, sb->len, w[k] - off, a);
+			/* Cut text says so in its last cell. */
+			if (tw > w[k] && w[k] > 1)
+				cellbuf_fill(cb, x[k] + w[k] - 1, y, 1, UI_CUT_MARK, a);
 		}
 		if (sel)
 			cellbuf_attr(cb, 0, y, cb->w, AT_SELECTED);
@@ -415,6 +432,36 @@ static void render_kill(const struct ui *u, struct cellbuf *cb)
 	sb_fini(&sb);
 }
 
+/* u: the users to pick from, in a framed panel, the current choice selected. */
+static void render_users(const struct ui *u, struct cellbuf *cb)
+{
+	int x = 2, y = ui_table_y(u), w = 40, h, i, rows, top;
+	struct strbuf sb;
+
+	if (w > cb->w - x)
+		w = cb->w - x;
+	rows = u->nusers;
+	if (y + rows + 2 > cb->h - 1)
+		rows = cb->h - 1 - y - 2;
+	if (rows < 1)
+		return;
+	h = rows + 2;
+	top = u->user_sel >= rows ? u->user_sel - rows + 1 : 0;
+	panel(cb, x, y, w, h, " Show the processes of ");
+	sb_init(&sb);
+	for (i = 0; i < rows && top + i < u->nusers; i++) {
+		const struct ui_user *us = &u->users[top + i];
+		uint8_t a = top + i == u->user_sel ? AT_SELECTED : AT_NORMAL;
+
+		cellbuf_fill(cb, x + 1, y + 1 + i, w - 2, ' ', a);
+		sb_reset(&sb);
+		esc_text(&sb, us->name, strlen(us->name));
+		sb_printf(&sb, " (%u)", us->procs);
+		cellbuf_text(cb, x + 2, y + 1 + i, sb.buf, sb.len, w - 4, a);
+	}
+	sb_fini(&sb);
+}
+
 void ui_render(const struct ui *u, struct cellbuf *cb)
 {
 	struct strbuf sb;
@@ -436,5 +483,7 @@ void ui_render(const struct ui *u, struct cellbuf *cb)
 	render_footer(u, cb);
 	if (u->mode == MODE_KILL)
 		render_kill(u, cb);
+	if (u->mode == MODE_USER)
+		render_users(u, cb);
 	sb_fini(&sb);
 }

@@ -9,6 +9,16 @@
 #include "sockwatch/present.h"
 #include "ui_int.h"
 
+void ui_default_columns(struct ui *u, enum view_id v)
+{
+	const struct view_def *vd = view_get(v);
+	int k;
+
+	for (k = 0; k < (int)vd->ncols && k < UI_MAX_COLS; k++)
+		u->order[v][k] = k;
+	u->norder[v] = k;
+}
+
 void ui_init(struct ui *u, const struct config *cfg)
 {
 	int v;
@@ -21,8 +31,10 @@ void ui_init(struct ui *u, const struct config *cfg)
 	for (v = 0; v < VIEW_COUNT; v++) {
 		u->vs[v].sort_col = view_get((enum view_id)v)->sort_col;
 		u->vs[v].sort_desc = view_get((enum view_id)v)->sort_desc;
+		ui_default_columns(u, (enum view_id)v);
 	}
 	sb_init(&u->scratch);
+	u->uid = -1;
 	u->w = 80;
 	u->h = 24;
 }
@@ -33,6 +45,8 @@ void ui_fini(struct ui *u)
 	sock_expr_free(u->expr_old);
 	row_list_fini(&u->rows);
 	sb_fini(&u->scratch);
+	free(u->tree);
+	free(u->users);
 }
 
 static struct row_key row_key_of(const struct ui *u, uint32_t row)
@@ -114,10 +128,14 @@ void ui_rebuild(struct ui *u)
 			continue;
 		if (u->filter[0] != '\0' && !row_contains(u, row, u->filter))
 			continue;
+		if (u->uid >= 0 && u->view == VIEW_PROCESSES && u->snap->procs.v[row].uid != u->uid)
+			continue;
 		u->rows.v[n++] = row;
 	}
 	u->rows.n = n;
 	view_sort(u->snap, u->view, &u->rows, vs->sort_col, vs->sort_desc);
+	if (u->tree_on && u->view == VIEW_PROCESSES)
+		ui_tree_order(u);
 	if (vs->has_sel) {
 		for (i = 0; i < u->rows.n; i++) {
 			struct row_key k = row_key_of(u, u->rows.v[i]);
@@ -170,43 +188,194 @@ int ui_table_rows(const struct ui *u)
 	return n > 0 ? n : 0;
 }
 
-#define REST_MIN 8 /* the least width of a view's last column, which takes the rest */
+/*
+ * Which columns stay when the terminal is narrow. Each view lists its column
+ * keys from the most to the least important; the first UI_KEEP of them are
+ * always laid out (they identify the row: a process is its PID, COMMAND and
+ * LEAK), the others only while the column that takes the rest (COMMAND) keeps
+ * REST_WANT cells. A column a list does not name comes last. What is laid out
+ * keeps the view's (or the setup screen's) order.
+ */
+#define REST_MIN  8  /* the least width of the column that takes the rest */
+#define REST_WANT 16 /* what it keeps before a less important column is added */
+#define UI_KEEP	  3
+
+static const char *const prio_procs[] = {
+	"pid",
+	"command",
+	"leak",
+	"close_wait",
+	"established",
+	"sockets",
+	"fds",
+	"fd_pct",
+	"state",
+	"dead",
+	"tcp",
+	"fd_limit",
+	"service",
+	"rx_bytes_per_second",
+	"tx_bytes_per_second",
+	"user",
+	"udp",
+	"unix",
+	"retransmits_per_second",
+	"rtt_median_seconds",
+	"netns",
+	NULL,
+};
+static const char *const prio_listen[] = {
+	"local",
+	"queue",
+	"pids",
+	"connections",
+	"command",
+	"proto",
+	"rx_bytes_per_second",
+	"tx_bytes_per_second",
+	"retransmits_per_second",
+	"rtt_median_seconds",
+	"netns",
+	NULL,
+};
+static const char *const prio_ports[] = {
+	"port",
+	"established",
+	"close_wait",
+	"pids",
+	"time_wait",
+	"proto",
+	"direction",
+	"syn_recv",
+	"syn_sent",
+	"peers",
+	"rx_bytes_per_second",
+	"tx_bytes_per_second",
+	"fin_wait1",
+	"fin_wait2",
+	"last_ack",
+	"closing",
+	"retransmits_per_second",
+	"rtt_median_seconds",
+	"netns",
+	NULL,
+};
+static const char *const prio_socks[] = {
+	"state",
+	"local",
+	"remote",
+	"pids",
+	"command",
+	"proto",
+	"age",
+	"recv_q",
+	"send_q",
+	"rx_bytes_per_second",
+	"tx_bytes_per_second",
+	"retransmits_per_second",
+	"rtt_seconds",
+	"netns",
+	NULL,
+};
+static const char *const prio_services[] = {
+	"service",
+	"leak",
+	"sockets",
+	"close_wait",
+	"established",
+	"processes",
+	"fds",
+	"dead",
+	"tcp",
+	"kind",
+	"rx_bytes_per_second",
+	"tx_bytes_per_second",
+	"udp",
+	"unix",
+	"retransmits_per_second",
+	"rtt_median_seconds",
+	NULL,
+};
+static const char *const *const prio_of[VIEW_COUNT] = {
+	[VIEW_PROCESSES] = prio_procs, [VIEW_LISTEN] = prio_listen,	[VIEW_PORTS] = prio_ports,
+	[VIEW_SOCKETS] = prio_socks,   [VIEW_SERVICES] = prio_services,
+};
+
+const char *const *ui_column_priority(enum view_id v)
+{
+	return prio_of[v];
+}
+
+/* Column c's rank in its view's list (0 the most important). */
+static int col_rank(enum view_id v, const struct column *c)
+{
+	const char *const *p = prio_of[v];
+	int i;
+
+	for (i = 0; p[i] != NULL; i++) {
+		if (strcmp(p[i], c->key) == 0)
+			return i;
+	}
+	return i;
+}
+
+static int col_width(const struct column *c)
+{
+	int tw = (int)strlen(c->title);
+
+	return c->width == 0 ? REST_MIN : c->width < tw ? tw : c->width;
+}
 
 int ui_layout_columns(const struct ui *u, int *x, int *w, int *col, int max)
 {
 	const struct view_def *vd = view_get(u->view);
-	int k, pos = 0, n = 0, last = (int)vd->ncols - 1;
-	/* The last column takes the rest (COMMAND): fixed columns leave it room. */
-	int rest = vd->cols[last].width == 0 ? REST_MIN + 1 : 0;
+	int cand[UI_MAX_COLS], rank[UI_MAX_COLS], take[UI_MAX_COLS] = { 0 };
+	int k, j, nc = 0, n = 0, used = 0, rest = -1, pos = 0, last = 0;
 
-	for (k = 0; k < (int)vd->ncols && n < max; k++) {
-		int cw = vd->cols[k].width, tw = (int)strlen(vd->cols[k].title);
+	/* The columns the user chose, in their order, that say something here. */
+	for (k = 0; k < u->norder[u->view] && nc < UI_MAX_COLS; k++) {
+		const struct column *c = &vd->cols[u->order[u->view][k]];
 
-		if (!view_col_shown(u->snap, &vd->cols[k]))
+		if (!view_col_shown(u->snap, c))
 			continue;
-		if (cw < tw)
-			cw = tw;
-		if (vd->cols[k].width == 0) {
-			cw = u->w - pos;
-			if (cw < REST_MIN && n > 0)
-				break;
-		} else if (pos + cw + (k < last ? rest : 0) > u->w) {
-			if (n > 0 && rest > 0 && k < last) {
-				k = last -
-				    1; /* drop the fixed columns from here, keep the rest one */
-				continue;
-			}
-			if (n > 0)
-				break;
-			cw = u->w - pos;
+		rank[nc] = col_rank(u->view, c);
+		last = rank[nc] > last ? rank[nc] : last;
+		if (c->width == 0) {
+			rest = nc;
+			take[nc] = 1;
+			used = REST_MIN;
 		}
+		cand[nc++] = u->order[u->view][k];
+	}
+	/* Most important first: the kept ones always, the others while they fit. */
+	for (j = 0; j <= last; j++) {
+		for (k = 0; k < nc; k++) {
+			int cw = col_width(&vd->cols[cand[k]]) + (used > 0);
+			int room = u->w - used - (rest >= 0 ? REST_WANT - REST_MIN : 0);
+
+			if (rank[k] != j || take[k])
+				continue;
+			if (j < UI_KEEP || cw <= room) {
+				take[k] = 1;
+				used += cw;
+			}
+		}
+	}
+	for (k = 0; k < nc && n < max && pos < u->w; k++) {
+		const struct column *c = &vd->cols[cand[k]];
+		int cw = col_width(c);
+
+		if (!take[k])
+			continue;
+		if (k == rest)
+			cw = u->w - used + cw; /* the rest: what the others leave */
+		if (pos + cw > u->w)
+			cw = u->w - pos;
 		x[n] = pos;
 		w[n] = cw;
-		col[n] = k;
+		col[n] = cand[k];
 		n++;
 		pos += cw + 1;
-		if (pos >= u->w)
-			break;
 	}
 	return n;
 }
@@ -340,6 +509,11 @@ static void go_back(struct ui *u)
 	}
 	if (u->filter[0] != '\0') {
 		u->filter[0] = '\0';
+		ui_rebuild(u);
+		return;
+	}
+	if (u->uid >= 0) {
+		u->uid = -1;
 		ui_rebuild(u);
 		return;
 	}
@@ -502,6 +676,103 @@ static void handle_mouse(struct ui *u, int mx, int my)
 	}
 }
 
+static int cmp_user(const void *a, const void *b)
+{
+	const struct ui_user *x = a, *y = b;
+
+	return strcmp(x->name, y->name);
+}
+
+/* u: the users of the processes in this snapshot, by name, with "all users" first. */
+static void open_user_picker(struct ui *u)
+{
+	const struct snapshot *s = u->snap;
+	size_t i;
+	int k;
+
+	if (s == NULL)
+		return;
+	if (u->users == NULL)
+		u->users = xcalloc(UI_MAX_USERS, sizeof *u->users);
+	u->users[0].uid = -1;
+	snprintf(u->users[0].name, sizeof u->users[0].name, "%s", "(all users)");
+	u->users[0].procs = 0;
+	u->nusers = 1;
+	for (i = 0; i < s->procs.n; i++) {
+		const struct proc_rec *p = &s->procs.v[i];
+		size_t len;
+		const char *name;
+
+		if (!s->pstats[i].shown)
+			continue;
+		u->users[0].procs++;
+		for (k = 1; k < u->nusers && u->users[k].uid != p->uid; k++)
+			;
+		if (k == u->nusers) {
+			if (u->nusers == UI_MAX_USERS)
+				continue;
+			u->users[k].uid = p->uid;
+			u->users[k].procs = 0;
+			name = strpool_get(&s->procs.strs, p->user, &len);
+			if (len > 0)
+				snprintf(u->users[k].name, sizeof u->users[k].name, "%.*s",
+					 (int)len, name);
+			else if (p->uid >= 0)
+				snprintf(u->users[k].name, sizeof u->users[k].name, "%lld",
+					 (long long)p->uid);
+			else
+				snprintf(u->users[k].name, sizeof u->users[k].name, "?");
+			u->nusers++;
+		}
+		u->users[k].procs++;
+	}
+	qsort(u->users + 1, (size_t)u->nusers - 1, sizeof *u->users, cmp_user);
+	u->user_sel = 0;
+	for (k = 0; k < u->nusers; k++) {
+		if (u->users[k].uid == u->uid)
+			u->user_sel = k;
+	}
+	u->user_top = 0;
+	u->mode = MODE_USER;
+}
+
+/* The picker's keys: move, a letter jumps to the next name it starts, Enter chooses. */
+static void user_picker_key(struct ui *u, uint32_t key)
+{
+	int k, n = u->nusers;
+
+	if (key == UK_UP && u->user_sel > 0)
+		u->user_sel--;
+	else if (key == UK_DOWN && u->user_sel + 1 < n)
+		u->user_sel++;
+	else if (key == UK_HOME || key == UK_PGUP)
+		u->user_sel = 0;
+	else if (key == UK_END || key == UK_PGDN)
+		u->user_sel = n - 1;
+	else if (key == UK_ESC || key == 'q')
+		u->mode = MODE_NORMAL;
+	else if (key == UK_ENTER || key == '\r') {
+		const struct ui_user *us = &u->users[u->user_sel];
+
+		u->mode = MODE_NORMAL;
+		u->uid = us->uid;
+		snprintf(u->uname, sizeof u->uname, "%s", us->uid >= 0 ? us->name : "");
+		if (u->view != VIEW_PROCESSES)
+			set_view(u, VIEW_PROCESSES);
+		u->vs[u->view].top = 0;
+		ui_rebuild(u);
+	} else if (key > ' ' && key < 0x7f) {
+		for (k = 1; k <= n; k++) {
+			int at = (u->user_sel + k) % n;
+
+			if (at > 0 && u->users[at].name[0] == (char)key) {
+				u->user_sel = at;
+				break;
+			}
+		}
+	}
+}
+
 static int handle_event(struct ui *u, const struct ui_event *ev);
 
 int ui_handle(struct ui *u, const struct ui_event *ev)
@@ -539,6 +810,9 @@ static int handle_event(struct ui *u, const struct ui_event *ev)
 			u->mode = MODE_NORMAL;
 			return 1;
 		}
+		return 0;
+	case MODE_USER:
+		user_picker_key(u, ev->key);
 		return 0;
 	case MODE_FILTER:
 	case MODE_SEARCH:
@@ -659,6 +933,18 @@ static int handle_event(struct ui *u, const struct ui_event *ev)
 	case ACT_KILL:
 		if (kill_target(u))
 			u->mode = MODE_KILL;
+		break;
+	case ACT_TREE:
+		/* A tree of processes: from another view, t comes back to them. */
+		u->tree_on = u->view != VIEW_PROCESSES || !u->tree_on;
+		if (u->view != VIEW_PROCESSES)
+			set_view(u, VIEW_PROCESSES);
+		snprintf(u->msg, sizeof u->msg, "%s",
+			 u->tree_on ? "tree: processes under their parents" : "tree off");
+		ui_rebuild(u);
+		break;
+	case ACT_USER:
+		open_user_picker(u);
 		break;
 	default:
 		break;

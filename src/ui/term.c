@@ -170,6 +170,8 @@ static wchar_t ascii_of(uint32_t ch)
 		return (wchar_t)ch;
 	if (ch == 0x2265)
 		return L'>'; /* ≥ in AGE */
+	if (ch == 0x2026)
+		return L'~'; /* … ends cut text */
 	if (ch >= 0x2581 && ch <= 0x2588)
 		return L" .:-=+*#"[ch - 0x2581]; /* sparkline bars */
 	if (ch == 0x2500)

@@ -26,7 +26,8 @@ enum {
 	UK_END,
 	UK_BTAB,
 	UK_F1,
-	UK_F3 = UK_F1 + 2,
+	UK_F2,
+	UK_F3,
 	UK_F4,
 	UK_F5,
 	UK_F6,
@@ -74,6 +75,9 @@ enum ui_action {
 	ACT_SORT_TALKERS,
 	ACT_PAUSE,
 	ACT_KILL,
+	ACT_TREE,
+	ACT_USER,
+	ACT_SETUP,
 	ACT_REDRAW,
 };
 
@@ -89,7 +93,7 @@ extern const struct key_binding ui_keys[];
 extern const size_t ui_nkeys;
 enum ui_action ui_key_action(uint32_t key);
 
-enum ui_mode { MODE_NORMAL, MODE_FILTER, MODE_SEARCH, MODE_HELP, MODE_KILL };
+enum ui_mode { MODE_NORMAL, MODE_FILTER, MODE_SEARCH, MODE_HELP, MODE_KILL, MODE_USER, MODE_SETUP };
 
 struct view_state {
 	int sort_col;
@@ -114,12 +118,35 @@ struct drill {
 };
 
 #define UI_MAX_DRILL 4
+#define UI_CUT_MARK  0x2026 /* ends a cell whose text was cut ("~" in ASCII) */
+#define UI_MAX_COLS  32	    /* columns of one view */
 
 struct kill_dialog {
 	int pid;
 	uint64_t start;
 	char comm[17];
 	int sel;
+};
+
+/* Where a row of the processes tree is (tree.c), and what its subtree holds. */
+#define UI_TREE_DEPTH 40
+struct ui_tree_row {
+	uint16_t depth;	  /* 0: a root */
+	uint8_t last;	  /* the last of its parent's children */
+	uint8_t placed;	  /* tree.c's own: put in the order already */
+	uint8_t unknown;  /* bit 0: a process below whose sockets, bit 1: whose fds are unknown */
+	uint64_t guides;  /* bit i: an ancestor's line runs down through level i */
+	uint32_t below;	  /* processes under it */
+	uint64_t sockets; /* their sockets and fds (not its own) */
+	uint64_t fds;
+};
+
+/* The u picker: the users of the processes shown, "all" first. */
+#define UI_MAX_USERS 256
+struct ui_user {
+	int64_t uid; /* -1: all users */
+	char name[33];
+	uint32_t procs;
 };
 
 struct history;
@@ -152,6 +179,19 @@ struct ui {
 	int expr_changed;    /* ui_handle returns UI_EXPR: the loop hands it on */
 	char expr_text[128]; /* shown in the tabs line; "" none */
 	char host[64];
+	/* t / F5: the processes view as a tree; tree[i] is where rows.v[i] is in it. */
+	int tree_on;
+	struct ui_tree_row *tree;
+	size_t treecap;
+	/* u: only this user's processes (-1 every user's); the picker's list and choice. */
+	int64_t uid;
+	char uname[33];
+	struct ui_user *users;
+	int nusers, user_sel, user_top;
+	/* Each view's columns (indices in its table) in the order shown; narrow screens drop some.
+	 */
+	int order[VIEW_COUNT][UI_MAX_COLS];
+	int norder[VIEW_COUNT];
 	int w, h;
 	struct strbuf scratch;
 };
@@ -164,8 +204,17 @@ struct ui_signal {
 extern const struct ui_signal ui_signals[];
 extern const size_t ui_nsignals;
 
+/* tree.c: rows (the processes view's, filtered and sorted) in tree order, u->tree filled. */
+void ui_tree_order(struct ui *u);
+/* The tree's lines and, for a parent, its subtree's totals, before row pos's COMMAND. */
+void ui_tree_prefix(const struct ui *u, int pos, struct strbuf *sb);
+
 /* state.c: pure state changes. */
 void ui_init(struct ui *u, const struct config *cfg);
+/* View v's column keys, the most important first (NULL-terminated). */
+const char *const *ui_column_priority(enum view_id v);
+/* View v's columns, all of them in the table's order. */
+void ui_default_columns(struct ui *u, enum view_id v);
 void ui_fini(struct ui *u);
 /* A new snapshot arrived (or the view changed): rebuild rows, keep the selection. */
 void ui_rebuild(struct ui *u);

@@ -104,7 +104,10 @@ def main(t):
                                         "--growth-min", "10")
     t.note("sockwatch pid %d at %s, leaker pid %d" % (sw.pid, addr, leaker))
 
-    st, _, body = swtest.http_request(addr)
+    # Until its first refresh is done the exporter answers 503 (a loaded machine: a while).
+    got = swtest.wait_for(lambda: (lambda r: r if r[0] == 200 else None)(swtest.http_request(addr)),
+                          15.0, interval=0.1)
+    st, _, body = got if got else swtest.http_request(addr)
     p = subprocess.run([promtool, "check", "metrics"], input=body, stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, timeout=30)
     t.check(st == 200 and p.returncode == 0 and not p.stdout.strip(),

@@ -42,11 +42,11 @@ def main(t):
 
     tm = Tmux(t, "%s -d 0.5 -p %d,%d" % (t.sockwatch_path, inside.pid, host.pid), w=200, h=40)
     try:
-        # The cells are as wide as their columns: NETNS 12, SERVICE 20.
-        tm.wait(lambda s: "NETNS" in s and "SERVICE" in s and ns[:12] in s and unit[:20] in s,
+        # The cells are as wide as their columns (NETNS 12, SERVICE 20), a cut one ends in a mark.
+        tm.wait(lambda s: "NETNS" in s and "SERVICE" in s and ns[:11] in s and unit[:19] in s,
                 "processes view: NETNS and SERVICE columns, the namespace and the unit")
         tm.keys("2")
-        tm.wait(lambda s: "LOCAL ADDRESS:PORT" in s and "127.0.0.1:8080" in s and ns[:12] in s,
+        tm.wait(lambda s: "LOCAL ADDRESS:PORT" in s and "127.0.0.1:8080" in s and ns[:11] in s,
                 "2: the 8080 listener, in its namespace")
         tm.keys("5")
         tm.wait(lambda s: "KIND" in s and "PROCS" in s and unit in s,

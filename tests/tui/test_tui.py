@@ -38,12 +38,12 @@ def pid_rows(screen):
 
 
 def sockets_column(screen):
-    """The SOCKETS column (6th) of each processes row, '?' as -1."""
+    """The SOCKETS column (7th) of each processes row, '?' as -1."""
     vals = []
     for line in table_rows(screen):
         f = line.split()
-        if len(f) >= 6 and f[0].isdigit():
-            vals.append(-1 if f[5] == "?" else int(f[5]) if f[5].isdigit() else None)
+        if len(f) >= 7 and f[0].isdigit():
+            vals.append(-1 if f[6] == "?" else int(f[6]) if f[6].isdigit() else None)
     return [v for v in vals if v is not None]
 
 
@@ -134,7 +134,7 @@ def scenario(t, tm, w1, w2, victim, p1, p2):
     tm.wait(lambda s: len(sockets_column(s)) >= 2 and sockets_column(s) == sorted(sockets_column(s)),
             "I: sort inverted (fewest sockets first)")
     tm.keys("I")
-    tm.keys("<", "<", "<", "<", "<")  # from SOCKETS to PID
+    tm.keys("<", "<", "<", "<", "<", "<")  # from SOCKETS to PID
     tm.wait(lambda s: list(pid_rows(s)) == sorted(pid_rows(s), reverse=True)
             and len(pid_rows(s)) >= 3, "<: sorted by PID (numbers: largest first)")
     tm.keys("I")

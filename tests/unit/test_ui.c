@@ -722,8 +722,9 @@ static void test_screen_wide_aligned(void **state)
 	ui_rebuild(&f->u);
 	scr = screen(f);
 	assert_halves_paired(&f->cb);
-	/* 用户用户用户 is 12 columns; USER has 9: four characters and a space are left. */
-	assert_non_null(strstr(scr, " \xe7\x94\xa8\xe6\x88\xb7\xe7\x94\xa8\xe6\x88\xb7 "));
+	/* 用户用户用户 is 12 columns; USER has 9: four characters and the cut mark are left. */
+	assert_non_null(
+		strstr(scr, " \xe7\x94\xa8\xe6\x88\xb7\xe7\x94\xa8\xe6\x88\xb7\xe2\x80\xa6 "));
 	assert_non_null(strstr(scr, "[\xe4\xb8\xad\xe6\x96\x87]"));
 	for (line = scr; *line != '\0'; line = end + 1) {
 		end = strchr(line, '\n');
@@ -743,6 +744,240 @@ static void test_screen_wide_aligned(void **state)
 		rows++;
 	}
 	assert_int_equal(rows, 3);
+}
+
+static int attr_in_row(struct fixture *f, const char *row_text, const char *text);
+
+/* The column titles line of the current view. */
+static const char *titles(struct fixture *f)
+{
+	static char buf[512];
+	const char *scr = screen(f), *p;
+	int y = ui_table_y(&f->u), i;
+
+	for (i = 0, p = scr; i < y && p != NULL; i++) {
+		p = strchr(p, '\n');
+		p = p != NULL ? p + 1 : NULL;
+	}
+	assert_non_null(p);
+	snprintf(buf, sizeof buf, " %.*s ", (int)(strchr(p, '\n') - p), p);
+	return buf;
+}
+
+static int has_title(const char *line, const char *t)
+{
+	char w[64];
+
+	snprintf(w, sizeof w, " %s ", t);
+	return strstr(line, w) != NULL;
+}
+
+/* Every key a view's priority list names is one of its columns: a typo would rank it last. */
+static void test_column_priority_keys(void **state)
+{
+	int v;
+
+	(void)state;
+	for (v = 0; v < VIEW_COUNT; v++) {
+		const struct view_def *vd = view_get((enum view_id)v);
+		const char *const *p = ui_column_priority((enum view_id)v);
+		size_t i, k;
+
+		for (i = 0; p[i] != NULL; i++) {
+			for (k = 0; k < vd->ncols && strcmp(vd->cols[k].key, p[i]) != 0; k++)
+				;
+			if (k == vd->ncols)
+				fail_msg("view %s: priority key %s is no column", vd->name, p[i]);
+		}
+	}
+}
+
+/*
+ * At 80 columns the processes view keeps PID, LEAK, the state counts and a
+ * COMMAND cut with a mark; the sockets view STATE, LOCAL and REMOTE. Before,
+ * the columns ran left to right and COMMAND, CLOSE_WAIT and LEAK fell off at 80.
+ */
+static void test_columns_by_priority(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const procs80[] = { "PID",	"LEAK",	   "CLOSE_WAIT",
+					       "ESTAB", "SOCKETS", "COMMAND" };
+	const char *t;
+	size_t i, n80 = 0, n100 = 0, n200 = 0;
+	int k, x[32], w[32], col[32], n;
+
+	for (i = 0; i < f->s.procs.n; i++) {
+		if (f->s.procs.v[i].pid == 100)
+			f->s.procs.v[i].cmdline =
+				strpool_add(&f->s.procs.strs,
+					    "/usr/sbin/nginx -g daemon on; master_process on;", 48);
+	}
+	f->u.h = 24;
+	for (k = 0; k < 3; k++) {
+		f->u.w = k == 0 ? 80 : k == 1 ? 100 : 200;
+		ui_rebuild(&f->u);
+		t = titles(f);
+		for (i = 0; i < ARRAY_LEN(procs80); i++) {
+			if (!has_title(t, procs80[i]))
+				fail_msg("%d columns: no %s in %s", f->u.w, procs80[i], t);
+		}
+		/* COMMAND takes the rest, at least 16 cells, and ends the line. */
+		n = ui_layout_columns(&f->u, x, w, col, 32);
+		assert_true(n > 0);
+		assert_string_equal(view_get(VIEW_PROCESSES)->cols[col[n - 1]].title, "COMMAND");
+		assert_true(w[n - 1] >= 16);
+		assert_int_equal(x[n - 1] + w[n - 1], f->u.w);
+		*(k == 0 ? &n80 : k == 1 ? &n100 : &n200) = (size_t)n;
+	}
+	/* Wider shows more; at 200 every column the snapshot has something for. */
+	assert_true(n80 < n100 && n100 <= n200);
+	t = titles(f);
+	assert_true(has_title(t, "USER") && has_title(t, "LIMIT") && has_title(t, "UNIX"));
+	f->u.w = 80;
+	ui_rebuild(&f->u);
+	/* nginx's long command line is cut, and says so. */
+	assert_non_null(strstr(screen(f), "\xe2\x80\xa6"));
+	key(f, '4');
+	t = titles(f);
+	assert_true(has_title(t, "STATE") && has_title(t, "LOCAL") && has_title(t, "REMOTE"));
+	key(f, '2');
+	t = titles(f);
+	assert_true(has_title(t, "LOCAL ADDRESS:PORT") && has_title(t, "QUEUE/BACKLOG") &&
+		    has_title(t, "PID"));
+}
+
+/* S is the kernel's process state; a stopped leaker's pane says it is stopped. */
+static void test_state_column_and_stopped(void **state)
+{
+	struct fixture *f = *state;
+	size_t i;
+
+	f->s.leak = xcalloc(f->s.procs.n, sizeof *f->s.leak);
+	for (i = 0; i < f->s.procs.n; i++) {
+		f->s.procs.v[i].state = 'S';
+		if (f->s.procs.v[i].pid == 200) {
+			f->s.procs.v[i].state = 'T';
+			f->s.leak[i].level = LEAK_WARNING;
+			f->s.leak[i].reasons = LR_CLOSE_WAIT;
+			f->s.leak[i].cw_old = 12;
+		}
+	}
+	ui_rebuild(&f->u);
+	assert_true(has_title(titles(f), "S"));
+	assert_int_equal(attr_in_row(f, "p200", "T "), AT_CRIT);
+	key(f, 'L');
+	key(f, UK_ENTER);
+	assert_non_null(strstr(screen(f), "WARNING pid 200 (p200) stopped (T) 12 old close_wait"));
+}
+
+/* The screen line that holds text (NULL: none). */
+static const char *line_with(struct fixture *f, const char *text)
+{
+	static char buf[512];
+	const char *scr = screen(f), *p = strstr(scr, text), *b, *e;
+
+	if (p == NULL)
+		return NULL;
+	for (b = p; b > scr && b[-1] != '\n'; b--)
+		;
+	e = strchr(p, '\n');
+	snprintf(buf, sizeof buf, "%.*s", (int)(e - b), b);
+	return buf;
+}
+
+/* t: each process under its parent, the parent with its subtree's totals; t again: a list. */
+static void test_tree_view(void **state)
+{
+	struct fixture *f = *state;
+	const char *l;
+	size_t i;
+
+	for (i = 0; i < f->s.procs.n; i++) {
+		struct proc_rec *p = &f->s.procs.v[i];
+
+		p->ppid = p->pid == 100 ? 1 : 100; /* 200 and 300: workers of 100 */
+	}
+	f->u.vs[VIEW_PROCESSES].sort_col = 0; /* by PID, ascending */
+	f->u.vs[VIEW_PROCESSES].sort_desc = 0;
+	key(f, 't');
+	assert_int_equal(f->u.tree_on, 1);
+	assert_int_equal(f->u.rows.n, 3);
+	assert_int_equal(f->s.procs.v[f->u.rows.v[0]].pid, 100);
+	assert_int_equal(f->s.procs.v[f->u.rows.v[1]].pid, 200);
+	assert_int_equal(f->s.procs.v[f->u.rows.v[2]].pid, 300);
+	/* 200 holds 2 sockets (5 fds); 300 cannot be read: its part is a lower bound. */
+	f->u.w = 160;
+	l = line_with(f, "[p100]");
+	assert_non_null(l);
+	assert_non_null(strstr(l, "[+2: \xe2\x89\xa5"
+				  "2 sockets, 12 fds] [p100]"));
+	l = line_with(f, "[p200]");
+	assert_non_null(strstr(l, "\xe2\x94\x9c\xe2\x94\x80 [p200]"));
+	l = line_with(f, "[p300]");
+	assert_non_null(strstr(l, "\xe2\x94\x94\xe2\x94\x80 [p300]"));
+	assert_non_null(strstr(screen(f), "[tree]"));
+	/* Inverted, the children follow the order too; the parent stays above them. */
+	key(f, 'I');
+	assert_int_equal(f->s.procs.v[f->u.rows.v[0]].pid, 100);
+	assert_int_equal(f->s.procs.v[f->u.rows.v[1]].pid, 300);
+	/* A filter that hides the parent makes its children roots. */
+	keys(f, "\\p300");
+	key(f, UK_ENTER);
+	assert_int_equal(f->u.rows.n, 1);
+	assert_null(strstr(line_with(f, "[p300]"), "\xe2\x94\x94"));
+	key(f, UK_ESC);
+	/* From another view t comes to the tree; t in it goes back to the list. */
+	key(f, '2');
+	key(f, 't');
+	assert_int_equal(f->u.view, VIEW_PROCESSES);
+	assert_int_equal(f->u.tree_on, 1);
+	key(f, 't');
+	assert_int_equal(f->u.tree_on, 0);
+	assert_null(strstr(screen(f), "\xe2\x94\x9c"));
+}
+
+/* u: a framed list of the processes' users; the one picked is the only one shown. */
+static void test_user_picker(void **state)
+{
+	struct fixture *f = *state;
+	const char *scr;
+	size_t i;
+
+	key(f, '2');
+	key(f, 'u');
+	assert_int_equal(f->u.mode, MODE_USER);
+	scr = screen(f);
+	assert_non_null(strstr(scr, "Show the processes of"));
+	assert_non_null(strstr(scr, "(all users) (3)"));
+	assert_non_null(strstr(scr, "33 (1)"));
+	assert_non_null(strstr(scr, "0 (2)"));
+	/* A letter jumps to the name it starts; Enter picks it, in the processes view. */
+	key(f, '3');
+	key(f, UK_ENTER);
+	assert_int_equal(f->u.mode, MODE_NORMAL);
+	assert_int_equal(f->u.view, VIEW_PROCESSES);
+	assert_int_equal(f->u.rows.n, 1);
+	assert_int_equal(f->s.procs.v[f->u.rows.v[0]].pid, 300);
+	assert_non_null(strstr(screen(f), "[user: 33]"));
+	/* It holds over refreshes; Esc drops it. */
+	ui_rebuild(&f->u);
+	assert_int_equal(f->u.rows.n, 1);
+	key(f, UK_ESC);
+	assert_int_equal(f->u.rows.n, 3);
+	assert_null(strstr(screen(f), "[user:"));
+	/* Esc in the list changes nothing; "(all users)" is every user again. */
+	key(f, 'u');
+	key(f, UK_ESC);
+	assert_int_equal(f->u.rows.n, 3);
+	key(f, 'u');
+	key(f, UK_DOWN);
+	key(f, UK_ENTER);
+	for (i = 0; i < f->u.rows.n; i++)
+		assert_int_equal(f->s.procs.v[f->u.rows.v[i]].uid, 0);
+	key(f, 'u');
+	key(f, UK_HOME);
+	key(f, UK_ENTER);
+	assert_int_equal(f->u.rows.n, 3);
 }
 
 /* The attribute of the first cell of text on row y. */
@@ -924,6 +1159,11 @@ int main(void)
 		cmocka_unit_test(test_cells_wide),
 		cmocka_unit_test(test_cells_overwrite_wide),
 		cmocka_unit_test_setup_teardown(test_screen_wide_aligned, setup, teardown),
+		cmocka_unit_test(test_column_priority_keys),
+		cmocka_unit_test_setup_teardown(test_columns_by_priority, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_state_column_and_stopped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tree_view, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_user_picker, setup, teardown),
 	};
 
 	text_locale_init(); /* as main() does: widths are measured in a UTF-8 LC_CTYPE */
