@@ -154,6 +154,10 @@ void config_defaults(struct config *c)
 	memset(c, 0, sizeof *c);
 	c->filter.uid = -1;
 	c->proc_root = "/proc";
+	for (i = 0; i < VIEW_COUNT; i++) {
+		c->views[i].sort_col = -1;
+		c->views[i].sort_desc = -1;
+	}
 	for (i = 0; i < config_nsettings; i++)
 		setting_store(c, &config_settings[i], config_settings[i].def);
 }
@@ -201,12 +205,145 @@ static int setting_parse(const struct setting *s, const char *v, double *out)
 	return 0;
 }
 
+/* "why 'value'" as *cause (value escaped); -1. */
+static int bad_value(char **cause, const char *why, const char *value, const char *after)
+{
+	struct strbuf sb;
+
+	sb_init(&sb);
+	sb_printf(&sb, "%s '", why);
+	esc_text(&sb, value, strlen(value));
+	sb_printf(&sb, "'%s", after);
+	*cause = sb.buf;
+	return -1;
+}
+
+static int yes_no(const char *v)
+{
+	static const char *const yes[] = { "yes", "on", "true", "1" }, *const no[] = { "no", "off",
+										       "false",
+										       "0" };
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(yes); i++) {
+		if (strcmp(v, yes[i]) == 0)
+			return 1;
+		if (strcmp(v, no[i]) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+/* The column of view v whose key is name (len bytes), or -1. */
+static int view_column(enum view_id v, const char *name, size_t len)
+{
+	const struct view_def *vd = view_get(v);
+	size_t k;
+
+	for (k = 0; k < vd->ncols; k++) {
+		if (strlen(vd->cols[k].key) == len && memcmp(vd->cols[k].key, name, len) == 0)
+			return (int)k;
+	}
+	return -1;
+}
+
+/* "pid,user,command": column keys of the view, each once, at least one. */
+static int set_columns(struct view_prefs *vp, enum view_id v, const char *value, char **cause)
+{
+	const char *p = value;
+	int n = 0, k, j;
+
+	for (;;) {
+		const char *e = strchr(p, ',');
+		size_t len = e != NULL ? (size_t)(e - p) : strlen(p);
+
+		while (len > 0 && (*p == ' ' || *p == '\t'))
+			p++, len--;
+		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		k = view_column(v, p, len);
+		if (k < 0 || n == VIEW_MAX_COLS) {
+			char name[64];
+
+			snprintf(name, sizeof name, "%.*s", (int)(len < 60 ? len : 60), p);
+			return bad_value(cause, len == 0 ? "empty column in" : "unknown column",
+					 len == 0 ? value : name,
+					 " (the CSV headings of the view: --view V -b -o csv)");
+		}
+		for (j = 0; j < n; j++) {
+			if (vp->cols[j] == k)
+				return bad_value(cause, "column named twice",
+						 view_get(v)->cols[k].key, "");
+		}
+		vp->cols[n++] = k;
+		if (e == NULL)
+			break;
+		p = e + 1;
+	}
+	vp->ncols = n;
+	return 0;
+}
+
+/* The keys that are words, not numbers: view, color and each view's columns and sort. */
+static int set_word(struct config *c, const char *key, const char *value, char **cause)
+{
+	const char *dot = strchr(key, '.');
+	char vname[16];
+	int v, k;
+
+	if (strcmp(key, "view") == 0) {
+		if ((v = view_by_name(value)) < 0)
+			return bad_value(cause, "invalid view", value,
+					 " (processes, listen, ports, sockets, services)");
+		c->view = (enum view_id)v;
+		return 0;
+	}
+	if (strcmp(key, "color") == 0) {
+		if ((k = yes_no(value)) < 0)
+			return bad_value(cause, "invalid color", value, " (yes or no)");
+		/* NO_COLOR and --no-color win over "yes". */
+		c->no_color |= !k;
+		return 0;
+	}
+	if (dot == NULL || (size_t)(dot - key) >= sizeof vname)
+		return 1;
+	snprintf(vname, sizeof vname, "%.*s", (int)(dot - key), key);
+	if ((v = view_by_name(vname)) < 0)
+		return 1;
+	if (strcmp(dot, ".columns") == 0)
+		return set_columns(&c->views[v], (enum view_id)v, value, cause);
+	if (strcmp(dot, ".sort") == 0) {
+		if (strcmp(value, "talkers") == 0)
+			c->views[v].sort_col = VIEW_SORT_TALKERS;
+		else if ((k = view_column((enum view_id)v, value, strlen(value))) >= 0)
+			c->views[v].sort_col = k;
+		else
+			return bad_value(cause, "unknown sort column", value,
+					 " (a CSV heading of the view, or talkers)");
+		return 0;
+	}
+	if (strcmp(dot, ".sort-order") == 0) {
+		if (strcmp(value, "descending") == 0)
+			c->views[v].sort_desc = 1;
+		else if (strcmp(value, "ascending") == 0)
+			c->views[v].sort_desc = 0;
+		else
+			return bad_value(cause, "invalid sort-order", value,
+					 " (ascending or descending)");
+		return 0;
+	}
+	return 1;
+}
+
 int config_set(struct config *c, const char *key, const char *value, char **cause)
 {
 	const struct setting *s = config_setting_find(key);
 	struct strbuf sb;
 	double v;
+	int rc;
 
+	if (s == NULL && (rc = set_word(c, key, value, cause)) <= 0)
+		return rc;
 	sb_init(&sb);
 	if (s == NULL) {
 		sb_puts(&sb, "unknown setting '");
@@ -363,7 +500,7 @@ int config_load_file(struct config *c, const char *path, int must_exist, char **
 	return rc;
 }
 
-const char *config_default_path(char *buf, size_t size)
+void config_user_path(char *buf, size_t size)
 {
 	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
 
@@ -373,9 +510,173 @@ const char *config_default_path(char *buf, size_t size)
 		snprintf(buf, size, "%s/.config/sockwatch/config", home);
 	else
 		buf[0] = '\0';
+}
+
+const char *config_default_path(char *buf, size_t size)
+{
+	config_user_path(buf, size);
 	if (buf[0] != '\0' && access(buf, F_OK) == 0)
 		return buf;
 	if (access("/etc/sockwatch.conf", F_OK) == 0)
 		return "/etc/sockwatch.conf";
 	return NULL;
+}
+
+/* Whether a config-file key is one the setup screen writes. */
+static int setup_key(const char *key)
+{
+	const char *dot = strchr(key, '.');
+	char vname[16];
+
+	if (strcmp(key, "view") == 0 || strcmp(key, "delay") == 0 || strcmp(key, "color") == 0)
+		return 1;
+	if (dot == NULL || (size_t)(dot - key) >= sizeof vname)
+		return 0;
+	snprintf(vname, sizeof vname, "%.*s", (int)(dot - key), key);
+	return view_by_name(vname) >= 0 &&
+	       (strcmp(dot, ".columns") == 0 || strcmp(dot, ".sort") == 0 ||
+		strcmp(dot, ".sort-order") == 0);
+}
+
+#define SETUP_MARK "# The setup screen (F2) writes the lines below; other lines are kept."
+
+/* The lines of f that the setup screen does not own, into out. 0, or -1 with *why. */
+static int keep_lines(FILE *f, struct strbuf *out, const char **why)
+{
+	char line[1024], key[1024], *eq, *k;
+
+	while (fgets(line, sizeof line, f) != NULL) {
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			*why = "line too long";
+			return -1;
+		}
+		if (strncmp(line, SETUP_MARK, strlen(SETUP_MARK)) == 0)
+			continue;
+		snprintf(key, sizeof key, "%s", line);
+		if ((k = strchr(key, '#')) != NULL)
+			*k = '\0';
+		eq = strchr(key, '=');
+		if (eq != NULL) {
+			*eq = '\0';
+			if (setup_key(trim(key)))
+				continue;
+		}
+		sb_puts(out, line);
+		if (strchr(line, '\n') == NULL)
+			sb_putc(out, '\n');
+	}
+	return ferror(f) ? (*why = "cannot read", -1) : 0;
+}
+
+static void write_setup(const struct config *c, struct strbuf *out)
+{
+	int v, k;
+
+	sb_printf(out, "%s\n", SETUP_MARK);
+	sb_printf(out, "view = %s\n", view_get(c->view)->name);
+	sb_printf(out, "delay = %.10g\n", c->delay);
+	sb_printf(out, "color = %s\n", c->no_color ? "no" : "yes");
+	for (v = 0; v < VIEW_COUNT; v++) {
+		const struct view_def *vd = view_get((enum view_id)v);
+		const struct view_prefs *vp = &c->views[v];
+
+		if (vp->ncols > 0) {
+			sb_printf(out, "%s.columns = ", vd->name);
+			for (k = 0; k < vp->ncols; k++)
+				sb_printf(out, "%s%s", k > 0 ? "," : "", vd->cols[vp->cols[k]].key);
+			sb_putc(out, '\n');
+		}
+		if (vp->sort_col == VIEW_SORT_TALKERS)
+			sb_printf(out, "%s.sort = talkers\n", vd->name);
+		else if (vp->sort_col >= 0 && (size_t)vp->sort_col < vd->ncols)
+			sb_printf(out, "%s.sort = %s\n", vd->name, vd->cols[vp->sort_col].key);
+		if (vp->sort_desc >= 0)
+			sb_printf(out, "%s.sort-order = %s\n", vd->name,
+				  vp->sort_desc ? "descending" : "ascending");
+	}
+}
+
+/* mkdir -p of path's directory (0700: ~/.config is private by the XDG spec). */
+static int make_parents(const char *path)
+{
+	char dir[4096];
+	char *p;
+
+	snprintf(dir, sizeof dir, "%s", path);
+	p = strrchr(dir, '/');
+	if (p == NULL || p == dir)
+		return 0;
+	*p = '\0';
+	for (p = dir + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(dir, 0700) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+int config_save(const struct config *c, const char *path, const char *base, char **cause)
+{
+	char tmp[4200];
+	const char *why = NULL;
+	struct strbuf out;
+	FILE *f;
+	ssize_t n;
+	size_t off = 0;
+	int fd, rc = -1;
+
+	*cause = NULL;
+	if (path == NULL || path[0] == '\0')
+		return file_cause(cause, "config", 0,
+				  "no place to save it (neither XDG_CONFIG_HOME "
+				  "nor HOME is set; use --config FILE)");
+	sb_init(&out);
+	f = config_open(access(path, F_OK) == 0 || base == NULL || base[0] == '\0' ? path : base, 0,
+			cause);
+	if (f == NULL && *cause != NULL)
+		goto out;
+	if (f != NULL) {
+		if (keep_lines(f, &out, &why) != 0) {
+			fclose(f);
+			file_cause(cause, path, 0, why);
+			goto out;
+		}
+		fclose(f);
+	}
+	write_setup(c, &out);
+	if (make_parents(path) != 0) {
+		file_cause(cause, path, 0, strerror(errno));
+		goto out;
+	}
+	snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0) {
+		file_cause(cause, tmp, 0, strerror(errno));
+		goto out;
+	}
+	while (off < out.len && (n = write(fd, out.buf + off, out.len - off)) > 0)
+		off += (size_t)n;
+	if (off < out.len || fsync(fd) != 0) {
+		file_cause(cause, tmp, 0, strerror(errno != 0 ? errno : EIO));
+		close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	if (close(fd) != 0) {
+		file_cause(cause, tmp, 0, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	if (rename(tmp, path) != 0) {
+		file_cause(cause, path, 0, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	rc = 0;
+out:
+	sb_fini(&out);
+	return rc;
 }

@@ -367,12 +367,19 @@ static void config_file(struct config *c, int argc, char **argv)
 		else if (strncmp(argv[i], "--config=", 9) == 0)
 			path = argv[i] + 9;
 	}
+	/* The setup screen saves to --config's file, else to the user's own. */
+	if (path != NULL)
+		snprintf(c->config_write, sizeof c->config_write, "%s", path);
+	else
+		config_user_path(c->config_write, sizeof c->config_write);
 	if (path == NULL) {
 		path = config_default_path(buf, sizeof buf);
 		must = 0;
 	}
 	if (path != NULL && config_load_file(c, path, must, &cause) != 0)
 		die_usage(c, "%s", cause);
+	if (path != NULL && access(path, F_OK) == 0)
+		snprintf(c->config_read, sizeof c->config_read, "%s", path);
 }
 
 static void config_parse(struct config *c, int argc, char **argv)

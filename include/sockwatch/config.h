@@ -9,6 +9,18 @@
 #include "sockwatch/util.h"
 #include "sockwatch/view.h"
 
+/*
+ * What the setup screen (F2) chooses for a view and the config file keeps:
+ * VIEW.columns, VIEW.sort and VIEW.sort-order.
+ */
+#define VIEW_MAX_COLS 32
+struct view_prefs {
+	int cols[VIEW_MAX_COLS]; /* indices in the view's column table, in the order shown */
+	int ncols;		 /* 0: every column, in the table's order */
+	int sort_col;		 /* a column, VIEW_SORT_TALKERS, or -1: the view's default */
+	int sort_desc;		 /* 1 descending, 0 ascending, -1: the view's default */
+};
+
 struct config {
 	int batch;
 	unsigned long iterations;
@@ -37,6 +49,11 @@ struct config {
 	int no_pushdown; /* --no-pushdown: the kernel lists every socket, sockwatch filters */
 	int traffic;	 /* ask for tcp_info: rates, retransmits, RTT (--no-traffic: not) */
 	struct sock_expr *expr; /* the FILTER words parsed (filter.expr), owned; NULL: none */
+	struct view_prefs views[VIEW_COUNT];
+	/* The file read (NULL: none) and the one the setup screen writes: --config, else
+	 * $XDG_CONFIG_HOME/sockwatch/config (~/.config/...); "" when there is no home. */
+	char config_read[4096];
+	char config_write[4096];
 };
 
 /* Defaults for everything. */
@@ -89,5 +106,16 @@ int config_set(struct config *c, const char *key, const char *value, char **caus
 int config_load_file(struct config *c, const char *path, int must_exist, char **cause);
 /* The config file used when --config is not given, or NULL. */
 const char *config_default_path(char *buf, size_t size);
+/* The user's own config file (XDG), whether or not it exists; "" without a home. */
+void config_user_path(char *buf, size_t size);
+
+/*
+ * The setup screen's choices (c's view, delay, colour and views[]) into the
+ * file at path: the lines of the file at base (path itself when it exists)
+ * that set other keys are kept, comments too; the directory is made if need
+ * be; the file is replaced whole (a temporary file renamed over it). 0, or -1
+ * with *cause (the caller frees it).
+ */
+int config_save(const struct config *c, const char *path, const char *base, char **cause);
 
 #endif

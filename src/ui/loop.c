@@ -133,9 +133,9 @@ int ui_run(const struct config *cfg, struct exporter *ex)
 				first = 0;
 				ui_rebuild(&u);
 			}
-			next += cfg->delay;
+			next += u.delay;
 			if (next < now)
-				next = now + cfg->delay;
+				next = now + u.delay;
 			dirty = 1;
 		}
 		if (sig_winch) {
@@ -143,6 +143,11 @@ int ui_run(const struct config *cfg, struct exporter *ex)
 			term_resize(t);
 			term_size(t, &u.w, &u.h);
 			ui_rebuild(&u);
+			dirty = 1;
+		}
+		if (u.color_changed) {
+			u.color_changed = 0;
+			term_set_color(t, u.no_color);
 			dirty = 1;
 		}
 		if (dirty) {

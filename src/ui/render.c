@@ -112,7 +112,7 @@ static void render_header(const struct ui *u, struct cellbuf *cb)
 		strftime(when, sizeof when, "%H:%M:%S", &tm);
 	x = put(cb, 0, y, "sockwatch ", AT_VALUE);
 	x = put(cb, x, y, u->host, AT_NORMAL);
-	x = putf(cb, x, y, AT_NORMAL, "  %s  every %.1fs", when, u->cfg->delay);
+	x = putf(cb, x, y, AT_NORMAL, "  %s  every %.1fs", when, u->delay);
 	if (u->paused)
 		put(cb, x + 2, y, "[PAUSED]", AT_WARN);
 	if (lines < 2)
@@ -319,8 +319,9 @@ static void render_detail(const struct ui *u, struct cellbuf *cb, struct strbuf 
 static void render_footer(const struct ui *u, struct cellbuf *cb)
 {
 	static const char *const keys[][2] = {
-		{ "F1", "Help" },     { "/", "Search" }, { "\\", "Filter" }, { "<>", "Sort" },
-		{ "Enter", "Drill" }, { "k", "Kill" },	 { "z", "Pause" },   { "q", "Quit" },
+		{ "F1", "Help" }, { "F2", "Setup" }, { "/", "Search" },	   { "\\", "Filter" },
+		{ "<>", "Sort" }, { "t", "Tree" },   { "Enter", "Drill" }, { "k", "Kill" },
+		{ "z", "Pause" }, { "q", "Quit" },
 	};
 	int y = cb->h - 1, x = 0;
 	size_t i;
@@ -338,11 +339,15 @@ static void render_footer(const struct ui *u, struct cellbuf *cb)
 		sb_fini(&sb);
 		return;
 	}
-	if (u->mode == MODE_KILL) {
+	if (u->mode == MODE_KILL || u->mode == MODE_USER || u->mode == MODE_SETUP) {
 		x = put(cb, 0, y, "Enter", AT_KEY);
-		x = put(cb, x, y, "Send   ", AT_KEYTEXT);
+		x = put(cb, x, y,
+			u->mode == MODE_KILL   ? "Send   "
+			: u->mode == MODE_USER ? "Pick   "
+					       : "Save   ",
+			AT_KEYTEXT);
 		x = put(cb, x, y, "Esc", AT_KEY);
-		x = put(cb, x, y, "Cancel ", AT_KEYTEXT);
+		x = put(cb, x, y, u->mode == MODE_SETUP ? "Close " : "Cancel ", AT_KEYTEXT);
 		cellbuf_fill(cb, x, y, cb->w - x, ' ', AT_KEYTEXT);
 		return;
 	}
@@ -355,15 +360,14 @@ static void render_footer(const struct ui *u, struct cellbuf *cb)
 
 static void render_help(const struct ui *u, struct cellbuf *cb)
 {
-	int y = 0, i;
+	int y = 0, i, line = 0, top = ui_help_top(u);
 	size_t k;
 
-	(void)u;
 	cellbuf_clear(cb);
 	put(cb, 0, y++, "sockwatch help: keys", AT_VALUE);
 	y++;
 	for (k = 0; k < ui_nkeys && y < cb->h - 2; k++) {
-		if (ui_keys[k].name == NULL)
+		if (ui_keys[k].name == NULL || line++ < top)
 			continue;
 		put(cb, 2, y, ui_keys[k].name, AT_INFO);
 		put(cb, 14, y, ui_keys[k].help, AT_NORMAL);
@@ -371,11 +375,16 @@ static void render_help(const struct ui *u, struct cellbuf *cb)
 	}
 	if (y < cb->h - 2) {
 		put(cb, 2, y++, "mouse", AT_INFO);
-		put(cb, 14, y - 1, "click a row to select it, a column title to sort by it",
+		put(cb, 14, y - 1,
+		    "click a row to select it, a column title to sort by it; the wheel scrolls",
 		    AT_NORMAL);
 	}
 	i = cb->h - 1;
-	put(cb, 0, i, "Press Esc or ? to close this help; q quits from the main screen.", AT_DIM);
+	put(cb, 0, i,
+	    top + (cb->h - 4) < ui_help_lines()
+		    ? "Down: more keys. Esc or ? closes this help."
+		    : "Esc or ? closes this help; q quits from the main screen.",
+	    AT_DIM);
 }
 
 /*
@@ -462,6 +471,55 @@ static void render_users(const struct ui *u, struct cellbuf *cb)
 	sb_fini(&sb);
 }
 
+/* F2: the settings on the left, their values beside; the view's columns below, to pick. */
+static void render_setup(const struct ui *u, struct cellbuf *cb)
+{
+	static const char *const names[] = { "View at start", "Refresh interval", "Colours",
+					     "Columns of" };
+	int x = 1, y = ui_header_lines(u) + 1, w = cb->w - 2, h = cb->h - 1 - y, i, n, rows, top;
+	int cols[UI_MAX_COLS], shown, ncols = ui_setup_columns(u, u->setup.cols, cols, &shown);
+	const struct view_def *vd = view_get(u->setup.cols);
+	struct strbuf sb;
+
+	if (w < 20 || h < 5)
+		return;
+	panel(cb, x, y, w, h, " Setup ");
+	n = SETUP_FIRST_COL + ncols;
+	rows = h - 3; /* the frame and the line of keys */
+	top = u->setup.sel >= rows ? u->setup.sel - rows + 1 : 0;
+	sb_init(&sb);
+	for (i = 0; i < rows && top + i < n; i++) {
+		int it = top + i, ly = y + 1 + i;
+		uint8_t a = it == u->setup.sel ? AT_SELECTED : AT_NORMAL;
+
+		sb_reset(&sb);
+		if (it < SETUP_FIRST_COL) {
+			sb_printf(&sb, "%-18s ", names[it]);
+			if (it == SETUP_VIEW)
+				sb_printf(&sb, "< %s >", view_get(u->start_view)->name);
+			else if (it == SETUP_DELAY)
+				sb_printf(&sb, "< %gs >", u->delay);
+			else if (it == SETUP_COLOR)
+				sb_printf(&sb, "< %s >", u->no_color ? "off" : "on");
+			else
+				sb_printf(&sb, "< %s >  (sort: < > I in the view)", vd->name);
+		} else {
+			int k = it - SETUP_FIRST_COL;
+
+			sb_printf(&sb, "  [%c] %s", k < shown ? 'x' : ' ', vd->cols[cols[k]].title);
+		}
+		cellbuf_fill(cb, x + 1, ly, w - 2, ' ', a);
+		cellbuf_text(cb, x + 2, ly, sb.buf, sb.len, w - 4, a);
+	}
+	sb_reset(&sb);
+	sb_puts(&sb, "Left/Right/Space change, Space shows or hides a column, [ ] move it; Enter "
+		     "saves to ");
+	esc_text(&sb, u->cfg->config_write, strlen(u->cfg->config_write));
+	sb_puts(&sb, ", Esc closes");
+	cellbuf_text(cb, x + 2, y + h - 2, sb.buf, sb.len, w - 4, AT_NORMAL);
+	sb_fini(&sb);
+}
+
 void ui_render(const struct ui *u, struct cellbuf *cb)
 {
 	struct strbuf sb;
@@ -485,5 +543,7 @@ void ui_render(const struct ui *u, struct cellbuf *cb)
 		render_kill(u, cb);
 	if (u->mode == MODE_USER)
 		render_users(u, cb);
+	if (u->mode == MODE_SETUP)
+		render_setup(u, cb);
 	sb_fini(&sb);
 }

@@ -29,10 +29,25 @@ void ui_init(struct ui *u, const struct config *cfg)
 	if (cfg->expr != NULL)
 		snprintf(u->expr_text, sizeof u->expr_text, "%s", sock_expr_text(cfg->expr));
 	for (v = 0; v < VIEW_COUNT; v++) {
+		const struct view_prefs *vp = &cfg->views[v];
+		int k;
+
 		u->vs[v].sort_col = view_get((enum view_id)v)->sort_col;
 		u->vs[v].sort_desc = view_get((enum view_id)v)->sort_desc;
 		ui_default_columns(u, (enum view_id)v);
+		/* The config file's choices (the setup screen's, saved). */
+		if (vp->sort_col >= 0 || vp->sort_col == VIEW_SORT_TALKERS)
+			u->vs[v].sort_col = vp->sort_col;
+		if (vp->sort_desc >= 0)
+			u->vs[v].sort_desc = vp->sort_desc;
+		for (k = 0; k < vp->ncols && k < UI_MAX_COLS; k++)
+			u->order[v][k] = vp->cols[k];
+		if (vp->ncols > 0)
+			u->norder[v] = k;
 	}
+	u->start_view = cfg->view;
+	u->delay = cfg->delay;
+	u->no_color = cfg->no_color;
 	sb_init(&u->scratch);
 	u->uid = -1;
 	u->w = 80;
@@ -166,6 +181,23 @@ int ui_detail_proc(const struct ui *u)
 		return -1;
 	p = model_row_find(u->snap, ROW_PROC, d->key);
 	return p != NONE && u->snap->leak[p].level != LEAK_OK ? (int)p : -1;
+}
+
+int ui_help_lines(void)
+{
+	size_t k;
+	int n = 1; /* the mouse */
+
+	for (k = 0; k < ui_nkeys; k++)
+		n += ui_keys[k].name != NULL;
+	return n;
+}
+
+int ui_help_top(const struct ui *u)
+{
+	int max = ui_help_lines() - (u->h - 4);
+
+	return u->help_top > max ? (max > 0 ? max : 0) : u->help_top < 0 ? 0 : u->help_top;
 }
 
 int ui_header_lines(const struct ui *u)
@@ -798,6 +830,13 @@ static int handle_event(struct ui *u, const struct ui_event *ev)
 	case MODE_HELP:
 		if (ev->key == UK_ESC || ev->key == '?' || ev->key == UK_F1 || ev->key == 'q')
 			u->mode = MODE_NORMAL;
+		else if (ev->key == UK_DOWN || ev->key == UK_UP)
+			u->help_top = ui_help_top(u) + (ev->key == UK_DOWN ? 1 : -1);
+		else if (ev->key == UK_PGDN || ev->key == UK_END)
+			u->help_top = ui_help_lines();
+		else if (ev->key == UK_PGUP || ev->key == UK_HOME)
+			u->help_top = 0;
+		u->help_top = ui_help_top(u);
 		return 0;
 	case MODE_KILL:
 		if (ev->key == UK_UP && u->kill.sel > 0)
@@ -814,6 +853,9 @@ static int handle_event(struct ui *u, const struct ui_event *ev)
 	case MODE_USER:
 		user_picker_key(u, ev->key);
 		return 0;
+	case MODE_SETUP:
+		ui_setup_key(u, ev->key);
+		return 0;
 	case MODE_FILTER:
 	case MODE_SEARCH:
 		if (ev->key == UK_UP || ev->key == UK_DOWN) {
@@ -827,6 +869,13 @@ static int handle_event(struct ui *u, const struct ui_event *ev)
 	}
 	if (ev->key == UK_MOUSE) {
 		handle_mouse(u, ev->x, ev->y);
+		return 0;
+	}
+	/* The wheel moves the selection three rows, as in htop. */
+	if (ev->key == UK_WHEEL_UP || ev->key == UK_WHEEL_DOWN) {
+		int to = u->cursor + (ev->key == UK_WHEEL_UP ? -3 : 3);
+
+		move_cursor(u, to < 0 ? 0 : to >= (int)u->rows.n ? (int)u->rows.n - 1 : to);
 		return 0;
 	}
 	a = ui_key_action(ev->key);
@@ -945,6 +994,9 @@ static int handle_event(struct ui *u, const struct ui_event *ev)
 		break;
 	case ACT_USER:
 		open_user_picker(u);
+		break;
+	case ACT_SETUP:
+		ui_setup_open(u);
 		break;
 	default:
 		break;

@@ -81,6 +81,12 @@ static void term_palette(struct term *t, int no_color)
 	}
 }
 
+void term_set_color(struct term *t, int no_color)
+{
+	term_palette(t, no_color);
+	clearok(curscr, TRUE);
+}
+
 struct term *term_open(int no_color, char **cause)
 {
 	struct term *t;
@@ -125,7 +131,7 @@ struct term *term_open(int no_color, char **cause)
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
 	curs_set(0);
-	mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED, NULL);
+	mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
 	mouseinterval(0);
 	term_palette(t, no_color);
 	return t;
@@ -262,7 +268,9 @@ int term_read(struct term *t, struct ui_event *ev)
 
 			if (getmouse(&me) != OK)
 				return 1;
-			ev->key = UK_MOUSE;
+			ev->key = me.bstate & BUTTON4_PRESSED	? UK_WHEEL_UP
+				  : me.bstate & BUTTON5_PRESSED ? UK_WHEEL_DOWN
+								: UK_MOUSE;
 			ev->x = me.x;
 			ev->y = me.y;
 			return 1;

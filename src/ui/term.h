@@ -16,6 +16,8 @@ void term_resize(struct term *t);
 void term_size(const struct term *t, int *w, int *h);
 /* Show the cell buffer; curses sends only what changed. */
 void term_draw(struct term *t, const struct cellbuf *cb);
+/* Colours on or off from now on (the setup screen). */
+void term_set_color(struct term *t, int no_color);
 /* Force a full repaint on the next draw (Ctrl-L). */
 void term_invalidate(struct term *t);
 /* Read one pending input event: 1, or 0 when none is left. */

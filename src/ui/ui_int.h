@@ -37,6 +37,8 @@ enum {
 	UK_F10,
 	UK_RESIZE,
 	UK_MOUSE, /* with ui_event.x, y */
+	UK_WHEEL_UP,
+	UK_WHEEL_DOWN,
 	UK_CTRL_L,
 };
 
@@ -141,6 +143,14 @@ struct ui_tree_row {
 	uint64_t fds;
 };
 
+/* F2: the setup screen's place; the rest of what it edits is the ui's own state. */
+enum { SETUP_VIEW, SETUP_DELAY, SETUP_COLOR, SETUP_COLUMNS_OF, SETUP_FIRST_COL };
+struct setup {
+	int sel;	   /* item: SETUP_* or SETUP_FIRST_COL + a column's place in the list */
+	int top;	   /* first item shown */
+	enum view_id cols; /* the view whose columns are listed */
+};
+
 /* The u picker: the users of the processes shown, "all" first. */
 #define UI_MAX_USERS 256
 struct ui_user {
@@ -167,6 +177,7 @@ struct ui {
 	struct kill_dialog kill;
 	int paused;
 	int quit;
+	int help_top; /* the help screen's first key shown */
 	char msg[160];
 	/*
 	 * The filter prompt's text when it parsed as an expression (expr.h): it
@@ -188,8 +199,14 @@ struct ui {
 	char uname[33];
 	struct ui_user *users;
 	int nusers, user_sel, user_top;
-	/* Each view's columns (indices in its table) in the order shown; narrow screens drop some.
-	 */
+	/* What the setup screen changes, for this run and, when saved, the next ones. */
+	struct setup setup;
+	enum view_id start_view; /* the view a start opens on */
+	double delay;		 /* the refresh interval */
+	int no_color;
+	int color_changed; /* the loop gives the terminal the new palette */
+	/* Each view's columns (indices in its table) in the order shown; narrow screens drop
+	 * some. */
 	int order[VIEW_COUNT][UI_MAX_COLS];
 	int norder[VIEW_COUNT];
 	int w, h;
@@ -215,6 +232,17 @@ void ui_init(struct ui *u, const struct config *cfg);
 const char *const *ui_column_priority(enum view_id v);
 /* View v's columns, all of them in the table's order. */
 void ui_default_columns(struct ui *u, enum view_id v);
+/* The setup screen's list of view v's columns: the shown ones in order, then the hidden. */
+int ui_setup_columns(const struct ui *u, enum view_id v, int *cols, int *shown);
+/* The help screen: how many lines it has, the first shown (within bounds). */
+int ui_help_lines(void);
+int ui_help_top(const struct ui *u);
+/* setup.c: F2 opens the setup screen; its keys; Enter saves to the config file. */
+void ui_setup_open(struct ui *u);
+void ui_setup_key(struct ui *u, uint32_t key);
+/* The intervals the setup screen offers. */
+extern const double ui_delays[];
+extern const size_t ui_ndelays;
 void ui_fini(struct ui *u);
 /* A new snapshot arrived (or the view changed): rebuild rows, keep the selection. */
 void ui_rebuild(struct ui *u);

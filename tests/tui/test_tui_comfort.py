@@ -2,7 +2,8 @@
 
 80x24: the processes view keeps PID, COMMAND and LEAK for a leaking workload, the
 sockets view LOCAL, REMOTE and STATE; 100x30 and 200x50 show more, and no line
-is wider than the terminal. t shows a master with its workers under it; u and a
+is wider than the terminal. F2 saves the start view, and a fresh start opens on
+it. t shows a master with its workers under it; u and a
 user's name shows only that user's processes. Every wait polls the screen until
 a deadline.
 """
@@ -140,6 +141,50 @@ def tree_and_user(t, ready, user):
         tm.kill()
 
 
+def setup_saved(t):
+    """F2, the start view to listen, Enter: saved; a fresh start opens on listen."""
+    xdg = os.path.join(t.tmpdir, "xdg")
+    os.makedirs(xdg, exist_ok=True)
+    conf = os.path.join(xdg, "sockwatch", "config")
+    cmd = "XDG_CONFIG_HOME=%s %s -d 0.5" % (xdg, t.sockwatch_path)
+    tm = Tmux(t, cmd, w=120, h=30)
+    try:
+        tm.wait(lambda s: "PID" in s and "COMMAND" in s, "the processes view first")
+        tm.keys("F2")
+        tm.wait(lambda s: "View at start" in s and "< processes >" in s, "F2: the setup screen")
+        tm.keys("Right")
+        tm.wait(lambda s: "< listen >" in s, "Right: the start view is listen")
+        tm.keys("Enter")
+        tm.wait(lambda s: "settings saved to" in s, "Enter: the message says it was saved")
+        tm.keys("q")
+        t.check_eq(tm.exit_status(), "0", "q quits")
+    finally:
+        tm.kill()
+    try:
+        with open(conf) as f:
+            text = f.read()
+    except OSError as e:
+        text = str(e)
+    t.check("view = listen\n" in text, "the config file holds view = listen", got=text)
+    tm = Tmux(t, cmd, w=120, h=30)
+    try:
+        tm.wait(lambda s: "LOCAL ADDRESS:PORT" in s and "QUEUE/BACKLOG" in s,
+                "a fresh start opens on the listen view")
+        tm.keys("q")
+        t.check_eq(tm.exit_status(), "0", "q quits")
+    finally:
+        tm.kill()
+    # A key the file does not know, or a bad value: the file and line, exit 2.
+    with open(conf, "a") as f:
+        f.write("processes.columns = pid,nonsense\n")
+    rc, out, err = t.sockwatch("--config", conf, "-b", "-n", "1")
+    lines = err.strip().splitlines()
+    t.check(rc == 2 and len(lines) == 1 and "%s:%d:" % (conf, text.count("\n") + 1) in lines[0]
+            and "unknown column 'nonsense'" in lines[0],
+            "a bad value in the config file: one line naming file and line, exit 2",
+            got=(rc, err))
+
+
 def main(t):
     if shutil.which("tmux") is None:
         t.fail("tmux is installed (scripts/bootstrap installs it)")
@@ -149,6 +194,7 @@ def main(t):
         widths(t, cw)
     finally:
         t.stop(cw)
+    setup_saved(t)
 
     if os.geteuid() != 0:
         t.note("not root: the user picker's test needs a process of another user; skipped")

@@ -313,13 +313,127 @@ static void test_describe(void **state)
 	assert_null(config_setting_find("no-such-key"));
 }
 
+/*
+ * What the setup screen writes, the file accepts: the start view, colour and
+ * each view's columns and sort. Before, "view = listen" was an unknown setting.
+ */
+static void test_view_keys(void **state)
+{
+	struct config c;
+	char *cause = NULL;
+
+	(void)state;
+	config_defaults(&c);
+	write_file("view = listen\n"
+		   "color = no\n"
+		   "processes.columns = pid, leak,command\n"
+		   "processes.sort = established\n"
+		   "processes.sort-order = ascending\n"
+		   "ports.sort = talkers\n");
+	assert_int_equal(config_load_file(&c, path, 1, &cause), 0);
+	assert_int_equal(c.view, VIEW_LISTEN);
+	assert_int_equal(c.no_color, 1);
+	assert_int_equal(c.views[VIEW_PROCESSES].ncols, 3);
+	assert_string_equal(view_get(VIEW_PROCESSES)->cols[c.views[VIEW_PROCESSES].cols[1]].key,
+			    "leak");
+	assert_string_equal(view_get(VIEW_PROCESSES)->cols[c.views[VIEW_PROCESSES].sort_col].key,
+			    "established");
+	assert_int_equal(c.views[VIEW_PROCESSES].sort_desc, 0);
+	assert_int_equal(c.views[VIEW_PORTS].sort_col, VIEW_SORT_TALKERS);
+	assert_int_equal(c.views[VIEW_LISTEN].sort_col, -1);
+	/* A bad value names the file and the line. */
+	static const char *const bad[][2] = {
+		{ "view = nowhere\n", ":1: invalid view 'nowhere'" },
+		{ "\ncolor = maybe\n", ":2: invalid color 'maybe'" },
+		{ "processes.columns = pid,bogus\n", ":1: unknown column 'bogus'" },
+		{ "processes.columns = pid,,command\n", ":1: empty column in" },
+		{ "processes.columns = pid,pid\n", ":1: column named twice 'pid'" },
+		{ "processes.columns =\n", ":1: empty column in" },
+		{ "listen.sort = fds\n", ":1: unknown sort column 'fds'" },
+		{ "listen.sort-order = up\n", ":1: invalid sort-order 'up'" },
+		{ "nowhere.sort = pid\n", ":1: unknown setting 'nowhere.sort'" },
+		{ "processes.width = 3\n", ":1: unknown setting 'processes.width'" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		write_file(bad[i][0]);
+		assert_int_equal(config_load_file(&c, path, 1, &cause), -1);
+		if (strstr(cause, bad[i][1]) == NULL || strncmp(cause, path, strlen(path)) != 0)
+			fail_msg("%s: got %s, want %s", bad[i][0], cause, bad[i][1]);
+		free(cause);
+	}
+}
+
+/* config_save keeps the user's other lines, makes the directory, and reads back the same. */
+static void test_save(void **state)
+{
+	char dir[] = "/tmp/sockwatch-save-XXXXXX", file[128], text[2048];
+	struct config c, back;
+	char *cause = NULL;
+	FILE *f;
+	size_t n;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(file, sizeof file, "%s/a/sockwatch/config", dir);
+	/* The first save starts from the file that was read (here: path, like /etc's). */
+	write_file("# mine\nwindow = 90\nview = sockets\n");
+	config_defaults(&c);
+	c.view = VIEW_LISTEN;
+	c.delay = 2;
+	c.views[VIEW_SOCKETS].ncols = 2;
+	c.views[VIEW_SOCKETS].cols[0] = 3;
+	c.views[VIEW_SOCKETS].cols[1] = 1;
+	c.views[VIEW_PROCESSES].sort_col = 0;
+	c.views[VIEW_PROCESSES].sort_desc = 0;
+	assert_int_equal(config_save(&c, file, path, &cause), 0);
+	f = fopen(file, "r");
+	assert_non_null(f);
+	n = fread(text, 1, sizeof text - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	assert_non_null(strstr(text, "# mine\nwindow = 90\n"));
+	assert_null(strstr(text, "view = sockets"));
+	assert_non_null(strstr(text, "view = listen\n"));
+	assert_non_null(strstr(text, "delay = 2\n"));
+	assert_non_null(strstr(text, "sockets.columns = remote,state\n"));
+	assert_non_null(strstr(text, "processes.sort = pid\nprocesses.sort-order = ascending\n"));
+	config_defaults(&back);
+	assert_int_equal(config_load_file(&back, file, 1, &cause), 0);
+	assert_int_equal(back.view, VIEW_LISTEN);
+	assert_true(back.delay == 2 && back.leak.window == 90);
+	assert_int_equal(back.views[VIEW_SOCKETS].ncols, 2);
+	assert_int_equal(back.views[VIEW_PROCESSES].sort_col, 0);
+	/* Saved again: its own lines are replaced, not repeated. */
+	c.view = VIEW_PORTS;
+	assert_int_equal(config_save(&c, file, path, &cause), 0);
+	f = fopen(file, "r");
+	n = fread(text, 1, sizeof text - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	assert_non_null(strstr(text, "view = ports\n"));
+	assert_null(strstr(text, "view = listen"));
+	assert_non_null(strstr(text, "window = 90"));
+	assert_null(strstr(strstr(text, "window = 90") + 1, "window = 90"));
+	/* Nowhere to save: said, nothing written. */
+	assert_int_equal(config_save(&c, "", NULL, &cause), -1);
+	assert_non_null(strstr(cause, "no place to save"));
+	free(cause);
+	unlink(file);
+	snprintf(text, sizeof text, "%s/a/sockwatch", dir);
+	rmdir(text);
+	snprintf(text, sizeof text, "%s/a", dir);
+	rmdir(text);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults), cmocka_unit_test(test_file),
-		cmocka_unit_test(test_errors),	 cmocka_unit_test(test_table),
-		cmocka_unit_test(test_bounds),	 cmocka_unit_test(test_fields),
-		cmocka_unit_test(test_describe), cmocka_unit_test(test_not_regular),
+		cmocka_unit_test(test_defaults),  cmocka_unit_test(test_file),
+		cmocka_unit_test(test_errors),	  cmocka_unit_test(test_table),
+		cmocka_unit_test(test_bounds),	  cmocka_unit_test(test_fields),
+		cmocka_unit_test(test_describe),  cmocka_unit_test(test_not_regular),
+		cmocka_unit_test(test_view_keys), cmocka_unit_test(test_save),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <wchar.h>
 #include <cmocka.h>
 
@@ -323,7 +324,11 @@ static void test_kill_dialog_and_help(void **state)
 	assert_int_equal(ui_handle(&f->u, &ev), 1); /* Enter asks the loop to send it */
 	key(f, '?');
 	scr = screen(f);
+	assert_non_null(strstr(scr, "Down: more keys"));
+	key(f, UK_END); /* the last keys, then the mouse */
+	scr = screen(f);
 	assert_non_null(strstr(scr, "q F10"));
+	assert_non_null(strstr(scr, "the wheel scrolls"));
 	assert_non_null(strstr(scr, "quit"));
 	key(f, 'q'); /* closes help, does not quit */
 	assert_int_equal(f->u.quit, 0);
@@ -980,6 +985,115 @@ static void test_user_picker(void **state)
 	assert_int_equal(f->u.rows.n, 3);
 }
 
+/*
+ * F2: a framed setup screen; Right on "View at start" picks listen, Space
+ * hides a column and [ ] move one, at once on screen; Enter writes the file
+ * that a start reads back. Before, F2 did nothing.
+ */
+static void test_setup_screen(void **state)
+{
+	struct fixture *f = *state;
+	char dir[] = "/tmp/sockwatch-setup-XXXXXX", text[2048];
+	struct config back;
+	char *cause = NULL;
+	const char *scr;
+	FILE *fp;
+	size_t n;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(f->cfg.config_write, sizeof f->cfg.config_write, "%s/sockwatch/config", dir);
+	key(f, UK_F2);
+	assert_int_equal(f->u.mode, MODE_SETUP);
+	scr = screen(f);
+	assert_non_null(strstr(scr, "View at start"));
+	assert_non_null(strstr(scr, "< processes >"));
+	assert_non_null(strstr(scr, "[x] PID"));
+	assert_framed_panel(f, "Setup");
+	key(f, UK_RIGHT); /* processes -> listen */
+	assert_non_null(strstr(screen(f), "< listen >"));
+	key(f, UK_DOWN);
+	key(f, UK_RIGHT); /* 1 s -> 2 s */
+	assert_true(f->u.delay == 2);
+	/* The second column of the processes view (USER): hidden, then PID after FDS. */
+	key(f, UK_DOWN);
+	key(f, UK_DOWN);
+	key(f, UK_DOWN); /* PID */
+	key(f, UK_DOWN); /* USER */
+	key(f, ' ');
+	assert_non_null(strstr(screen(f), "[ ] USER"));
+	assert_int_equal(f->u.norder[VIEW_PROCESSES], (int)view_get(VIEW_PROCESSES)->ncols - 1);
+	key(f, UK_HOME);
+	for (int i = 0; i < SETUP_FIRST_COL; i++)
+		key(f, UK_DOWN);
+	key(f, ']'); /* PID one later: after S */
+	assert_int_equal(f->u.order[VIEW_PROCESSES][1], 0);
+	key(f, UK_ENTER);
+	assert_int_equal(f->u.mode, MODE_NORMAL);
+	scr = screen(f);
+	assert_non_null(strstr(scr, "settings saved to"));
+	assert_null(strstr(titles(f), " USER "));
+	/* What a new start reads. */
+	fp = fopen(f->cfg.config_write, "r");
+	assert_non_null(fp);
+	n = fread(text, 1, sizeof text - 1, fp);
+	fclose(fp);
+	text[n] = '\0';
+	assert_non_null(strstr(text, "view = listen\n"));
+	assert_non_null(strstr(text, "delay = 2\n"));
+	assert_non_null(strstr(text, "processes.columns = state,pid,fds,"));
+	config_defaults(&back);
+	assert_int_equal(config_load_file(&back, f->cfg.config_write, 1, &cause), 0);
+	assert_int_equal(back.view, VIEW_LISTEN);
+	ui_fini(&f->u);
+	ui_init(&f->u, &back);
+	f->u.snap = &f->s;
+	f->u.w = 120;
+	f->u.h = 30;
+	ui_rebuild(&f->u);
+	assert_true(f->u.delay == 2);
+	assert_int_equal(f->u.order[VIEW_PROCESSES][0], 2); /* S first */
+	/* Esc leaves without saving; the hidden column cannot be the last one. */
+	key(f, UK_F2);
+	key(f, UK_ESC);
+	assert_int_equal(f->u.mode, MODE_NORMAL);
+	unlink(f->cfg.config_write);
+	snprintf(text, sizeof text, "%s/sockwatch", dir);
+	assert_int_equal(rmdir(text), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+/* The wheel moves the selection by three rows, and stays within the rows. */
+static void test_mouse_wheel(void **state)
+{
+	struct fixture *f = *state;
+	struct ui_event up = { UK_WHEEL_UP, 0, 0 }, down = { UK_WHEEL_DOWN, 0, 0 };
+
+	key(f, '4');
+	assert_true(f->u.rows.n >= 5);
+	key(f, UK_HOME);
+	ui_handle(&f->u, &down);
+	assert_int_equal(f->u.cursor, 3);
+	ui_handle(&f->u, &down);
+	ui_handle(&f->u, &down);
+	ui_handle(&f->u, &down);
+	assert_int_equal(f->u.cursor, (int)f->u.rows.n - 1);
+	ui_handle(&f->u, &up);
+	assert_int_equal(f->u.cursor, (int)f->u.rows.n - 4);
+	for (int i = 0; i < 5; i++)
+		ui_handle(&f->u, &up);
+	assert_int_equal(f->u.cursor, 0);
+	/* A click on a title sorts; a second click on it inverts. */
+	struct ui_event click = { UK_MOUSE, 1, ui_table_y(&f->u) };
+
+	key(f, '1');
+	ui_handle(&f->u, &click);
+	assert_int_equal(f->u.vs[VIEW_PROCESSES].sort_col, 0);
+	int desc = f->u.vs[VIEW_PROCESSES].sort_desc;
+
+	ui_handle(&f->u, &click);
+	assert_int_equal(f->u.vs[VIEW_PROCESSES].sort_desc, !desc);
+}
+
 /* The attribute of the first cell of text on row y. */
 static int attr_at(struct fixture *f, int y, const char *text)
 {
@@ -1164,6 +1278,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_state_column_and_stopped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tree_view, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_user_picker, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_setup_screen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mouse_wheel, setup, teardown),
 	};
 
 	text_locale_init(); /* as main() does: widths are measured in a UTF-8 LC_CTYPE */
