@@ -22,6 +22,8 @@ Every run has a deadline; every child is reaped by swtest.
 """
 import json
 import os
+import select
+import threading
 import pty
 import re
 import resource
@@ -366,20 +368,32 @@ def check_output_fifo(t):
 
     tag = "sockwatch --output-file FIFO with a reader"
     rfd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    chunks, done = [], threading.Event()
+
+    def drain():
+        # Read while sockwatch writes: a snapshot of a busy machine outgrows the pipe.
+        while True:
+            r, _, _ = select.select([rfd], [], [], 0.05)
+            try:
+                chunk = os.read(rfd, 1 << 20) if r else b""
+            except BlockingIOError:
+                chunk = b""
+            if chunk:
+                chunks.append(chunk)
+            elif done.is_set():
+                return
+            else:
+                time.sleep(0.01)  # no writer yet (EOF) or nothing new
+    reader = threading.Thread(target=drain)
+    reader.start()
     try:
         rc, out, err, took = run(t, [t.sockwatch_path, "--output-file", fifo, "-o", "json",
                                      "-n", "2", "-d", "0.1"], timeout=20.0)
-        data = b""
-        try:
-            while True:
-                chunk = os.read(rfd, 1 << 20)
-                if not chunk:
-                    break
-                data += chunk
-        except BlockingIOError:
-            pass
     finally:
+        done.set()
+        reader.join()
         os.close(rfd)
+    data = b"".join(chunks)
     t.check_eq(rc, 0, "%s: exit status" % tag)
     snaps = swtest.parse_json_lines(data.decode("utf-8", "replace"))
     t.check(snaps is not None and len(snaps) == 2, "%s: two snapshots through it" % tag,
