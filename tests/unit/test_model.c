@@ -407,18 +407,28 @@ static void test_table_and_csv(void **state)
 
 	(void)state;
 	build(&s);
+	s.socks.v[0].rqueue = 6; /* the :80 listener's accept queue, over its backlog */
+	s.socks.v[0].wqueue = 5;
 	snapshot_join(&s, NULL);
 	sb_init(&sb);
 	out_write(&sb, &s, &o);
 	assert_non_null(strstr(sb.buf, "CLOSE_WAIT DEAD LEAK COMMAND\n"));
 	assert_non_null(strstr(sb.buf, "[p300]"));
 	sb_reset(&sb);
-	o.format = OUT_CSV;
 	o.view = VIEW_LISTEN;
 	out_write(&sb, &s, &o);
-	p = "time,iteration,proto,local,queue,connections,rx_bytes_per_second,tx_bytes_per_second,"
-	    "retransmits_per_second,rtt_median_seconds,pids,netns,command\r\n";
+	assert_non_null(strstr(sb.buf, " QUEUE/BACKLOG "));
+	assert_non_null(strstr(sb.buf, " 6/5 "));
+	assert_null(strstr(sb.buf, " BACKLOG "));
+	sb_reset(&sb);
+	o.format = OUT_CSV;
+	out_write(&sb, &s, &o);
+	/* QUEUE/BACKLOG is two numbers on screen, so two cells in CSV. */
+	p = "time,iteration,proto,local,queue,backlog,connections,rx_bytes_per_second,"
+	    "tx_bytes_per_second,retransmits_per_second,rtt_median_seconds,pids,netns,command\r\n";
 	assert_memory_equal(sb.buf, p, strlen(p));
+	assert_non_null(strstr(sb.buf, ",6,5,"));
+	assert_null(strstr(sb.buf, "6/5"));
 	/* No tcp_info: the traffic cells are empty, not 0 nor "-". */
 	assert_non_null(strstr(sb.buf, ",,,,\"100,200\","));
 	assert_non_null(strstr(sb.buf, ",\"100,200\","));
