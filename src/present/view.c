@@ -40,18 +40,29 @@ static void fmt_i64(struct strbuf *sb, int64_t v)
 		sb_printf(sb, "%lld", (long long)v);
 }
 
-/* Owners' pids of a socket, comma separated. */
-static void fmt_owner_pids(struct strbuf *sb, const struct snapshot *s, uint32_t sock)
+/* CSV: the number, or an empty cell when it is unknown or unlimited (JSON's null). */
+static void raw_i64(struct strbuf *sb, int64_t v)
+{
+	if (v != PROC_UNKNOWN && v != PROC_UNLIMITED)
+		sb_printf(sb, "%lld", (long long)v);
+}
+
+/* Owners' pids of a socket, comma separated; "-" for none (CSV: empty). */
+static void fmt_pid_list(struct strbuf *sb, const struct snapshot *s, uint32_t sock, int csv)
 {
 	uint32_t l = sock_owner_first(s, sock);
 
-	if (l == NONE)
+	if (l == NONE && !csv)
 		sb_putc(sb, '-');
 	for (; l != NONE; l = sock_owner_next(s, l)) {
 		sb_printf(sb, "%d", s->procs.v[owner_proc(s, l)].pid);
 		if (sock_owner_next(s, l) != NONE)
 			sb_putc(sb, ',');
 	}
+}
+static void fmt_owner_pids(struct strbuf *sb, const struct snapshot *s, uint32_t sock)
+{
+	fmt_pid_list(sb, s, sock, 0);
 }
 
 static void fmt_owner_comm(struct strbuf *sb, const struct snapshot *s, uint32_t sock)
@@ -337,6 +348,10 @@ static void p_fds(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 {
 	fmt_i64(sb, P(s, r)->fds);
 }
+static void r_fds(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	raw_i64(sb, P(s, r)->fds);
+}
 /* Unknown values read dim, in every column that can hold one. */
 static enum severity sev_unknown(int64_t v)
 {
@@ -355,6 +370,10 @@ static int c_fds(const struct snapshot *s, uint32_t a, uint32_t b)
 static void p_limit(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 {
 	fmt_i64(sb, P(s, r)->fd_limit);
+}
+static void r_limit(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	raw_i64(sb, P(s, r)->fd_limit);
 }
 static enum severity e_limit(const struct snapshot *s, const struct leak_config *lc, uint32_t r)
 {
@@ -388,6 +407,14 @@ static void p_fdpct(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 	else
 		sb_printf(sb, "%lld.%lld", (long long)(v / 10), (long long)(v % 10));
 }
+/* CSV: the share itself, over 100 too; empty when unknown or against a limit of 0. */
+static void r_fdpct(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	int64_t v = fd_permille(P(s, r));
+
+	if (v >= 0 && v != FD_OVER)
+		sb_printf(sb, "%lld.%lld", (long long)(v / 10), (long long)(v % 10));
+}
 static int c_fdpct(const struct snapshot *s, uint32_t a, uint32_t b)
 {
 	return CMP(fd_permille(P(s, a)), fd_permille(P(s, b)));
@@ -412,6 +439,10 @@ static enum severity e_fdpct(const struct snapshot *s, const struct leak_config 
 	static void p_##name(struct strbuf *sb, const struct snapshot *s, uint32_t r)              \
 	{                                                                                          \
 		fmt_i64(sb, v_##name(s, r));                                                       \
+	}                                                                                          \
+	static void r_##name(struct strbuf *sb, const struct snapshot *s, uint32_t r)              \
+	{                                                                                          \
+		raw_i64(sb, v_##name(s, r));                                                       \
 	}                                                                                          \
 	static int c_##name(const struct snapshot *s, uint32_t a, uint32_t b)                      \
 	{                                                                                          \
@@ -508,17 +539,17 @@ TR_COLS(trp, ROW_PROC)
 static const struct column proc_cols[] = {
 	{ "PID", "pid", 1, 7, p_pid, c_pid, NULL, NULL, NULL, COL_ALL },
 	{ "USER", "user", 0, 9, p_user, c_user, NULL, NULL, NULL, COL_ALL },
-	{ "FDS", "fds", 1, 6, p_fds, c_fds, e_fds, NULL, NULL, COL_ALL },
-	{ "LIMIT", "fd_limit", 1, 7, p_limit, c_limit, e_limit, NULL, NULL, COL_ALL },
-	{ "FD%", "fd_pct", 1, 5, p_fdpct, c_fdpct, e_fdpct, NULL, NULL, COL_ALL },
-	{ "SOCKETS", "sockets", 1, 7, p_sockets, c_sockets, e_sockets, NULL, NULL, COL_ALL },
-	{ "TCP", "tcp", 1, 6, p_tcp, c_tcp, e_tcp, NULL, NULL, COL_ALL },
-	{ "UDP", "udp", 1, 5, p_udp, c_udp, e_udp, NULL, NULL, COL_ALL },
-	{ "UNIX", "unix", 1, 5, p_unix, c_unix, e_unix, NULL, NULL, COL_ALL },
-	{ "ESTAB", "established", 1, 6, p_estab, c_estab, e_estab, NULL, NULL, COL_ALL },
-	{ "CLOSE_WAIT", "close_wait", 1, 10, p_closewait, c_closewait, e_closewait, NULL, NULL,
-	  COL_ALL },
-	{ "DEAD", "dead", 1, 5, p_dead, c_dead, e_dead, NULL, NULL, COL_ALL },
+	{ "FDS", "fds", 1, 6, p_fds, c_fds, e_fds, NULL, r_fds, COL_ALL },
+	{ "LIMIT", "fd_limit", 1, 7, p_limit, c_limit, e_limit, NULL, r_limit, COL_ALL },
+	{ "FD%", "fd_pct", 1, 5, p_fdpct, c_fdpct, e_fdpct, NULL, r_fdpct, COL_ALL },
+	{ "SOCKETS", "sockets", 1, 7, p_sockets, c_sockets, e_sockets, NULL, r_sockets, COL_ALL },
+	{ "TCP", "tcp", 1, 6, p_tcp, c_tcp, e_tcp, NULL, r_tcp, COL_ALL },
+	{ "UDP", "udp", 1, 5, p_udp, c_udp, e_udp, NULL, r_udp, COL_ALL },
+	{ "UNIX", "unix", 1, 5, p_unix, c_unix, e_unix, NULL, r_unix, COL_ALL },
+	{ "ESTAB", "established", 1, 6, p_estab, c_estab, e_estab, NULL, r_estab, COL_ALL },
+	{ "CLOSE_WAIT", "close_wait", 1, 10, p_closewait, c_closewait, e_closewait, NULL,
+	  r_closewait, COL_ALL },
+	{ "DEAD", "dead", 1, 5, p_dead, c_dead, e_dead, NULL, r_dead, COL_ALL },
 	{ "LEAK", "leak", 0, 14, p_leak, c_pleak, e_pleak, NULL, NULL, COL_ALL },
 	TR_ENTRIES(trp, "rtt_median_seconds"),
 	{ "SERVICE", "service", 0, 20, p_service, c_service, NULL, one_service, NULL, COL_ALL },
@@ -611,6 +642,11 @@ static void l_conns(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 	else
 		sb_printf(sb, "%u", c);
 }
+static void r_lconns(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	if (s->listeners[r].connections != NONE)
+		sb_printf(sb, "%u", s->listeners[r].connections);
+}
 static int c_lconns(const struct snapshot *s, uint32_t a, uint32_t b)
 {
 	uint32_t x = s->listeners[a].connections, y = s->listeners[b].connections;
@@ -636,6 +672,10 @@ static void l_pid(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 {
 	fmt_owner_pids(sb, s, s->listeners[r].sock);
 }
+static void r_lpid(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	fmt_pid_list(sb, s, s->listeners[r].sock, 1);
+}
 static int c_lpid(const struct snapshot *s, uint32_t a, uint32_t b)
 {
 	return CMP(sock_first_pid(s, s->listeners[a].sock),
@@ -660,9 +700,9 @@ static const struct column listen_cols[] = {
 	{ "QUEUE/BACKLOG", "queue", 1, 13, l_queue, c_lqueue, e_lqueue, NULL, NULL, COL_SCREEN },
 	{ "QUEUE", "queue", 1, 6, l_rqueue, c_lqueue, NULL, NULL, NULL, COL_CSV },
 	{ "BACKLOG", "backlog", 1, 7, l_backlog, c_lbacklog, NULL, NULL, NULL, COL_CSV },
-	{ "CONNS", "connections", 1, 7, l_conns, c_lconns, NULL, NULL, NULL, COL_ALL },
+	{ "CONNS", "connections", 1, 7, l_conns, c_lconns, NULL, NULL, r_lconns, COL_ALL },
 	TR_ENTRIES(trl, "rtt_median_seconds"),
-	{ "PID", "pids", 1, 8, l_pid, c_lpid, NULL, NULL, NULL, COL_ALL },
+	{ "PID", "pids", 1, 8, l_pid, c_lpid, NULL, NULL, r_lpid, COL_ALL },
 	{ "NETNS", "netns", 0, 12, l_netns, c_lnetns, NULL, one_netns, NULL, COL_ALL },
 	{ "COMMAND", "command", 0, 0, l_comm, c_lcomm, NULL, NULL, NULL, COL_ALL },
 };
@@ -741,15 +781,23 @@ static int c_opeers(const struct snapshot *s, uint32_t a, uint32_t b)
 	return CMP(PR(s, a)->peers, PR(s, b)->peers);
 }
 
-static void o_pids(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+static void fmt_port_pids(struct strbuf *sb, const struct snapshot *s, uint32_t r, int csv)
 {
 	const struct port_row *pr = PR(s, r);
 	uint32_t i;
 
-	if (pr->pid_n == 0)
+	if (pr->pid_n == 0 && !csv)
 		sb_putc(sb, '-');
 	for (i = 0; i < pr->pid_n; i++)
 		sb_printf(sb, i ? ",%u" : "%u", s->pids[pr->pid_off + i]);
+}
+static void o_pids(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	fmt_port_pids(sb, s, r, 0);
+}
+static void r_opids(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	fmt_port_pids(sb, s, r, 1);
 }
 static int c_opids(const struct snapshot *s, uint32_t a, uint32_t b)
 {
@@ -775,7 +823,7 @@ static const struct column port_cols[] = {
 	{ "PEERS", "peers", 1, 6, o_peers, c_opeers, NULL, NULL, NULL, COL_ALL },
 	TR_ENTRIES(tro, "rtt_median_seconds"),
 	{ "NETNS", "netns", 0, 12, o_netns, c_onetns, NULL, one_netns, NULL, COL_ALL },
-	{ "PIDS", "pids", 0, 0, o_pids, c_opids, NULL, NULL, NULL, COL_ALL },
+	{ "PIDS", "pids", 0, 0, o_pids, c_opids, NULL, NULL, r_opids, COL_ALL },
 };
 
 /* ---- sockets ---- */
@@ -907,6 +955,10 @@ static void s_pid(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 {
 	fmt_owner_pids(sb, s, r);
 }
+static void r_spid(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	fmt_pid_list(sb, s, r, 1);
+}
 static int c_spid(const struct snapshot *s, uint32_t a, uint32_t b)
 {
 	return CMP(sock_first_pid(s, a), sock_first_pid(s, b));
@@ -932,7 +984,7 @@ static const struct column sock_cols[] = {
 	{ "SEND-Q", "send_q", 1, 7, s_wq, c_swq, NULL, NULL, NULL, COL_ALL },
 	{ "AGE", "age", 1, 8, s_age, c_sage, NULL, NULL, r_sage, COL_ALL },
 	TR_ENTRIES(trs, "rtt_seconds"),
-	{ "PID", "pids", 1, 8, s_pid, c_spid, NULL, NULL, NULL, COL_ALL },
+	{ "PID", "pids", 1, 8, s_pid, c_spid, NULL, NULL, r_spid, COL_ALL },
 	{ "NETNS", "netns", 0, 12, s_netns, c_snetns, NULL, one_netns, NULL, COL_ALL },
 	{ "COMMAND", "command", 0, 0, s_comm, c_scomm, NULL, NULL, NULL, COL_ALL },
 };
@@ -980,6 +1032,10 @@ static void v_fds(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 {
 	fmt_i64(sb, SV(s, r)->fds);
 }
+static void r_vfds(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	raw_i64(sb, SV(s, r)->fds);
+}
 static int c_vfds(const struct snapshot *s, uint32_t a, uint32_t b)
 {
 	return CMP(SV(s, a)->fds, SV(s, b)->fds);
@@ -997,6 +1053,11 @@ static int c_vfds(const struct snapshot *s, uint32_t a, uint32_t b)
 		fmt_i64(sb, svv_##name(s, r));                                                     \
 		if (SV(s, r)->known < SV(s, r)->procs && svv_##name(s, r) != PROC_UNKNOWN)         \
 			sb_putc(sb, '+');                                                          \
+	}                                                                                          \
+	/* CSV: the sum without its "+" (the partial column says it), empty for "?" */             \
+	static void svr_##name(struct strbuf *sb, const struct snapshot *s, uint32_t r)            \
+	{                                                                                          \
+		raw_i64(sb, svv_##name(s, r));                                                     \
 	}                                                                                          \
 	static int svc_##name(const struct snapshot *s, uint32_t a, uint32_t b)                    \
 	{                                                                                          \
@@ -1020,21 +1081,33 @@ SVC_COUNT_COL(dead, sv->dead, 1)
 
 LEAK_COL(v, SVL)
 
+/* CSV: 1 when some of the service's processes could not be inspected (the sums leave them out). */
+static void r_vpartial(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	sb_putc(sb, SV(s, r)->known < SV(s, r)->procs ? '1' : '0');
+}
+static int c_vpartial(const struct snapshot *s, uint32_t a, uint32_t b)
+{
+	return CMP(SV(s, a)->procs - SV(s, a)->known, SV(s, b)->procs - SV(s, b)->known);
+}
+
 TR_COLS(trv, ROW_SERVICE)
 
 static const struct column service_cols[] = {
 	{ "KIND", "kind", 0, 10, v_kind, c_vkind, NULL, NULL, NULL, COL_ALL },
 	{ "PROCS", "processes", 1, 6, v_procs, c_vprocs, NULL, NULL, NULL, COL_ALL },
-	{ "FDS", "fds", 1, 7, v_fds, c_vfds, NULL, NULL, NULL, COL_ALL },
-	{ "SOCKETS", "sockets", 1, 8, sv_sockets, svc_sockets, sve_sockets, NULL, NULL, COL_ALL },
-	{ "TCP", "tcp", 1, 7, sv_tcp, svc_tcp, sve_tcp, NULL, NULL, COL_ALL },
-	{ "UDP", "udp", 1, 6, sv_udp, svc_udp, sve_udp, NULL, NULL, COL_ALL },
-	{ "UNIX", "unix", 1, 6, sv_unix, svc_unix, sve_unix, NULL, NULL, COL_ALL },
-	{ "ESTAB", "established", 1, 7, sv_estab, svc_estab, sve_estab, NULL, NULL, COL_ALL },
-	{ "CLOSE_WAIT", "close_wait", 1, 10, sv_closewait, svc_closewait, sve_closewait, NULL, NULL,
+	{ "FDS", "fds", 1, 7, v_fds, c_vfds, NULL, NULL, r_vfds, COL_ALL },
+	{ "SOCKETS", "sockets", 1, 8, sv_sockets, svc_sockets, sve_sockets, NULL, svr_sockets,
 	  COL_ALL },
-	{ "DEAD", "dead", 1, 5, sv_dead, svc_dead, sve_dead, NULL, NULL, COL_ALL },
+	{ "TCP", "tcp", 1, 7, sv_tcp, svc_tcp, sve_tcp, NULL, svr_tcp, COL_ALL },
+	{ "UDP", "udp", 1, 6, sv_udp, svc_udp, sve_udp, NULL, svr_udp, COL_ALL },
+	{ "UNIX", "unix", 1, 6, sv_unix, svc_unix, sve_unix, NULL, svr_unix, COL_ALL },
+	{ "ESTAB", "established", 1, 7, sv_estab, svc_estab, sve_estab, NULL, svr_estab, COL_ALL },
+	{ "CLOSE_WAIT", "close_wait", 1, 10, sv_closewait, svc_closewait, sve_closewait, NULL,
+	  svr_closewait, COL_ALL },
+	{ "DEAD", "dead", 1, 5, sv_dead, svc_dead, sve_dead, NULL, svr_dead, COL_ALL },
 	{ "LEAK", "leak", 0, 14, v_leak, c_vleak, e_vleak, NULL, NULL, COL_ALL },
+	{ "PARTIAL", "partial", 1, 7, r_vpartial, c_vpartial, NULL, NULL, NULL, COL_CSV },
 	TR_ENTRIES(trv, "rtt_median_seconds"),
 	{ "SERVICE", "service", 0, 0, v_name, c_vname, NULL, NULL, NULL, COL_ALL },
 };

@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
 """CSV cells are numbers, empty, or plain text: what a spreadsheet or a script can use.
 
-A listener with a non-empty accept queue (queuefull.py: listen(5), 6 clients, never
-accepts): `sockwatch -b -o csv --view listen` has the queue and the backlog in two
-columns, `queue` 6 and `backlog` 5, where the screen and the table keep one
-QUEUE/BACKLOG column (`6/5`). Before, CSV carried the `6/5` in one cell.
+1. A listener with a non-empty accept queue (queuefull.py: listen(5), 6 clients, never
+   accepts): `sockwatch -b -o csv --view listen` has the queue and the backlog in two
+   columns, `queue` 6 and `backlog` 5, where the screen and the table keep one
+   QUEUE/BACKLOG column (`6/5`). Before, CSV carried the `6/5` in one cell.
+2. Every view's CSV, once as root and once as nobody (who cannot inspect the other
+   users' processes, so that counts are unknown and services partial): every cell of a
+   column that is not a text field (proto, state, addresses, names, command, the pid
+   list) is a plain number or empty: no `?`, `-`, `>100`, `12+`, `6/5`, `≥`, no units.
 """
 import csv
 import io
@@ -22,6 +26,7 @@ BACKLOG = 5
 TEXT = {"time", "proto", "state", "local", "remote", "direction", "user", "leak",
         "service", "kind", "netns", "command", "pids", "age_source"}
 NUMBER = re.compile(r"^[0-9]+(\.[0-9]+)?$")
+VIEWS = ["processes", "listen", "ports", "sockets", "services"]
 
 
 def start_queuefull(t, backlog, timeout=30.0):
@@ -87,10 +92,26 @@ def check_listen_queue(t, q):
             "table --view listen: the listener shows %d/%d" % (full, BACKLOG), got=out[-600:])
 
 
+def check_cells(t, who, **kw):
+    for view in VIEWS:
+        tag = "csv --view %s as %s" % (view, who)
+        rows = csv_rows(t, tag, "--view", view, **kw)
+        if rows is None:
+            continue
+        bad = [(k, v) for r in rows for k, v in r.items()
+               if k not in TEXT and v != "" and not NUMBER.match(v)]
+        t.check(not bad, "%s: every cell of %d rows outside the text columns is a number or "
+                "empty" % (tag, len(rows)), got=sorted(set(bad))[:10])
+
+
 def main(t):
+    if os.geteuid() != 0:
+        t.skip("not running as root: cannot compare root's view with nobody's")
     q_proc, q = start_queuefull(t, BACKLOG)
     t.note("queuefull pid %d port %d" % (q["pid"], q["port"]))
     check_listen_queue(t, q)
+    check_cells(t, "root")
+    check_cells(t, "nobody", user=swtest.nobody_uid(), binary=t.private_copy_of_sockwatch())
     t.stop(q_proc)
 
 

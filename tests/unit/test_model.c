@@ -420,8 +420,15 @@ static void test_table_and_csv(void **state)
 	assert_non_null(strstr(sb.buf, " QUEUE/BACKLOG "));
 	assert_non_null(strstr(sb.buf, " 6/5 "));
 	assert_null(strstr(sb.buf, " BACKLOG "));
+	/* CSV says no "?" for what is unknown (the counts of p300): the cell is empty. */
 	sb_reset(&sb);
 	o.format = OUT_CSV;
+	o.view = VIEW_PROCESSES;
+	out_write(&sb, &s, &o);
+	assert_non_null(strstr(sb.buf, ",300,33,7,1024,0.6,,,,,,,,-,"));
+	assert_null(strstr(sb.buf, "?"));
+	sb_reset(&sb);
+	o.view = VIEW_LISTEN;
 	out_write(&sb, &s, &o);
 	/* QUEUE/BACKLOG is two numbers on screen, so two cells in CSV. */
 	p = "time,iteration,proto,local,queue,backlog,connections,rx_bytes_per_second,"
