@@ -923,32 +923,62 @@ static int c_swq(const struct snapshot *s, uint32_t a, uint32_t b)
 }
 
 /*
- * AGE: since sockwatch first saw the socket; "≥" when it was there at the
- * start, "-" when nothing is known (the first refresh). CSV: the seconds.
+ * AGE: how long the socket has been in its state where the kernel tells,
+ * else since sockwatch first saw it (sock_age). "≥" before a lower bound,
+ * which is cut to whole seconds so as not to claim more; "-" when nothing is
+ * known, a lower bound under a second included. CSV: the seconds, with
+ * age_exact and age_source in columns of their own.
  */
 static void s_age(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 {
 	double sec;
-	int exact = sock_age(s, r, &sec);
+	int exact = sock_age(s, r, &sec, NULL);
 
-	if (exact < 0) {
+	if (exact < 0 || (!exact && sec < 1.0)) {
 		sb_putc(sb, '-');
 		return;
 	}
-	if (!exact)
+	if (!exact) {
 		sb_puts(sb, "\xe2\x89\xa5"); /* U+2265 */
+		sec = (double)(long long)sec;
+	}
 	fmt_duration(sb, sec);
 }
 static void r_sage(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 {
 	double sec;
 
-	if (sock_age(s, r, &sec) >= 0)
+	if (sock_age(s, r, &sec, NULL) >= 0)
 		sb_printf(sb, "%.1f", sec);
+}
+/* Unknown below every age, so that a descending sort puts it last. */
+static double sage_key(const struct snapshot *s, uint32_t r)
+{
+	double sec;
+
+	return sock_age(s, r, &sec, NULL) >= 0 ? sec : -1.0;
 }
 static int c_sage(const struct snapshot *s, uint32_t a, uint32_t b)
 {
-	return CMP(SR(s, b)->seen, SR(s, a)->seen); /* older first when descending */
+	return CMP(sage_key(s, a), sage_key(s, b));
+}
+/* CSV: 1 when the age is exact, 0 when a lower bound, empty when unknown. */
+static void r_sageexact(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	double sec;
+	int exact = sock_age(s, r, &sec, NULL);
+
+	if (exact >= 0)
+		sb_putc(sb, exact ? '1' : '0');
+}
+/* CSV: "state" or "seen" (what the age counts from), empty when unknown. */
+static void r_sagesrc(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	enum age_source src;
+	double sec;
+
+	if (sock_age(s, r, &sec, &src) >= 0)
+		sb_puts(sb, src == AGE_STATE ? "state" : "seen");
 }
 
 static void s_pid(struct strbuf *sb, const struct snapshot *s, uint32_t r)
@@ -983,6 +1013,8 @@ static const struct column sock_cols[] = {
 	{ "RECV-Q", "recv_q", 1, 7, s_rq, c_srq, NULL, NULL, NULL, COL_ALL },
 	{ "SEND-Q", "send_q", 1, 7, s_wq, c_swq, NULL, NULL, NULL, COL_ALL },
 	{ "AGE", "age", 1, 8, s_age, c_sage, NULL, NULL, r_sage, COL_ALL },
+	{ "EXACT", "age_exact", 1, 5, r_sageexact, c_sage, NULL, NULL, NULL, COL_CSV },
+	{ "SOURCE", "age_source", 0, 6, r_sagesrc, c_sage, NULL, NULL, NULL, COL_CSV },
 	TR_ENTRIES(trs, "rtt_seconds"),
 	{ "PID", "pids", 1, 8, s_pid, c_spid, NULL, NULL, r_spid, COL_ALL },
 	{ "NETNS", "netns", 0, 12, s_netns, c_snetns, NULL, one_netns, NULL, COL_ALL },
