@@ -70,13 +70,18 @@ struct sock_rec {
 	uint32_t uid;
 	uint32_t rqueue;   /* LISTEN: accept queue; UNIX listener: pending */
 	uint32_t wqueue;   /* LISTEN: backlog */
-	uint32_t expires;  /* ms */
+	uint32_t expires;  /* ms until the timer (idiag_timer) fires; TIME_WAIT: until it ends */
 	uint32_t last_ack; /* ms since last ACK received (tcp_info), or SOCK_NO_AGE */
-	uint32_t peer;	   /* UNIX: peer inode */
-	uint32_t name;	   /* UNIX: strpool offset of the bound path; 0 none */
-	uint32_t owner;	   /* set by the model: index of the first owner link, UINT32_MAX none */
-	uint32_t seen;	   /* set by the collector: first seen, deciseconds into the run (AGE) */
-	uint32_t tcpi;	   /* index in the table's ti, SOCK_NO_TCPI: no tcp_info */
+	/* A UNIX socket has no tcp_info and a TCP one no peer inode: they share the room. */
+	union {
+		uint32_t peer;	    /* UNIX: peer inode */
+		uint32_t last_data; /* TCP: ms since data was last received (tcp_info), when
+				       last_ack is */
+	};
+	uint32_t name;	/* UNIX: strpool offset of the bound path; 0 none */
+	uint32_t owner; /* set by the model: index of the first owner link, UINT32_MAX none */
+	uint32_t seen;	/* set by the collector: first seen, deciseconds into the run (AGE) */
+	uint32_t tcpi;	/* index in the table's ti, SOCK_NO_TCPI: no tcp_info */
 	uint16_t sport;
 	uint16_t dport;
 	uint16_t netns; /* set by the collector: index in snapshot.netns (0: sockwatch's own) */

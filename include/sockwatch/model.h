@@ -358,12 +358,22 @@ static inline uint32_t sock_owner(const struct snapshot *s, uint32_t sock)
 }
 /* Whether process proc (index in procs.v) holds socket sock. */
 int sock_owned_by(const struct snapshot *s, uint32_t sock, uint32_t proc);
+/* What a socket's age counts from (sock_age). */
+enum age_source {
+	AGE_SEEN,  /* since sockwatch first saw the socket (its cookie) */
+	AGE_STATE, /* since it entered its state, as the kernel tells */
+};
 /*
- * A socket's age in seconds (since sockwatch first saw it): 1 when exact, 0
- * when only a lower bound (it was there at the first refresh), -1 when
- * unknown (ages not kept, or a lower bound of nothing: the first refresh).
+ * A socket's age in seconds: the time it has been in its state where the
+ * kernel tells (TCP TIME_WAIT: how long its 60 s timer has run; CLOSE_WAIT:
+ * tcp_info's time since the peer's FIN, within the last ACK and the last
+ * data received), else the time since sockwatch first saw it. 1 when exact,
+ * 0 when only a lower bound (the timer may have been restarted, the bounds
+ * differ, or the socket was there at the first refresh), -1 when unknown
+ * (ages not kept, or a lower bound of nothing: the first refresh, or under
+ * a tenth of a second). *src, unless NULL, says which of the two it is.
  */
-int sock_age(const struct snapshot *s, uint32_t sock, double *seconds);
+int sock_age(const struct snapshot *s, uint32_t sock, double *seconds, enum age_source *src);
 /* The listener socket sock is counted for, as an index in socks.v, or NONE. */
 uint32_t sock_listener_sock(const struct snapshot *s, uint32_t sock);
 /* Its row in s->listeners (NONE when it has none or that row is not shown). */

@@ -29,7 +29,16 @@ struct column {
 	int (*same)(const struct snapshot *s);
 	/* CSV's cell when it differs from the text: a plain number, or empty; NULL: fmt's. */
 	void (*csv)(struct strbuf *sb, const struct snapshot *s, uint32_t row);
+	/* Where the column is: COL_ALL (0), or only on screen or only in CSV. */
+	unsigned char where;
 };
+
+/*
+ * A cell on screen may say two numbers ("6/5"), where a CSV cell says one:
+ * such a column is COL_SCREEN (the TUI and the table), and CSV has a
+ * COL_CSV column for each of its numbers.
+ */
+enum { COL_ALL, COL_SCREEN, COL_CSV };
 
 struct view_def {
 	const char *name;
@@ -50,8 +59,16 @@ static inline enum row_kind view_row_kind(enum view_id v)
 	return (enum row_kind)v; /* the same order: checked in view.c */
 }
 
-/* Whether column c is shown for snapshot s (the TUI and the table; CSV has every column). */
+/*
+ * Whether column c is shown for snapshot s (the TUI and the table): not a
+ * COL_CSV one, nor one that says the same on every row. s NULL: any snapshot.
+ */
 int view_col_shown(const struct snapshot *s, const struct column *c);
+/* Whether column c is in CSV (every column but the COL_SCREEN ones, whatever the rows say). */
+static inline int view_col_csv(const struct column *c)
+{
+	return c->where != COL_SCREEN;
+}
 /* The rows a view shows (indices into the view's model array), unsorted. */
 void view_rows(const struct snapshot *s, const struct filter *f, enum view_id v,
 	       struct row_list *rl);

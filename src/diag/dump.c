@@ -416,7 +416,8 @@ static int diag_cw_ref_cmp(const void *pa, const void *pb)
  * last_ack to main-dump records with the same cookie (unique on the host,
  * whatever the family); a socket that entered or left CLOSE_WAIT between the
  * two walks keeps its main-dump state and no age, so no socket is missing or
- * counted twice. 0 or -errno.
+ * counted twice. last_data comes along: the two bound the socket's time in
+ * CLOSE_WAIT (sock_age). 0 or -errno.
  */
 static int diag_cw_ages(struct diag *d, enum diag_dump dd, const struct diag_req *base,
 			struct sock_table *t, size_t n0, int *status)
@@ -448,8 +449,10 @@ static int diag_cw_ages(struct diag *d, enum diag_dump dd, const struct diag_req
 		const struct diag_cw_ref *ref;
 
 		ref = bsearch(&key, d->refs, n, sizeof(*d->refs), diag_cw_ref_cmp);
-		if (ref != NULL && d->cw.v[i].state == TS_CLOSE_WAIT)
+		if (ref != NULL && d->cw.v[i].state == TS_CLOSE_WAIT) {
 			t->v[ref->i].last_ack = d->cw.v[i].last_ack;
+			t->v[ref->i].last_data = d->cw.v[i].last_data;
+		}
 	}
 	return 0;
 }

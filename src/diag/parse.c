@@ -142,8 +142,11 @@ static int diag_parse_inet(const struct nlmsghdr *nlh, struct diag_parse_run *ru
 		if (len > sizeof(ti))
 			len = sizeof(ti);
 		memcpy(&ti, mnl_attr_get_payload(a), len);
-		if (len >= TCPI_HAS(tcpi_last_ack_recv))
+		/* tcpi_last_data_recv comes before tcpi_last_ack_recv: both or neither. */
+		if (len >= TCPI_HAS(tcpi_last_ack_recv)) {
 			r->last_ack = ti.tcpi_last_ack_recv;
+			r->last_data = ti.tcpi_last_data_recv;
+		}
 		/* Every kernel with sock_diag has these; the byte counters came later. */
 		if (len >= TCPI_HAS(tcpi_total_retrans)) {
 			struct sock_tcpi *x = sock_table_add_tcpi(run->ctx->t, r);

@@ -76,10 +76,74 @@ uint32_t proc_sockets(const struct snapshot *s, uint32_t proc)
 	return s->procs.v[proc].ino_n;
 }
 
-int sock_age(const struct snapshot *s, uint32_t sock, double *seconds)
+/* Linux's TIME_WAIT length (TCP_TIMEWAIT_LEN, include/net/tcp.h): fixed, no sysctl. */
+#define TIME_WAIT_MS 60000
+/* A tenth of a second, what JSON and CSV print: bounds this close are one value. */
+#define AGE_GRAIN_MS  100
+#define DIAG_TIMER_TW 3 /* idiag_timer of a TIME_WAIT minisocket */
+
+/*
+ * How long the kernel says the socket has been in its state, in ms: 1 exact,
+ * 0 a lower bound, -1 the kernel does not say.
+ */
+static int state_age_ms(const struct sock_rec *r, uint32_t *ms)
+{
+	uint32_t lo, hi;
+
+	if (r->proto != SP_TCP)
+		return -1;
+	/*
+	 * The kernel starts a TIME_WAIT socket's timer at 60 s and reports what
+	 * is left. A segment from the peer (its FIN again, our last ACK lost)
+	 * starts it over, so what has run is at least the time in TIME_WAIT. A
+	 * FIN_WAIT2 minisocket (timer 3 too) runs tcp_fin_timeout or the
+	 * socket's TCP_LINGER2, less what it waited as a full socket: unknown.
+	 */
+	if (r->state == TS_TIME_WAIT && r->timer == DIAG_TIMER_TW) {
+		*ms = r->expires < TIME_WAIT_MS ? TIME_WAIT_MS - r->expires : 0;
+		return 0;
+	}
+	/*
+	 * The peer's FIN carried an ACK, and every ACK since makes last_ack_recv
+	 * smaller: the age is at least that. No data comes after a FIN, and a
+	 * bare FIN is no data: it is at most last_data_recv. Both in the same
+	 * tenth of a second (data and FIN in one segment): exact.
+	 */
+	if (r->state == TS_CLOSE_WAIT && r->last_ack != SOCK_NO_AGE) {
+		lo = r->last_ack < r->last_data ? r->last_ack : r->last_data;
+		hi = r->last_ack < r->last_data ? r->last_data : r->last_ack;
+		if (hi - lo < AGE_GRAIN_MS) {
+			*ms = lo;
+			return 1;
+		}
+		if (r->last_data < r->last_ack)
+			return -1; /* data after the last ACK: these bounds bound nothing */
+		*ms = r->last_ack;
+		return 0;
+	}
+	return -1;
+}
+
+int sock_age(const struct snapshot *s, uint32_t sock, double *seconds, enum age_source *src)
 {
 	const struct sock_rec *r = &s->socks.v[sock];
+	uint32_t ms;
+	int exact = state_age_ms(r, &ms);
 
+	if (exact >= 0) {
+		if (src != NULL)
+			*src = AGE_STATE;
+		if (exact) {
+			*seconds = ms / 1000.0;
+			return 1;
+		}
+		if (ms < AGE_GRAIN_MS)
+			return -1;		       /* a lower bound of nothing */
+		*seconds = (ms / AGE_GRAIN_MS) / 10.0; /* down to the tenth: still a lower bound */
+		return 0;
+	}
+	if (src != NULL)
+		*src = AGE_SEEN;
 	if (s->now_ds == 0 || r->seen == 0 || r->seen > s->now_ds ||
 	    (r->seen <= s->first_ds && r->seen == s->now_ds))
 		return -1;

@@ -405,6 +405,7 @@ static void json_port(struct strbuf *sb, const struct snapshot *s, const struct 
 static void json_socket(struct strbuf *sb, const struct snapshot *s, uint32_t sock)
 {
 	const struct sock_rec *r = &s->socks.v[sock];
+	enum age_source src;
 	double age;
 	int exact;
 
@@ -442,11 +443,11 @@ static void json_socket(struct strbuf *sb, const struct snapshot *s, uint32_t so
 	json_owner_pids(sb, s, sock);
 	sb_puts(sb, ", \"listener\": ");
 	json_listener_id(sb, s, sock_listener_sock(s, sock));
-	if ((exact = sock_age(s, sock, &age)) >= 0)
-		sb_printf(sb, ", \"age_seconds\": %.1f, \"age_exact\": %s", age,
-			  exact ? "true" : "false");
+	if ((exact = sock_age(s, sock, &age, &src)) >= 0)
+		sb_printf(sb, ", \"age_seconds\": %.1f, \"age_exact\": %s, \"age_source\": \"%s\"",
+			  age, exact ? "true" : "false", src == AGE_STATE ? "state" : "seen");
 	else
-		sb_puts(sb, ", \"age_seconds\": null, \"age_exact\": false");
+		sb_puts(sb, ", \"age_seconds\": null, \"age_exact\": false, \"age_source\": null");
 	json_sock_traffic(sb, s, sock);
 	sb_puts(sb, ", \"netns\": ");
 	json_netns(sb, s, r->netns);

@@ -176,7 +176,7 @@ void out_write_table(struct strbuf *sb, const struct snapshot *s, const struct o
 	free(w);
 }
 
-/* CSV: a heading row once, then time, iteration and the view's columns. */
+/* CSV: a heading row once, then time, iteration and the view's CSV columns. */
 void out_write_csv(struct strbuf *sb, const struct snapshot *s, const struct out_opts *o)
 {
 	const struct view_def *vd = view_get(o->view);
@@ -190,7 +190,8 @@ void out_write_csv(struct strbuf *sb, const struct snapshot *s, const struct out
 	if (o->iteration <= 1) {
 		sb_puts(sb, "time,iteration");
 		for (k = 0; k < vd->ncols; k++)
-			sb_printf(sb, ",%s", vd->cols[k].key);
+			if (view_col_csv(&vd->cols[k]))
+				sb_printf(sb, ",%s", vd->cols[k].key);
 		sb_puts(sb, "\r\n");
 	}
 	view_rows(s, o->filter, o->view, &rl);
@@ -198,6 +199,8 @@ void out_write_csv(struct strbuf *sb, const struct snapshot *s, const struct out
 	for (r = 0; r < rl.n; r++) {
 		sb_printf(sb, "%s,%llu", when.buf, (unsigned long long)o->iteration);
 		for (k = 0; k < vd->ncols; k++) {
+			if (!view_col_csv(&vd->cols[k]))
+				continue;
 			sb_reset(&cell);
 			if (vd->cols[k].csv != NULL)
 				vd->cols[k].csv(&cell, s, rl.v[r]);

@@ -41,18 +41,29 @@ static void fmt_i64(struct strbuf *sb, int64_t v)
 		sb_printf(sb, "%lld", (long long)v);
 }
 
-/* Owners' pids of a socket, comma separated. */
-static void fmt_owner_pids(struct strbuf *sb, const struct snapshot *s, uint32_t sock)
+/* CSV: the number, or an empty cell when it is unknown or unlimited (JSON's null). */
+static void raw_i64(struct strbuf *sb, int64_t v)
+{
+	if (v != PROC_UNKNOWN && v != PROC_UNLIMITED)
+		sb_printf(sb, "%lld", (long long)v);
+}
+
+/* Owners' pids of a socket, comma separated; "-" for none (CSV: empty). */
+static void fmt_pid_list(struct strbuf *sb, const struct snapshot *s, uint32_t sock, int csv)
 {
 	uint32_t l = sock_owner_first(s, sock);
 
-	if (l == NONE)
+	if (l == NONE && !csv)
 		sb_putc(sb, '-');
 	for (; l != NONE; l = sock_owner_next(s, l)) {
 		sb_printf(sb, "%d", s->procs.v[owner_proc(s, l)].pid);
 		if (sock_owner_next(s, l) != NONE)
 			sb_putc(sb, ',');
 	}
+}
+static void fmt_owner_pids(struct strbuf *sb, const struct snapshot *s, uint32_t sock)
+{
+	fmt_pid_list(sb, s, sock, 0);
 }
 
 static void fmt_owner_comm(struct strbuf *sb, const struct snapshot *s, uint32_t sock)
@@ -245,25 +256,18 @@ static int no_traffic(const struct snapshot *s)
 	{                                                                                          \
 		return cmp_tr(s, kind, a, b, TR_TALK);                                             \
 	}
+/* One traffic column: a number, hidden without tcp_info; CSV's cell is in base units. */
+#define TR_ENTRY(title, key, w, pfx, what, sev)                                                    \
+	{                                                                                          \
+		title, key, 1, w, pfx##_f##what, pfx##_c##what, sev, no_traffic, pfx##_r##what,    \
+			COL_ALL                                                                    \
+	}
 /* The four columns, in every view's table. */
 #define TR_ENTRIES(pfx, rtt_key)                                                                   \
-	{ "RX/s",     "rx_bytes_per_second", 1, 7, pfx##_fTR_RX, pfx##_cTR_RX, NULL,               \
-	  no_traffic, pfx##_rTR_RX },                                                              \
-		{ "TX/s",     "tx_bytes_per_second", 1, 7, pfx##_fTR_TX, pfx##_cTR_TX, NULL,       \
-		  no_traffic, pfx##_rTR_TX },                                                      \
-		{ "RETR/s",                                                                        \
-		  "retransmits_per_second",                                                        \
-		  1,                                                                               \
-		  6,                                                                               \
-		  pfx##_fTR_RETR,                                                                  \
-		  pfx##_cTR_RETR,                                                                  \
-		  pfx##_eTR_RETR,                                                                  \
-		  no_traffic,                                                                      \
-		  pfx##_rTR_RETR },                                                                \
-	{                                                                                          \
-		"RTT", rtt_key, 1, 7, pfx##_fTR_RTT, pfx##_cTR_RTT, NULL, no_traffic,              \
-			pfx##_rTR_RTT                                                              \
-	}
+	TR_ENTRY("RX/s", "rx_bytes_per_second", 7, pfx, TR_RX, NULL),                              \
+		TR_ENTRY("TX/s", "tx_bytes_per_second", 7, pfx, TR_TX, NULL),                      \
+		TR_ENTRY("RETR/s", "retransmits_per_second", 6, pfx, TR_RETR, pfx##_eTR_RETR),     \
+		TR_ENTRY("RTT", rtt_key, 7, pfx, TR_RTT, NULL)
 
 /* One namespace: NETNS says "host" on every row. */
 static int one_netns(const struct snapshot *s)
@@ -285,6 +289,8 @@ static int one_service(const struct snapshot *s)
 
 int view_col_shown(const struct snapshot *s, const struct column *c)
 {
+	if (c->where == COL_CSV)
+		return 0;
 	return s == NULL || c->same == NULL || !c->same(s);
 }
 
@@ -340,6 +346,14 @@ static void p_state(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 {
 	sb_putc(sb, proc_state(P(s, r)));
 }
+/* CSV: the letter, or empty when the stat line could not be read. */
+static void r_state(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	char c = proc_state(P(s, r));
+
+	if (c != '?')
+		sb_putc(sb, c);
+}
 static int c_state(const struct snapshot *s, uint32_t a, uint32_t b)
 {
 	return CMP(proc_state(P(s, a)), proc_state(P(s, b)));
@@ -366,6 +380,10 @@ static void p_fds(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 {
 	fmt_i64(sb, P(s, r)->fds);
 }
+static void r_fds(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	raw_i64(sb, P(s, r)->fds);
+}
 /* Unknown values read dim, in every column that can hold one. */
 static enum severity sev_unknown(int64_t v)
 {
@@ -384,6 +402,10 @@ static int c_fds(const struct snapshot *s, uint32_t a, uint32_t b)
 static void p_limit(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 {
 	fmt_i64(sb, P(s, r)->fd_limit);
+}
+static void r_limit(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	raw_i64(sb, P(s, r)->fd_limit);
 }
 static enum severity e_limit(const struct snapshot *s, const struct leak_config *lc, uint32_t r)
 {
@@ -417,6 +439,14 @@ static void p_fdpct(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 	else
 		sb_printf(sb, "%lld.%lld", (long long)(v / 10), (long long)(v % 10));
 }
+/* CSV: the share itself, over 100 too; empty when unknown or against a limit of 0. */
+static void r_fdpct(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	int64_t v = fd_permille(P(s, r));
+
+	if (v >= 0 && v != FD_OVER)
+		sb_printf(sb, "%lld.%lld", (long long)(v / 10), (long long)(v % 10));
+}
 static int c_fdpct(const struct snapshot *s, uint32_t a, uint32_t b)
 {
 	return CMP(fd_permille(P(s, a)), fd_permille(P(s, b)));
@@ -441,6 +471,10 @@ static enum severity e_fdpct(const struct snapshot *s, const struct leak_config 
 	static void p_##name(struct strbuf *sb, const struct snapshot *s, uint32_t r)              \
 	{                                                                                          \
 		fmt_i64(sb, v_##name(s, r));                                                       \
+	}                                                                                          \
+	static void r_##name(struct strbuf *sb, const struct snapshot *s, uint32_t r)              \
+	{                                                                                          \
+		raw_i64(sb, v_##name(s, r));                                                       \
 	}                                                                                          \
 	static int c_##name(const struct snapshot *s, uint32_t a, uint32_t b)                      \
 	{                                                                                          \
@@ -535,24 +569,25 @@ static int c_service(const struct snapshot *s, uint32_t a, uint32_t b)
 TR_COLS(trp, ROW_PROC)
 
 static const struct column proc_cols[] = {
-	{ "PID", "pid", 1, 7, p_pid, c_pid, NULL, NULL, NULL },
-	{ "USER", "user", 0, 9, p_user, c_user, NULL, NULL, NULL },
-	{ "S", "state", 0, 1, p_state, c_state, e_state, NULL, NULL },
-	{ "FDS", "fds", 1, 6, p_fds, c_fds, e_fds, NULL, NULL },
-	{ "LIMIT", "fd_limit", 1, 7, p_limit, c_limit, e_limit, NULL, NULL },
-	{ "FD%", "fd_pct", 1, 5, p_fdpct, c_fdpct, e_fdpct, NULL, NULL },
-	{ "SOCKETS", "sockets", 1, 7, p_sockets, c_sockets, e_sockets, NULL, NULL },
-	{ "TCP", "tcp", 1, 6, p_tcp, c_tcp, e_tcp, NULL, NULL },
-	{ "UDP", "udp", 1, 5, p_udp, c_udp, e_udp, NULL, NULL },
-	{ "UNIX", "unix", 1, 5, p_unix, c_unix, e_unix, NULL, NULL },
-	{ "ESTAB", "established", 1, 6, p_estab, c_estab, e_estab, NULL, NULL },
-	{ "CLOSE_WAIT", "close_wait", 1, 10, p_closewait, c_closewait, e_closewait, NULL, NULL },
-	{ "DEAD", "dead", 1, 5, p_dead, c_dead, e_dead, NULL, NULL },
-	{ "LEAK", "leak", 0, 14, p_leak, c_pleak, e_pleak, NULL, NULL },
+	{ "PID", "pid", 1, 7, p_pid, c_pid, NULL, NULL, NULL, COL_ALL },
+	{ "USER", "user", 0, 9, p_user, c_user, NULL, NULL, NULL, COL_ALL },
+	{ "S", "state", 0, 1, p_state, c_state, e_state, NULL, r_state, COL_ALL },
+	{ "FDS", "fds", 1, 6, p_fds, c_fds, e_fds, NULL, r_fds, COL_ALL },
+	{ "LIMIT", "fd_limit", 1, 7, p_limit, c_limit, e_limit, NULL, r_limit, COL_ALL },
+	{ "FD%", "fd_pct", 1, 5, p_fdpct, c_fdpct, e_fdpct, NULL, r_fdpct, COL_ALL },
+	{ "SOCKETS", "sockets", 1, 7, p_sockets, c_sockets, e_sockets, NULL, r_sockets, COL_ALL },
+	{ "TCP", "tcp", 1, 6, p_tcp, c_tcp, e_tcp, NULL, r_tcp, COL_ALL },
+	{ "UDP", "udp", 1, 5, p_udp, c_udp, e_udp, NULL, r_udp, COL_ALL },
+	{ "UNIX", "unix", 1, 5, p_unix, c_unix, e_unix, NULL, r_unix, COL_ALL },
+	{ "ESTAB", "established", 1, 6, p_estab, c_estab, e_estab, NULL, r_estab, COL_ALL },
+	{ "CLOSE_WAIT", "close_wait", 1, 10, p_closewait, c_closewait, e_closewait, NULL,
+	  r_closewait, COL_ALL },
+	{ "DEAD", "dead", 1, 5, p_dead, c_dead, e_dead, NULL, r_dead, COL_ALL },
+	{ "LEAK", "leak", 0, 14, p_leak, c_pleak, e_pleak, NULL, NULL, COL_ALL },
 	TR_ENTRIES(trp, "rtt_median_seconds"),
-	{ "SERVICE", "service", 0, 20, p_service, c_service, NULL, one_service, NULL },
-	{ "NETNS", "netns", 0, 12, p_netns, c_pnetns, NULL, one_netns, NULL },
-	{ "COMMAND", "command", 0, 0, p_command, c_command, NULL, NULL, NULL },
+	{ "SERVICE", "service", 0, 20, p_service, c_service, NULL, one_service, NULL, COL_ALL },
+	{ "NETNS", "netns", 0, 12, p_netns, c_pnetns, NULL, one_netns, NULL, COL_ALL },
+	{ "COMMAND", "command", 0, 0, p_command, c_command, NULL, NULL, NULL, COL_ALL },
 };
 
 /* ---- listening ---- */
@@ -591,11 +626,16 @@ static int c_llocal(const struct snapshot *s, uint32_t a, uint32_t b)
 	return c;
 }
 
+/* A UDP socket has no accept queue: its rqueue and wqueue are datagrams' bytes. */
+static int l_has_queue(const struct sock_rec *x)
+{
+	return x->proto != SP_UDP && x->proto != SP_UDPLITE;
+}
 static void l_queue(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 {
 	const struct sock_rec *x = LS(s, r);
 
-	if (x->proto == SP_UDP || x->proto == SP_UDPLITE)
+	if (!l_has_queue(x))
 		sb_putc(sb, '-');
 	else
 		sb_printf(sb, "%u/%u", x->rqueue, x->wqueue);
@@ -603,6 +643,21 @@ static void l_queue(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 static int c_lqueue(const struct snapshot *s, uint32_t a, uint32_t b)
 {
 	return CMP(LS(s, a)->rqueue, LS(s, b)->rqueue);
+}
+/* CSV's two cells of QUEUE/BACKLOG: each a number, or empty for UDP. */
+static void l_rqueue(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	if (l_has_queue(LS(s, r)))
+		sb_printf(sb, "%u", LS(s, r)->rqueue);
+}
+static void l_backlog(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	if (l_has_queue(LS(s, r)))
+		sb_printf(sb, "%u", LS(s, r)->wqueue);
+}
+static int c_lbacklog(const struct snapshot *s, uint32_t a, uint32_t b)
+{
+	return CMP(LS(s, a)->wqueue, LS(s, b)->wqueue);
 }
 /* A full accept queue: new connections wait, then are dropped. */
 static enum severity e_lqueue(const struct snapshot *s, const struct leak_config *lc, uint32_t r)
@@ -619,6 +674,11 @@ static void l_conns(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 		sb_putc(sb, '-');
 	else
 		sb_printf(sb, "%u", c);
+}
+static void r_lconns(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	if (s->listeners[r].connections != NONE)
+		sb_printf(sb, "%u", s->listeners[r].connections);
 }
 static int c_lconns(const struct snapshot *s, uint32_t a, uint32_t b)
 {
@@ -645,6 +705,10 @@ static void l_pid(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 {
 	fmt_owner_pids(sb, s, s->listeners[r].sock);
 }
+static void r_lpid(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	fmt_pid_list(sb, s, s->listeners[r].sock, 1);
+}
 static int c_lpid(const struct snapshot *s, uint32_t a, uint32_t b)
 {
 	return CMP(sock_first_pid(s, s->listeners[a].sock),
@@ -664,14 +728,16 @@ static int c_lcomm(const struct snapshot *s, uint32_t a, uint32_t b)
 TR_COLS(trl, ROW_LISTENER)
 
 static const struct column listen_cols[] = {
-	{ "PROTO", "proto", 0, 6, l_proto, c_lproto, NULL, NULL, NULL },
-	{ "LOCAL ADDRESS:PORT", "local", 0, 30, l_local, c_llocal, NULL, NULL, NULL },
-	{ "QUEUE/BACKLOG", "queue", 1, 13, l_queue, c_lqueue, e_lqueue, NULL, NULL },
-	{ "CONNS", "connections", 1, 7, l_conns, c_lconns, NULL, NULL, NULL },
+	{ "PROTO", "proto", 0, 6, l_proto, c_lproto, NULL, NULL, NULL, COL_ALL },
+	{ "LOCAL ADDRESS:PORT", "local", 0, 30, l_local, c_llocal, NULL, NULL, NULL, COL_ALL },
+	{ "QUEUE/BACKLOG", "queue", 1, 13, l_queue, c_lqueue, e_lqueue, NULL, NULL, COL_SCREEN },
+	{ "QUEUE", "queue", 1, 6, l_rqueue, c_lqueue, NULL, NULL, NULL, COL_CSV },
+	{ "BACKLOG", "backlog", 1, 7, l_backlog, c_lbacklog, NULL, NULL, NULL, COL_CSV },
+	{ "CONNS", "connections", 1, 7, l_conns, c_lconns, NULL, NULL, r_lconns, COL_ALL },
 	TR_ENTRIES(trl, "rtt_median_seconds"),
-	{ "PID", "pids", 1, 8, l_pid, c_lpid, NULL, NULL, NULL },
-	{ "NETNS", "netns", 0, 12, l_netns, c_lnetns, NULL, one_netns, NULL },
-	{ "COMMAND", "command", 0, 0, l_comm, c_lcomm, NULL, NULL, NULL },
+	{ "PID", "pids", 1, 8, l_pid, c_lpid, NULL, NULL, r_lpid, COL_ALL },
+	{ "NETNS", "netns", 0, 12, l_netns, c_lnetns, NULL, one_netns, NULL, COL_ALL },
+	{ "COMMAND", "command", 0, 0, l_comm, c_lcomm, NULL, NULL, NULL, COL_ALL },
 };
 
 /* ---- ports ---- */
@@ -748,15 +814,23 @@ static int c_opeers(const struct snapshot *s, uint32_t a, uint32_t b)
 	return CMP(PR(s, a)->peers, PR(s, b)->peers);
 }
 
-static void o_pids(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+static void fmt_port_pids(struct strbuf *sb, const struct snapshot *s, uint32_t r, int csv)
 {
 	const struct port_row *pr = PR(s, r);
 	uint32_t i;
 
-	if (pr->pid_n == 0)
+	if (pr->pid_n == 0 && !csv)
 		sb_putc(sb, '-');
 	for (i = 0; i < pr->pid_n; i++)
 		sb_printf(sb, i ? ",%u" : "%u", s->pids[pr->pid_off + i]);
+}
+static void o_pids(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	fmt_port_pids(sb, s, r, 0);
+}
+static void r_opids(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	fmt_port_pids(sb, s, r, 1);
 }
 static int c_opids(const struct snapshot *s, uint32_t a, uint32_t b)
 {
@@ -766,22 +840,23 @@ static int c_opids(const struct snapshot *s, uint32_t a, uint32_t b)
 TR_COLS(tro, ROW_PORT)
 
 static const struct column port_cols[] = {
-	{ "PORT", "port", 1, 6, o_port, c_oport, NULL, NULL, NULL },
-	{ "PROTO", "proto", 0, 5, o_proto, c_oproto, NULL, NULL, NULL },
-	{ "DIR", "direction", 0, 3, o_dir, c_odir, NULL, NULL, NULL },
-	{ "ESTAB", "established", 1, 6, o_estab, c_oestab, NULL, NULL, NULL },
-	{ "SYN_SENT", "syn_sent", 1, 8, o_synsent, c_osynsent, NULL, NULL, NULL },
-	{ "SYN_RECV", "syn_recv", 1, 8, o_synrecv, c_osynrecv, NULL, NULL, NULL },
-	{ "FIN_WAIT1", "fin_wait1", 1, 9, o_finwait1, c_ofinwait1, NULL, NULL, NULL },
-	{ "FIN_WAIT2", "fin_wait2", 1, 9, o_finwait2, c_ofinwait2, NULL, NULL, NULL },
-	{ "TIME_WAIT", "time_wait", 1, 9, o_timewait, c_otimewait, NULL, NULL, NULL },
-	{ "CLOSE_WAIT", "close_wait", 1, 10, o_closewait, c_oclosewait, e_oclosewait, NULL, NULL },
-	{ "LAST_ACK", "last_ack", 1, 8, o_lastack, c_olastack, NULL, NULL, NULL },
-	{ "CLOSING", "closing", 1, 7, o_closing, c_oclosing, NULL, NULL, NULL },
-	{ "PEERS", "peers", 1, 6, o_peers, c_opeers, NULL, NULL, NULL },
+	{ "PORT", "port", 1, 6, o_port, c_oport, NULL, NULL, NULL, COL_ALL },
+	{ "PROTO", "proto", 0, 5, o_proto, c_oproto, NULL, NULL, NULL, COL_ALL },
+	{ "DIR", "direction", 0, 3, o_dir, c_odir, NULL, NULL, NULL, COL_ALL },
+	{ "ESTAB", "established", 1, 6, o_estab, c_oestab, NULL, NULL, NULL, COL_ALL },
+	{ "SYN_SENT", "syn_sent", 1, 8, o_synsent, c_osynsent, NULL, NULL, NULL, COL_ALL },
+	{ "SYN_RECV", "syn_recv", 1, 8, o_synrecv, c_osynrecv, NULL, NULL, NULL, COL_ALL },
+	{ "FIN_WAIT1", "fin_wait1", 1, 9, o_finwait1, c_ofinwait1, NULL, NULL, NULL, COL_ALL },
+	{ "FIN_WAIT2", "fin_wait2", 1, 9, o_finwait2, c_ofinwait2, NULL, NULL, NULL, COL_ALL },
+	{ "TIME_WAIT", "time_wait", 1, 9, o_timewait, c_otimewait, NULL, NULL, NULL, COL_ALL },
+	{ "CLOSE_WAIT", "close_wait", 1, 10, o_closewait, c_oclosewait, e_oclosewait, NULL, NULL,
+	  COL_ALL },
+	{ "LAST_ACK", "last_ack", 1, 8, o_lastack, c_olastack, NULL, NULL, NULL, COL_ALL },
+	{ "CLOSING", "closing", 1, 7, o_closing, c_oclosing, NULL, NULL, NULL, COL_ALL },
+	{ "PEERS", "peers", 1, 6, o_peers, c_opeers, NULL, NULL, NULL, COL_ALL },
 	TR_ENTRIES(tro, "rtt_median_seconds"),
-	{ "NETNS", "netns", 0, 12, o_netns, c_onetns, NULL, one_netns, NULL },
-	{ "PIDS", "pids", 0, 0, o_pids, c_opids, NULL, NULL, NULL },
+	{ "NETNS", "netns", 0, 12, o_netns, c_onetns, NULL, one_netns, NULL, COL_ALL },
+	{ "PIDS", "pids", 0, 0, o_pids, c_opids, NULL, NULL, r_opids, COL_ALL },
 };
 
 /* ---- sockets ---- */
@@ -881,37 +956,71 @@ static int c_swq(const struct snapshot *s, uint32_t a, uint32_t b)
 }
 
 /*
- * AGE: since sockwatch first saw the socket; "≥" when it was there at the
- * start, "-" when nothing is known (the first refresh). CSV: the seconds.
+ * AGE: how long the socket has been in its state where the kernel tells,
+ * else since sockwatch first saw it (sock_age). "≥" before a lower bound,
+ * which is cut to whole seconds so as not to claim more; "-" when nothing is
+ * known, a lower bound under a second included. CSV: the seconds, with
+ * age_exact and age_source in columns of their own.
  */
 static void s_age(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 {
 	double sec;
-	int exact = sock_age(s, r, &sec);
+	int exact = sock_age(s, r, &sec, NULL);
 
-	if (exact < 0) {
+	if (exact < 0 || (!exact && sec < 1.0)) {
 		sb_putc(sb, '-');
 		return;
 	}
-	if (!exact)
+	if (!exact) {
 		sb_puts(sb, "\xe2\x89\xa5"); /* U+2265 */
+		sec = (double)(long long)sec;
+	}
 	fmt_duration(sb, sec);
 }
 static void r_sage(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 {
 	double sec;
 
-	if (sock_age(s, r, &sec) >= 0)
+	if (sock_age(s, r, &sec, NULL) >= 0)
 		sb_printf(sb, "%.1f", sec);
+}
+/* Unknown below every age, so that a descending sort puts it last. */
+static double sage_key(const struct snapshot *s, uint32_t r)
+{
+	double sec;
+
+	return sock_age(s, r, &sec, NULL) >= 0 ? sec : -1.0;
 }
 static int c_sage(const struct snapshot *s, uint32_t a, uint32_t b)
 {
-	return CMP(SR(s, b)->seen, SR(s, a)->seen); /* older first when descending */
+	return CMP(sage_key(s, a), sage_key(s, b));
+}
+/* CSV: 1 when the age is exact, 0 when a lower bound, empty when unknown. */
+static void r_sageexact(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	double sec;
+	int exact = sock_age(s, r, &sec, NULL);
+
+	if (exact >= 0)
+		sb_putc(sb, exact ? '1' : '0');
+}
+/* CSV: "state" or "seen" (what the age counts from), empty when unknown. */
+static void r_sagesrc(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	enum age_source src;
+	double sec;
+
+	if (sock_age(s, r, &sec, &src) >= 0)
+		sb_puts(sb, src == AGE_STATE ? "state" : "seen");
 }
 
 static void s_pid(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 {
 	fmt_owner_pids(sb, s, r);
+}
+static void r_spid(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	fmt_pid_list(sb, s, r, 1);
 }
 static int c_spid(const struct snapshot *s, uint32_t a, uint32_t b)
 {
@@ -930,17 +1039,19 @@ static int c_scomm(const struct snapshot *s, uint32_t a, uint32_t b)
 TR_COLS(trs, ROW_SOCKET)
 
 static const struct column sock_cols[] = {
-	{ "PROTO", "proto", 0, 6, s_proto, c_sproto, NULL, NULL, NULL },
-	{ "STATE", "state", 0, 11, s_state, c_sstate, e_sstate, NULL, NULL },
-	{ "LOCAL", "local", 0, 28, s_local, c_slocal, NULL, NULL, NULL },
-	{ "REMOTE", "remote", 0, 28, s_remote, c_sremote, NULL, NULL, NULL },
-	{ "RECV-Q", "recv_q", 1, 7, s_rq, c_srq, NULL, NULL, NULL },
-	{ "SEND-Q", "send_q", 1, 7, s_wq, c_swq, NULL, NULL, NULL },
-	{ "AGE", "age", 1, 8, s_age, c_sage, NULL, NULL, r_sage },
+	{ "PROTO", "proto", 0, 6, s_proto, c_sproto, NULL, NULL, NULL, COL_ALL },
+	{ "STATE", "state", 0, 11, s_state, c_sstate, e_sstate, NULL, NULL, COL_ALL },
+	{ "LOCAL", "local", 0, 28, s_local, c_slocal, NULL, NULL, NULL, COL_ALL },
+	{ "REMOTE", "remote", 0, 28, s_remote, c_sremote, NULL, NULL, NULL, COL_ALL },
+	{ "RECV-Q", "recv_q", 1, 7, s_rq, c_srq, NULL, NULL, NULL, COL_ALL },
+	{ "SEND-Q", "send_q", 1, 7, s_wq, c_swq, NULL, NULL, NULL, COL_ALL },
+	{ "AGE", "age", 1, 8, s_age, c_sage, NULL, NULL, r_sage, COL_ALL },
+	{ "EXACT", "age_exact", 1, 5, r_sageexact, c_sage, NULL, NULL, NULL, COL_CSV },
+	{ "SOURCE", "age_source", 0, 6, r_sagesrc, c_sage, NULL, NULL, NULL, COL_CSV },
 	TR_ENTRIES(trs, "rtt_seconds"),
-	{ "PID", "pids", 1, 8, s_pid, c_spid, NULL, NULL, NULL },
-	{ "NETNS", "netns", 0, 12, s_netns, c_snetns, NULL, one_netns, NULL },
-	{ "COMMAND", "command", 0, 0, s_comm, c_scomm, NULL, NULL, NULL },
+	{ "PID", "pids", 1, 8, s_pid, c_spid, NULL, NULL, r_spid, COL_ALL },
+	{ "NETNS", "netns", 0, 12, s_netns, c_snetns, NULL, one_netns, NULL, COL_ALL },
+	{ "COMMAND", "command", 0, 0, s_comm, c_scomm, NULL, NULL, NULL, COL_ALL },
 };
 
 /* ---- services ---- */
@@ -986,6 +1097,10 @@ static void v_fds(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 {
 	fmt_i64(sb, SV(s, r)->fds);
 }
+static void r_vfds(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	raw_i64(sb, SV(s, r)->fds);
+}
 static int c_vfds(const struct snapshot *s, uint32_t a, uint32_t b)
 {
 	return CMP(SV(s, a)->fds, SV(s, b)->fds);
@@ -1003,6 +1118,11 @@ static int c_vfds(const struct snapshot *s, uint32_t a, uint32_t b)
 		fmt_i64(sb, svv_##name(s, r));                                                     \
 		if (SV(s, r)->known < SV(s, r)->procs && svv_##name(s, r) != PROC_UNKNOWN)         \
 			sb_putc(sb, '+');                                                          \
+	}                                                                                          \
+	/* CSV: the sum without its "+" (the partial column says it), empty for "?" */             \
+	static void svr_##name(struct strbuf *sb, const struct snapshot *s, uint32_t r)            \
+	{                                                                                          \
+		raw_i64(sb, svv_##name(s, r));                                                     \
 	}                                                                                          \
 	static int svc_##name(const struct snapshot *s, uint32_t a, uint32_t b)                    \
 	{                                                                                          \
@@ -1026,23 +1146,35 @@ SVC_COUNT_COL(dead, sv->dead, 1)
 
 LEAK_COL(v, SVL)
 
+/* CSV: 1 when some of the service's processes could not be inspected (the sums leave them out). */
+static void r_vpartial(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	sb_putc(sb, SV(s, r)->known < SV(s, r)->procs ? '1' : '0');
+}
+static int c_vpartial(const struct snapshot *s, uint32_t a, uint32_t b)
+{
+	return CMP(SV(s, a)->procs - SV(s, a)->known, SV(s, b)->procs - SV(s, b)->known);
+}
+
 TR_COLS(trv, ROW_SERVICE)
 
 static const struct column service_cols[] = {
-	{ "KIND", "kind", 0, 10, v_kind, c_vkind, NULL, NULL, NULL },
-	{ "PROCS", "processes", 1, 6, v_procs, c_vprocs, NULL, NULL, NULL },
-	{ "FDS", "fds", 1, 7, v_fds, c_vfds, NULL, NULL, NULL },
-	{ "SOCKETS", "sockets", 1, 8, sv_sockets, svc_sockets, sve_sockets, NULL, NULL },
-	{ "TCP", "tcp", 1, 7, sv_tcp, svc_tcp, sve_tcp, NULL, NULL },
-	{ "UDP", "udp", 1, 6, sv_udp, svc_udp, sve_udp, NULL, NULL },
-	{ "UNIX", "unix", 1, 6, sv_unix, svc_unix, sve_unix, NULL, NULL },
-	{ "ESTAB", "established", 1, 7, sv_estab, svc_estab, sve_estab, NULL, NULL },
+	{ "KIND", "kind", 0, 10, v_kind, c_vkind, NULL, NULL, NULL, COL_ALL },
+	{ "PROCS", "processes", 1, 6, v_procs, c_vprocs, NULL, NULL, NULL, COL_ALL },
+	{ "FDS", "fds", 1, 7, v_fds, c_vfds, NULL, NULL, r_vfds, COL_ALL },
+	{ "SOCKETS", "sockets", 1, 8, sv_sockets, svc_sockets, sve_sockets, NULL, svr_sockets,
+	  COL_ALL },
+	{ "TCP", "tcp", 1, 7, sv_tcp, svc_tcp, sve_tcp, NULL, svr_tcp, COL_ALL },
+	{ "UDP", "udp", 1, 6, sv_udp, svc_udp, sve_udp, NULL, svr_udp, COL_ALL },
+	{ "UNIX", "unix", 1, 6, sv_unix, svc_unix, sve_unix, NULL, svr_unix, COL_ALL },
+	{ "ESTAB", "established", 1, 7, sv_estab, svc_estab, sve_estab, NULL, svr_estab, COL_ALL },
 	{ "CLOSE_WAIT", "close_wait", 1, 10, sv_closewait, svc_closewait, sve_closewait, NULL,
-	  NULL },
-	{ "DEAD", "dead", 1, 5, sv_dead, svc_dead, sve_dead, NULL, NULL },
-	{ "LEAK", "leak", 0, 14, v_leak, c_vleak, e_vleak, NULL, NULL },
+	  svr_closewait, COL_ALL },
+	{ "DEAD", "dead", 1, 5, sv_dead, svc_dead, sve_dead, NULL, svr_dead, COL_ALL },
+	{ "LEAK", "leak", 0, 14, v_leak, c_vleak, e_vleak, NULL, NULL, COL_ALL },
+	{ "PARTIAL", "partial", 1, 7, r_vpartial, c_vpartial, NULL, NULL, NULL, COL_CSV },
 	TR_ENTRIES(trv, "rtt_median_seconds"),
-	{ "SERVICE", "service", 0, 0, v_name, c_vname, NULL, NULL, NULL },
+	{ "SERVICE", "service", 0, 0, v_name, c_vname, NULL, NULL, NULL, COL_ALL },
 };
 
 _Static_assert((int)VIEW_PROCESSES == ROW_PROC && (int)VIEW_LISTEN == ROW_LISTENER &&

@@ -24,7 +24,7 @@ int ui_setup_columns(const struct ui *u, enum view_id v, int *cols, int *shown)
 	for (k = 0; k < (int)vd->ncols && n < UI_MAX_COLS; k++) {
 		for (j = 0; j < u->norder[v] && u->order[v][j] != k; j++)
 			;
-		if (j == u->norder[v])
+		if (j == u->norder[v] && vd->cols[k].where != COL_CSV)
 			cols[n++] = k;
 	}
 	return n;
@@ -115,10 +115,16 @@ static void setup_save(struct ui *u)
 	for (v = 0; v < VIEW_COUNT; v++) {
 		const struct view_def *vd = view_get((enum view_id)v);
 		struct view_prefs *vp = &c->views[v];
-		int same = u->norder[v] == (int)vd->ncols;
+		int same = 1, j = 0;
 
-		for (k = 0; same && k < u->norder[v]; k++)
-			same = u->order[v][k] == k;
+		/* The default: every screen column in the view's order. */
+		for (k = 0; same && k < (int)vd->ncols; k++) {
+			if (vd->cols[k].where == COL_CSV)
+				continue;
+			same = j < u->norder[v] && u->order[v][j] == k;
+			j++;
+		}
+		same = same && j == u->norder[v];
 		vp->ncols = same ? 0 : u->norder[v];
 		for (k = 0; k < vp->ncols; k++)
 			vp->cols[k] = u->order[v][k];

@@ -12,11 +12,14 @@
 void ui_default_columns(struct ui *u, enum view_id v)
 {
 	const struct view_def *vd = view_get(v);
-	int k;
+	int k, n = 0;
 
-	for (k = 0; k < (int)vd->ncols && k < UI_MAX_COLS; k++)
-		u->order[v][k] = k;
-	u->norder[v] = k;
+	/* CSV-only columns are never on screen, so never in the order. */
+	for (k = 0; k < (int)vd->ncols && n < UI_MAX_COLS; k++) {
+		if (vd->cols[k].where != COL_CSV)
+			u->order[v][n++] = k;
+	}
+	u->norder[v] = n;
 }
 
 void ui_init(struct ui *u, const struct config *cfg)
@@ -77,6 +80,8 @@ static const char *row_text(struct ui *u, uint32_t row)
 
 	sb_reset(&u->scratch);
 	for (k = 0; k < vd->ncols; k++) {
+		if (vd->cols[k].where == COL_CSV)
+			continue; /* the same numbers as a screen column's */
 		vd->cols[k].fmt(&u->scratch, u->snap, row);
 		sb_putc(&u->scratch, ' ');
 	}
@@ -599,6 +604,26 @@ static void sort_by(struct ui *u, int col, int toggle)
 	ui_rebuild(u);
 }
 
+/*
+ * Sort by the column shown next to the sort column (dir 1: right, -1: left),
+ * around the ends: a column not on screen (CSV only, or hidden as the same on
+ * every row) would sort by something nobody sees.
+ */
+static void sort_step(struct ui *u, int dir)
+{
+	const struct view_def *vd = view_get(u->view);
+	int col = u->vs[u->view].sort_col, n = (int)vd->ncols, i;
+
+	if (col < 0 || col >= n)
+		col = dir > 0 ? -1 : n;
+	for (i = 0; i < n; i++) {
+		col = (col + dir + n) % n;
+		if (view_col_shown(u->snap, &vd->cols[col]))
+			break;
+	}
+	sort_by(u, col, 0);
+}
+
 /* The process a kill would go to: the selected process, or the selected socket's owner. */
 static int kill_target(struct ui *u)
 {
@@ -939,10 +964,10 @@ static int handle_event(struct ui *u, const struct ui_event *ev)
 		u->mode = MODE_FILTER;
 		break;
 	case ACT_SORT_PREV:
-		sort_by(u, u->vs[u->view].sort_col - 1, 0);
+		sort_step(u, -1);
 		break;
 	case ACT_SORT_NEXT:
-		sort_by(u, u->vs[u->view].sort_col + 1, 0);
+		sort_step(u, 1);
 		break;
 	case ACT_SORT_INVERT:
 		u->vs[u->view].sort_desc = !u->vs[u->view].sort_desc;

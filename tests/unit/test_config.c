@@ -350,6 +350,8 @@ static void test_view_keys(void **state)
 		{ "processes.columns = pid,pid\n", ":1: column named twice 'pid'" },
 		{ "processes.columns =\n", ":1: empty column in" },
 		{ "listen.sort = fds\n", ":1: unknown sort column 'fds'" },
+		/* backlog is CSV's half of QUEUE/BACKLOG: never on screen. */
+		{ "listen.columns = local,backlog\n", ":1: unknown column 'backlog'" },
 		{ "listen.sort-order = up\n", ":1: invalid sort-order 'up'" },
 		{ "nowhere.sort = pid\n", ":1: unknown setting 'nowhere.sort'" },
 		{ "processes.width = 3\n", ":1: unknown setting 'processes.width'" },

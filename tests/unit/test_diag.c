@@ -343,6 +343,8 @@ static uint32_t close_wait_age(size_t info_len)
 	assert_int_equal(t.n, 1);
 	assert_int_equal(t.v[0].state, TS_CLOSE_WAIT);
 	age = t.v[0].last_ack;
+	if (age != SOCK_NO_AGE)
+		assert_int_equal(t.v[0].last_data, 6024); /* with it, always */
 	sock_table_fini(&t);
 	return age;
 }
@@ -1191,6 +1193,8 @@ static void test_fixture_tcp(void **state)
 	assert_int_equal(r->sport, REC_TCP4_PORT);
 	assert_int_not_equal(r->inode, 0);
 	assert_true(r->last_ack >= REC_WAIT_MS && r->last_ack < 60000);
+	/* No data comes after the peer's FIN, whose ACK is at or before the last one. */
+	assert_true(r->last_data >= r->last_ack && r->last_data < 60000);
 
 	sock_table_reset(&t);
 	fixture_parse("tcp6.bin", DD_TCP6, &t);

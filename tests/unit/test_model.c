@@ -134,7 +134,7 @@ static void test_socket_age_one_shot(void **state)
 	s.first_ds = s.now_ds = 1;
 	for (size_t i = 0; i < s.socks.n; i++)
 		s.socks.v[i].seen = 1;
-	assert_int_equal(sock_age(&s, 0, &sec), -1);
+	assert_int_equal(sock_age(&s, 0, &sec, NULL), -1);
 	sb_init(&sb);
 	out_write(&sb, &s, &o);
 	assert_non_null(strstr(sb.buf, " AGE "));
@@ -152,8 +152,125 @@ static void test_socket_age_one_shot(void **state)
 	assert_null(strstr(sb.buf, ",0.0,"));
 	/* One refresh later the socket has been there at least that long. */
 	s.now_ds = 11;
-	assert_int_equal(sock_age(&s, 0, &sec), 0);
+	assert_int_equal(sock_age(&s, 0, &sec, NULL), 0);
 	assert_true(sec == 1.0);
+	sb_fini(&sb);
+	snapshot_fini(&s);
+}
+
+/*
+ * AGE is the time in the state where the kernel tells. The fixture's TIME_WAIT
+ * connection (7) was seen 20 minutes ago; its 60 s timer has 47.5 s left, so
+ * it has been in TIME_WAIT at least 12.5 s (a segment of the peer restarts
+ * the timer). CLOSE_WAIT from tcp_info: at least the last ACK's age, at most
+ * the last data's, exact when the two agree.
+ */
+static void test_socket_state_age(void **state)
+{
+	struct snapshot s;
+	struct strbuf sb;
+	struct out_opts o = { OUT_TABLE, VIEW_SOCKETS, NULL, 1.0, 1 };
+	struct sock_rec *tw, *cw;
+	enum age_source src;
+	double sec;
+
+	(void)state;
+	build(&s);
+	snapshot_join(&s, NULL);
+	s.first_ds = 1;
+	s.now_ds = 1 + 12000; /* 20 min into the run */
+	for (size_t i = 0; i < s.socks.n; i++)
+		s.socks.v[i].seen = 2; /* first seen after the start: exact ages */
+	tw = &s.socks.v[7];
+	cw = &s.socks.v[3];
+	assert_int_equal(tw->state, TS_TIME_WAIT);
+	assert_int_equal(cw->state, TS_CLOSE_WAIT);
+
+	/* As the dump gives it: timer 3, what is left in ms. */
+	tw->timer = 3;
+	tw->expires = 47500;
+	assert_int_equal(sock_age(&s, 7, &sec, &src), 0);
+	assert_true(sec == 12.5);
+	assert_int_equal(src, AGE_STATE);
+	tw->expires = 1;
+	assert_int_equal(sock_age(&s, 7, &sec, NULL), 0);
+	assert_true(sec == 59.9); /* cut to the tenth below: still a lower bound */
+	/* Just entered (or restarted): a lower bound of nothing, not the connection's age. */
+	tw->expires = 59950;
+	assert_int_equal(sock_age(&s, 7, &sec, &src), -1);
+	assert_int_equal(src, AGE_STATE);
+	tw->expires = 60000;
+	assert_int_equal(sock_age(&s, 7, &sec, NULL), -1);
+	/* A FIN_WAIT2 minisocket's timer has no fixed length: since first seen. */
+	tw->state = TS_FIN_WAIT2;
+	assert_int_equal(sock_age(&s, 7, &sec, &src), 1);
+	assert_int_equal(src, AGE_SEEN);
+	assert_true(sec > 1199.0);
+	tw->state = TS_TIME_WAIT;
+	/* Without the minisocket's timer the kernel said nothing of the state. */
+	tw->timer = 0;
+	assert_int_equal(sock_age(&s, 7, &sec, &src), 1);
+	assert_int_equal(src, AGE_SEEN);
+	tw->timer = 3;
+	tw->expires = 47500;
+
+	/* CLOSE_WAIT without tcp_info (no age pass): since first seen. */
+	assert_int_equal(sock_age(&s, 3, &sec, &src), 1);
+	assert_int_equal(src, AGE_SEEN);
+	/* Data and FIN together: both bounds say 4.02 s. */
+	cw->last_ack = 4024;
+	cw->last_data = 4050;
+	assert_int_equal(sock_age(&s, 3, &sec, &src), 1);
+	assert_true(sec == 4.024);
+	assert_int_equal(src, AGE_STATE);
+	/* A bare FIN long after the last data: at least the last ACK's age. */
+	cw->last_data = 90000;
+	assert_int_equal(sock_age(&s, 3, &sec, NULL), 0);
+	assert_true(sec == 4.0);
+	/* Bounds that cannot hold (data after the last ACK): since first seen. */
+	cw->last_data = 1000;
+	assert_int_equal(sock_age(&s, 3, &sec, &src), 1);
+	assert_int_equal(src, AGE_SEEN);
+	cw->last_data = 90000;
+
+	sb_init(&sb);
+	out_write(&sb, &s, &o);
+	assert_non_null(strstr(sb.buf, "\xe2\x89\xa5"
+				       "12s "));
+	assert_non_null(strstr(sb.buf, "\xe2\x89\xa5"
+				       "4s "));
+	assert_null(strstr(sb.buf, "\xe2\x89\xa5"
+				   "20m"));
+	sb_reset(&sb);
+	o.format = OUT_JSON;
+	out_write(&sb, &s, &o);
+	assert_non_null(strstr(sb.buf, "\"age_seconds\": 12.5, \"age_exact\": false, "
+				       "\"age_source\": \"state\""));
+	assert_non_null(strstr(sb.buf, "\"age_seconds\": 4.0, \"age_exact\": false, "
+				       "\"age_source\": \"state\""));
+	assert_non_null(strstr(sb.buf, "\"age_seconds\": 1199.9, \"age_exact\": true, "
+				       "\"age_source\": \"seen\""));
+	sb_reset(&sb);
+	o.format = OUT_CSV;
+	out_write(&sb, &s, &o);
+	assert_non_null(strstr(sb.buf, ",age,age_exact,age_source,"));
+	assert_non_null(strstr(sb.buf, ",12.5,0,state,"));
+	assert_non_null(strstr(sb.buf, ",1199.9,1,seen,"));
+	assert_null(strstr(sb.buf, "\xe2\x89\xa5"));
+
+	/* A one-shot batch knows nothing of what it saw once, but the kernel's word holds. */
+	s.now_ds = s.first_ds = 1;
+	for (size_t i = 0; i < s.socks.n; i++)
+		s.socks.v[i].seen = 1;
+	assert_int_equal(sock_age(&s, 0, &sec, NULL), -1);
+	assert_int_equal(sock_age(&s, 7, &sec, NULL), 0);
+	assert_true(sec == 12.5);
+	sb_reset(&sb);
+	o.format = OUT_JSON;
+	out_write(&sb, &s, &o);
+	assert_non_null(strstr(sb.buf, "\"age_seconds\": null, \"age_exact\": false, "
+				       "\"age_source\": null"));
+	assert_null(strstr(sb.buf, "\"age_seconds\": 0.0"));
 	sb_fini(&sb);
 	snapshot_fini(&s);
 }
@@ -407,18 +524,35 @@ static void test_table_and_csv(void **state)
 
 	(void)state;
 	build(&s);
+	s.socks.v[0].rqueue = 6; /* the :80 listener's accept queue, over its backlog */
+	s.socks.v[0].wqueue = 5;
 	snapshot_join(&s, NULL);
 	sb_init(&sb);
 	out_write(&sb, &s, &o);
 	assert_non_null(strstr(sb.buf, "CLOSE_WAIT DEAD LEAK COMMAND\n"));
 	assert_non_null(strstr(sb.buf, "[p300]"));
 	sb_reset(&sb);
-	o.format = OUT_CSV;
 	o.view = VIEW_LISTEN;
 	out_write(&sb, &s, &o);
-	p = "time,iteration,proto,local,queue,connections,rx_bytes_per_second,tx_bytes_per_second,"
-	    "retransmits_per_second,rtt_median_seconds,pids,netns,command\r\n";
+	assert_non_null(strstr(sb.buf, " QUEUE/BACKLOG "));
+	assert_non_null(strstr(sb.buf, " 6/5 "));
+	assert_null(strstr(sb.buf, " BACKLOG "));
+	/* CSV says no "?" for what is unknown (the counts and state of p300): the cell is empty. */
+	sb_reset(&sb);
+	o.format = OUT_CSV;
+	o.view = VIEW_PROCESSES;
+	out_write(&sb, &s, &o);
+	assert_non_null(strstr(sb.buf, ",300,33,,7,1024,0.6,,,,,,,,-,"));
+	assert_null(strstr(sb.buf, "?"));
+	sb_reset(&sb);
+	o.view = VIEW_LISTEN;
+	out_write(&sb, &s, &o);
+	/* QUEUE/BACKLOG is two numbers on screen, so two cells in CSV. */
+	p = "time,iteration,proto,local,queue,backlog,connections,rx_bytes_per_second,"
+	    "tx_bytes_per_second,retransmits_per_second,rtt_median_seconds,pids,netns,command\r\n";
 	assert_memory_equal(sb.buf, p, strlen(p));
+	assert_non_null(strstr(sb.buf, ",6,5,"));
+	assert_null(strstr(sb.buf, "6/5"));
 	/* No tcp_info: the traffic cells are empty, not 0 nor "-". */
 	assert_non_null(strstr(sb.buf, ",,,,\"100,200\","));
 	assert_non_null(strstr(sb.buf, ",\"100,200\","));
@@ -467,6 +601,7 @@ int main(void)
 		cmocka_unit_test(test_unix_names),
 		cmocka_unit_test(test_socket_age),
 		cmocka_unit_test(test_socket_age_one_shot),
+		cmocka_unit_test(test_socket_state_age),
 		cmocka_unit_test(test_ports),
 		cmocka_unit_test(test_filter),
 		cmocka_unit_test(test_json_unknown_is_null),

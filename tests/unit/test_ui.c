@@ -1009,6 +1009,15 @@ static void test_setup_screen(void **state)
 	assert_non_null(strstr(scr, "< processes >"));
 	assert_non_null(strstr(scr, "[x] PID"));
 	assert_framed_panel(f, "Setup");
+	{
+		/* The listen view's list has QUEUE/BACKLOG, not CSV's QUEUE and BACKLOG. */
+		int cols[UI_MAX_COLS], shown,
+			ncol = ui_setup_columns(&f->u, VIEW_LISTEN, cols, &shown);
+
+		assert_int_equal(ncol, shown);
+		for (int k = 0; k < ncol; k++)
+			assert_int_not_equal(view_get(VIEW_LISTEN)->cols[cols[k]].where, COL_CSV);
+	}
 	key(f, UK_RIGHT); /* processes -> listen */
 	assert_non_null(strstr(screen(f), "< listen >"));
 	key(f, UK_DOWN);
@@ -1249,6 +1258,28 @@ static void test_header_follows_filter(void **state)
 	f->cfg.filter.uid = -1;
 }
 
+/*
+ * The listen view's QUEUE/BACKLOG is one column on screen; its two numbers
+ * are CSV's own columns, never drawn, and sorting steps over them.
+ */
+static void test_listen_csv_only_columns(void **state)
+{
+	struct fixture *f = *state;
+	const struct view_def *vd = view_get(VIEW_LISTEN);
+	const char *scr;
+
+	key(f, '2');
+	scr = screen(f);
+	assert_non_null(strstr(scr, "QUEUE/BACKLOG"));
+	assert_null(strstr(strstr(scr, "QUEUE/BACKLOG") + 13, "BACKLOG"));
+	f->u.vs[VIEW_LISTEN].sort_col = 2;
+	assert_string_equal(vd->cols[2].title, "QUEUE/BACKLOG");
+	key(f, '>');
+	assert_string_equal(vd->cols[f->u.vs[VIEW_LISTEN].sort_col].title, "CONNS");
+	key(f, '<');
+	assert_string_equal(vd->cols[f->u.vs[VIEW_LISTEN].sort_col].title, "QUEUE/BACKLOG");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1268,6 +1299,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dead_column_and_detail, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_system_pressure_colours, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_listen_queue_full_colour, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_listen_csv_only_columns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_header_follows_filter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prompt_any_code_point, setup, teardown),
 		cmocka_unit_test(test_cells_wide),
