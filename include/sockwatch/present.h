@@ -11,9 +11,15 @@
 #include "sockwatch/model.h"
 #include "sockwatch/view.h"
 
-/* "127.0.0.1:80", "[::1]:80", a UNIX path ("@name" if abstract), escaped for a terminal. */
+/*
+ * "127.0.0.1:http", "[::1]:8080", a UNIX path ("@name" if abstract), escaped for a
+ * terminal; the port by name as fmt_port() shows it.
+ */
 void fmt_sock_endpoint(struct strbuf *sb, const struct snapshot *s, const struct sock_rec *r,
 		       int local);
+/* The same with the port as a number, whatever the names (CSV). */
+void fmt_sock_endpoint_numeric(struct strbuf *sb, const struct snapshot *s,
+			       const struct sock_rec *r, int local);
 
 /*
  * Port names from services(5) (/etc/services), as ss shows them: per protocol

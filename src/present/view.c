@@ -552,6 +552,11 @@ static void l_local(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 {
 	fmt_sock_endpoint(sb, s, LS(s, r), 1);
 }
+/* CSV keeps the port a number: a name is for people, and may change with the file. */
+static void r_llocal(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	fmt_sock_endpoint_numeric(sb, s, LS(s, r), 1);
+}
 static int c_llocal(const struct snapshot *s, uint32_t a, uint32_t b)
 {
 	const struct sock_rec *x = LS(s, a), *y = LS(s, b);
@@ -640,7 +645,7 @@ TR_COLS(trl, ROW_LISTENER)
 
 static const struct column listen_cols[] = {
 	{ "PROTO", "proto", 0, 6, l_proto, c_lproto, NULL, NULL, NULL },
-	{ "LOCAL ADDRESS:PORT", "local", 0, 30, l_local, c_llocal, NULL, NULL, NULL },
+	{ "LOCAL ADDRESS:PORT", "local", 0, 30, l_local, c_llocal, NULL, NULL, r_llocal },
 	{ "QUEUE/BACKLOG", "queue", 1, 13, l_queue, c_lqueue, e_lqueue, NULL, NULL },
 	{ "CONNS", "connections", 1, 7, l_conns, c_lconns, NULL, NULL, NULL },
 	TR_ENTRIES(trl, "rtt_median_seconds"),
@@ -659,6 +664,10 @@ static const struct port_row *PR(const struct snapshot *s, uint32_t row)
 NETNS_COL(o, PR(s, r)->netns)
 
 static void o_port(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	fmt_port(sb, PR(s, r)->proto, PR(s, r)->port);
+}
+static void r_oport(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 {
 	sb_printf(sb, "%u", PR(s, r)->port);
 }
@@ -741,7 +750,8 @@ static int c_opids(const struct snapshot *s, uint32_t a, uint32_t b)
 TR_COLS(tro, ROW_PORT)
 
 static const struct column port_cols[] = {
-	{ "PORT", "port", 1, 6, o_port, c_oport, NULL, NULL, NULL },
+	/* Most names fit ("postgresql"); the TUI shows a longer one's number. */
+	{ "PORT", "port", 1, 10, o_port, c_oport, NULL, NULL, r_oport },
 	{ "PROTO", "proto", 0, 5, o_proto, c_oproto, NULL, NULL, NULL },
 	{ "DIR", "direction", 0, 3, o_dir, c_odir, NULL, NULL, NULL },
 	{ "ESTAB", "established", 1, 6, o_estab, c_oestab, NULL, NULL, NULL },
@@ -817,6 +827,10 @@ static void s_local(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 {
 	fmt_sock_endpoint(sb, s, SR(s, r), 1);
 }
+static void r_slocal(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	fmt_sock_endpoint_numeric(sb, s, SR(s, r), 1);
+}
 static int c_slocal(const struct snapshot *s, uint32_t a, uint32_t b)
 {
 	const struct sock_rec *x = SR(s, a), *y = SR(s, b);
@@ -828,6 +842,10 @@ static int c_slocal(const struct snapshot *s, uint32_t a, uint32_t b)
 static void s_remote(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 {
 	fmt_sock_endpoint(sb, s, SR(s, r), 0);
+}
+static void r_sremote(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	fmt_sock_endpoint_numeric(sb, s, SR(s, r), 0);
 }
 static int c_sremote(const struct snapshot *s, uint32_t a, uint32_t b)
 {
@@ -907,8 +925,8 @@ TR_COLS(trs, ROW_SOCKET)
 static const struct column sock_cols[] = {
 	{ "PROTO", "proto", 0, 6, s_proto, c_sproto, NULL, NULL, NULL },
 	{ "STATE", "state", 0, 11, s_state, c_sstate, e_sstate, NULL, NULL },
-	{ "LOCAL", "local", 0, 28, s_local, c_slocal, NULL, NULL, NULL },
-	{ "REMOTE", "remote", 0, 28, s_remote, c_sremote, NULL, NULL, NULL },
+	{ "LOCAL", "local", 0, 28, s_local, c_slocal, NULL, NULL, r_slocal },
+	{ "REMOTE", "remote", 0, 28, s_remote, c_sremote, NULL, NULL, r_sremote },
 	{ "RECV-Q", "recv_q", 1, 7, s_rq, c_srq, NULL, NULL, NULL },
 	{ "SEND-Q", "send_q", 1, 7, s_wq, c_swq, NULL, NULL, NULL },
 	{ "AGE", "age", 1, 8, s_age, c_sage, NULL, NULL, r_sage },

@@ -40,6 +40,7 @@ const struct key_binding ui_keys[] = {
 	{ 'I', ACT_SORT_INVERT, "I", "invert the sort order" },
 	{ 'L', ACT_SORT_LEAK, "L", "processes by leak severity, worst selected" },
 	{ 'T', ACT_SORT_TALKERS, "T", "top talkers: rows by RX/s + TX/s, the busiest selected" },
+	{ 'N', ACT_NAMES, "N", "ports by name (/etc/services) / by number" },
 	{ 'z', ACT_PAUSE, "z", "pause / resume refreshing" },
 	{ 'k', ACT_KILL, "k F9", "send a signal to the selected process" },
 	{ UK_F9, ACT_KILL, NULL, NULL },
