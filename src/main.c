@@ -113,6 +113,8 @@ static void usage(FILE *f)
 	      "                           -o is given); bind to loopback, e.g. 127.0.0.1:9850\n"
 	      "      --view VIEW          processes (default) | listen | ports | sockets\n"
 	      "                           | services\n"
+	      "      --numeric            ports as numbers, not /etc/services names (names\n"
+	      "                           are the default, as in ss; N toggles in the TUI)\n"
 	      "  -p, --pid PID[,PID...]   only these processes (and their sockets)\n"
 	      "  -u, --user USER          only processes of USER (name or uid)\n"
 	      "      --leaks              only processes flagged as leaking\n"
@@ -292,6 +294,7 @@ enum {
 	OPT_REPLACE,
 	OPT_NO_PUSHDOWN,
 	OPT_NO_TRAFFIC,
+	OPT_NUMERIC,
 	OPT_SETTING = 512
 };
 
@@ -319,6 +322,7 @@ static const struct option base_opts[] = {
 	{ "replace", no_argument, NULL, OPT_REPLACE },
 	{ "no-pushdown", no_argument, NULL, OPT_NO_PUSHDOWN },
 	{ "no-traffic", no_argument, NULL, OPT_NO_TRAFFIC },
+	{ "numeric", no_argument, NULL, OPT_NUMERIC },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 };
@@ -513,6 +517,9 @@ static void config_parse(struct config *c, int argc, char **argv)
 			break;
 		case OPT_NO_TRAFFIC:
 			no_traffic = 1;
+			break;
+		case OPT_NUMERIC:
+			c->numeric = 1;
 			break;
 		case OPT_ALLOW_PARTIAL:
 			c->checkopts.allow_partial = 1;
@@ -1080,6 +1087,7 @@ int main(int argc, char **argv)
 	struct sigaction sa;
 	struct config c;
 	struct exporter *ex = NULL;
+	struct port_names names;
 	int rc;
 
 	if (std_fds_guard() != 0) {
@@ -1101,6 +1109,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sockwatch: serving metrics at http://%s/metrics\n",
 			exporter_address(ex));
 	}
+	/*
+	 * Port names for the tables and JSON, read once. Without the file (no
+	 * netbase), or unreadable, ports are numbers: nothing to say about it.
+	 * --check, CSV and Prometheus have no use for them.
+	 */
+	port_names_init(&names);
+	if (!c.check && (!c.batch || c.format == OUT_TABLE || c.format == OUT_JSON))
+		(void)port_names_load(&names, PORT_NAMES_PATH);
+	port_names_use(&names, c.numeric);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_stop;
 	sigaction(SIGINT, &sa, NULL);
@@ -1115,6 +1132,8 @@ int main(int argc, char **argv)
 		rc = ui_run(&c, ex);
 	}
 	exporter_free(ex);
+	port_names_use(NULL, 1);
+	port_names_fini(&names);
 	free(c.filter.pids);
 	sock_expr_free(c.expr);
 	return rc;

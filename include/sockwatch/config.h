@@ -48,6 +48,7 @@ struct config {
 	int netns_hint;		 /* say once that only sockwatch's own namespace is read */
 	int no_pushdown; /* --no-pushdown: the kernel lists every socket, sockwatch filters */
 	int traffic;	 /* ask for tcp_info: rates, retransmits, RTT (--no-traffic: not) */
+	int numeric;	 /* --numeric: tables show ports as numbers, not /etc/services names */
 	struct sock_expr *expr; /* the FILTER words parsed (filter.expr), owned; NULL: none */
 	struct view_prefs views[VIEW_COUNT];
 	/* The file read (NULL: none) and the one the setup screen writes: --config, else

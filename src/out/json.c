@@ -60,6 +60,22 @@ static void json_addr(struct strbuf *sb, int family, const uint8_t *addr)
 	sb_fini(&t);
 }
 
+/*
+ * , "port_name": the name /etc/services gives the port for the protocol, or
+ * null: beside the number, never instead of it, and whatever --numeric says.
+ */
+static void json_port_name(struct strbuf *sb, unsigned proto, unsigned port)
+{
+	size_t len;
+	const char *name = port_name(proto, port, &len);
+
+	sb_puts(sb, ", \"port_name\": ");
+	if (name != NULL)
+		json_str(sb, name, len);
+	else
+		sb_puts(sb, "null");
+}
+
 static void json_owner_pids(struct strbuf *sb, const struct snapshot *s, uint32_t sock)
 {
 	const char *sep = "";
@@ -356,10 +372,12 @@ static void json_listener(struct strbuf *sb, const struct snapshot *s, const str
 		sock_unix_name(s, r, &len, &abstract);
 		sb_putc(sb, '"');
 		json_unix_name(sb, s, r);
-		sb_printf(sb, "\", \"port\": null, \"abstract\": %s", abstract ? "true" : "false");
+		sb_printf(sb, "\", \"port\": null, \"port_name\": null, \"abstract\": %s",
+			  abstract ? "true" : "false");
 	} else {
 		json_addr(sb, r->family, r->saddr);
 		sb_printf(sb, ", \"port\": %u", r->sport);
+		json_port_name(sb, r->proto, r->sport);
 	}
 	sb_printf(sb, ", \"family\": \"%s\"",
 		  r->family == AF_INET	  ? "ipv4"
@@ -387,10 +405,12 @@ static void json_port(struct strbuf *sb, const struct snapshot *s, const struct 
 {
 	uint32_t i;
 
+	sb_printf(sb, "{\"port\": %u", pr->port);
+	json_port_name(sb, pr->proto, pr->port);
 	sb_printf(sb,
-		  "{\"port\": %u, \"proto\": \"%s\", \"direction\": \"%s\", \"established\": %u"
+		  ", \"proto\": \"%s\", \"direction\": \"%s\", \"established\": %u"
 		  ", \"total\": %u, \"states\": ",
-		  pr->port, sock_proto_name(pr->proto), pr->dir == PORT_IN ? "in" : "out",
+		  sock_proto_name(pr->proto), pr->dir == PORT_IN ? "in" : "out",
 		  pr->states[TS_ESTABLISHED], pr->total);
 	json_states(sb, pr->states);
 	json_traffic(sb, s->tcp_info ? &pr->traffic : NULL);
@@ -432,9 +452,13 @@ static void json_socket(struct strbuf *sb, const struct snapshot *s, uint32_t so
 	} else {
 		sb_puts(sb, ", \"local\": {\"address\": ");
 		json_addr(sb, r->family, r->saddr);
-		sb_printf(sb, ", \"port\": %u}, \"remote\": {\"address\": ", r->sport);
+		sb_printf(sb, ", \"port\": %u", r->sport);
+		json_port_name(sb, r->proto, r->sport);
+		sb_puts(sb, "}, \"remote\": {\"address\": ");
 		json_addr(sb, r->family, r->daddr);
-		sb_printf(sb, ", \"port\": %u}", r->dport);
+		sb_printf(sb, ", \"port\": %u", r->dport);
+		json_port_name(sb, r->proto, r->dport);
+		sb_putc(sb, '}');
 	}
 	sb_printf(sb,
 		  ", \"recv_q\": %u, \"send_q\": %u, \"inode\": %u, \"uid\": %u"
@@ -472,7 +496,9 @@ static void json_system(struct strbuf *sb, const struct snapshot *s)
 
 		sb_puts(sb, "{\"address\": ");
 		json_addr(sb, r->family, r->daddr);
-		sb_printf(sb, ", \"port\": %u, \"time_wait\": %u}", r->dport, t->tw_peer_max);
+		sb_printf(sb, ", \"port\": %u", r->dport);
+		json_port_name(sb, r->proto, r->dport);
+		sb_printf(sb, ", \"time_wait\": %u}", t->tw_peer_max);
 	}
 	json_field_i64(sb, "listen_overflows", y->listen_overflows);
 	json_field_i64(sb, "listen_drops", y->listen_drops);

@@ -6,9 +6,11 @@
 
 #include "sockwatch/present.h"
 
-void fmt_sock_endpoint(struct strbuf *sb, const struct snapshot *s, const struct sock_rec *r,
-		       int local)
+static void endpoint(struct strbuf *sb, const struct snapshot *s, const struct sock_rec *r,
+		     int local, int numeric)
 {
+	unsigned port = local ? r->sport : r->dport;
+
 	if (r->family == AF_UNIX) {
 		size_t len;
 		int abstract;
@@ -41,7 +43,23 @@ void fmt_sock_endpoint(struct strbuf *sb, const struct snapshot *s, const struct
 	sock_addr_format(sb, r->family, local ? r->saddr : r->daddr);
 	if (r->family == AF_INET6)
 		sb_putc(sb, ']');
-	sb_printf(sb, ":%u", local ? r->sport : r->dport);
+	sb_putc(sb, ':');
+	if (numeric)
+		sb_printf(sb, "%u", port);
+	else
+		fmt_port(sb, r->proto, port);
+}
+
+void fmt_sock_endpoint(struct strbuf *sb, const struct snapshot *s, const struct sock_rec *r,
+		       int local)
+{
+	endpoint(sb, s, r, local, 0);
+}
+
+void fmt_sock_endpoint_numeric(struct strbuf *sb, const struct snapshot *s,
+			       const struct sock_rec *r, int local)
+{
+	endpoint(sb, s, r, local, 1);
 }
 
 void json_unix_name(struct strbuf *sb, const struct snapshot *s, const struct sock_rec *r)

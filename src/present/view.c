@@ -612,6 +612,11 @@ static void l_local(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 {
 	fmt_sock_endpoint(sb, s, LS(s, r), 1);
 }
+/* CSV keeps the port a number: a name is for people, and may change with the file. */
+static void r_llocal(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	fmt_sock_endpoint_numeric(sb, s, LS(s, r), 1);
+}
 static int c_llocal(const struct snapshot *s, uint32_t a, uint32_t b)
 {
 	const struct sock_rec *x = LS(s, a), *y = LS(s, b);
@@ -729,7 +734,7 @@ TR_COLS(trl, ROW_LISTENER)
 
 static const struct column listen_cols[] = {
 	{ "PROTO", "proto", 0, 6, l_proto, c_lproto, NULL, NULL, NULL, COL_ALL },
-	{ "LOCAL ADDRESS:PORT", "local", 0, 30, l_local, c_llocal, NULL, NULL, NULL, COL_ALL },
+	{ "LOCAL ADDRESS:PORT", "local", 0, 30, l_local, c_llocal, NULL, NULL, r_llocal, COL_ALL },
 	{ "QUEUE/BACKLOG", "queue", 1, 13, l_queue, c_lqueue, e_lqueue, NULL, NULL, COL_SCREEN },
 	{ "QUEUE", "queue", 1, 6, l_rqueue, c_lqueue, NULL, NULL, NULL, COL_CSV },
 	{ "BACKLOG", "backlog", 1, 7, l_backlog, c_lbacklog, NULL, NULL, NULL, COL_CSV },
@@ -750,6 +755,10 @@ static const struct port_row *PR(const struct snapshot *s, uint32_t row)
 NETNS_COL(o, PR(s, r)->netns)
 
 static void o_port(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	fmt_port(sb, PR(s, r)->proto, PR(s, r)->port);
+}
+static void r_oport(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 {
 	sb_printf(sb, "%u", PR(s, r)->port);
 }
@@ -840,7 +849,8 @@ static int c_opids(const struct snapshot *s, uint32_t a, uint32_t b)
 TR_COLS(tro, ROW_PORT)
 
 static const struct column port_cols[] = {
-	{ "PORT", "port", 1, 6, o_port, c_oport, NULL, NULL, NULL, COL_ALL },
+	/* Most names fit ("postgresql"); the TUI shows a longer one's number. */
+	{ "PORT", "port", 1, 10, o_port, c_oport, NULL, NULL, r_oport, COL_ALL },
 	{ "PROTO", "proto", 0, 5, o_proto, c_oproto, NULL, NULL, NULL, COL_ALL },
 	{ "DIR", "direction", 0, 3, o_dir, c_odir, NULL, NULL, NULL, COL_ALL },
 	{ "ESTAB", "established", 1, 6, o_estab, c_oestab, NULL, NULL, NULL, COL_ALL },
@@ -917,6 +927,10 @@ static void s_local(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 {
 	fmt_sock_endpoint(sb, s, SR(s, r), 1);
 }
+static void r_slocal(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	fmt_sock_endpoint_numeric(sb, s, SR(s, r), 1);
+}
 static int c_slocal(const struct snapshot *s, uint32_t a, uint32_t b)
 {
 	const struct sock_rec *x = SR(s, a), *y = SR(s, b);
@@ -928,6 +942,10 @@ static int c_slocal(const struct snapshot *s, uint32_t a, uint32_t b)
 static void s_remote(struct strbuf *sb, const struct snapshot *s, uint32_t r)
 {
 	fmt_sock_endpoint(sb, s, SR(s, r), 0);
+}
+static void r_sremote(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	fmt_sock_endpoint_numeric(sb, s, SR(s, r), 0);
 }
 static int c_sremote(const struct snapshot *s, uint32_t a, uint32_t b)
 {
@@ -1041,8 +1059,8 @@ TR_COLS(trs, ROW_SOCKET)
 static const struct column sock_cols[] = {
 	{ "PROTO", "proto", 0, 6, s_proto, c_sproto, NULL, NULL, NULL, COL_ALL },
 	{ "STATE", "state", 0, 11, s_state, c_sstate, e_sstate, NULL, NULL, COL_ALL },
-	{ "LOCAL", "local", 0, 28, s_local, c_slocal, NULL, NULL, NULL, COL_ALL },
-	{ "REMOTE", "remote", 0, 28, s_remote, c_sremote, NULL, NULL, NULL, COL_ALL },
+	{ "LOCAL", "local", 0, 28, s_local, c_slocal, NULL, NULL, r_slocal, COL_ALL },
+	{ "REMOTE", "remote", 0, 28, s_remote, c_sremote, NULL, NULL, r_sremote, COL_ALL },
 	{ "RECV-Q", "recv_q", 1, 7, s_rq, c_srq, NULL, NULL, NULL, COL_ALL },
 	{ "SEND-Q", "send_q", 1, 7, s_wq, c_swq, NULL, NULL, NULL, COL_ALL },
 	{ "AGE", "age", 1, 8, s_age, c_sage, NULL, NULL, r_sage, COL_ALL },

@@ -47,6 +47,7 @@ const struct key_binding ui_keys[] = {
 	{ UK_F2, ACT_SETUP, "F2 C",
 	  "setup: columns and their order, start view, interval, colours; Enter saves" },
 	{ 'C', ACT_SETUP, NULL, NULL },
+	{ 'N', ACT_NAMES, "N", "ports by name (/etc/services) / by number" },
 	{ 'z', ACT_PAUSE, "z", "pause / resume refreshing" },
 	{ 'k', ACT_KILL, "k F9", "send a signal to the selected process" },
 	{ UK_F9, ACT_KILL, NULL, NULL },

@@ -211,6 +211,13 @@ static uint8_t cell_attr(const struct ui *u, const struct column *c, uint32_t ro
 	return c->sev != NULL ? attr[c->sev(u->snap, &u->cfg->leak, row)] : AT_NORMAL;
 }
 
+/* A column that names ports (as its CSV form gives them by number). */
+static int port_col(const struct column *c)
+{
+	return c->csv != NULL && (strcmp(c->key, "port") == 0 || strcmp(c->key, "local") == 0 ||
+				  strcmp(c->key, "remote") == 0);
+}
+
 static void render_table(const struct ui *u, struct cellbuf *cb, struct strbuf *sb)
 {
 	const struct view_def *vd = view_get(u->view);
@@ -249,6 +256,12 @@ static void render_table(const struct ui *u, struct cellbuf *cb, struct strbuf *
 			if (strcmp(c->key, "pids") == 0 && sb->len > (size_t)w[k])
 				fmt_list_fit(sb, (size_t)w[k]);
 			tw = text_columns(sb->buf, sb->len);
+			/* A port name cut short would read as another: the number fits better. */
+			if (tw > w[k] && port_col(c)) {
+				sb_reset(sb);
+				c->csv(sb, u->snap, row);
+				tw = text_columns(sb->buf, sb->len);
+			}
 			off = c->right && w[k] > tw ? w[k] - tw : 0;
 			a = sel ? AT_SELECTED : cell_attr(u, c, row);
 			cellbuf_text(cb, x[k] + off, y, sb->buf, sb->len, w[k] - off, a);

@@ -461,7 +461,9 @@ static void drill_down(struct ui *u)
 	} else if (u->view == VIEW_PORTS) {
 		const struct port_row *pr = &s->ports[row];
 
-		sb_printf(&sb, "sockets on port %u/%s %s", pr->port, sock_proto_name(pr->proto),
+		sb_puts(&sb, "sockets on port ");
+		fmt_port(&sb, pr->proto, pr->port);
+		sb_printf(&sb, "/%s %s", sock_proto_name(pr->proto),
 			  pr->dir == PORT_IN ? "in" : "out");
 	} else if (u->view == VIEW_SERVICES) {
 		size_t len;
@@ -622,6 +624,24 @@ static void sort_step(struct ui *u, int dir)
 			break;
 	}
 	sort_by(u, col, 0);
+}
+
+/*
+ * N: ports by name or by number. The cells read the setting when they are
+ * drawn; the rows are rebuilt, as the text filter and the search match what
+ * is shown. The message line says which it is now.
+ */
+static void toggle_names(struct ui *u)
+{
+	if (!port_names_available()) {
+		port_names_set_numeric(1);
+		snprintf(u->msg, sizeof u->msg, "port numbers: no names in %s", PORT_NAMES_PATH);
+		return;
+	}
+	port_names_set_numeric(!port_names_numeric());
+	snprintf(u->msg, sizeof u->msg, "%s", port_names_numeric() ? "port numbers" : "port names");
+	remember_selection(u);
+	ui_rebuild(u);
 }
 
 /* The process a kill would go to: the selected process, or the selected socket's owner. */
@@ -1000,6 +1020,9 @@ static int handle_event(struct ui *u, const struct ui_event *ev)
 		u->vs[u->view].top = 0;
 		u->cursor = 0;
 		ui_rebuild(u);
+		break;
+	case ACT_NAMES:
+		toggle_names(u);
 		break;
 	case ACT_PAUSE:
 		u->paused = !u->paused;

@@ -9,6 +9,10 @@
                                               port), connections, CLOSE-WAIT, TIME-WAIT,
                                               UDP bound and connected, UNIX path, abstract
                                               and unnamed
+    python3 listeners.py named DIR READY      a TCP listener on 127.0.0.1 on a port that
+                                              /etc/services names (the first one free),
+                                              with one connection; "port" null when none
+                                              is free
 
 Every connection is made and accepted before READY is written (atomically) as JSON:
 the pids, and for each accepted socket the listener the kernel handed it to (the
@@ -211,6 +215,54 @@ def named_port():
     return None
 
 
+def services_tcp(path="/etc/services"):
+    """{port: name} of the TCP ports services(5) names, the first name of each, as
+    sockwatch reads them; only plain names (what a screen can be matched against)."""
+    names = {}
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        return names
+    for line in data.split(b"\n"):
+        words = line.split(b"#", 1)[0].split()
+        if len(words) < 2 or b"/" not in words[1]:
+            continue
+        port, proto = words[1].split(b"/", 1)
+        if proto != b"tcp" or not port.isdigit() or not 0 < int(port) < 65536:
+            continue
+        name = words[0].decode("ascii", "replace")
+        if int(port) not in names and len(name) <= 32:
+            names[int(port)] = name
+    return {p: n for p, n in names.items()
+            if all(c.isalnum() or c in "-_." for c in n)}
+
+
+def named(tmpdir, ready):
+    """A listener on a named port, out of the ephemeral range first, away from the
+    ports filter mode tries (another test may hold them), then any."""
+    taken = {5432, 6379, 11211, 3306, 5672, 9418, 873}
+    names = services_tcp()
+    order = ([p for p in names if 1024 <= p < 32768 and p not in taken] +
+             [p for p in names if p < 1024 and p not in taken])
+    lsock = None
+    for port in order:
+        try:
+            lsock = listen(socket.AF_INET, "127.0.0.1", port, reuseport=False)
+            break
+        except OSError:
+            continue
+    if lsock is None:
+        write_ready(ready, {"pid": os.getpid(), "port": None})
+        hold_until_term()
+    port = lsock.getsockname()[1]
+    c = connect(socket.AF_INET, "127.0.0.1", port)
+    keep = [lsock, c, lsock.accept()[0]]
+    write_ready(ready, {"pid": os.getpid(), "port": port, "name": names[port],
+                        "client": c.getsockname()[1], "sockets": len(keep)})
+    hold_until_term()
+
+
 def filter_mix(tmpdir, ready):
     keep = []
     pa, pb, pc, pd = free_port(), free_port(), free_port(), free_port()
@@ -273,4 +325,5 @@ def filter_mix(tmpdir, ready):
 
 if __name__ == "__main__":
     mode, tmpdir, ready = sys.argv[1], sys.argv[2], sys.argv[3]
-    {"mix": mix, "reuseport": reuseport, "filter": filter_mix}[mode](tmpdir, ready)
+    {"mix": mix, "reuseport": reuseport, "filter": filter_mix, "named": named}[mode](tmpdir,
+                                                                                   ready)
