@@ -286,7 +286,7 @@ static int set_columns(struct view_prefs *vp, enum view_id v, const char *value,
 	return 0;
 }
 
-/* The keys that are words, not numbers: view, color and each view's columns and sort. */
+/* The keys that are words, not numbers: view, color, numeric and each view's columns and sort. */
 static int set_word(struct config *c, const char *key, const char *value, char **cause)
 {
 	const char *dot = strchr(key, '.');
@@ -305,6 +305,12 @@ static int set_word(struct config *c, const char *key, const char *value, char *
 			return bad_value(cause, "invalid color", value, " (yes or no)");
 		/* NO_COLOR and --no-color win over "yes". */
 		c->no_color |= !k;
+		return 0;
+	}
+	if (strcmp(key, "numeric") == 0) {
+		if ((k = yes_no(value)) < 0)
+			return bad_value(cause, "invalid numeric", value, " (yes or no)");
+		c->numeric = k; /* --numeric, read after the file, sets it again */
 		return 0;
 	}
 	if (dot == NULL || (size_t)(dot - key) >= sizeof vname)
@@ -530,7 +536,8 @@ static int setup_key(const char *key)
 	const char *dot = strchr(key, '.');
 	char vname[16];
 
-	if (strcmp(key, "view") == 0 || strcmp(key, "delay") == 0 || strcmp(key, "color") == 0)
+	if (strcmp(key, "view") == 0 || strcmp(key, "delay") == 0 || strcmp(key, "color") == 0 ||
+	    strcmp(key, "numeric") == 0)
 		return 1;
 	if (dot == NULL || (size_t)(dot - key) >= sizeof vname)
 		return 0;
@@ -578,6 +585,7 @@ static void write_setup(const struct config *c, struct strbuf *out)
 	sb_printf(out, "view = %s\n", view_get(c->view)->name);
 	sb_printf(out, "delay = %.10g\n", c->delay);
 	sb_printf(out, "color = %s\n", c->no_color ? "no" : "yes");
+	sb_printf(out, "numeric = %s\n", c->numeric ? "yes" : "no");
 	for (v = 0; v < VIEW_COUNT; v++) {
 		const struct view_def *vd = view_get((enum view_id)v);
 		const struct view_prefs *vp = &c->views[v];

@@ -45,7 +45,7 @@ const struct key_binding ui_keys[] = {
 	  "processes as a tree: workers under their master, subtree totals" },
 	{ UK_F5, ACT_TREE, NULL, NULL },
 	{ UK_F2, ACT_SETUP, "F2 C",
-	  "setup: columns and their order, start view, interval, colours; Enter saves" },
+	  "setup: columns and their order, start view, interval, colours, ports; Enter saves" },
 	{ 'C', ACT_SETUP, NULL, NULL },
 	{ 'N', ACT_NAMES, "N", "ports by name (/etc/services) / by number" },
 	{ 'z', ACT_PAUSE, "z", "pause / resume refreshing" },

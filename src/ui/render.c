@@ -488,7 +488,7 @@ static void render_users(const struct ui *u, struct cellbuf *cb)
 static void render_setup(const struct ui *u, struct cellbuf *cb)
 {
 	static const char *const names[] = { "View at start", "Refresh interval", "Colours",
-					     "Columns of" };
+					     "Ports", "Columns of" };
 	int x = 1, y = ui_header_lines(u) + 1, w = cb->w - 2, h = cb->h - 1 - y, i, n, rows, top;
 	int cols[UI_MAX_COLS], shown, ncols = ui_setup_columns(u, u->setup.cols, cols, &shown);
 	const struct view_def *vd = view_get(u->setup.cols);
@@ -514,6 +514,8 @@ static void render_setup(const struct ui *u, struct cellbuf *cb)
 				sb_printf(&sb, "< %gs >", u->delay);
 			else if (it == SETUP_COLOR)
 				sb_printf(&sb, "< %s >", u->no_color ? "off" : "on");
+			else if (it == SETUP_NUMERIC)
+				sb_printf(&sb, "< %s >", u->numeric ? "numbers" : "names");
 			else
 				sb_printf(&sb, "< %s >  (sort: < > I in the view)", vd->name);
 		} else {

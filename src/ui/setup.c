@@ -112,6 +112,7 @@ static void setup_save(struct ui *u)
 	c->view = u->start_view;
 	c->delay = u->delay;
 	c->no_color = u->no_color;
+	c->numeric = u->numeric;
 	for (v = 0; v < VIEW_COUNT; v++) {
 		const struct view_def *vd = view_get((enum view_id)v);
 		struct view_prefs *vp = &c->views[v];
@@ -208,6 +209,9 @@ void ui_setup_key(struct ui *u, uint32_t key)
 	case SETUP_COLOR:
 		u->no_color = !u->no_color;
 		u->color_changed = 1;
+		break;
+	case SETUP_NUMERIC:
+		ui_toggle_names(u);
 		break;
 	case SETUP_COLUMNS_OF:
 		st->cols = (enum view_id)((st->cols + VIEW_COUNT + dir) % VIEW_COUNT);

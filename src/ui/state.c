@@ -51,6 +51,7 @@ void ui_init(struct ui *u, const struct config *cfg)
 	u->start_view = cfg->view;
 	u->delay = cfg->delay;
 	u->no_color = cfg->no_color;
+	u->numeric = cfg->numeric;
 	sb_init(&u->scratch);
 	u->uid = -1;
 	u->w = 80;
@@ -627,19 +628,22 @@ static void sort_step(struct ui *u, int dir)
 }
 
 /*
- * N: ports by name or by number. The cells read the setting when they are
- * drawn; the rows are rebuilt, as the text filter and the search match what
- * is shown. The message line says which it is now.
+ * N (and the setup screen): ports by name or by number. The cells read the
+ * setting when they are drawn; the rows are rebuilt, as the text filter and
+ * the search match what is shown. The message line says which it is now.
+ * Without names to show, the choice is kept (the setup screen saves it) and
+ * the message says why numbers stay.
  */
-static void toggle_names(struct ui *u)
+void ui_toggle_names(struct ui *u)
 {
+	u->numeric = !u->numeric;
 	if (!port_names_available()) {
 		port_names_set_numeric(1);
 		snprintf(u->msg, sizeof u->msg, "port numbers: no names in %s", PORT_NAMES_PATH);
 		return;
 	}
-	port_names_set_numeric(!port_names_numeric());
-	snprintf(u->msg, sizeof u->msg, "%s", port_names_numeric() ? "port numbers" : "port names");
+	port_names_set_numeric(u->numeric);
+	snprintf(u->msg, sizeof u->msg, "%s", u->numeric ? "port numbers" : "port names");
 	remember_selection(u);
 	ui_rebuild(u);
 }
@@ -1022,7 +1026,7 @@ static int handle_event(struct ui *u, const struct ui_event *ev)
 		ui_rebuild(u);
 		break;
 	case ACT_NAMES:
-		toggle_names(u);
+		ui_toggle_names(u);
 		break;
 	case ACT_PAUSE:
 		u->paused = !u->paused;

@@ -145,7 +145,7 @@ struct ui_tree_row {
 };
 
 /* F2: the setup screen's place; the rest of what it edits is the ui's own state. */
-enum { SETUP_VIEW, SETUP_DELAY, SETUP_COLOR, SETUP_COLUMNS_OF, SETUP_FIRST_COL };
+enum { SETUP_VIEW, SETUP_DELAY, SETUP_COLOR, SETUP_NUMERIC, SETUP_COLUMNS_OF, SETUP_FIRST_COL };
 struct setup {
 	int sel;	   /* item: SETUP_* or SETUP_FIRST_COL + a column's place in the list */
 	int top;	   /* first item shown */
@@ -205,6 +205,7 @@ struct ui {
 	enum view_id start_view; /* the view a start opens on */
 	double delay;		 /* the refresh interval */
 	int no_color;
+	int numeric;	   /* ports as numbers (the N key, --numeric, numeric = yes) */
 	int color_changed; /* the loop gives the terminal the new palette */
 	/* Each view's columns (indices in its table) in the order shown; narrow screens drop
 	 * some. */
@@ -247,6 +248,8 @@ extern const size_t ui_ndelays;
 void ui_fini(struct ui *u);
 /* A new snapshot arrived (or the view changed): rebuild rows, keep the selection. */
 void ui_rebuild(struct ui *u);
+/* Ports by name or by number, from now on (N, the setup screen). */
+void ui_toggle_names(struct ui *u);
 /*
  * One input event; may set u->quit. Returns 0, UI_KILL (send the signal of
  * u->kill) or UI_EXPR (the filter expression changed: ui_expr says to what).

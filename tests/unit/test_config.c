@@ -326,6 +326,7 @@ static void test_view_keys(void **state)
 	config_defaults(&c);
 	write_file("view = listen\n"
 		   "color = no\n"
+		   "numeric = yes\n"
 		   "processes.columns = pid, leak,command\n"
 		   "processes.sort = established\n"
 		   "processes.sort-order = ascending\n"
@@ -333,6 +334,7 @@ static void test_view_keys(void **state)
 	assert_int_equal(config_load_file(&c, path, 1, &cause), 0);
 	assert_int_equal(c.view, VIEW_LISTEN);
 	assert_int_equal(c.no_color, 1);
+	assert_int_equal(c.numeric, 1);
 	assert_int_equal(c.views[VIEW_PROCESSES].ncols, 3);
 	assert_string_equal(view_get(VIEW_PROCESSES)->cols[c.views[VIEW_PROCESSES].cols[1]].key,
 			    "leak");
@@ -345,6 +347,7 @@ static void test_view_keys(void **state)
 	static const char *const bad[][2] = {
 		{ "view = nowhere\n", ":1: invalid view 'nowhere'" },
 		{ "\ncolor = maybe\n", ":2: invalid color 'maybe'" },
+		{ "numeric = 1 2\n", ":1: invalid numeric '1 2'" },
 		{ "processes.columns = pid,bogus\n", ":1: unknown column 'bogus'" },
 		{ "processes.columns = pid,,command\n", ":1: empty column in" },
 		{ "processes.columns = pid,pid\n", ":1: column named twice 'pid'" },

@@ -1023,8 +1023,12 @@ static void test_setup_screen(void **state)
 	key(f, UK_DOWN);
 	key(f, UK_RIGHT); /* 1 s -> 2 s */
 	assert_true(f->u.delay == 2);
-	/* The second column of the processes view (USER): hidden, then PID after FDS. */
+	key(f, UK_DOWN); /* colours */
 	key(f, UK_DOWN);
+	key(f, ' '); /* ports by number, as N */
+	assert_non_null(strstr(screen(f), "< numbers >"));
+	assert_int_equal(f->u.numeric, 1);
+	/* The second column of the processes view (USER): hidden, then PID after FDS. */
 	key(f, UK_DOWN);
 	key(f, UK_DOWN); /* PID */
 	key(f, UK_DOWN); /* USER */
@@ -1049,6 +1053,7 @@ static void test_setup_screen(void **state)
 	text[n] = '\0';
 	assert_non_null(strstr(text, "view = listen\n"));
 	assert_non_null(strstr(text, "delay = 2\n"));
+	assert_non_null(strstr(text, "numeric = yes\n"));
 	assert_non_null(strstr(text, "processes.columns = state,pid,fds,"));
 	config_defaults(&back);
 	assert_int_equal(config_load_file(&back, f->cfg.config_write, 1, &cause), 0);
@@ -1060,6 +1065,7 @@ static void test_setup_screen(void **state)
 	f->u.h = 30;
 	ui_rebuild(&f->u);
 	assert_true(f->u.delay == 2);
+	assert_int_equal(f->u.numeric, 1);
 	assert_int_equal(f->u.order[VIEW_PROCESSES][0], 2); /* S first */
 	/* Esc leaves without saving; the hidden column cannot be the last one. */
 	key(f, UK_F2);
