@@ -40,7 +40,9 @@ def main(t):
     t.check_eq(swtest.proc_cgroup2(host.pid), "/" + unit, "setup: workload %d in /%s"
                % (host.pid, unit))
 
-    tm = Tmux(t, "%s -d 0.5 -p %d,%d" % (t.sockwatch_path, inside.pid, host.pid), w=200, h=40)
+    # --numeric: 8080 is "http-alt" in /etc/services, and this test is about namespaces.
+    tm = Tmux(t, "%s -d 0.5 --numeric -p %d,%d" % (t.sockwatch_path, inside.pid, host.pid),
+              w=200, h=40)
     try:
         # The cells are as wide as their columns (NETNS 12, SERVICE 20), a cut one ends in a mark.
         tm.wait(lambda s: "NETNS" in s and "SERVICE" in s and ns[:11] in s and unit[:19] in s,
