@@ -81,7 +81,8 @@ def main(t):
     t.check(all(len(listener_label(e)) <= LOCAL_WIDTH for e in listening),
             "every listener's address fits its column")
 
-    tm = Tmux(t, "%s -p %d -d 0.5" % (t.sockwatch_path, pid), w=160, h=45)
+    # --numeric: the kernel picks the ports, and /etc/services names a few of its range.
+    tm = Tmux(t, "%s -p %d -d 0.5 --numeric" % (t.sockwatch_path, pid), w=160, h=45)
     try:
         tm.keys("2")
         tm.wait(lambda s: "LOCAL ADDRESS:PORT" in s and s.count(" python3") >= 8,

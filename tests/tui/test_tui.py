@@ -55,7 +55,8 @@ def main(t):
     w2 = t.workload("--conns", "50")
     victim = t.workload("--conns", "1")
     p1, p2 = str(w1.pid), str(w2.pid)
-    tm = Tmux(t, "%s -d 0.5" % t.sockwatch_path)
+    # --numeric: the kernel picks the ports, and /etc/services names a few of its range.
+    tm = Tmux(t, "%s -d 0.5 --numeric" % t.sockwatch_path)
     try:
         scenario(t, tm, w1, w2, victim, p1, p2)
     finally:

@@ -51,7 +51,8 @@ def main(t):
     want = sorted([("listen", "0.0.0.0:%d" % a)] + [("established", None)] * 3 +
                   [("close_wait", None)] * 2)
 
-    tm = Tmux(t, "%s -d 0.5" % t.sockwatch_path, w=160, h=60)
+    # --numeric: the kernel picks the ports, and /etc/services names a few of its range.
+    tm = Tmux(t, "%s -d 0.5 --numeric" % t.sockwatch_path, w=160, h=60)
     try:
         tm.keys("4")
         tm.wait(lambda s: socket_rows(s), "4: the sockets view")
@@ -85,7 +86,8 @@ def main(t):
     finally:
         tm.kill()
 
-    tm = Tmux(t, "%s -d 0.5 state close-wait sport = :%d" % (t.sockwatch_path, a), w=160, h=40)
+    tm = Tmux(t, "%s -d 0.5 --numeric state close-wait sport = :%d" % (t.sockwatch_path, a),
+              w=160, h=40)
     try:
         screen = tm.wait(lambda s: "[state close-wait sport = :%d]" % a in s
                          and " %d " % info["pid"] in s,
