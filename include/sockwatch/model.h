@@ -31,6 +31,7 @@ struct traffic {
 	uint32_t rtt_n;	  /* its established sockets with tcp_info; 0: RTT unknown */
 	double rtt_med;	  /* µs: the median of their RTTs */
 	uint32_t rtt_max; /* µs: the largest */
+	uint32_t rtt_min; /* µs: the smallest (the median of one or two) */
 };
 
 struct proc_stats {
@@ -94,7 +95,12 @@ struct listen_sock {
 struct sock_rel {
 	uint32_t listener; /* index in snapshot.lsocks of the listener it is counted for, NONE */
 	uint32_t port;	   /* index in snapshot.ports of its port row, NONE */
+	/* The owner it counts for when it has one only (index in procs.v), REL_OWNERS when
+	 * more, NONE when none or when another record of its inode counted (dup): what the
+	 * traffic sums read, so that they follow no owner link per socket. */
+	uint32_t proc;
 };
+#define REL_OWNERS (UINT32_MAX - 1)
 
 enum port_dir { PORT_IN, PORT_OUT };
 
@@ -277,7 +283,9 @@ struct snapshot {
 	uint32_t tcp_closed; /* TCP sockets of the last refresh with no tcp_info now (closed
 			      * or TIME_WAIT): their bytes since the last sample are not seen */
 	uint32_t *tr_sorted; /* scratch of the RTT medians: one kind's RTTs, row by row */
-	uint32_t *tr_off;    /* where each row's RTTs end in tr_sorted */
+	uint32_t *tr_off;    /* where each row's RTTs go on in tr_sorted */
+	uint32_t *tr_rtt;    /* parallel to socks.v: the RTT the medians take, or UINT32_MAX */
+	size_t tr_rttcap;
 	size_t tr_sortcap, tr_offcap;
 };
 

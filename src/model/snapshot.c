@@ -74,6 +74,7 @@ void snapshot_fini(struct snapshot *s)
 	free(s->services);
 	free(s->tr_sorted);
 	free(s->tr_off);
+	free(s->tr_rtt);
 	strpool_fini(&s->strs);
 	hmap_fini(&s->port_map);
 	hmap_fini(&s->nsport_set);
@@ -317,12 +318,14 @@ static void find_owner(struct snapshot *s, struct sock_rec *r)
 	r->owner = slot != NULL ? *slot : NONE;
 }
 
-/* Count one socket into totals and into each owner's stats. */
-static void count_socket(struct snapshot *s, struct sock_rec *r)
+/* Count one socket (index i) into totals and into each owner's stats. */
+static void count_socket(struct snapshot *s, struct sock_rec *r, uint32_t i)
 {
-	uint32_t l;
+	uint32_t l = r->owner;
 
 	r->dup = (uint8_t)(r->owner != NONE && s->links[r->owner].counted);
+	if (l != NONE && !r->dup)
+		s->rel[i].proc = s->links[l].next == NONE ? s->links[l].proc : REL_OWNERS;
 	s->totals.sockets++;
 	if (r->proto < SP_COUNT)
 		s->totals.proto[r->proto]++;
@@ -1020,12 +1023,13 @@ void snapshot_relate(struct snapshot *s, const struct filter *f)
 
 		s->rel[i].listener = NONE;
 		s->rel[i].port = NONE;
+		s->rel[i].proc = NONE;
 		find_owner(s, r);
 		/* The expression sees the owners; what it does not match counts nowhere. */
 		r->match = (uint8_t)(s->expr == NULL || sock_expr_match(s->expr, s, (uint32_t)i));
 		if (!r->match)
 			continue;
-		count_socket(s, r);
+		count_socket(s, r, (uint32_t)i);
 		s->netns[r->netns].sockets++;
 		count_unowned(s, r, (uint32_t)i);
 	}

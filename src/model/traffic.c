@@ -8,9 +8,11 @@
  * the sockets it holds, a service its distinct sockets, a listener the
  * connections counted for it, a port row its sockets. Only the sockets the
  * filter expression matches count. The RTT of a row is the median and the
- * maximum over its established sockets; the medians take one counting sort
- * by row per kind (a pass over the sockets each, into one shared buffer: no
- * (row, RTT) pairs are stored) and one selection per row, linear in the sockets.
+ * maximum over its established sockets. A row of one or two has its median
+ * from the range the sums keep; the others take one counting sort by row per
+ * kind (a pass over the sockets each, into one shared buffer: no (row, RTT)
+ * pairs are stored) and one selection per row, linear in the sockets. The
+ * totals' RTTs are laid out by the summing pass itself.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -89,12 +91,9 @@ static double median_u32(uint32_t *v, size_t n)
 	return ((double)below + (double)v[k]) / 2.0;
 }
 
-/* Add socket x (in state est or not) to row g of kind k: its rates, its RTT's count and maximum. */
-static void tr_add(struct snapshot *s, enum row_kind k, uint32_t g, const struct sock_tcpi *x,
-		   int est)
+/* Socket x (in state est or not) into t: its rates, its RTT's count and range. */
+static inline void tr_add(struct traffic *t, const struct sock_tcpi *x, int est)
 {
-	struct traffic *t = traffic_at(s, k, g);
-
 	if (x->have & TCPI_RATED) {
 		t->rx += x->rx;
 		t->tx += x->tx;
@@ -103,20 +102,29 @@ static void tr_add(struct snapshot *s, enum row_kind k, uint32_t g, const struct
 	}
 	if (!est)
 		return;
-	t->rtt_n++;
+	if (t->rtt_n == 0 || x->rtt_us < t->rtt_min)
+		t->rtt_min = x->rtt_us;
 	if (x->rtt_us > t->rtt_max)
 		t->rtt_max = x->rtt_us;
+	t->rtt_n++;
 }
 
+#define TR_SVC_MAX 32 /* distinct services of one socket's owners counted (more: left out) */
+
 /* Its owners' services, each once (a service's sockets are distinct): how many in out. */
-static size_t sock_services(const struct snapshot *s, uint32_t sock, uint32_t *out, size_t max)
+static size_t sock_services(const struct snapshot *s, uint32_t sock, uint32_t *out)
 {
+	uint32_t l, one = s->rel[sock].proc, svc;
 	size_t n = 0, i;
-	uint32_t l;
 
-	for (l = sock_owner_first(s, sock); l != NONE && n < max; l = sock_owner_next(s, l)) {
-		uint32_t svc = proc_service(s, owner_proc(s, l));
-
+	/* The common case, one owner, needs neither the links nor a search. */
+	if (one != REL_OWNERS) {
+		svc = one != NONE ? s->pstats[one].service : NONE;
+		out[0] = svc;
+		return svc != NONE;
+	}
+	for (l = s->socks.v[sock].owner; l != NONE && n < TR_SVC_MAX; l = sock_owner_next(s, l)) {
+		svc = s->pstats[owner_proc(s, l)].service;
 		for (i = 0; i < n && out[i] != svc; i++)
 			;
 		if (svc != NONE && i == n)
@@ -125,84 +133,103 @@ static size_t sock_services(const struct snapshot *s, uint32_t sock, uint32_t *o
 	return n;
 }
 
-#define TR_SVC_MAX 32	/* distinct services of one socket's owners counted (more: left out) */
-#define TR_SUMS	   (-1) /* the pass that sums every kind (else: one that places kind k's RTTs) */
+#define TR_NO_RTT UINT32_MAX /* tr_rtt: not in the medians (not ESTABLISHED, unmatched...) */
 
 /*
- * Row g of kind k holds socket x: the sums pass adds x to it; the median pass
- * of kind k puts x's RTT where the row's run goes on (tr_off).
+ * The median of a row of n RTTs. One or two need no buffer (the range says
+ * them): only rows of three and more have a run in tr_sorted.
  */
-static void tr_put(struct snapshot *s, int pass, enum row_kind k, uint32_t g,
-		   const struct sock_tcpi *x, int est)
-{
-	if (pass == TR_SUMS)
-		tr_add(s, k, g, x, est);
-	else
-		s->tr_sorted[s->tr_off[g]++] = x->rtt_us;
-}
+#define TR_RUN(n) ((n) > 2)
 
-/* Socket i (tcp_info x) to the rows that hold it, of every kind or of kind pass only. */
-static void tr_socket(struct snapshot *s, int pass, uint32_t i, const struct sock_tcpi *x)
+/* RTT v into row t's run, if it has one (off: where the run goes on). */
+static inline void tr_place(struct snapshot *s, const struct traffic *t, uint32_t *off, uint32_t v)
 {
-	const struct sock_rec *r = &s->socks.v[i];
-	uint32_t svc[TR_SVC_MAX], l, row;
-	size_t n, j;
-	int est = r->state == TS_ESTABLISHED;
-
-#define WANT(k) (pass == TR_SUMS || pass == (int)(k))
-	if (WANT(ROW_KIND_COUNT))
-		tr_put(s, pass, ROW_KIND_COUNT, 0, x, est);
-	/* A process counts an inode once: so does its traffic, and its service's. */
-	if (!r->dup && r->owner != NONE) {
-		if (WANT(ROW_PROC)) {
-			for (l = r->owner; l != NONE; l = sock_owner_next(s, l))
-				tr_put(s, pass, ROW_PROC, owner_proc(s, l), x, est);
-		}
-		if (WANT(ROW_SERVICE)) {
-			n = sock_services(s, i, svc, TR_SVC_MAX);
-			for (j = 0; j < n; j++)
-				tr_put(s, pass, ROW_SERVICE, svc[j], x, est);
-		}
-	}
-	/* The listening socket itself carries nothing: its connections do. */
-	if (WANT(ROW_LISTENER) && r->state != TS_LISTEN && (row = sock_listener_row(s, i)) != NONE)
-		tr_put(s, pass, ROW_LISTENER, row, x, est);
-	if (WANT(ROW_PORT) && (row = sock_port_row(s, i)) != NONE)
-		tr_put(s, pass, ROW_PORT, row, x, est);
-#undef WANT
+	if (TR_RUN(t->rtt_n))
+		s->tr_sorted[(*off)++] = v;
 }
 
 /*
  * Each row's RTT median for kind k (ngroups rows). The sums counted each
- * row's established sockets: a run per row in one buffer, filled by a pass
- * over the sockets for this kind (a counting sort by row), then a selection
- * per run. One buffer serves every kind in turn.
+ * row's established sockets and their range: a row of one or two has its
+ * median from that; the others get a run each in one buffer, filled by a
+ * pass for this kind (a counting sort by row), then a selection per run. One
+ * buffer serves every kind in turn; a kind whose rows are all small makes no
+ * pass. The pass reads the sums' RTT of each socket (tr_rtt) and the join's
+ * rows (rel), 16 bytes a socket, not the socket records and their tcp_info:
+ * at 100k sockets those are 15 MB, out of the cache after the dump.
  */
 static void tr_medians(struct snapshot *s, enum row_kind k, size_t ngroups)
 {
-	size_t i, j, m = 0;
+	const struct sock_rel *rel = s->rel;
+	const uint32_t *rtt = s->tr_rtt;
+	uint32_t svc[TR_SVC_MAX], l, row;
+	size_t i, j, n, m = 0;
 
 	if (ngroups == 0)
 		return;
-	s->tr_off = xgrow(s->tr_off, &s->tr_offcap, ngroups + 1, sizeof *s->tr_off);
+	s->tr_off = xgrow(s->tr_off, &s->tr_offcap, ngroups, sizeof *s->tr_off);
 	for (i = 0; i < ngroups; i++) {
+		struct traffic *t = traffic_at(s, k, (uint32_t)i);
+
 		s->tr_off[i] = (uint32_t)m;
-		m += traffic_at(s, k, (uint32_t)i)->rtt_n;
+		if (TR_RUN(t->rtt_n))
+			m += t->rtt_n;
+		else if (t->rtt_n > 0)
+			t->rtt_med = ((double)t->rtt_min + (double)t->rtt_max) / 2.0;
 	}
 	if (m == 0)
 		return;
 	s->tr_sorted = xgrow(s->tr_sorted, &s->tr_sortcap, m, sizeof *s->tr_sorted);
-	for (i = 0; i < s->socks.n; i++) {
-		const struct sock_rec *r = &s->socks.v[i];
-
-		if (r->tcpi != SOCK_NO_TCPI && r->match && r->state == TS_ESTABLISHED)
-			tr_socket(s, (int)k, (uint32_t)i, &s->socks.ti[r->tcpi]);
+	/* One loop per kind, so that the test of the kind is not made per socket. */
+	switch (k) {
+	case ROW_PROC:
+		for (i = 0; i < s->socks.n; i++) {
+			if (rtt[i] == TR_NO_RTT || (row = rel[i].proc) == NONE)
+				continue;
+			if (row != REL_OWNERS) {
+				tr_place(s, &s->pstats[row].traffic, &s->tr_off[row], rtt[i]);
+				continue;
+			}
+			for (l = s->socks.v[i].owner; l != NONE; l = sock_owner_next(s, l)) {
+				row = owner_proc(s, l);
+				tr_place(s, &s->pstats[row].traffic, &s->tr_off[row], rtt[i]);
+			}
+		}
+		break;
+	case ROW_SERVICE:
+		for (i = 0; i < s->socks.n; i++) {
+			if (rtt[i] == TR_NO_RTT || rel[i].proc == NONE)
+				continue;
+			n = sock_services(s, (uint32_t)i, svc);
+			for (j = 0; j < n; j++)
+				tr_place(s, &s->services[svc[j]].traffic, &s->tr_off[svc[j]],
+					 rtt[i]);
+		}
+		break;
+	case ROW_LISTENER:
+		for (i = 0; i < s->socks.n; i++) {
+			if (rtt[i] == TR_NO_RTT || rel[i].listener == NONE ||
+			    (row = s->lsocks[rel[i].listener].row) == NONE)
+				continue;
+			tr_place(s, &s->listeners[row].traffic, &s->tr_off[row], rtt[i]);
+		}
+		break;
+	case ROW_PORT:
+		for (i = 0; i < s->socks.n; i++) {
+			if (rtt[i] == TR_NO_RTT || (row = rel[i].port) == NONE)
+				continue;
+			tr_place(s, &s->ports[row].traffic, &s->tr_off[row], rtt[i]);
+		}
+		break;
+	default:
+		return; /* the totals' run is filled by the sums */
 	}
-	/* tr_off[g] is now where row g's run ends, and row g + 1's begins. */
-	for (i = 0, j = 0; i < ngroups; j = s->tr_off[i++]) {
-		if (s->tr_off[i] > j)
-			traffic_at(s, k, (uint32_t)i)->rtt_med =
-				median_u32(s->tr_sorted + j, s->tr_off[i] - j);
+	/* tr_off[g] is now where row g's run ends; it began rtt_n before. */
+	for (i = 0; i < ngroups; i++) {
+		struct traffic *t = traffic_at(s, k, (uint32_t)i);
+
+		if (TR_RUN(t->rtt_n))
+			t->rtt_med = median_u32(s->tr_sorted + s->tr_off[i] - t->rtt_n, t->rtt_n);
 	}
 }
 
@@ -222,27 +249,64 @@ static void tr_reset(struct snapshot *s)
 }
 
 /*
- * One pass over the sockets sums every kind of row; then the medians, kind
- * by kind, each with a pass over the established sockets.
+ * One pass over the sockets sums every kind of row and lays out the totals'
+ * RTTs (every matched established socket, about one per tcp_info entry);
+ * then the medians, kind by kind, each with a pass over the sockets when a
+ * row of that kind has three RTTs or more.
  */
 void snapshot_traffic(struct snapshot *s)
 {
-	size_t i;
+	const struct sock_table *st = &s->socks;
+	struct traffic *tot = &s->totals.traffic;
+	uint32_t svc[TR_SVC_MAX], l, row;
+	size_t i, j, n, m = 0;
 
 	tr_reset(s);
 	if (!s->tcp_info)
 		return;
-	for (i = 0; i < s->socks.n; i++) {
-		const struct sock_rec *r = &s->socks.v[i];
+	s->tr_rtt = xgrow(s->tr_rtt, &s->tr_rttcap, st->n > 0 ? st->n : 1, sizeof *s->tr_rtt);
+	for (i = 0; i < st->n; i++) {
+		const struct sock_rec *r = &st->v[i];
+		const struct sock_tcpi *x;
+		int est;
 
-		if (r->tcpi != SOCK_NO_TCPI && r->match)
-			tr_socket(s, TR_SUMS, (uint32_t)i, &s->socks.ti[r->tcpi]);
+		s->tr_rtt[i] = TR_NO_RTT;
+		if (r->tcpi == SOCK_NO_TCPI || !r->match)
+			continue;
+		x = &st->ti[r->tcpi];
+		est = r->state == TS_ESTABLISHED;
+		tr_add(tot, x, est);
+		if (est) {
+			/* UINT32_MAX µs (71 minutes) is no RTT the kernel keeps. */
+			s->tr_rtt[i] = x->rtt_us < TR_NO_RTT ? x->rtt_us : TR_NO_RTT - 1;
+			if (m == s->tr_sortcap) /* not before a record shares an entry */
+				s->tr_sorted = xgrow(s->tr_sorted, &s->tr_sortcap, m + 1,
+						     sizeof *s->tr_sorted);
+			s->tr_sorted[m++] = s->tr_rtt[i];
+		}
+		/* A process counts an inode once: so does its traffic, and its service's. */
+		if ((row = s->rel[i].proc) != NONE) {
+			if (row != REL_OWNERS)
+				tr_add(&s->pstats[row].traffic, x, est);
+			for (l = row != REL_OWNERS ? NONE : r->owner; l != NONE;
+			     l = sock_owner_next(s, l))
+				tr_add(&s->pstats[owner_proc(s, l)].traffic, x, est);
+			n = sock_services(s, (uint32_t)i, svc);
+			for (j = 0; j < n; j++)
+				tr_add(&s->services[svc[j]].traffic, x, est);
+		}
+		/* The listening socket itself carries nothing: its connections do. */
+		if (r->state != TS_LISTEN && (row = sock_listener_row(s, (uint32_t)i)) != NONE)
+			tr_add(&s->listeners[row].traffic, x, est);
+		if ((row = sock_port_row(s, (uint32_t)i)) != NONE)
+			tr_add(&s->ports[row].traffic, x, est);
 	}
+	if (m > 0)
+		tot->rtt_med = median_u32(s->tr_sorted, m);
 	tr_medians(s, ROW_PROC, s->procs.n);
 	tr_medians(s, ROW_SERVICE, s->nservices);
 	tr_medians(s, ROW_LISTENER, s->nlisteners);
 	tr_medians(s, ROW_PORT, s->nports);
-	tr_medians(s, ROW_KIND_COUNT, 1);
 }
 
 const struct traffic *row_traffic(const struct snapshot *s, enum row_kind k, uint32_t row)

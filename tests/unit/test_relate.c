@@ -443,6 +443,98 @@ static void test_traffic_sums(void **state)
 	snapshot_fini(&s);
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The RTT medians against a sort of each row's members (sock_member), for
+ * rows of 1 to 9 established sockets, a socket two processes hold, and
+ * other states mixed in: the medians of one or two come from the range, the
+ * others from runs laid out per kind, which must not spill into each other.
+ */
+static void test_traffic_medians(void **state)
+{
+	static const int nest[] = { 1, 2, 3, 4, 9 };
+	struct snapshot s;
+	uint32_t ino[64], vals[64], ino0 = 1000;
+	size_t nproc = sizeof nest / sizeof nest[0], p, i;
+	unsigned seed = 7;
+	int k;
+
+	(void)state;
+	snapshot_init(&s);
+	add_tcp(&s.socks, AF_INET, "127.0.0.5", 9100, "0.0.0.0", 0, TS_LISTEN, ino0);
+	for (p = 0; p < nproc; p++) {
+		size_t n = 0;
+
+		ino[n++] = ino0; /* the forked listener */
+		if (p == 1)
+			ino[n++] = ino0 + 1; /* pid 501 also holds pid 500's first socket */
+		for (i = 0; i < (size_t)nest[p] + 1; i++) {
+			uint32_t me = ino0 + 1 + (uint32_t)(p * 16 + i);
+			/* The last one of each is in CLOSE_WAIT: rates, no RTT. */
+			int st = i == (size_t)nest[p] ? TS_CLOSE_WAIT : TS_ESTABLISHED;
+
+			add_tcp(&s.socks, AF_INET, "127.0.0.5", 9100, "127.0.0.1",
+				(int)(20000 + p * 16 + i), st, me);
+			ino[n++] = me;
+		}
+		add_proc(&s.procs, (int)(500 + p), ino, n, 1);
+	}
+	for (i = 0; i < s.socks.n; i++) {
+		struct sock_tcpi *x = sock_table_add_tcpi(&s.socks, &s.socks.v[i]);
+
+		x->have = TCPI_BYTES;
+		seed = seed * 1103515245u + 12345u;
+		x->rtt_us = 50 + (seed >> 16) % 1000;
+	}
+	s.tcp_info = 1;
+	snapshot_join(&s, NULL);
+	for (k = ROW_PROC; k <= ROW_KIND_COUNT; k++) {
+		size_t nrows = k == ROW_PROC	   ? s.procs.n
+			       : k == ROW_SERVICE  ? s.nservices
+			       : k == ROW_LISTENER ? s.nlisteners
+			       : k == ROW_PORT	   ? s.nports
+			       : k == ROW_SOCKET   ? 0
+						   : 1;
+		size_t row;
+
+		for (row = 0; row < nrows; row++) {
+			const struct traffic *t = row_traffic(&s, (enum row_kind)k, (uint32_t)row);
+			size_t n = 0;
+			double want;
+
+			for (i = 0; i < s.socks.n; i++) {
+				const struct sock_rec *r = &s.socks.v[i];
+
+				if (r->state != TS_ESTABLISHED ||
+				    (k != ROW_KIND_COUNT &&
+				     !sock_member(&s, (uint32_t)i, (enum row_kind)k,
+						  (uint32_t)row)) ||
+				    ((k == ROW_PROC || k == ROW_SERVICE) && r->dup))
+					continue;
+				assert_true(n < 64);
+				vals[n++] = snapshot_tcpi(&s, (uint32_t)i)->rtt_us;
+			}
+			assert_non_null(t);
+			assert_int_equal(t->rtt_n, n);
+			if (n == 0)
+				continue;
+			qsort(vals, n, sizeof vals[0], cmp_u32);
+			want = n % 2 ? vals[n / 2] : ((double)vals[n / 2 - 1] + vals[n / 2]) / 2.0;
+			if (t->rtt_med != want || t->rtt_max != vals[n - 1])
+				fail_msg("kind %d row %zu: median %g max %u, want %g and %u", k,
+					 row, t->rtt_med, t->rtt_max, want, vals[n - 1]);
+		}
+	}
+	assert_int_equal(s.totals.traffic.rtt_n, 1 + 2 + 3 + 4 + 9);
+	snapshot_fini(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -454,6 +546,7 @@ int main(void)
 		cmocka_unit_test(test_drill_lists_members),
 		cmocka_unit_test(test_severity_follows_thresholds),
 		cmocka_unit_test(test_traffic_sums),
+		cmocka_unit_test(test_traffic_medians),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
