@@ -69,7 +69,7 @@ int ui_run(const struct config *cfg, struct exporter *ex)
 	struct sigaction sa;
 	sigset_t block, empty;
 	char *cause = NULL;
-	double next;
+	double next, last = -1;
 	int dirty = 1, first = 1;
 
 	col = collector_new(cfg, &cause);
@@ -119,7 +119,11 @@ int ui_run(const struct config *cfg, struct exporter *ex)
 		struct timespec ts;
 		double now = mono_now(), wait;
 
+		if (u.paused)
+			last = -1; /* the time paused is no interval */
 		if (!u.paused && now >= next) {
+			u.interval = last >= 0 ? now - last : 0;
+			last = now;
 			if (collector_refresh(col, &snap, now, &cause) < 0) {
 				snprintf(u.msg, sizeof u.msg, "%s", cause);
 				free(cause);

@@ -113,6 +113,18 @@ static void render_header(const struct ui *u, struct cellbuf *cb)
 	x = put(cb, 0, y, "sockwatch ", AT_VALUE);
 	x = put(cb, x, y, u->host, AT_NORMAL);
 	x = putf(cb, x, y, AT_NORMAL, "  %s  every %.1fs", when, u->delay);
+	/*
+	 * What a refresh costs, and the interval it allows: a refresh that takes
+	 * longer than the interval is not queued behind itself, the next one
+	 * starts when it ends, and the header says so.
+	 */
+	if (u->interval > u->delay * 1.2 && u->interval - u->delay > 0.05)
+		x = putf(cb, x, y, AT_WARN, "  refresh %.1fs: every %.1fs", s->refresh_s,
+			 u->interval);
+	else if (s->refresh_s >= 1)
+		x = putf(cb, x, y, AT_DIM, "  refresh %.1fs", s->refresh_s);
+	else if (s->refresh_s > 0)
+		x = putf(cb, x, y, AT_DIM, "  refresh %.0fms", s->refresh_s * 1e3);
 	if (u->paused)
 		put(cb, x + 2, y, "[PAUSED]", AT_WARN);
 	if (lines < 2)

@@ -177,6 +177,9 @@ struct ui {
 	int ndrill;
 	struct kill_dialog kill;
 	int paused;
+	/* Seconds between the starts of the last two refreshes (0: one so far): more
+	 * than delay when a refresh takes longer than the interval. */
+	double interval;
 	int quit;
 	int help_top; /* the help screen's first key shown */
 	char msg[160];

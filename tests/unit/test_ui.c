@@ -1077,6 +1077,29 @@ static void test_setup_screen(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/*
+ * The header says what a refresh costs, and when one takes longer than the
+ * interval, the interval it allows (issue: at 1M sockets the TUI refreshed
+ * back to back and said "every 1.0s").
+ */
+static void test_header_refresh_cost(void **state)
+{
+	struct fixture *f = *state;
+	const char *scr;
+
+	f->s.refresh_s = 0.035;
+	f->u.delay = 1;
+	f->u.interval = 1.0;
+	scr = screen(f);
+	assert_non_null(strstr(scr, "every 1.0s  refresh 35ms"));
+	f->s.refresh_s = 4.2;
+	f->u.interval = 4.25;
+	scr = screen(f);
+	assert_non_null(strstr(scr, "every 1.0s  refresh 4.2s: every 4.2s"));
+	f->u.interval = 0; /* the first refresh */
+	assert_non_null(strstr(screen(f), "every 1.0s  refresh 4.2s\n"));
+}
+
 /* The wheel moves the selection by three rows, and stays within the rows. */
 static void test_mouse_wheel(void **state)
 {
@@ -1318,6 +1341,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_user_picker, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_setup_screen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mouse_wheel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_header_refresh_cost, setup, teardown),
 	};
 
 	text_locale_init(); /* as main() does: widths are measured in a UTF-8 LC_CTYPE */
