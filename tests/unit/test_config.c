@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "readtext.h"
 #include "sockwatch/config.h"
 
 static char path[] = "/tmp/sockwatch-config-XXXXXX";
@@ -374,8 +375,6 @@ static void test_save(void **state)
 	char dir[] = "/tmp/sockwatch-save-XXXXXX", file[128], text[2048];
 	struct config c, back;
 	char *cause = NULL;
-	FILE *f;
-	size_t n;
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
@@ -391,11 +390,7 @@ static void test_save(void **state)
 	c.views[VIEW_PROCESSES].sort_col = 0;
 	c.views[VIEW_PROCESSES].sort_desc = 0;
 	assert_int_equal(config_save(&c, file, path, &cause), 0);
-	f = fopen(file, "r");
-	assert_non_null(f);
-	n = fread(text, 1, sizeof text - 1, f);
-	fclose(f);
-	text[n] = '\0';
+	read_text(file, text, sizeof text);
 	assert_non_null(strstr(text, "# mine\nwindow = 90\n"));
 	assert_null(strstr(text, "view = sockets"));
 	assert_non_null(strstr(text, "view = listen\n"));
@@ -411,10 +406,7 @@ static void test_save(void **state)
 	/* Saved again: its own lines are replaced, not repeated. */
 	c.view = VIEW_PORTS;
 	assert_int_equal(config_save(&c, file, path, &cause), 0);
-	f = fopen(file, "r");
-	n = fread(text, 1, sizeof text - 1, f);
-	fclose(f);
-	text[n] = '\0';
+	read_text(file, text, sizeof text);
 	assert_non_null(strstr(text, "view = ports\n"));
 	assert_null(strstr(text, "view = listen"));
 	assert_non_null(strstr(text, "window = 90"));

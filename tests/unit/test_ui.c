@@ -9,6 +9,7 @@
 #include <wchar.h>
 #include <cmocka.h>
 
+#include "readtext.h"
 #include "snapfix.h"
 #include "sockwatch/present.h"
 #include "widthfix.h"
@@ -997,8 +998,6 @@ static void test_setup_screen(void **state)
 	struct config back;
 	char *cause = NULL;
 	const char *scr;
-	FILE *fp;
-	size_t n;
 
 	assert_non_null(mkdtemp(dir));
 	snprintf(f->cfg.config_write, sizeof f->cfg.config_write, "%s/sockwatch/config", dir);
@@ -1046,11 +1045,7 @@ static void test_setup_screen(void **state)
 	assert_non_null(strstr(scr, "settings saved to"));
 	assert_null(strstr(titles(f), " USER "));
 	/* What a new start reads. */
-	fp = fopen(f->cfg.config_write, "r");
-	assert_non_null(fp);
-	n = fread(text, 1, sizeof text - 1, fp);
-	fclose(fp);
-	text[n] = '\0';
+	read_text(f->cfg.config_write, text, sizeof text);
 	assert_non_null(strstr(text, "view = listen\n"));
 	assert_non_null(strstr(text, "delay = 2\n"));
 	assert_non_null(strstr(text, "numeric = yes\n"));
