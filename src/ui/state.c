@@ -65,6 +65,7 @@ void ui_fini(struct ui *u)
 	row_list_fini(&u->rows);
 	sb_fini(&u->scratch);
 	free(u->tree);
+	free(u->tree_scratch);
 	free(u->users);
 }
 

@@ -75,13 +75,21 @@ void ui_tree_order(struct ui *u)
 	u->tree = xgrow(u->tree, &u->treecap, n > 0 ? n : 1, sizeof *u->tree);
 	if (n == 0)
 		return;
-	pp = xcalloc(n, sizeof *pp);
-	parent = xcalloc(n, sizeof *parent);
-	first = xcalloc(n, sizeof *first);
-	next = xcalloc(n, sizeof *next);
-	stack = xcalloc(n, sizeof *stack);
-	order = xcalloc(n, sizeof *order);
-	t = xcalloc(n, sizeof *t);
+	/*
+	 * The scratch arrays, carved from one block kept in u (the tree is rebuilt
+	 * at every refresh): the 8-byte aligned ones first, so that every slice is
+	 * aligned for its type.
+	 */
+	u->tree_scratch = xgrow(u->tree_scratch, &u->tree_scratchcap, n,
+				sizeof *t + sizeof *parent + sizeof *pp + 4 * sizeof(uint32_t));
+	t = u->tree_scratch;
+	parent = (int64_t *)(t + n);
+	pp = (struct pid_pos *)(parent + n);
+	first = (uint32_t *)(pp + n);
+	next = first + n;
+	stack = next + n;
+	order = stack + n;
+	memset(t, 0, n * sizeof *t);
 	for (i = 0; i < n; i++) {
 		pp[i].pid = s->procs.v[u->rows.v[i]].pid;
 		pp[i].pos = (uint32_t)i;
@@ -159,13 +167,6 @@ void ui_tree_order(struct ui *u)
 		stack[i] = u->rows.v[order[i]];
 	}
 	memcpy(u->rows.v, stack, n * sizeof *stack);
-	free(pp);
-	free(parent);
-	free(first);
-	free(next);
-	free(stack);
-	free(order);
-	free(t);
 }
 
 void ui_tree_prefix(const struct ui *u, int pos, struct strbuf *sb)

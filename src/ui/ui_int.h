@@ -198,6 +198,8 @@ struct ui {
 	int tree_on;
 	struct ui_tree_row *tree;
 	size_t treecap;
+	void *tree_scratch; /* tree.c's working arrays, one block */
+	size_t tree_scratchcap;
 	/* u: only this user's processes (-1 every user's); the picker's list and choice. */
 	int64_t uid;
 	char uname[33];
