@@ -41,6 +41,7 @@ struct collector {
 	size_t nprev, prevcap;
 	const struct snapshot *tsnap;
 	const struct sock_tcpi *tti;
+	int alternate;	  /* the caller alternates snapshots, both alive (collector_alternate) */
 	double tlast;	  /* monotonic time of the last sample's dump, < 0: none */
 	double tdt;	  /* the seconds its rates are over, 0: none */
 	uint32_t tclosed; /* its sockets of the sample before that have no counters now */
@@ -188,6 +189,28 @@ static void age_sockets(struct collector *c, struct snapshot *s, double now)
 		*u32map_put(cur, sock_cookie_key(r), NULL) = r->seen;
 	}
 	c->cur = !c->cur;
+}
+
+/*
+ * The TUI collects into one snapshot while it shows the other: the last
+ * sample's entries are then in the other, which stays alive and unchanged
+ * while it is shown. They are copied here, so that a refresh between samples
+ * need not read tcp_info again (nprev entries of 56 bytes: a memcpy).
+ */
+static void keep_sample(struct collector *c, struct snapshot *s)
+{
+	if (!c->alternate || c->tsnap == NULL || c->tti == NULL || c->nprev == 0 ||
+	    (c->tsnap == s && c->tti == s->socks.ti))
+		return;
+	s->socks.ti = xgrow(s->socks.ti, &s->socks.ticap, c->nprev, sizeof *s->socks.ti);
+	memcpy(s->socks.ti, c->tti, c->nprev * sizeof *s->socks.ti);
+	c->tsnap = s;
+	c->tti = s->socks.ti;
+}
+
+void collector_alternate(struct collector *c)
+{
+	c->alternate = 1;
 }
 
 /*
@@ -513,14 +536,15 @@ static void dump_other_netns(struct collector *c, struct snapshot *s)
  * an "other" socket of its process for one refresh, rather than an unowned
  * socket in the tables.
  */
-int collector_refresh(struct collector *c, struct snapshot *s, double now, char **cause)
+int collector_collect(struct collector *c, struct snapshot *s, double now, char **cause)
 {
 	const struct config *cfg = c->cfg;
 	struct filter f = cfg->filter;
 	double t0 = mono_now();
-	int sample = traffic_due(c, s, t0);
-	int err;
+	int sample, err;
 
+	keep_sample(c, s);
+	sample = traffic_due(c, s, t0);
 	snapshot_reset(s);
 	if (cfg->traffic && !sample)
 		s->socks.nti = c->nprev; /* the last sample's, still in s (traffic_due) */
@@ -571,6 +595,15 @@ int collector_refresh(struct collector *c, struct snapshot *s, double now, char 
 	c->refreshes++;
 	if (cfg->socket_ages)
 		age_sockets(c, s, now);
+	s->refreshes = c->refreshes;
+	s->refresh_s = mono_now() - t0;
+	return 0;
+}
+
+void collector_judge(struct collector *c, struct snapshot *s, double now)
+{
+	const struct config *cfg = c->cfg;
+
 	if (c->judge)
 		history_update(c->hist, s, now);
 	s->totals.overflows_window =
@@ -579,7 +612,15 @@ int collector_refresh(struct collector *c, struct snapshot *s, double now, char 
 		trend_update(&c->drops, now, s->sys.listen_drops, cfg->leak.window);
 	if (cfg->leaks_only)
 		snapshot_keep_leaking(s);
-	s->refreshes = c->refreshes;
+}
+
+int collector_refresh(struct collector *c, struct snapshot *s, double now, char **cause)
+{
+	double t0 = mono_now();
+
+	if (collector_collect(c, s, now, cause) < 0)
+		return -1;
+	collector_judge(c, s, now);
 	s->refresh_s = mono_now() - t0;
 	return 0;
 }

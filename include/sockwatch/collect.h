@@ -21,6 +21,20 @@ void collector_free(struct collector *c);
  * frees it).
  */
 int collector_refresh(struct collector *c, struct snapshot *s, double now, char **cause);
+/*
+ * collector_refresh in two halves, for a caller that collects on a thread of
+ * its own: the dumps, the /proc scan and the join into s (the collector's
+ * state but the leak history; 0, or -1 with *cause set), then the leak
+ * detector's judgement of s (the history, which the caller reads too: on the
+ * caller's thread). One of each must not run at once with another of its kind.
+ */
+int collector_collect(struct collector *c, struct snapshot *s, double now, char **cause);
+void collector_judge(struct collector *c, struct snapshot *s, double now);
+/*
+ * The caller collects into two snapshots in turn and keeps both alive: the
+ * last tcp_info sample is carried from one to the other rather than read again.
+ */
+void collector_alternate(struct collector *c);
 /* Said once when only sockwatch's own network namespace can be read. */
 #define NETNS_HINT "only this network namespace is read: the others need root (CAP_SYS_ADMIN)"
 /* Where `ip netns` keeps its named namespaces. */
