@@ -1,6 +1,12 @@
-/* loop.c: the TUI's one poll() loop: input, refresh timer and signals. */
+/*
+ * loop.c: the TUI's poll() loop (input, signals, finished refreshes) and the
+ * collection thread that feeds it.
+ */
 #include <errno.h>
+#include <fcntl.h>
+#include <math.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,17 +65,247 @@ static void note_unavailable(struct ui *u, const struct snapshot *s)
 	}
 }
 
+/*
+ * The collection thread. It fills one snapshot while the interface shows the
+ * other, and hands each finished one over: a byte on a pipe wakes the loop,
+ * which swaps the two. So keys, resizing and scrolling never wait for a
+ * refresh, however long one takes (a million sockets, a /proc read that
+ * hangs). The next refresh starts at the interval, or at once when the last
+ * took longer: they never queue. The leak history is the interface's (it is
+ * drawn), so the judgement runs on its side, at the swap.
+ */
+struct feed {
+	pthread_t th;
+	pthread_mutex_t lock;
+	pthread_cond_t cond; /* the thread waits on it: a buffer back, a change, the time */
+	struct collector *col;
+	struct snapshot snaps[2];
+	int wake[2]; /* the pipe: read end in the loop's poll */
+	/* Under lock. */
+	struct snapshot *work; /* what the thread fills next */
+	double delay;
+	int paused, stop, now; /* now: refresh at once (a new filter expression) */
+	const struct sock_expr *expr;
+	int expr_set;
+	int done; /* work holds a finished refresh: rc, cause (0: taken, or none yet) */
+	int rc;	  /* of it: 0, or -1 with cause */
+	char *cause;
+	double at; /* monotonic time it started */
+	int running;
+};
+
+static void wait_until(pthread_cond_t *cond, pthread_mutex_t *lock, double when)
+{
+	struct timespec ts;
+	double whole;
+
+	ts.tv_nsec = (long)(modf(when, &whole) * 1e9);
+	ts.tv_sec = (time_t)whole;
+	pthread_cond_timedwait(cond, lock, &ts);
+}
+
+static void *feed_thread(void *arg)
+{
+	struct feed *fd = arg;
+	double next = mono_now();
+
+	pthread_mutex_lock(&fd->lock);
+	for (;;) {
+		struct snapshot *s;
+		char *cause = NULL;
+		double start;
+		int rc;
+
+		while (!fd->stop && (fd->done || fd->paused || (!fd->now && mono_now() < next))) {
+			if (fd->done || fd->paused)
+				pthread_cond_wait(&fd->cond, &fd->lock);
+			else
+				wait_until(&fd->cond, &fd->lock, next);
+		}
+		if (fd->stop)
+			break;
+		if (fd->expr_set) {
+			collector_set_expr(fd->col, fd->expr);
+			fd->expr_set = 0;
+		}
+		fd->now = 0;
+		s = fd->work;
+		pthread_mutex_unlock(&fd->lock);
+		start = mono_now();
+		rc = collector_collect(fd->col, s, start, &cause);
+		pthread_mutex_lock(&fd->lock);
+		/* On time; when behind (a refresh longer than the interval, a pause), now. */
+		next += fd->delay;
+		if (next < start)
+			next = start + fd->delay;
+		fd->rc = rc;
+		fd->cause = cause;
+		fd->at = start;
+		fd->done = 1;
+		if (write(fd->wake[1], "", 1) < 0 && errno != EAGAIN)
+			break;
+	}
+	fd->running = 0;
+	pthread_cond_broadcast(&fd->cond);
+	pthread_mutex_unlock(&fd->lock);
+	return NULL;
+}
+
+static int feed_start(struct feed *fd, struct collector *col, double delay, char **cause)
+{
+	pthread_condattr_t ca;
+	int err;
+
+	memset(fd, 0, sizeof *fd);
+	fd->col = col;
+	fd->delay = delay;
+	snapshot_init(&fd->snaps[0]);
+	snapshot_init(&fd->snaps[1]);
+	fd->work = &fd->snaps[0];
+	collector_alternate(col);
+	if (pipe2(fd->wake, O_CLOEXEC | O_NONBLOCK) != 0) {
+		*cause = xstrdup(strerror(errno));
+		return -1;
+	}
+	pthread_mutex_init(&fd->lock, NULL);
+	/* The thread's timed waits are on the monotonic clock, as mono_now(). */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&fd->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	fd->running = 1;
+	err = pthread_create(&fd->th, NULL, feed_thread, fd);
+	if (err != 0) {
+		fd->running = 0;
+		*cause = xstrdup(strerror(err));
+		return -1;
+	}
+	return 1;
+}
+
+/*
+ * Stop the thread. One stuck in a refresh (a /proc read that hangs) is left
+ * to the exit, with what it uses: 0; else it is joined and all freed: 1.
+ */
+static int feed_stop(struct feed *fd)
+{
+	double until = mono_now() + 1.0;
+
+	pthread_mutex_lock(&fd->lock);
+	fd->stop = 1;
+	pthread_cond_broadcast(&fd->cond);
+	while (fd->running && mono_now() < until)
+		wait_until(&fd->cond, &fd->lock, until);
+	if (fd->running) {
+		pthread_mutex_unlock(&fd->lock);
+		pthread_detach(fd->th);
+		return 0;
+	}
+	pthread_mutex_unlock(&fd->lock);
+	pthread_join(fd->th, NULL);
+	free(fd->cause);
+	snapshot_fini(&fd->snaps[0]);
+	snapshot_fini(&fd->snaps[1]);
+	pthread_cond_destroy(&fd->cond);
+	pthread_mutex_destroy(&fd->lock);
+	close(fd->wake[0]);
+	close(fd->wake[1]);
+	return 1;
+}
+
+/*
+ * A finished refresh, if there is one: swapped in as *front (the one shown
+ * goes back to the thread). 1 with a new *front, 0 none, -1 a failed refresh
+ * (*cause, the caller frees it). *at: when it started.
+ */
+static int feed_take(struct feed *fd, struct snapshot **front, double *at, char **cause)
+{
+	char drain[64];
+	int rc;
+
+	while (read(fd->wake[0], drain, sizeof drain) > 0)
+		;
+	pthread_mutex_lock(&fd->lock);
+	if (!fd->done) {
+		pthread_mutex_unlock(&fd->lock);
+		return 0;
+	}
+	rc = fd->rc;
+	*at = fd->at;
+	if (rc == 0) {
+		struct snapshot *fresh = fd->work;
+
+		fd->work = *front != NULL ? *front : &fd->snaps[1];
+		*front = fresh;
+		rc = 1;
+	} else {
+		*cause = fd->cause;
+		fd->cause = NULL;
+	}
+	fd->done = 0;
+	pthread_cond_broadcast(&fd->cond);
+	pthread_mutex_unlock(&fd->lock);
+	return rc;
+}
+
+/* What the interface changed that the thread acts on: interval, pause, expression. */
+static void feed_set(struct feed *fd, double delay, int paused, const struct sock_expr *expr,
+		     int expr_set)
+{
+	pthread_mutex_lock(&fd->lock);
+	if (fd->delay != delay || fd->paused != paused || expr_set) {
+		fd->delay = delay;
+		fd->paused = paused;
+		if (expr_set) {
+			fd->expr = expr;
+			fd->expr_set = 1;
+			fd->now = 1;
+		}
+		pthread_cond_broadcast(&fd->cond);
+	}
+	pthread_mutex_unlock(&fd->lock);
+}
+
+/* One key or click: to the interface, and what it asks of the loop to the thread. */
+static void take_event(struct ui *u, struct feed *fd, struct term *t, const struct ui_event *ev)
+{
+	int expr_set = 0;
+
+	if (ev->key == UK_RESIZE) {
+		term_size(t, &u->w, &u->h);
+		ui_rebuild(u);
+	} else if (ev->key == UK_CTRL_L) {
+		term_invalidate(t);
+	}
+	switch (ui_handle(u, ev)) {
+	case UI_KILL:
+		do_kill(u);
+		break;
+	case UI_EXPR:
+		/* A new filter expression: collect under it now. */
+		expr_set = 1;
+		break;
+	}
+	/* The interval (setup), a pause, an expression: the thread's. */
+	feed_set(fd, u->delay, u->paused, ui_expr(u), expr_set);
+}
+
+#define UI_TYPEAHEAD 64 /* keys typed before the first refresh is in, kept for it */
+
 int ui_run(const struct config *cfg, struct exporter *ex)
 {
+	struct ui_event ahead[UI_TYPEAHEAD];
+	int nahead = 0;
 	struct collector *col;
-	struct snapshot snap;
+	struct snapshot *front = NULL;
+	struct feed fd;
 	struct cellbuf cb;
 	struct term *t;
 	struct ui u;
 	struct sigaction sa;
 	sigset_t block, empty;
 	char *cause = NULL;
-	double next, last = -1;
+	double last = -1;
 	int dirty = 1, first = 1;
 
 	col = collector_new(cfg, &cause);
@@ -99,10 +335,10 @@ int ui_run(const struct config *cfg, struct exporter *ex)
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGHUP);
 	sigaddset(&block, SIGWINCH);
+	/* Blocked before the thread starts, which keeps the mask: only ppoll takes them. */
 	sigprocmask(SIG_BLOCK, &block, NULL);
 	sigemptyset(&empty);
 
-	snapshot_init(&snap);
 	cellbuf_init(&cb);
 	ui_init(&u, cfg);
 	u.hist = collector_history(col);
@@ -112,34 +348,44 @@ int ui_run(const struct config *cfg, struct exporter *ex)
 		snprintf(u.msg, sizeof u.msg, "serving metrics at http://%s/metrics",
 			 exporter_address(ex));
 	term_size(t, &u.w, &u.h);
-	next = mono_now();
+	if (feed_start(&fd, col, u.delay, &cause) < 0) {
+		term_close(t);
+		fprintf(stderr, "sockwatch: cannot start the collection thread: %s\n", cause);
+		free(cause);
+		ui_fini(&u);
+		cellbuf_fini(&cb);
+		collector_free(col);
+		return 1;
+	}
 	while (!u.quit && !sig_stop) {
-		struct pollfd pfd = { STDIN_FILENO, POLLIN, 0 };
+		struct pollfd pfd[2] = { { STDIN_FILENO, POLLIN, 0 }, { fd.wake[0], POLLIN, 0 } };
 		struct ui_event ev;
-		struct timespec ts;
-		double now = mono_now(), wait;
+		struct timespec ts = { 1, 0 };
+		double at;
+		int got;
 
 		if (u.paused)
 			last = -1; /* the time paused is no interval */
-		if (!u.paused && now >= next) {
-			u.interval = last >= 0 ? now - last : 0;
-			last = now;
-			if (collector_refresh(col, &snap, now, &cause) < 0) {
-				snprintf(u.msg, sizeof u.msg, "%s", cause);
-				free(cause);
-				cause = NULL;
-			} else {
-				u.snap = &snap;
-				if (ex != NULL)
-					exporter_publish(ex, &snap, &cfg->filter);
-				if (first)
-					note_unavailable(&u, &snap);
-				first = 0;
-				ui_rebuild(&u);
-			}
-			next += u.delay;
-			if (next < now)
-				next = now + u.delay;
+		got = feed_take(&fd, &front, &at, &cause);
+		if (got < 0) {
+			snprintf(u.msg, sizeof u.msg, "%s", cause);
+			free(cause);
+			cause = NULL;
+			dirty = 1;
+		} else if (got > 0) {
+			u.interval = last >= 0 ? at - last : 0;
+			last = at;
+			collector_judge(col, front, at);
+			u.snap = front;
+			if (ex != NULL)
+				exporter_publish(ex, front, &cfg->filter);
+			if (first)
+				note_unavailable(&u, front);
+			ui_rebuild(&u);
+			/* What was typed while the first refresh was collected, in order. */
+			for (int i = 0; first && i < nahead; i++)
+				take_event(&u, &fd, t, &ahead[i]);
+			first = 0;
 			dirty = 1;
 		}
 		if (sig_winch) {
@@ -159,40 +405,30 @@ int ui_run(const struct config *cfg, struct exporter *ex)
 			term_draw(t, &cb);
 			dirty = 0;
 		}
-		wait = u.paused ? 3600.0 : next - mono_now();
-		if (wait < 0)
-			wait = 0;
-		ts.tv_sec = (time_t)wait;
-		ts.tv_nsec = (long)((wait - (double)ts.tv_sec) * 1e9);
-		if (ppoll(&pfd, 1, &ts, &empty) < 0)
+		if (ppoll(pfd, 2, &ts, &empty) < 0)
 			continue;
-		if (pfd.revents & (POLLHUP | POLLERR | POLLNVAL))
+		if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL))
 			break;
+		if (!(pfd[0].revents & POLLIN))
+			continue;
 		while (term_read(t, &ev)) {
-			if (ev.key == UK_RESIZE) {
-				term_size(t, &u.w, &u.h);
-				ui_rebuild(&u);
-			} else if (ev.key == UK_CTRL_L) {
-				term_invalidate(t);
+			/* Before the first refresh, keys wait for it (as typed ahead); quit not. */
+			if (u.snap == NULL && ui_key_action(ev.key) != ACT_QUIT &&
+			    ev.key != UK_RESIZE) {
+				if (nahead < UI_TYPEAHEAD)
+					ahead[nahead++] = ev;
+				continue;
 			}
-			switch (ui_handle(&u, &ev)) {
-			case UI_KILL:
-				do_kill(&u);
-				break;
-			case UI_EXPR:
-				/* A new filter expression: collect under it now. */
-				collector_set_expr(col, ui_expr(&u));
-				next = mono_now();
-				break;
-			}
+			take_event(&u, &fd, t, &ev);
 			dirty = 1;
 		}
 	}
 	term_close(t);
 	sigprocmask(SIG_UNBLOCK, &block, NULL);
+	/* A thread stuck in a refresh keeps what it uses until the exit. */
+	if (feed_stop(&fd))
+		collector_free(col);
 	ui_fini(&u);
 	cellbuf_fini(&cb);
-	snapshot_fini(&snap);
-	collector_free(col);
 	return 0;
 }

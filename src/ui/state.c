@@ -61,7 +61,9 @@ void ui_init(struct ui *u, const struct config *cfg)
 void ui_fini(struct ui *u)
 {
 	sock_expr_free(u->expr);
-	sock_expr_free(u->expr_old);
+	for (size_t i = 0; i < u->nretired; i++)
+		sock_expr_free(u->retired[i]);
+	free(u->retired);
 	row_list_fini(&u->rows);
 	sb_fini(&u->scratch);
 	free(u->tree);
@@ -498,8 +500,10 @@ const struct sock_expr *ui_expr(const struct ui *u)
 /* Put e (NULL: none) in force from the next refresh on. */
 static void set_expr(struct ui *u, struct sock_expr *e)
 {
-	sock_expr_free(u->expr_old);
-	u->expr_old = u->expr;
+	if (u->expr != NULL) {
+		u->retired = xgrow(u->retired, &u->retiredcap, u->nretired + 1, sizeof *u->retired);
+		u->retired[u->nretired++] = u->expr;
+	}
 	u->expr = e;
 	u->expr_off = e == NULL;
 	snprintf(u->expr_text, sizeof u->expr_text, "%s", e != NULL ? sock_expr_text(e) : "");
@@ -876,6 +880,12 @@ static int handle_event(struct ui *u, const struct ui_event *ev)
 
 	if (ev->key == UK_RESIZE)
 		return 0;
+	/* Before the first refresh is in (it is collected apart), only quitting acts. */
+	if (u->snap == NULL) {
+		if (ui_key_action(ev->key) == ACT_QUIT)
+			u->quit = 1;
+		return 0;
+	}
 	switch (u->mode) {
 	case MODE_HELP:
 		if (ev->key == UK_ESC || ev->key == '?' || ev->key == UK_F1 || ev->key == 'q')

@@ -186,10 +186,13 @@ struct ui {
 	/*
 	 * The filter prompt's text when it parsed as an expression (expr.h): it
 	 * narrows the collection itself, from the next refresh on. expr is the
-	 * TUI's own (NULL: the command line's, if any, is in force); the one it
-	 * replaced is freed with the next, once no refresh uses it.
+	 * TUI's own (NULL: the command line's, if any, is in force). The ones it
+	 * replaced are kept (retired) until the end: the collection thread or the
+	 * snapshot shown may still use one, and there are as many as Enters.
 	 */
-	struct sock_expr *expr, *expr_old;
+	struct sock_expr *expr;
+	struct sock_expr **retired;
+	size_t nretired, retiredcap;
 	int expr_off;	     /* the command line's expression was dropped (Esc) */
 	int expr_changed;    /* ui_handle returns UI_EXPR: the loop hands it on */
 	char expr_text[128]; /* shown in the tabs line; "" none */

@@ -1095,6 +1095,30 @@ static void test_header_refresh_cost(void **state)
 	assert_non_null(strstr(screen(f), "every 1.0s  refresh 4.2s\n"));
 }
 
+/*
+ * Before the first refresh comes in from the collection thread there is no
+ * snapshot: every key but quit does nothing (none may reach for the rows; the
+ * loop keeps them for the first refresh, as typed ahead).
+ */
+static void test_keys_before_first_refresh(void **state)
+{
+	struct fixture *f = *state;
+	static const uint32_t keys[] = { 'L',	  't', 'u',	      UK_ENTER, 'k',  UK_F2, '2',
+					 UK_DOWN, 'N', UK_WHEEL_DOWN, '/',	'\\', '<',   'I',
+					 'T',	  'z' };
+
+	f->u.snap = NULL;
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		key(f, keys[i]);
+		assert_int_equal(f->u.mode, MODE_NORMAL);
+	}
+	assert_non_null(strstr(screen(f), "collecting"));
+	assert_int_equal(f->u.quit, 0);
+	key(f, 'q');
+	assert_int_equal(f->u.quit, 1);
+	f->u.snap = &f->s;
+}
+
 /* The wheel moves the selection by three rows, and stays within the rows. */
 static void test_mouse_wheel(void **state)
 {
@@ -1337,6 +1361,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_setup_screen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mouse_wheel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_header_refresh_cost, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keys_before_first_refresh, setup, teardown),
 	};
 
 	text_locale_init(); /* as main() does: widths are measured in a UTF-8 LC_CTYPE */

@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""Keys are answered while a refresh hangs: collection runs on a thread of its own.
+
+A refresh can take longer than the interval (a million sockets), or hang: reading
+/proc/PID/cmdline of a process whose memory map is locked blocks, as every top-like
+tool knows. Here a real hang: in a private mount namespace (unshare -m), a FIFO is
+bind-mounted over /proc/PID/stat of a child that opens one more file every 50 ms
+(so that no refresh takes it from the scanner's cache), and each refresh blocks
+reading the FIFO until the test writes that process's real stat line into it.
+
+  1. before the first refresh is in, the screen says "collecting"; a key typed then
+     waits for it (2: the listen view), as typed ahead; one stat line lets the first
+     refresh finish, and the listen view shows;
+  2. with the next refresh hanging, five view switches are each answered within
+     1.5 s and the header's time does not move (no refresh came in): before the
+     collection thread, the first key waited for the refresh, for ever;
+  3. another stat line: the hung refresh finishes, and the header says how long it
+     took (seconds, where the first took milliseconds);
+  4. q while a refresh hangs: sockwatch exits with status 0 (the thread is left to
+     the exit).
+"""
+
+import os
+import re
+import shutil
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
+import swtest  # noqa: E402
+from tmuxdrv import Tmux  # noqa: E402
+
+VIEWS = [("4", "REMOTE"), ("3", "DIR"), ("5", "SERVICE"), ("1", "CLOSE_WAIT"),
+         ("2", "LOCAL ADDRESS:PORT")]
+
+
+def header_time(screen):
+    m = re.match(r"sockwatch \S+\s+(\d\d:\d\d:\d\d)", screen)
+    return m.group(1) if m else None
+
+
+def hung_in_fifo(exe):
+    """Whether the sockwatch of this test (the one in another mount namespace) has a
+    thread blocked reading a pipe: the FIFO over /proc/PID/stat."""
+    mine = os.readlink("/proc/self/ns/mnt")
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if (os.path.realpath("/proc/%s/exe" % pid) != exe
+                    or os.readlink("/proc/%s/ns/mnt" % pid) == mine):
+                continue
+            for tid in os.listdir("/proc/%s/task" % pid):
+                with open("/proc/%s/task/%s/wchan" % (pid, tid)) as f:
+                    if "pipe_read" in f.read():
+                        return True
+        except OSError:
+            continue
+    return False
+
+
+def main(t):
+    unshare = shutil.which("unshare")
+    if unshare is None or os.geteuid() != 0:
+        t.skip("needs unshare and root (a bind mount over /proc in a mount namespace)")
+    # Bounded: 2,400 files over 2 minutes at most.
+    sleeper = t.popen([sys.executable, "-c", "import os, time\n"
+                       "for i in range(2400):\n"
+                       "    os.open('/dev/null', os.O_RDONLY)\n"
+                       "    time.sleep(0.05)\n"])
+    with open("/proc/%d/stat" % sleeper.pid, "rb") as f:
+        stat = f.read()
+    fifo = os.path.join(t.tmpdir, "stat.fifo")
+    os.mkfifo(fifo)
+    # Read and write: opening never blocks, and the reader's open() finds a writer.
+    wfd = os.open(fifo, os.O_RDWR | os.O_NONBLOCK)
+    t.defer(lambda: os.close(wfd), "close the FIFO")
+    bind = "mount --bind %s /proc/%d/stat && exec" % (fifo, sleeper.pid)
+    cmd = "%s -m --propagation private sh -c '%s \"$@\"' sh %s -d 0.3" % (
+        unshare, bind, t.sockwatch_path)
+    tm = Tmux(t, cmd, w=160, h=40)
+    try:
+        exe = os.path.realpath(t.sockwatch_path)
+        # 1. The first refresh hangs: "collecting", and keys do nothing.
+        tm.wait(lambda s: "collecting" in s, "1: before the first refresh: collecting")
+        t.check(swtest.wait_for(lambda: hung_in_fifo(exe), 8.0),
+                "1: the first refresh is blocked reading the FIFO")
+        tm.keys("2")
+        s = tm.screen()
+        t.check("collecting" in s and "LOCAL ADDRESS:PORT" not in s,
+                "1: a view key before the first refresh waits for it", got=s[:200])
+        os.write(wfd, stat)
+        s = tm.wait(lambda s: "LOCAL ADDRESS:PORT" in s and header_time(s) is not None,
+                    "1: one stat line: the first refresh is in, in the view typed ahead")
+        # 2. The next refresh hangs now (0.3 s later): keys are answered all the same.
+        t.check(swtest.wait_for(lambda: hung_in_fifo(exe), 8.0),
+                "2: the next refresh is blocked reading the FIFO")
+        hung_at = time.monotonic()
+        first = header_time(s)
+        cost = re.search(r"refresh \d+ms", s)
+        t.check(cost is not None, "2: the first refresh took milliseconds", got=s[:200])
+        for key, title in VIEWS:
+            t0 = time.monotonic()
+            tm.keys(key)
+            s = tm.wait(lambda s, title=title: title in s.splitlines()[4] if len(
+                s.splitlines()) > 4 else False,
+                "2: key %s answered while the refresh hangs" % key, timeout=1.5)
+            t.note("key %s: %.0f ms" % (key, (time.monotonic() - t0) * 1e3))
+        s = tm.screen()
+        t.check(header_time(s) == first and cost is not None and cost.group(0) in s,
+                "2: no refresh came in meanwhile", got=s[:200])
+        # 3. Let the hung refresh end after 1.5 s (not a wait for something: the hang's
+        # length): it shows, with what it took.
+        time.sleep(max(0.0, 1.5 - (time.monotonic() - hung_at)))
+        os.write(wfd, stat)
+        tm.wait(lambda s: re.search(r"refresh \d+\.\ds", s.splitlines()[0]) is not None,
+                "3: one more stat line: the hung refresh is in, it took seconds")
+        # 4. q while the next one hangs.
+        t.check(swtest.wait_for(lambda: hung_in_fifo(exe), 8.0),
+                "4: the refresh after it is blocked too")
+        tm.keys("q")
+        t.check_eq(tm.exit_status(timeout=5), "0", "4: q while a refresh hangs: exit status 0")
+    finally:
+        tm.kill()
+
+
+swtest.run(main, __doc__.splitlines()[0])
