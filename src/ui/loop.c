@@ -92,6 +92,9 @@ struct feed {
 	char *cause;
 	double at; /* monotonic time it started */
 	int running;
+	/* A thread left stuck at the end keeps the expressions it may use (ui_fini's). */
+	struct sock_expr *kept, **kept_old;
+	size_t nkept_old;
 };
 
 static void wait_until(pthread_cond_t *cond, pthread_mutex_t *lock, double when)
@@ -151,12 +154,29 @@ static void *feed_thread(void *arg)
 	return NULL;
 }
 
-static int feed_start(struct feed *fd, struct collector *col, double delay, char **cause)
+static void feed_free(struct feed *fd)
 {
+	free(fd->cause);
+	snapshot_fini(&fd->snaps[0]);
+	snapshot_fini(&fd->snaps[1]);
+	if (fd->wake[0] >= 0)
+		close(fd->wake[0]);
+	if (fd->wake[1] >= 0)
+		close(fd->wake[1]);
+	free(fd);
+}
+
+/*
+ * The feed and its thread, NULL with *cause. On the heap: a thread stuck in
+ * a refresh at the end outlives ui_run's frame, and keeps using it.
+ */
+static struct feed *feed_start(struct collector *col, double delay, char **cause)
+{
+	struct feed *fd = xcalloc(1, sizeof *fd);
 	pthread_condattr_t ca;
 	int err;
 
-	memset(fd, 0, sizeof *fd);
+	fd->wake[0] = fd->wake[1] = -1;
 	fd->col = col;
 	fd->delay = delay;
 	snapshot_init(&fd->snaps[0]);
@@ -165,7 +185,8 @@ static int feed_start(struct feed *fd, struct collector *col, double delay, char
 	collector_alternate(col);
 	if (pipe2(fd->wake, O_CLOEXEC | O_NONBLOCK) != 0) {
 		*cause = xstrdup(strerror(errno));
-		return -1;
+		feed_free(fd);
+		return NULL;
 	}
 	pthread_mutex_init(&fd->lock, NULL);
 	/* The thread's timed waits are on the monotonic clock, as mono_now(). */
@@ -176,11 +197,13 @@ static int feed_start(struct feed *fd, struct collector *col, double delay, char
 	fd->running = 1;
 	err = pthread_create(&fd->th, NULL, feed_thread, fd);
 	if (err != 0) {
-		fd->running = 0;
 		*cause = xstrdup(strerror(err));
-		return -1;
+		pthread_cond_destroy(&fd->cond);
+		pthread_mutex_destroy(&fd->lock);
+		feed_free(fd);
+		return NULL;
 	}
-	return 1;
+	return fd;
 }
 
 /*
@@ -203,13 +226,9 @@ static int feed_stop(struct feed *fd)
 	}
 	pthread_mutex_unlock(&fd->lock);
 	pthread_join(fd->th, NULL);
-	free(fd->cause);
-	snapshot_fini(&fd->snaps[0]);
-	snapshot_fini(&fd->snaps[1]);
 	pthread_cond_destroy(&fd->cond);
 	pthread_mutex_destroy(&fd->lock);
-	close(fd->wake[0]);
-	close(fd->wake[1]);
+	feed_free(fd);
 	return 1;
 }
 
@@ -298,7 +317,7 @@ int ui_run(const struct config *cfg, struct exporter *ex)
 	int nahead = 0;
 	struct collector *col;
 	struct snapshot *front = NULL;
-	struct feed fd;
+	struct feed *fd;
 	struct cellbuf cb;
 	struct term *t;
 	struct ui u;
@@ -348,7 +367,7 @@ int ui_run(const struct config *cfg, struct exporter *ex)
 		snprintf(u.msg, sizeof u.msg, "serving metrics at http://%s/metrics",
 			 exporter_address(ex));
 	term_size(t, &u.w, &u.h);
-	if (feed_start(&fd, col, u.delay, &cause) < 0) {
+	if ((fd = feed_start(col, u.delay, &cause)) == NULL) {
 		term_close(t);
 		fprintf(stderr, "sockwatch: cannot start the collection thread: %s\n", cause);
 		free(cause);
@@ -358,7 +377,7 @@ int ui_run(const struct config *cfg, struct exporter *ex)
 		return 1;
 	}
 	while (!u.quit && !sig_stop) {
-		struct pollfd pfd[2] = { { STDIN_FILENO, POLLIN, 0 }, { fd.wake[0], POLLIN, 0 } };
+		struct pollfd pfd[2] = { { STDIN_FILENO, POLLIN, 0 }, { fd->wake[0], POLLIN, 0 } };
 		struct ui_event ev;
 		struct timespec ts = { 1, 0 };
 		double at;
@@ -366,7 +385,7 @@ int ui_run(const struct config *cfg, struct exporter *ex)
 
 		if (u.paused)
 			last = -1; /* the time paused is no interval */
-		got = feed_take(&fd, &front, &at, &cause);
+		got = feed_take(fd, &front, &at, &cause);
 		if (got < 0) {
 			snprintf(u.msg, sizeof u.msg, "%s", cause);
 			free(cause);
@@ -384,7 +403,7 @@ int ui_run(const struct config *cfg, struct exporter *ex)
 			ui_rebuild(&u);
 			/* What was typed while the first refresh was collected, in order. */
 			for (int i = 0; first && i < nahead; i++)
-				take_event(&u, &fd, t, &ahead[i]);
+				take_event(&u, fd, t, &ahead[i]);
 			first = 0;
 			dirty = 1;
 		}
@@ -419,15 +438,23 @@ int ui_run(const struct config *cfg, struct exporter *ex)
 					ahead[nahead++] = ev;
 				continue;
 			}
-			take_event(&u, &fd, t, &ev);
+			take_event(&u, fd, t, &ev);
 			dirty = 1;
 		}
 	}
 	term_close(t);
 	sigprocmask(SIG_UNBLOCK, &block, NULL);
 	/* A thread stuck in a refresh keeps what it uses until the exit. */
-	if (feed_stop(&fd))
+	if (feed_stop(fd)) {
 		collector_free(col);
+	} else {
+		fd->kept = u.expr;
+		fd->kept_old = u.retired;
+		fd->nkept_old = u.nretired;
+		u.expr = NULL;
+		u.retired = NULL;
+		u.nretired = 0;
+	}
 	ui_fini(&u);
 	cellbuf_fini(&cb);
 	return 0;
