@@ -385,7 +385,8 @@ int ui_run(const struct config *cfg, struct exporter *ex)
 
 		if (u.paused)
 			last = -1; /* the time paused is no interval */
-		got = feed_take(fd, &front, &at, &cause);
+		/* Paused, the screen stays: one refresh that was under way waits too. */
+		got = u.paused ? 0 : feed_take(fd, &front, &at, &cause);
 		if (got < 0) {
 			snprintf(u.msg, sizeof u.msg, "%s", cause);
 			free(cause);
@@ -424,6 +425,8 @@ int ui_run(const struct config *cfg, struct exporter *ex)
 			term_draw(t, &cb);
 			dirty = 0;
 		}
+		if (u.paused)
+			pfd[1].fd = -1; /* what comes in waits for the resume, unpolled */
 		if (ppoll(pfd, 2, &ts, &empty) < 0)
 			continue;
 		if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL))

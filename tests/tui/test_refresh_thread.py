@@ -17,7 +17,10 @@ reading the FIFO until the test writes that process's real stat line into it.
   3. another stat line: the hung refresh finishes, and the header says how long it
      took (seconds, where the first took milliseconds);
   4. q while a refresh hangs: sockwatch exits with status 0 (the thread is left to
-     the exit).
+     the exit);
+  5. (no hang) z pauses: [PAUSED], and over 1.5 s no refresh comes in and sockwatch
+     takes under 0.15 s of CPU (a refresh done meanwhile waits, unpolled); z again:
+     refreshes come back.
 """
 
 import os
@@ -56,6 +59,50 @@ def hung_in_fifo(exe):
         except OSError:
             continue
     return False
+
+
+def cpu_seconds(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def child_of(ppid):
+    """The first process whose parent is ppid, or None."""
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open("/proc/%s/stat" % pid) as f:
+                if int(f.read().rsplit(")", 1)[1].split()[1]) == ppid:
+                    return int(pid)
+        except (OSError, ValueError, IndexError):
+            continue
+    return None
+
+
+def paused(t):
+    tm = Tmux(t, "%s -d 0.2" % t.sockwatch_path, w=160, h=40)
+    try:
+        s = tm.wait(lambda s: header_time(s) is not None and "refresh" in s.splitlines()[0],
+                    "5: the first refresh is in")
+        shell = int(tm.run("display-message", "-p", "-t", "sw", "#{pane_pid}").strip())
+        pid = swtest.wait_for(lambda: child_of(shell), 5.0)
+        tm.keys("z")
+        s = tm.wait(lambda s: "[PAUSED]" in s.splitlines()[0], "5: z: the header says [PAUSED]")
+        head, c0 = s.splitlines()[0], cpu_seconds(pid) if pid else 0
+        time.sleep(1.5)  # the length of the pause looked at, not a wait for something
+        s = tm.screen()
+        used = cpu_seconds(pid) - c0 if pid else None
+        t.check(s.splitlines()[0] == head, "5: paused, no refresh comes in over 1.5 s",
+                got=(head, s.splitlines()[0]))
+        t.check(used is not None and used < 0.15, "5: paused, under 0.15 s of CPU in 1.5 s",
+                got=used)
+        tm.keys("z")
+        tm.wait(lambda s: "[PAUSED]" not in s.splitlines()[0] and s.splitlines()[0] != head,
+                "5: z again: refreshes come back")
+        tm.keys("q")
+        t.check_eq(tm.exit_status(), "0", "5: q quits with status 0")
+    finally:
+        tm.kill()
 
 
 def main(t):
@@ -121,6 +168,7 @@ def main(t):
         t.check_eq(tm.exit_status(timeout=5), "0", "4: q while a refresh hangs: exit status 0")
     finally:
         tm.kill()
+    paused(t)
 
 
 swtest.run(main, __doc__.splitlines()[0])
