@@ -41,7 +41,9 @@ struct collector {
 	size_t nprev, prevcap;
 	const struct snapshot *tsnap;
 	const struct sock_tcpi *tti;
-	int alternate;	  /* the caller alternates snapshots, both alive (collector_alternate) */
+	int alternate; /* the caller alternates snapshots, both alive (collector_alternate) */
+	void (*on_dump)(void *arg, const struct snapshot *s); /* collector_on_dump */
+	void *on_dump_arg;
 	double tlast;	  /* monotonic time of the last sample's dump, < 0: none */
 	double tdt;	  /* the seconds its rates are over, 0: none */
 	uint32_t tclosed; /* its sockets of the sample before that have no counters now */
@@ -211,6 +213,13 @@ static void keep_sample(struct collector *c, struct snapshot *s)
 void collector_alternate(struct collector *c)
 {
 	c->alternate = 1;
+}
+
+void collector_on_dump(struct collector *c, void (*fn)(void *arg, const struct snapshot *s),
+		       void *arg)
+{
+	c->on_dump = fn;
+	c->on_dump_arg = arg;
 }
 
 /*
@@ -558,6 +567,8 @@ int collector_collect(struct collector *c, struct snapshot *s, double now, char 
 		return -1;
 	}
 	snapshot_add_netns(s, cfg->self_netns, "host", 4, 1);
+	if (c->on_dump != NULL)
+		c->on_dump(c->on_dump_arg, s);
 	proc_read_sys(cfg->proc_root, &s->sys);
 	s->procs_scanned = (uint8_t)c->procs;
 	if (c->procs) {

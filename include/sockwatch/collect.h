@@ -35,6 +35,13 @@ void collector_judge(struct collector *c, struct snapshot *s, double now);
  * last tcp_info sample is carried from one to the other rather than read again.
  */
 void collector_alternate(struct collector *c);
+/*
+ * fn(arg, s) after each refresh's dump of sockwatch's own namespace, before the
+ * /proc scan (s holds the sockets only; on the collecting thread): the TUI shows
+ * the first refresh's totals while the processes are read.
+ */
+void collector_on_dump(struct collector *c, void (*fn)(void *arg, const struct snapshot *s),
+		       void *arg);
 /* Said once when only sockwatch's own network namespace can be read. */
 #define NETNS_HINT "only this network namespace is read: the others need root (CAP_SYS_ADMIN)"
 /* Where `ip netns` keeps its named namespaces. */

@@ -289,6 +289,11 @@ struct snapshot {
 	size_t tr_sortcap, tr_offcap;
 };
 
+/*
+ * The totals a dump alone gives (sockets per protocol, TCP states) into t, before
+ * any join: what the TUI shows while the first refresh reads /proc. No filter.
+ */
+void snapshot_count_dump(const struct snapshot *s, struct totals *t);
 void snapshot_init(struct snapshot *s);
 void snapshot_fini(struct snapshot *s);
 /* Forget the last refresh's data (keeps allocations). */

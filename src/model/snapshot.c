@@ -232,6 +232,23 @@ static unsigned state_index(unsigned state)
 	return state < TS_MAX ? state : 0;
 }
 
+void snapshot_count_dump(const struct snapshot *s, struct totals *t)
+{
+	size_t i;
+
+	memset(t, 0, sizeof *t);
+	t->tw_peer_sock = NONE;
+	for (i = 0; i < s->socks.n; i++) {
+		const struct sock_rec *r = &s->socks.v[i];
+
+		t->sockets++;
+		if (r->proto < SP_COUNT)
+			t->proto[r->proto]++;
+		if (r->proto == SP_TCP)
+			t->tcp_states[state_index(r->state)]++;
+	}
+}
+
 /* Build inode -> owner links from every process's socket inodes. */
 static void join_owners(struct snapshot *s)
 {

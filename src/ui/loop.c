@@ -92,6 +92,9 @@ struct feed {
 	char *cause;
 	double at; /* monotonic time it started */
 	int running;
+	/* The first refresh's dump totals, before its /proc scan (none once one is in). */
+	struct totals early;
+	int early_have, first_in;
 	/* A thread left stuck at the end keeps the expressions it may use (ui_fini's). */
 	struct sock_expr *kept, **kept_old;
 	size_t nkept_old;
@@ -105,6 +108,23 @@ static void wait_until(pthread_cond_t *cond, pthread_mutex_t *lock, double when)
 	ts.tv_nsec = (long)(modf(when, &whole) * 1e9);
 	ts.tv_sec = (time_t)whole;
 	pthread_cond_timedwait(cond, lock, &ts);
+}
+
+/* collector_on_dump, on the thread: the first refresh's totals, for the first frame. */
+static void feed_dumped(void *arg, const struct snapshot *s)
+{
+	struct feed *fd = arg;
+	struct totals t;
+
+	if (fd->first_in) /* read without the lock: only this thread sets it */
+		return;
+	snapshot_count_dump(s, &t);
+	pthread_mutex_lock(&fd->lock);
+	fd->early = t;
+	fd->early_have = 1;
+	pthread_mutex_unlock(&fd->lock);
+	if (write(fd->wake[1], "", 1) < 0 && errno != EAGAIN)
+		return;
 }
 
 static void *feed_thread(void *arg)
@@ -145,6 +165,7 @@ static void *feed_thread(void *arg)
 		fd->cause = cause;
 		fd->at = start;
 		fd->done = 1;
+		fd->first_in |= rc == 0;
 		if (write(fd->wake[1], "", 1) < 0 && errno != EAGAIN)
 			break;
 	}
@@ -183,6 +204,7 @@ static struct feed *feed_start(struct collector *col, double delay, char **cause
 	snapshot_init(&fd->snaps[1]);
 	fd->work = &fd->snaps[0];
 	collector_alternate(col);
+	collector_on_dump(col, feed_dumped, fd);
 	if (pipe2(fd->wake, O_CLOEXEC | O_NONBLOCK) != 0) {
 		*cause = xstrdup(strerror(errno));
 		feed_free(fd);
@@ -235,9 +257,11 @@ static int feed_stop(struct feed *fd)
 /*
  * A finished refresh, if there is one: swapped in as *front (the one shown
  * goes back to the thread). 1 with a new *front, 0 none, -1 a failed refresh
- * (*cause, the caller frees it). *at: when it started.
+ * (*cause, the caller frees it). *at: when it started. With early, before the
+ * first refresh: 2 when the totals of its dump are in (*early).
  */
-static int feed_take(struct feed *fd, struct snapshot **front, double *at, char **cause)
+static int feed_take(struct feed *fd, struct snapshot **front, double *at, char **cause,
+		     struct totals *early)
 {
 	char drain[64];
 	int rc;
@@ -245,6 +269,12 @@ static int feed_take(struct feed *fd, struct snapshot **front, double *at, char 
 	while (read(fd->wake[0], drain, sizeof drain) > 0)
 		;
 	pthread_mutex_lock(&fd->lock);
+	if (early != NULL && fd->early_have && !fd->done) {
+		*early = fd->early;
+		fd->early_have = 0;
+		pthread_mutex_unlock(&fd->lock);
+		return 2;
+	}
 	if (!fd->done) {
 		pthread_mutex_unlock(&fd->lock);
 		return 0;
@@ -386,8 +416,11 @@ int ui_run(const struct config *cfg, struct exporter *ex)
 		if (u.paused)
 			last = -1; /* the time paused is no interval */
 		/* Paused, the screen stays: one refresh that was under way waits too. */
-		got = u.paused ? 0 : feed_take(fd, &front, &at, &cause);
-		if (got < 0) {
+		got = u.paused ? 0 : feed_take(fd, &front, &at, &cause, first ? &u.early : NULL);
+		if (got == 2) {
+			u.early_have = 1;
+			dirty = 1;
+		} else if (got < 0) {
 			snprintf(u.msg, sizeof u.msg, "%s", cause);
 			free(cause);
 			cause = NULL;

@@ -170,6 +170,36 @@ static void render_header(const struct ui *u, struct cellbuf *cb)
 	}
 }
 
+/*
+ * Before the first refresh is in: "collecting", and once its dump is read,
+ * what the dump says (sockets per protocol, TCP states), marked as such, while
+ * the processes are read (at a million sockets, seconds).
+ */
+static void render_early(const struct ui *u, struct cellbuf *cb)
+{
+	const struct totals *t = &u->early;
+	int x;
+
+	x = put(cb, 0, 0, "sockwatch ", AT_VALUE);
+	x = put(cb, x, 0, u->host, AT_NORMAL);
+	if (!u->early_have) {
+		put(cb, x, 0, "  collecting...", AT_NORMAL);
+		return;
+	}
+	put(cb, x, 0, "  first refresh: sockets dumped, reading the processes...", AT_WARN);
+	x = pair(cb, 0, 1, "Sockets", "%u", t->sockets);
+	x = pair(cb, x, 1, "tcp", "%u", t->proto[SP_TCP]);
+	x = pair(cb, x, 1, "udp", "%u", t->proto[SP_UDP] + t->proto[SP_UDPLITE]);
+	pair(cb, x, 1, "unix", "%u", totals_unix(t));
+	x = put(cb, 0, 2, "TCP ", AT_LABEL);
+	x = pair(cb, x, 2, "estab", "%u", t->tcp_states[TS_ESTABLISHED]);
+	x = pair(cb, x, 2, "listen", "%u", t->tcp_states[TS_LISTEN]);
+	x = pair(cb, x, 2, "syn_recv", "%u", t->tcp_states[TS_SYN_RECV]);
+	x = pair(cb, x, 2, "close_wait", "%u", t->tcp_states[TS_CLOSE_WAIT]);
+	x = pair(cb, x, 2, "time_wait", "%u", t->tcp_states[TS_TIME_WAIT]);
+	pair(cb, x, 2, "fin_wait", "%u", t->tcp_states[TS_FIN_WAIT1] + t->tcp_states[TS_FIN_WAIT2]);
+}
+
 static void render_tabs(const struct ui *u, struct cellbuf *cb)
 {
 	int y = ui_header_lines(u), x = 0, v;
@@ -557,7 +587,7 @@ void ui_render(const struct ui *u, struct cellbuf *cb)
 		return;
 	}
 	if (u->snap == NULL) {
-		put(cb, 0, 0, "sockwatch: collecting...", AT_NORMAL);
+		render_early(u, cb);
 		return;
 	}
 	sb_init(&sb);

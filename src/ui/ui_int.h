@@ -180,6 +180,9 @@ struct ui {
 	/* Seconds between the starts of the last two refreshes (0: one so far): more
 	 * than delay when a refresh takes longer than the interval. */
 	double interval;
+	/* Before the first refresh is in: the totals of its dump, once made (early_have). */
+	struct totals early;
+	int early_have;
 	int quit;
 	int help_top; /* the help screen's first key shown */
 	char msg[160];

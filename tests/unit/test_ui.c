@@ -1113,6 +1113,18 @@ static void test_keys_before_first_refresh(void **state)
 		assert_int_equal(f->u.mode, MODE_NORMAL);
 	}
 	assert_non_null(strstr(screen(f), "collecting"));
+	/* The first refresh's dump is read: its totals, marked, while /proc is. */
+	snapshot_count_dump(&f->s, &f->u.early);
+	f->u.early_have = 1;
+	assert_int_equal(f->u.early.sockets, f->s.socks.n);
+	assert_non_null(strstr(screen(f), "first refresh: sockets dumped, reading the processes"));
+	{
+		char want[32];
+
+		snprintf(want, sizeof want, "Sockets %zu  tcp", f->s.socks.n);
+		assert_non_null(strstr(screen(f), want));
+	}
+	assert_non_null(strstr(screen(f), "TCP estab"));
 	assert_int_equal(f->u.quit, 0);
 	key(f, 'q');
 	assert_int_equal(f->u.quit, 1);
