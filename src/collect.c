@@ -627,11 +627,8 @@ void collector_judge(struct collector *c, struct snapshot *s, double now)
 
 int collector_refresh(struct collector *c, struct snapshot *s, double now, char **cause)
 {
-	double t0 = mono_now();
-
 	if (collector_collect(c, s, now, cause) < 0)
 		return -1;
 	collector_judge(c, s, now);
-	s->refresh_s = mono_now() - t0;
 	return 0;
 }

@@ -241,7 +241,7 @@ static int view_column(enum view_id v, const char *name, size_t len)
 	size_t k;
 
 	for (k = 0; k < vd->ncols; k++) {
-		if (vd->cols[k].where == COL_CSV)
+		if (!view_col_shown(NULL, &vd->cols[k]))
 			continue; /* CSV's own columns: not on screen, not sortable there */
 		if (strlen(vd->cols[k].key) == len && memcmp(vd->cols[k].key, name, len) == 0)
 			return (int)k;

@@ -232,21 +232,24 @@ static unsigned state_index(unsigned state)
 	return state < TS_MAX ? state : 0;
 }
 
+/* Socket r into the totals' counts by protocol and TCP state. */
+static void count_total(struct totals *t, const struct sock_rec *r)
+{
+	t->sockets++;
+	if (r->proto < SP_COUNT)
+		t->proto[r->proto]++;
+	if (r->proto == SP_TCP)
+		t->tcp_states[state_index(r->state)]++;
+}
+
 void snapshot_count_dump(const struct snapshot *s, struct totals *t)
 {
 	size_t i;
 
 	memset(t, 0, sizeof *t);
 	t->tw_peer_sock = NONE;
-	for (i = 0; i < s->socks.n; i++) {
-		const struct sock_rec *r = &s->socks.v[i];
-
-		t->sockets++;
-		if (r->proto < SP_COUNT)
-			t->proto[r->proto]++;
-		if (r->proto == SP_TCP)
-			t->tcp_states[state_index(r->state)]++;
-	}
+	for (i = 0; i < s->socks.n; i++)
+		count_total(t, &s->socks.v[i]);
 }
 
 /* Build inode -> owner links from every process's socket inodes. */
@@ -343,11 +346,7 @@ static void count_socket(struct snapshot *s, struct sock_rec *r, uint32_t i)
 	r->dup = (uint8_t)(r->owner != NONE && s->links[r->owner].counted);
 	if (l != NONE && !r->dup)
 		s->rel[i].proc = s->links[l].next == NONE ? s->links[l].proc : REL_OWNERS;
-	s->totals.sockets++;
-	if (r->proto < SP_COUNT)
-		s->totals.proto[r->proto]++;
-	if (r->proto == SP_TCP)
-		s->totals.tcp_states[state_index(r->state)]++;
+	count_total(&s->totals, r);
 	for (l = r->owner; l != NONE; l = s->links[l].next) {
 		struct proc_stats *ps = &s->pstats[s->links[l].proc];
 

@@ -286,11 +286,12 @@ void snapshot_traffic(struct snapshot *s)
 		}
 		/* A process counts an inode once: so does its traffic, and its service's. */
 		if ((row = s->rel[i].proc) != NONE) {
-			if (row != REL_OWNERS)
+			if (row != REL_OWNERS) {
 				tr_add(&s->pstats[row].traffic, x, est);
-			for (l = row != REL_OWNERS ? NONE : r->owner; l != NONE;
-			     l = sock_owner_next(s, l))
-				tr_add(&s->pstats[owner_proc(s, l)].traffic, x, est);
+			} else {
+				for (l = r->owner; l != NONE; l = sock_owner_next(s, l))
+					tr_add(&s->pstats[owner_proc(s, l)].traffic, x, est);
+			}
 			n = sock_services(s, (uint32_t)i, svc);
 			for (j = 0; j < n; j++)
 				tr_add(&s->services[svc[j]].traffic, x, est);

@@ -76,6 +76,13 @@ static void json_port_name(struct strbuf *sb, unsigned proto, unsigned port)
 		sb_puts(sb, "null");
 }
 
+/* , "port": N, "port_name": ... */
+static void json_port_fields(struct strbuf *sb, unsigned proto, unsigned port)
+{
+	sb_printf(sb, ", \"port\": %u", port);
+	json_port_name(sb, proto, port);
+}
+
 static void json_owner_pids(struct strbuf *sb, const struct snapshot *s, uint32_t sock)
 {
 	const char *sep = "";
@@ -376,8 +383,7 @@ static void json_listener(struct strbuf *sb, const struct snapshot *s, const str
 			  abstract ? "true" : "false");
 	} else {
 		json_addr(sb, r->family, r->saddr);
-		sb_printf(sb, ", \"port\": %u", r->sport);
-		json_port_name(sb, r->proto, r->sport);
+		json_port_fields(sb, r->proto, r->sport);
 	}
 	sb_printf(sb, ", \"family\": \"%s\"",
 		  r->family == AF_INET	  ? "ipv4"
@@ -452,12 +458,10 @@ static void json_socket(struct strbuf *sb, const struct snapshot *s, uint32_t so
 	} else {
 		sb_puts(sb, ", \"local\": {\"address\": ");
 		json_addr(sb, r->family, r->saddr);
-		sb_printf(sb, ", \"port\": %u", r->sport);
-		json_port_name(sb, r->proto, r->sport);
+		json_port_fields(sb, r->proto, r->sport);
 		sb_puts(sb, "}, \"remote\": {\"address\": ");
 		json_addr(sb, r->family, r->daddr);
-		sb_printf(sb, ", \"port\": %u", r->dport);
-		json_port_name(sb, r->proto, r->dport);
+		json_port_fields(sb, r->proto, r->dport);
 		sb_putc(sb, '}');
 	}
 	sb_printf(sb,
@@ -496,8 +500,7 @@ static void json_system(struct strbuf *sb, const struct snapshot *s)
 
 		sb_puts(sb, "{\"address\": ");
 		json_addr(sb, r->family, r->daddr);
-		sb_printf(sb, ", \"port\": %u", r->dport);
-		json_port_name(sb, r->proto, r->dport);
+		json_port_fields(sb, r->proto, r->dport);
 		sb_printf(sb, ", \"time_wait\": %u}", t->tw_peer_max);
 	}
 	json_field_i64(sb, "listen_overflows", y->listen_overflows);

@@ -94,6 +94,28 @@ static int render_procs(const struct snapshot *s, struct cellbuf *cb, int x, int
 	return x;
 }
 
+/* Sockets per protocol, from x on line y (the header's, and the first frame's). */
+static int put_socket_counts(struct cellbuf *cb, int x, int y, const struct totals *t)
+{
+	x = pair(cb, x, y, "Sockets", "%u", t->sockets);
+	x = pair(cb, x, y, "tcp", "%u", t->proto[SP_TCP]);
+	x = pair(cb, x, y, "udp", "%u", t->proto[SP_UDP] + t->proto[SP_UDPLITE]);
+	return pair(cb, x, y, "unix", "%u", totals_unix(t));
+}
+
+/* TCP sockets per state, from x on line y. */
+static int put_tcp_states(struct cellbuf *cb, int x, int y, const struct totals *t)
+{
+	x = put(cb, x, y, "TCP ", AT_LABEL);
+	x = pair(cb, x, y, "estab", "%u", t->tcp_states[TS_ESTABLISHED]);
+	x = pair(cb, x, y, "listen", "%u", t->tcp_states[TS_LISTEN]);
+	x = pair(cb, x, y, "syn_recv", "%u", t->tcp_states[TS_SYN_RECV]);
+	x = pair(cb, x, y, "close_wait", "%u", t->tcp_states[TS_CLOSE_WAIT]);
+	x = pair(cb, x, y, "time_wait", "%u", t->tcp_states[TS_TIME_WAIT]);
+	return pair(cb, x, y, "fin_wait", "%u",
+		    t->tcp_states[TS_FIN_WAIT1] + t->tcp_states[TS_FIN_WAIT2]);
+}
+
 /*
  * Host and time; sockets per protocol, files and processes; TCP states and the
  * machine's walls. With -p or -u the process counts are those of the processes shown
@@ -135,10 +157,7 @@ static void render_header(const struct ui *u, struct cellbuf *cb)
 		x = render_procs(s, cb, x, y);
 		x = put(cb, x, y, "machine: ", AT_DIM);
 	}
-	x = pair(cb, x, y, "Sockets", "%u", t->sockets);
-	x = pair(cb, x, y, "tcp", "%u", t->proto[SP_TCP]);
-	x = pair(cb, x, y, "udp", "%u", t->proto[SP_UDP] + t->proto[SP_UDPLITE]);
-	x = pair(cb, x, y, "unix", "%u", totals_unix(t));
+	x = put_socket_counts(cb, x, y, t);
 	if (t->fds_alloc >= 0 && t->fds_max >= 0)
 		x = pair_attr(cb, x, y, share_attr(t->fds_alloc, t->fds_max), "Files", "%lld/%lld",
 			      (long long)t->fds_alloc, (long long)t->fds_max);
@@ -147,15 +166,7 @@ static void render_header(const struct ui *u, struct cellbuf *cb)
 	if (lines < 3)
 		return;
 	y++;
-	x = scoped ? put(cb, 0, y, "machine: ", AT_DIM) : 0;
-	x = put(cb, x, y, "TCP ", AT_LABEL);
-	x = pair(cb, x, y, "estab", "%u", t->tcp_states[TS_ESTABLISHED]);
-	x = pair(cb, x, y, "listen", "%u", t->tcp_states[TS_LISTEN]);
-	x = pair(cb, x, y, "syn_recv", "%u", t->tcp_states[TS_SYN_RECV]);
-	x = pair(cb, x, y, "close_wait", "%u", t->tcp_states[TS_CLOSE_WAIT]);
-	x = pair(cb, x, y, "time_wait", "%u", t->tcp_states[TS_TIME_WAIT]);
-	x = pair(cb, x, y, "fin_wait", "%u",
-		 t->tcp_states[TS_FIN_WAIT1] + t->tcp_states[TS_FIN_WAIT2]);
+	x = put_tcp_states(cb, scoped ? put(cb, 0, y, "machine: ", AT_DIM) : 0, y, t);
 	x = pair_attr(cb, x, y, share_attr(t->orphans, s->sys.max_orphans), "orphans", "%u",
 		      t->orphans);
 	if (t->overflows_window > 0) {
@@ -187,17 +198,8 @@ static void render_early(const struct ui *u, struct cellbuf *cb)
 		return;
 	}
 	put(cb, x, 0, "  first refresh: sockets dumped, reading the processes...", AT_WARN);
-	x = pair(cb, 0, 1, "Sockets", "%u", t->sockets);
-	x = pair(cb, x, 1, "tcp", "%u", t->proto[SP_TCP]);
-	x = pair(cb, x, 1, "udp", "%u", t->proto[SP_UDP] + t->proto[SP_UDPLITE]);
-	pair(cb, x, 1, "unix", "%u", totals_unix(t));
-	x = put(cb, 0, 2, "TCP ", AT_LABEL);
-	x = pair(cb, x, 2, "estab", "%u", t->tcp_states[TS_ESTABLISHED]);
-	x = pair(cb, x, 2, "listen", "%u", t->tcp_states[TS_LISTEN]);
-	x = pair(cb, x, 2, "syn_recv", "%u", t->tcp_states[TS_SYN_RECV]);
-	x = pair(cb, x, 2, "close_wait", "%u", t->tcp_states[TS_CLOSE_WAIT]);
-	x = pair(cb, x, 2, "time_wait", "%u", t->tcp_states[TS_TIME_WAIT]);
-	pair(cb, x, 2, "fin_wait", "%u", t->tcp_states[TS_FIN_WAIT1] + t->tcp_states[TS_FIN_WAIT2]);
+	put_socket_counts(cb, 0, 1, t);
+	put_tcp_states(cb, 0, 2, t);
 }
 
 static void render_tabs(const struct ui *u, struct cellbuf *cb)

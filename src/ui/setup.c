@@ -24,7 +24,7 @@ int ui_setup_columns(const struct ui *u, enum view_id v, int *cols, int *shown)
 	for (k = 0; k < (int)vd->ncols && n < UI_MAX_COLS; k++) {
 		for (j = 0; j < u->norder[v] && u->order[v][j] != k; j++)
 			;
-		if (j == u->norder[v] && vd->cols[k].where != COL_CSV)
+		if (j == u->norder[v] && view_col_shown(NULL, &vd->cols[k]))
 			cols[n++] = k;
 	}
 	return n;
@@ -120,7 +120,7 @@ static void setup_save(struct ui *u)
 
 		/* The default: every screen column in the view's order. */
 		for (k = 0; same && k < (int)vd->ncols; k++) {
-			if (vd->cols[k].where == COL_CSV)
+			if (!view_col_shown(NULL, &vd->cols[k]))
 				continue;
 			same = j < u->norder[v] && u->order[v][j] == k;
 			j++;

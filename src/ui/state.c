@@ -16,7 +16,7 @@ void ui_default_columns(struct ui *u, enum view_id v)
 
 	/* CSV-only columns are never on screen, so never in the order. */
 	for (k = 0; k < (int)vd->ncols && n < UI_MAX_COLS; k++) {
-		if (vd->cols[k].where != COL_CSV)
+		if (view_col_shown(NULL, &vd->cols[k]))
 			u->order[v][n++] = k;
 	}
 	u->norder[v] = n;
@@ -84,7 +84,7 @@ static const char *row_text(struct ui *u, uint32_t row)
 
 	sb_reset(&u->scratch);
 	for (k = 0; k < vd->ncols; k++) {
-		if (vd->cols[k].where == COL_CSV)
+		if (!view_col_shown(NULL, &vd->cols[k]))
 			continue; /* the same numbers as a screen column's */
 		vd->cols[k].fmt(&u->scratch, u->snap, row);
 		sb_putc(&u->scratch, ' ');
