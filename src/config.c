@@ -286,11 +286,23 @@ static int set_columns(struct view_prefs *vp, enum view_id v, const char *value,
 	return 0;
 }
 
-/* The keys that are words, not numbers: view, color, numeric and each view's columns and sort. */
-static int set_word(struct config *c, const char *key, const char *value, char **cause)
+/* The view of a key "VIEW.setting" (processes.columns), *setting after the dot; -1 none. */
+static int key_view(const char *key, const char **setting)
 {
 	const char *dot = strchr(key, '.');
 	char vname[16];
+
+	if (dot == NULL || (size_t)(dot - key) >= sizeof vname)
+		return -1;
+	snprintf(vname, sizeof vname, "%.*s", (int)(dot - key), key);
+	*setting = dot;
+	return view_by_name(vname);
+}
+
+/* The keys that are words, not numbers: view, color, numeric and each view's columns and sort. */
+static int set_word(struct config *c, const char *key, const char *value, char **cause)
+{
+	const char *dot;
 	int v, k;
 
 	if (strcmp(key, "view") == 0) {
@@ -313,10 +325,7 @@ static int set_word(struct config *c, const char *key, const char *value, char *
 		c->numeric = k; /* --numeric, read after the file, sets it again */
 		return 0;
 	}
-	if (dot == NULL || (size_t)(dot - key) >= sizeof vname)
-		return 1;
-	snprintf(vname, sizeof vname, "%.*s", (int)(dot - key), key);
-	if ((v = view_by_name(vname)) < 0)
+	if ((v = key_view(key, &dot)) < 0)
 		return 1;
 	if (strcmp(dot, ".columns") == 0)
 		return set_columns(&c->views[v], (enum view_id)v, value, cause);
@@ -533,16 +542,12 @@ const char *config_default_path(char *buf, size_t size)
 /* Whether a config-file key is one the setup screen writes. */
 static int setup_key(const char *key)
 {
-	const char *dot = strchr(key, '.');
-	char vname[16];
+	const char *dot;
 
 	if (strcmp(key, "view") == 0 || strcmp(key, "delay") == 0 || strcmp(key, "color") == 0 ||
 	    strcmp(key, "numeric") == 0)
 		return 1;
-	if (dot == NULL || (size_t)(dot - key) >= sizeof vname)
-		return 0;
-	snprintf(vname, sizeof vname, "%.*s", (int)(dot - key), key);
-	return view_by_name(vname) >= 0 &&
+	return key_view(key, &dot) >= 0 &&
 	       (strcmp(dot, ".columns") == 0 || strcmp(dot, ".sort") == 0 ||
 		strcmp(dot, ".sort-order") == 0);
 }
