@@ -116,16 +116,10 @@ static void setup_save(struct ui *u)
 	for (v = 0; v < VIEW_COUNT; v++) {
 		const struct view_def *vd = view_get((enum view_id)v);
 		struct view_prefs *vp = &c->views[v];
-		int same = 1, j = 0;
+		int def[UI_MAX_COLS], ndef = ui_default_order((enum view_id)v, def);
+		int same = ndef == u->norder[v] &&
+			   memcmp(def, u->order[v], (size_t)ndef * sizeof *def) == 0;
 
-		/* The default: every screen column in the view's order. */
-		for (k = 0; same && k < (int)vd->ncols; k++) {
-			if (!view_col_shown(NULL, &vd->cols[k]))
-				continue;
-			same = j < u->norder[v] && u->order[v][j] == k;
-			j++;
-		}
-		same = same && j == u->norder[v];
 		vp->ncols = same ? 0 : u->norder[v];
 		for (k = 0; k < vp->ncols; k++)
 			vp->cols[k] = u->order[v][k];

@@ -9,7 +9,7 @@
 #include "sockwatch/present.h"
 #include "ui_int.h"
 
-void ui_default_columns(struct ui *u, enum view_id v)
+int ui_default_order(enum view_id v, int *order)
 {
 	const struct view_def *vd = view_get(v);
 	int k, n = 0;
@@ -17,9 +17,14 @@ void ui_default_columns(struct ui *u, enum view_id v)
 	/* CSV-only columns are never on screen, so never in the order. */
 	for (k = 0; k < (int)vd->ncols && n < UI_MAX_COLS; k++) {
 		if (view_col_shown(NULL, &vd->cols[k]))
-			u->order[v][n++] = k;
+			order[n++] = k;
 	}
-	u->norder[v] = n;
+	return n;
+}
+
+void ui_default_columns(struct ui *u, enum view_id v)
+{
+	u->norder[v] = ui_default_order(v, u->order[v]);
 }
 
 void ui_init(struct ui *u, const struct config *cfg)

@@ -243,7 +243,9 @@ void ui_tree_prefix(const struct ui *u, int pos, struct strbuf *sb);
 void ui_init(struct ui *u, const struct config *cfg);
 /* View v's column keys, the most important first (NULL-terminated). */
 const char *const *ui_column_priority(enum view_id v);
-/* View v's columns, all of them in the table's order. */
+/* View v's columns in their table's order, the CSV-only ones left out, into order: how many. */
+int ui_default_order(enum view_id v, int *order);
+/* Show those, in that order. */
 void ui_default_columns(struct ui *u, enum view_id v);
 /* The setup screen's list of view v's columns: the shown ones in order, then the hidden. */
 int ui_setup_columns(const struct ui *u, enum view_id v, int *cols, int *shown);
