@@ -16,20 +16,15 @@ Then it writes READY + ".closed" and sleeps until SIGTERM (exit 0); a safety tim
 it after 120 s (exit 3).
 """
 
-import json
 import os
 import signal
 import socket
 import sys
 
+sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
+from swtest import write_ready  # noqa: E402
+
 SAFETY = 120.0
-
-
-def write_ready(path, obj):
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(obj, f)
-    os.rename(tmp, path)
 
 
 def main():

@@ -20,13 +20,15 @@ truth the model's rule is checked against). Then it sleeps until SIGTERM and exi
 Traffic stays on loopback; a safety timer ends it after 120 s.
 """
 
-import json
 import os
 import select
 import signal
 import socket
 import sys
 import time
+
+sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
+from swtest import write_ready  # noqa: E402
 
 SAFETY = 120.0
 
@@ -56,13 +58,6 @@ def free_port():
     port = probe.getsockname()[1]
     probe.close()
     return port
-
-
-def write_ready(path, obj):
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(obj, f)
-    os.rename(tmp, path)
 
 
 def hold_until_term(children=()):

@@ -12,22 +12,17 @@ queue then: the test waits until sockwatch shows the queue at BACKLOG + 1.
 Then it sleeps until SIGTERM (exit 0); a safety timer ends it after 120 s (exit 3).
 """
 
-import json
 import os
 import signal
 import socket
 import struct
 import sys
 
+sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
+from swtest import write_ready  # noqa: E402
+
 SAFETY = 120.0
 LINGER_ABORT = struct.pack("ii", 1, 0)
-
-
-def write_ready(path, obj):
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(obj, f)
-    os.rename(tmp, path)
 
 
 def main():

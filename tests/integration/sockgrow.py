@@ -12,19 +12,14 @@ Traffic: none (the sockets are only bound, on loopback).
 """
 
 import argparse
-import json
 import os
 import signal
 import socket
 import sys
 import time
 
-
-def write_ready(path, obj):
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(obj, f)
-    os.rename(tmp, path)
+sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
+from swtest import write_ready  # noqa: E402
 
 
 def main():

@@ -168,19 +168,28 @@ class Suite:
             time.sleep(delay)
             delay = min(delay * 2, 0.1)
 
+    def helper(self, script, *args, timeout=READY_TIMEOUT):
+        """Start tests/integration/SCRIPT ARGS READY (a Python helper that writes the JSON
+        file READY when it is set up); wait for it: (Popen, READY, dict). Raises
+        RuntimeError if it exits first or is not ready in time."""
+        self._nworkloads += 1
+        name = os.path.splitext(script)[0]
+        ready = os.path.join(self.tmpdir, "%s.%d.json" % (name, self._nworkloads))
+        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), script)
+        proc = self.popen([sys.executable, path] + [str(a) for a in args] + [ready],
+                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        what = " ".join([script] + [str(a) for a in args])
+        if not wait_for(lambda: os.path.exists(ready) or proc.poll() is not None, timeout):
+            raise RuntimeError("%s not ready after %.0f s" % (what, timeout))
+        if not os.path.exists(ready):
+            raise RuntimeError("%s exited with %s" % (what, proc.returncode))
+        with open(ready) as f:
+            return proc, ready, json.load(f)
+
     def listeners(self, mode, timeout=READY_TIMEOUT):
         """Start tests/integration/listeners.py MODE; wait for its ready JSON: (Popen, dict)."""
-        self._nworkloads += 1
-        ready = os.path.join(self.tmpdir, "listeners.%d.json" % self._nworkloads)
-        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "listeners.py")
-        proc = self.popen([sys.executable, script, mode, self.tmpdir, ready],
-                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
-        if not wait_for(lambda: os.path.exists(ready) or proc.poll() is not None, timeout):
-            raise RuntimeError("listeners.py %s not ready after %.0f s" % (mode, timeout))
-        if not os.path.exists(ready):
-            raise RuntimeError("listeners.py %s exited with %s" % (mode, proc.returncode))
-        with open(ready) as f:
-            return proc, json.load(f)
+        proc, _, info = self.helper("listeners.py", mode, self.tmpdir, timeout=timeout)
+        return proc, info
 
     def stop(self, child):
         """Stop one child (a Workload or a Popen): SIGTERM, then SIGKILL; reap it."""
@@ -368,6 +377,15 @@ def run(main, description=""):
 
 
 # ---- helpers ------------------------------------------------------------------
+
+
+def write_ready(path, obj):
+    """For the helper scripts: obj as JSON in path, whole or not at all (temp + rename),
+    as the test waits for the file to exist."""
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(obj, f)
+    os.rename(tmp, path)
 
 
 def is_number(v):

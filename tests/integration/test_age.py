@@ -28,17 +28,9 @@ HOLD = 3.0  # seconds sockwatch watches the connections ESTABLISHED
 SLACK = 0.3  # the kernel's ms from jiffies, sockwatch's tenths
 
 
-def start_closer(t, timeout=30.0):
-    ready = os.path.join(t.tmpdir, "closer.json")
-    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "closer.py")
-    proc = t.popen([sys.executable, script, ready],
-                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
-    if not swtest.wait_for(lambda: os.path.exists(ready) or proc.poll() is not None, timeout):
-        raise RuntimeError("closer.py not ready after %.0f s" % timeout)
-    if not os.path.exists(ready):
-        raise RuntimeError("closer.py exited with %s" % proc.returncode)
-    with open(ready) as f:
-        return proc, ready, json.load(f)
+def start_closer(t):
+    """closer.py: two connections whose ends it closes on cue (swtest helper)."""
+    return t.helper("closer.py", timeout=30.0)
 
 
 def snapshots(path):

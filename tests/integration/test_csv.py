@@ -12,10 +12,8 @@
 """
 import csv
 import io
-import json
 import os
 import re
-import subprocess
 import sys
 
 sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
@@ -29,17 +27,10 @@ NUMBER = re.compile(r"^[0-9]+(\.[0-9]+)?$")
 VIEWS = ["processes", "listen", "ports", "sockets", "services"]
 
 
-def start_queuefull(t, backlog, timeout=30.0):
-    ready = os.path.join(t.tmpdir, "queuefull.json")
-    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "queuefull.py")
-    proc = t.popen([sys.executable, script, str(backlog), ready],
-                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
-    if not swtest.wait_for(lambda: os.path.exists(ready) or proc.poll() is not None, timeout):
-        raise RuntimeError("queuefull.py not ready after %.0f s" % timeout)
-    if not os.path.exists(ready):
-        raise RuntimeError("queuefull.py exited with %s" % proc.returncode)
-    with open(ready) as f:
-        return proc, json.load(f)
+def start_queuefull(t, backlog):
+    """queuefull.py BACKLOG: a listener whose accept queue is full (swtest helper)."""
+    proc, _, info = t.helper("queuefull.py", backlog, timeout=30.0)
+    return proc, info
 
 
 def csv_rows(t, tag, *args, quiet=False, **kw):
