@@ -31,6 +31,8 @@ struct column {
 	void (*csv)(struct strbuf *sb, const struct snapshot *s, uint32_t row);
 	/* Where the column is: COL_ALL (0), or only on screen or only in CSV. */
 	unsigned char where;
+	/* What else the screen does with it: COL_PLAIN (0), or a COL_ROLE_*. */
+	unsigned char role;
 };
 
 /*
@@ -39,6 +41,14 @@ struct column {
  * COL_CSV column for each of its numbers.
  */
 enum { COL_ALL, COL_SCREEN, COL_CSV };
+
+/*
+ * COL_ROLE_PORT: its ports may be /etc/services names, and its csv cell has
+ * the numbers, which the screen shows where a name does not fit.
+ * COL_ROLE_TALKER: one of the two columns (RX/s, TX/s) whose sum the top
+ * talkers order sorts by, and whose headings show that order.
+ */
+enum { COL_PLAIN, COL_ROLE_PORT, COL_ROLE_TALKER };
 
 struct view_def {
 	const char *name;

@@ -257,17 +257,18 @@ static int no_traffic(const struct snapshot *s)
 		return cmp_tr(s, kind, a, b, TR_TALK);                                             \
 	}
 /* One traffic column: a number, hidden without tcp_info; CSV's cell is in base units. */
-#define TR_ENTRY(title, key, w, pfx, what, sev)                                                    \
+#define TR_ENTRY(title, key, w, pfx, what, sev, role)                                              \
 	{                                                                                          \
 		title, key, 1, w, pfx##_f##what, pfx##_c##what, sev, no_traffic, pfx##_r##what,    \
-			COL_ALL                                                                    \
+			COL_ALL, role                                                              \
 	}
 /* The four columns, in every view's table. */
 #define TR_ENTRIES(pfx, rtt_key)                                                                   \
-	TR_ENTRY("RX/s", "rx_bytes_per_second", 7, pfx, TR_RX, NULL),                              \
-		TR_ENTRY("TX/s", "tx_bytes_per_second", 7, pfx, TR_TX, NULL),                      \
-		TR_ENTRY("RETR/s", "retransmits_per_second", 6, pfx, TR_RETR, pfx##_eTR_RETR),     \
-		TR_ENTRY("RTT", rtt_key, 7, pfx, TR_RTT, NULL)
+	TR_ENTRY("RX/s", "rx_bytes_per_second", 7, pfx, TR_RX, NULL, COL_ROLE_TALKER),             \
+		TR_ENTRY("TX/s", "tx_bytes_per_second", 7, pfx, TR_TX, NULL, COL_ROLE_TALKER),     \
+		TR_ENTRY("RETR/s", "retransmits_per_second", 6, pfx, TR_RETR, pfx##_eTR_RETR,      \
+			 COL_PLAIN),                                                               \
+		TR_ENTRY("RTT", rtt_key, 7, pfx, TR_RTT, NULL, COL_PLAIN)
 
 /* One namespace: NETNS says "host" on every row. */
 static int one_netns(const struct snapshot *s)
@@ -569,25 +570,28 @@ static int c_service(const struct snapshot *s, uint32_t a, uint32_t b)
 TR_COLS(trp, ROW_PROC)
 
 static const struct column proc_cols[] = {
-	{ "PID", "pid", 1, 7, p_pid, c_pid, NULL, NULL, NULL, COL_ALL },
-	{ "USER", "user", 0, 9, p_user, c_user, NULL, NULL, NULL, COL_ALL },
-	{ "S", "state", 0, 1, p_state, c_state, e_state, NULL, r_state, COL_ALL },
-	{ "FDS", "fds", 1, 6, p_fds, c_fds, e_fds, NULL, r_fds, COL_ALL },
-	{ "LIMIT", "fd_limit", 1, 7, p_limit, c_limit, e_limit, NULL, r_limit, COL_ALL },
-	{ "FD%", "fd_pct", 1, 5, p_fdpct, c_fdpct, e_fdpct, NULL, r_fdpct, COL_ALL },
-	{ "SOCKETS", "sockets", 1, 7, p_sockets, c_sockets, e_sockets, NULL, r_sockets, COL_ALL },
-	{ "TCP", "tcp", 1, 6, p_tcp, c_tcp, e_tcp, NULL, r_tcp, COL_ALL },
-	{ "UDP", "udp", 1, 5, p_udp, c_udp, e_udp, NULL, r_udp, COL_ALL },
-	{ "UNIX", "unix", 1, 5, p_unix, c_unix, e_unix, NULL, r_unix, COL_ALL },
-	{ "ESTAB", "established", 1, 6, p_estab, c_estab, e_estab, NULL, r_estab, COL_ALL },
+	{ "PID", "pid", 1, 7, p_pid, c_pid, NULL, NULL, NULL, COL_ALL, COL_PLAIN },
+	{ "USER", "user", 0, 9, p_user, c_user, NULL, NULL, NULL, COL_ALL, COL_PLAIN },
+	{ "S", "state", 0, 1, p_state, c_state, e_state, NULL, r_state, COL_ALL, COL_PLAIN },
+	{ "FDS", "fds", 1, 6, p_fds, c_fds, e_fds, NULL, r_fds, COL_ALL, COL_PLAIN },
+	{ "LIMIT", "fd_limit", 1, 7, p_limit, c_limit, e_limit, NULL, r_limit, COL_ALL, COL_PLAIN },
+	{ "FD%", "fd_pct", 1, 5, p_fdpct, c_fdpct, e_fdpct, NULL, r_fdpct, COL_ALL, COL_PLAIN },
+	{ "SOCKETS", "sockets", 1, 7, p_sockets, c_sockets, e_sockets, NULL, r_sockets, COL_ALL,
+	  COL_PLAIN },
+	{ "TCP", "tcp", 1, 6, p_tcp, c_tcp, e_tcp, NULL, r_tcp, COL_ALL, COL_PLAIN },
+	{ "UDP", "udp", 1, 5, p_udp, c_udp, e_udp, NULL, r_udp, COL_ALL, COL_PLAIN },
+	{ "UNIX", "unix", 1, 5, p_unix, c_unix, e_unix, NULL, r_unix, COL_ALL, COL_PLAIN },
+	{ "ESTAB", "established", 1, 6, p_estab, c_estab, e_estab, NULL, r_estab, COL_ALL,
+	  COL_PLAIN },
 	{ "CLOSE_WAIT", "close_wait", 1, 10, p_closewait, c_closewait, e_closewait, NULL,
-	  r_closewait, COL_ALL },
-	{ "DEAD", "dead", 1, 5, p_dead, c_dead, e_dead, NULL, r_dead, COL_ALL },
-	{ "LEAK", "leak", 0, 14, p_leak, c_pleak, e_pleak, NULL, NULL, COL_ALL },
+	  r_closewait, COL_ALL, COL_PLAIN },
+	{ "DEAD", "dead", 1, 5, p_dead, c_dead, e_dead, NULL, r_dead, COL_ALL, COL_PLAIN },
+	{ "LEAK", "leak", 0, 14, p_leak, c_pleak, e_pleak, NULL, NULL, COL_ALL, COL_PLAIN },
 	TR_ENTRIES(trp, "rtt_median_seconds"),
-	{ "SERVICE", "service", 0, 20, p_service, c_service, NULL, one_service, NULL, COL_ALL },
-	{ "NETNS", "netns", 0, 12, p_netns, c_pnetns, NULL, one_netns, NULL, COL_ALL },
-	{ "COMMAND", "command", 0, 0, p_command, c_command, NULL, NULL, NULL, COL_ALL },
+	{ "SERVICE", "service", 0, 20, p_service, c_service, NULL, one_service, NULL, COL_ALL,
+	  COL_PLAIN },
+	{ "NETNS", "netns", 0, 12, p_netns, c_pnetns, NULL, one_netns, NULL, COL_ALL, COL_PLAIN },
+	{ "COMMAND", "command", 0, 0, p_command, c_command, NULL, NULL, NULL, COL_ALL, COL_PLAIN },
 };
 
 /* ---- listening ---- */
@@ -733,16 +737,19 @@ static int c_lcomm(const struct snapshot *s, uint32_t a, uint32_t b)
 TR_COLS(trl, ROW_LISTENER)
 
 static const struct column listen_cols[] = {
-	{ "PROTO", "proto", 0, 6, l_proto, c_lproto, NULL, NULL, NULL, COL_ALL },
-	{ "LOCAL ADDRESS:PORT", "local", 0, 30, l_local, c_llocal, NULL, NULL, r_llocal, COL_ALL },
-	{ "QUEUE/BACKLOG", "queue", 1, 13, l_queue, c_lqueue, e_lqueue, NULL, NULL, COL_SCREEN },
-	{ "QUEUE", "queue", 1, 6, l_rqueue, c_lqueue, NULL, NULL, NULL, COL_CSV },
-	{ "BACKLOG", "backlog", 1, 7, l_backlog, c_lbacklog, NULL, NULL, NULL, COL_CSV },
-	{ "CONNS", "connections", 1, 7, l_conns, c_lconns, NULL, NULL, r_lconns, COL_ALL },
+	{ "PROTO", "proto", 0, 6, l_proto, c_lproto, NULL, NULL, NULL, COL_ALL, COL_PLAIN },
+	{ "LOCAL ADDRESS:PORT", "local", 0, 30, l_local, c_llocal, NULL, NULL, r_llocal, COL_ALL,
+	  COL_ROLE_PORT },
+	{ "QUEUE/BACKLOG", "queue", 1, 13, l_queue, c_lqueue, e_lqueue, NULL, NULL, COL_SCREEN,
+	  COL_PLAIN },
+	{ "QUEUE", "queue", 1, 6, l_rqueue, c_lqueue, NULL, NULL, NULL, COL_CSV, COL_PLAIN },
+	{ "BACKLOG", "backlog", 1, 7, l_backlog, c_lbacklog, NULL, NULL, NULL, COL_CSV, COL_PLAIN },
+	{ "CONNS", "connections", 1, 7, l_conns, c_lconns, NULL, NULL, r_lconns, COL_ALL,
+	  COL_PLAIN },
 	TR_ENTRIES(trl, "rtt_median_seconds"),
-	{ "PID", "pids", 1, 8, l_pid, c_lpid, NULL, NULL, r_lpid, COL_ALL },
-	{ "NETNS", "netns", 0, 12, l_netns, c_lnetns, NULL, one_netns, NULL, COL_ALL },
-	{ "COMMAND", "command", 0, 0, l_comm, c_lcomm, NULL, NULL, NULL, COL_ALL },
+	{ "PID", "pids", 1, 8, l_pid, c_lpid, NULL, NULL, r_lpid, COL_ALL, COL_PLAIN },
+	{ "NETNS", "netns", 0, 12, l_netns, c_lnetns, NULL, one_netns, NULL, COL_ALL, COL_PLAIN },
+	{ "COMMAND", "command", 0, 0, l_comm, c_lcomm, NULL, NULL, NULL, COL_ALL, COL_PLAIN },
 };
 
 /* ---- ports ---- */
@@ -850,23 +857,29 @@ TR_COLS(tro, ROW_PORT)
 
 static const struct column port_cols[] = {
 	/* Most names fit ("postgresql"); the TUI shows a longer one's number. */
-	{ "PORT", "port", 1, 10, o_port, c_oport, NULL, NULL, r_oport, COL_ALL },
-	{ "PROTO", "proto", 0, 5, o_proto, c_oproto, NULL, NULL, NULL, COL_ALL },
-	{ "DIR", "direction", 0, 3, o_dir, c_odir, NULL, NULL, NULL, COL_ALL },
-	{ "ESTAB", "established", 1, 6, o_estab, c_oestab, NULL, NULL, NULL, COL_ALL },
-	{ "SYN_SENT", "syn_sent", 1, 8, o_synsent, c_osynsent, NULL, NULL, NULL, COL_ALL },
-	{ "SYN_RECV", "syn_recv", 1, 8, o_synrecv, c_osynrecv, NULL, NULL, NULL, COL_ALL },
-	{ "FIN_WAIT1", "fin_wait1", 1, 9, o_finwait1, c_ofinwait1, NULL, NULL, NULL, COL_ALL },
-	{ "FIN_WAIT2", "fin_wait2", 1, 9, o_finwait2, c_ofinwait2, NULL, NULL, NULL, COL_ALL },
-	{ "TIME_WAIT", "time_wait", 1, 9, o_timewait, c_otimewait, NULL, NULL, NULL, COL_ALL },
+	{ "PORT", "port", 1, 10, o_port, c_oport, NULL, NULL, r_oport, COL_ALL, COL_ROLE_PORT },
+	{ "PROTO", "proto", 0, 5, o_proto, c_oproto, NULL, NULL, NULL, COL_ALL, COL_PLAIN },
+	{ "DIR", "direction", 0, 3, o_dir, c_odir, NULL, NULL, NULL, COL_ALL, COL_PLAIN },
+	{ "ESTAB", "established", 1, 6, o_estab, c_oestab, NULL, NULL, NULL, COL_ALL, COL_PLAIN },
+	{ "SYN_SENT", "syn_sent", 1, 8, o_synsent, c_osynsent, NULL, NULL, NULL, COL_ALL,
+	  COL_PLAIN },
+	{ "SYN_RECV", "syn_recv", 1, 8, o_synrecv, c_osynrecv, NULL, NULL, NULL, COL_ALL,
+	  COL_PLAIN },
+	{ "FIN_WAIT1", "fin_wait1", 1, 9, o_finwait1, c_ofinwait1, NULL, NULL, NULL, COL_ALL,
+	  COL_PLAIN },
+	{ "FIN_WAIT2", "fin_wait2", 1, 9, o_finwait2, c_ofinwait2, NULL, NULL, NULL, COL_ALL,
+	  COL_PLAIN },
+	{ "TIME_WAIT", "time_wait", 1, 9, o_timewait, c_otimewait, NULL, NULL, NULL, COL_ALL,
+	  COL_PLAIN },
 	{ "CLOSE_WAIT", "close_wait", 1, 10, o_closewait, c_oclosewait, e_oclosewait, NULL, NULL,
-	  COL_ALL },
-	{ "LAST_ACK", "last_ack", 1, 8, o_lastack, c_olastack, NULL, NULL, NULL, COL_ALL },
-	{ "CLOSING", "closing", 1, 7, o_closing, c_oclosing, NULL, NULL, NULL, COL_ALL },
-	{ "PEERS", "peers", 1, 6, o_peers, c_opeers, NULL, NULL, NULL, COL_ALL },
+	  COL_ALL, COL_PLAIN },
+	{ "LAST_ACK", "last_ack", 1, 8, o_lastack, c_olastack, NULL, NULL, NULL, COL_ALL,
+	  COL_PLAIN },
+	{ "CLOSING", "closing", 1, 7, o_closing, c_oclosing, NULL, NULL, NULL, COL_ALL, COL_PLAIN },
+	{ "PEERS", "peers", 1, 6, o_peers, c_opeers, NULL, NULL, NULL, COL_ALL, COL_PLAIN },
 	TR_ENTRIES(tro, "rtt_median_seconds"),
-	{ "NETNS", "netns", 0, 12, o_netns, c_onetns, NULL, one_netns, NULL, COL_ALL },
-	{ "PIDS", "pids", 0, 0, o_pids, c_opids, NULL, NULL, r_opids, COL_ALL },
+	{ "NETNS", "netns", 0, 12, o_netns, c_onetns, NULL, one_netns, NULL, COL_ALL, COL_PLAIN },
+	{ "PIDS", "pids", 0, 0, o_pids, c_opids, NULL, NULL, r_opids, COL_ALL, COL_PLAIN },
 };
 
 /* ---- sockets ---- */
@@ -1057,19 +1070,21 @@ static int c_scomm(const struct snapshot *s, uint32_t a, uint32_t b)
 TR_COLS(trs, ROW_SOCKET)
 
 static const struct column sock_cols[] = {
-	{ "PROTO", "proto", 0, 6, s_proto, c_sproto, NULL, NULL, NULL, COL_ALL },
-	{ "STATE", "state", 0, 11, s_state, c_sstate, e_sstate, NULL, NULL, COL_ALL },
-	{ "LOCAL", "local", 0, 28, s_local, c_slocal, NULL, NULL, r_slocal, COL_ALL },
-	{ "REMOTE", "remote", 0, 28, s_remote, c_sremote, NULL, NULL, r_sremote, COL_ALL },
-	{ "RECV-Q", "recv_q", 1, 7, s_rq, c_srq, NULL, NULL, NULL, COL_ALL },
-	{ "SEND-Q", "send_q", 1, 7, s_wq, c_swq, NULL, NULL, NULL, COL_ALL },
-	{ "AGE", "age", 1, 8, s_age, c_sage, NULL, NULL, r_sage, COL_ALL },
-	{ "EXACT", "age_exact", 1, 5, r_sageexact, c_sage, NULL, NULL, NULL, COL_CSV },
-	{ "SOURCE", "age_source", 0, 6, r_sagesrc, c_sage, NULL, NULL, NULL, COL_CSV },
+	{ "PROTO", "proto", 0, 6, s_proto, c_sproto, NULL, NULL, NULL, COL_ALL, COL_PLAIN },
+	{ "STATE", "state", 0, 11, s_state, c_sstate, e_sstate, NULL, NULL, COL_ALL, COL_PLAIN },
+	{ "LOCAL", "local", 0, 28, s_local, c_slocal, NULL, NULL, r_slocal, COL_ALL,
+	  COL_ROLE_PORT },
+	{ "REMOTE", "remote", 0, 28, s_remote, c_sremote, NULL, NULL, r_sremote, COL_ALL,
+	  COL_ROLE_PORT },
+	{ "RECV-Q", "recv_q", 1, 7, s_rq, c_srq, NULL, NULL, NULL, COL_ALL, COL_PLAIN },
+	{ "SEND-Q", "send_q", 1, 7, s_wq, c_swq, NULL, NULL, NULL, COL_ALL, COL_PLAIN },
+	{ "AGE", "age", 1, 8, s_age, c_sage, NULL, NULL, r_sage, COL_ALL, COL_PLAIN },
+	{ "EXACT", "age_exact", 1, 5, r_sageexact, c_sage, NULL, NULL, NULL, COL_CSV, COL_PLAIN },
+	{ "SOURCE", "age_source", 0, 6, r_sagesrc, c_sage, NULL, NULL, NULL, COL_CSV, COL_PLAIN },
 	TR_ENTRIES(trs, "rtt_seconds"),
-	{ "PID", "pids", 1, 8, s_pid, c_spid, NULL, NULL, r_spid, COL_ALL },
-	{ "NETNS", "netns", 0, 12, s_netns, c_snetns, NULL, one_netns, NULL, COL_ALL },
-	{ "COMMAND", "command", 0, 0, s_comm, c_scomm, NULL, NULL, NULL, COL_ALL },
+	{ "PID", "pids", 1, 8, s_pid, c_spid, NULL, NULL, r_spid, COL_ALL, COL_PLAIN },
+	{ "NETNS", "netns", 0, 12, s_netns, c_snetns, NULL, one_netns, NULL, COL_ALL, COL_PLAIN },
+	{ "COMMAND", "command", 0, 0, s_comm, c_scomm, NULL, NULL, NULL, COL_ALL, COL_PLAIN },
 };
 
 /* ---- services ---- */
@@ -1177,22 +1192,24 @@ static int c_vpartial(const struct snapshot *s, uint32_t a, uint32_t b)
 TR_COLS(trv, ROW_SERVICE)
 
 static const struct column service_cols[] = {
-	{ "KIND", "kind", 0, 10, v_kind, c_vkind, NULL, NULL, NULL, COL_ALL },
-	{ "PROCS", "processes", 1, 6, v_procs, c_vprocs, NULL, NULL, NULL, COL_ALL },
-	{ "FDS", "fds", 1, 7, v_fds, c_vfds, NULL, NULL, r_vfds, COL_ALL },
+	{ "KIND", "kind", 0, 10, v_kind, c_vkind, NULL, NULL, NULL, COL_ALL, COL_PLAIN },
+	{ "PROCS", "processes", 1, 6, v_procs, c_vprocs, NULL, NULL, NULL, COL_ALL, COL_PLAIN },
+	{ "FDS", "fds", 1, 7, v_fds, c_vfds, NULL, NULL, r_vfds, COL_ALL, COL_PLAIN },
 	{ "SOCKETS", "sockets", 1, 8, sv_sockets, svc_sockets, sve_sockets, NULL, svr_sockets,
-	  COL_ALL },
-	{ "TCP", "tcp", 1, 7, sv_tcp, svc_tcp, sve_tcp, NULL, svr_tcp, COL_ALL },
-	{ "UDP", "udp", 1, 6, sv_udp, svc_udp, sve_udp, NULL, svr_udp, COL_ALL },
-	{ "UNIX", "unix", 1, 6, sv_unix, svc_unix, sve_unix, NULL, svr_unix, COL_ALL },
-	{ "ESTAB", "established", 1, 7, sv_estab, svc_estab, sve_estab, NULL, svr_estab, COL_ALL },
+	  COL_ALL, COL_PLAIN },
+	{ "TCP", "tcp", 1, 7, sv_tcp, svc_tcp, sve_tcp, NULL, svr_tcp, COL_ALL, COL_PLAIN },
+	{ "UDP", "udp", 1, 6, sv_udp, svc_udp, sve_udp, NULL, svr_udp, COL_ALL, COL_PLAIN },
+	{ "UNIX", "unix", 1, 6, sv_unix, svc_unix, sve_unix, NULL, svr_unix, COL_ALL, COL_PLAIN },
+	{ "ESTAB", "established", 1, 7, sv_estab, svc_estab, sve_estab, NULL, svr_estab, COL_ALL,
+	  COL_PLAIN },
 	{ "CLOSE_WAIT", "close_wait", 1, 10, sv_closewait, svc_closewait, sve_closewait, NULL,
-	  svr_closewait, COL_ALL },
-	{ "DEAD", "dead", 1, 5, sv_dead, svc_dead, sve_dead, NULL, svr_dead, COL_ALL },
-	{ "LEAK", "leak", 0, 14, v_leak, c_vleak, e_vleak, NULL, NULL, COL_ALL },
-	{ "PARTIAL", "partial", 1, 7, r_vpartial, c_vpartial, NULL, NULL, NULL, COL_CSV },
+	  svr_closewait, COL_ALL, COL_PLAIN },
+	{ "DEAD", "dead", 1, 5, sv_dead, svc_dead, sve_dead, NULL, svr_dead, COL_ALL, COL_PLAIN },
+	{ "LEAK", "leak", 0, 14, v_leak, c_vleak, e_vleak, NULL, NULL, COL_ALL, COL_PLAIN },
+	{ "PARTIAL", "partial", 1, 7, r_vpartial, c_vpartial, NULL, NULL, NULL, COL_CSV,
+	  COL_PLAIN },
 	TR_ENTRIES(trv, "rtt_median_seconds"),
-	{ "SERVICE", "service", 0, 0, v_name, c_vname, NULL, NULL, NULL, COL_ALL },
+	{ "SERVICE", "service", 0, 0, v_name, c_vname, NULL, NULL, NULL, COL_ALL, COL_PLAIN },
 };
 
 _Static_assert((int)VIEW_PROCESSES == ROW_PROC && (int)VIEW_LISTEN == ROW_LISTENER &&

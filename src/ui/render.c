@@ -256,12 +256,6 @@ static uint8_t cell_attr(const struct ui *u, const struct column *c, uint32_t ro
 }
 
 /* A column that names ports (as its CSV form gives them by number). */
-static int port_col(const struct column *c)
-{
-	return c->csv != NULL && (strcmp(c->key, "port") == 0 || strcmp(c->key, "local") == 0 ||
-				  strcmp(c->key, "remote") == 0);
-}
-
 static void render_table(const struct ui *u, struct cellbuf *cb, struct strbuf *sb)
 {
 	const struct view_def *vd = view_get(u->view);
@@ -274,9 +268,7 @@ static void render_table(const struct ui *u, struct cellbuf *cb, struct strbuf *
 	for (k = 0; k < n; k++) {
 		const struct column *c = &vd->cols[col[k]];
 		int tw = (int)strlen(c->title), off = c->right && w[k] > tw ? w[k] - tw : 0;
-		int talk = vs->sort_col == VIEW_SORT_TALKERS &&
-			   (strcmp(c->key, "rx_bytes_per_second") == 0 ||
-			    strcmp(c->key, "tx_bytes_per_second") == 0);
+		int talk = vs->sort_col == VIEW_SORT_TALKERS && c->role == COL_ROLE_TALKER;
 		uint8_t a = col[k] == vs->sort_col || talk ? AT_TITLE_SORT : AT_TITLE;
 
 		cellbuf_fill(cb, x[k], ty, w[k], ' ', a);
@@ -301,7 +293,7 @@ static void render_table(const struct ui *u, struct cellbuf *cb, struct strbuf *
 				fmt_list_fit(sb, (size_t)w[k]);
 			tw = text_columns(sb->buf, sb->len);
 			/* A port name cut short would read as another: the number fits better. */
-			if (tw > w[k] && port_col(c)) {
+			if (tw > w[k] && c->role == COL_ROLE_PORT && c->csv != NULL) {
 				sb_reset(sb);
 				c->csv(sb, u->snap, row);
 				tw = text_columns(sb->buf, sb->len);
