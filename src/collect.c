@@ -60,13 +60,6 @@ struct tcpi_prev {
 #define PREV_LIVE (1u << 31)
 _Static_assert(TCPI_RATED < PREV_LIVE, "PREV_LIVE is not a TCPI_* bit");
 
-/*
- * tcp_info is read at most about once a second: rates are per second, and the
- * kernel's cost of filling it (a fifth of the dump) is not paid 20 times a
- * second at -d 0.05. A refresh in between shows the last sample's figures.
- */
-#define TRAFFIC_SAMPLE_S 1.0
-
 /* "what: strerror(err)" as a new string. */
 static char *cause_errno(const char *what, int err)
 {
@@ -224,12 +217,15 @@ void collector_on_dump(struct collector *c, void (*fn)(void *arg, const struct s
 
 /*
  * Whether this refresh (its dump at monotonic time t, into s) reads tcp_info:
- * when a second has gone by, or when the last sample's figures are not in s.
+ * when --traffic-interval has gone by (give or take half a refresh), or when
+ * the last sample's figures are not in s. Rates are per second, and the
+ * kernel's filling of tcp_info (a quarter of the dump) is not paid 20 times
+ * a second at -d 0.05; a refresh in between shows the last sample's figures.
  */
 static int traffic_due(const struct collector *c, const struct snapshot *s, double t)
 {
 	return c->cfg->traffic && (c->tlast < 0 || c->tsnap != s || c->tti != s->socks.ti ||
-				   t - c->tlast >= TRAFFIC_SAMPLE_S - c->cfg->delay / 2);
+				   t - c->tlast >= c->cfg->traffic_interval - c->cfg->delay / 2);
 }
 
 /*

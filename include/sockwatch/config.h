@@ -21,6 +21,9 @@ struct view_prefs {
 	int sort_desc;		 /* 1 descending, 0 ascending, -1: the view's default */
 };
 
+/* The default of --traffic-interval, in seconds. */
+#define TRAFFIC_INTERVAL_DEF 1
+
 struct config {
 	int batch;
 	unsigned long iterations;
@@ -48,7 +51,8 @@ struct config {
 	int netns_hint;		 /* say once that only sockwatch's own namespace is read */
 	int no_pushdown; /* --no-pushdown: the kernel lists every socket, sockwatch filters */
 	int traffic;	 /* ask for tcp_info: rates, retransmits, RTT (--no-traffic: not) */
-	int numeric;	 /* --numeric: tables show ports as numbers, not /etc/services names */
+	double traffic_interval; /* ... every this many seconds, at most (--traffic-interval) */
+	int numeric; /* --numeric: tables show ports as numbers, not /etc/services names */
 	struct sock_expr *expr; /* the FILTER words parsed (filter.expr), owned; NULL: none */
 	struct view_prefs views[VIEW_COUNT];
 	/* The file read (NULL: none) and the one the setup screen writes: --config, else

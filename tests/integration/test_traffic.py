@@ -241,6 +241,18 @@ def main(t):
             "-d 0.25: every refresh after the second sample shows the sender's rate",
             got=later)
 
+    # --traffic-interval sets how often: every 2 s here, rates over those 2 s.
+    slow = stream(t, "-p", sender["pid"], "--traffic-interval", "2", refreshes=12, delay="0.25")
+    dts = [sn["totals"]["traffic_interval_seconds"] for sn in slow]
+    t.check(len(slow) == 12 and all(d is None or 1.8 <= d <= 2.4 for d in dts)
+            and dts[-1] is not None and dts[3] is None,
+            "--traffic-interval 2 -d 0.25: rates over about 2 s, none before the second "
+            "sample", got=dts)
+    later = [traffic(proc_of(sn, sender["pid"])).get("tx_bytes_per_second")
+             for sn, d in zip(slow, dts) if d is not None]
+    t.check(later and all(v is not None and abs(v - RATE) <= 0.1 * RATE for v in later),
+            "--traffic-interval 2: the sender's rate, over the longer interval", got=later)
+
     # UDP and UNIX sockets have no such counters: null, never 0.
     rc, snaps2, out, err = t.sockwatch_json("--view", "sockets")
     other = [s for s in (snaps2 or [{}])[0].get("sockets", []) if s["proto"] != "tcp"]
