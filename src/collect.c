@@ -60,16 +60,6 @@ struct tcpi_prev {
 #define PREV_LIVE (1u << 31)
 _Static_assert(TCPI_RATED < PREV_LIVE, "PREV_LIVE is not a TCPI_* bit");
 
-/* "what: strerror(err)" as a new string. */
-static char *cause_errno(const char *what, int err)
-{
-	struct strbuf sb;
-
-	sb_init(&sb);
-	sb_printf(&sb, "%s: %s", what, strerror(err));
-	return sb.buf;
-}
-
 struct collector *collector_new(const struct config *cfg, char **cause)
 {
 	struct collector *c = xcalloc(1, sizeof *c);
@@ -559,7 +549,7 @@ int collector_collect(struct collector *c, struct snapshot *s, double now, char 
 		netns_pool_set_tcp_info(c->pool, sample);
 	err = diag_dump_some(c->diag, &s->socks, &s->diag, empty_dumps(c, 0));
 	if (err < 0) {
-		*cause = cause_errno("sock_diag dump failed", -err);
+		*cause = xprintf("sock_diag dump failed: %s", strerror(-err));
 		return -1;
 	}
 	snapshot_add_netns(s, cfg->self_netns, "host", 4, 1);
@@ -570,7 +560,7 @@ int collector_collect(struct collector *c, struct snapshot *s, double now, char 
 	if (c->procs) {
 		err = proc_scan(c->scanner, &s->procs);
 		if (err < 0) {
-			*cause = cause_errno(cfg->proc_root, -err);
+			*cause = xprintf("%s: %s", cfg->proc_root, strerror(-err));
 			return -1;
 		}
 	} else {

@@ -37,12 +37,12 @@ const struct setting config_settings[] = {
 	  .arg = "N",
 	  .help = "re-read every fd table every N refreshes",
 	  .offset = CONFIG_AT(rescan) },
-	/* tcp_info costs the kernel about a third of the dump: not every refresh. */
+	/* tcp_info costs the kernel about a quarter of the dump: not every refresh. */
 	{ .key = "traffic-interval",
 	  .type = SETTING_DECIMAL,
 	  .min = 0,
 	  .max = 3600,
-	  .def = TRAFFIC_INTERVAL_DEF,
+	  .def = 1,
 	  .arg = "SECONDS",
 	  .help = "read tcp_info (the traffic columns) every SECONDS",
 	  .offset = CONFIG_AT(traffic_interval) },

@@ -21,9 +21,6 @@ struct view_prefs {
 	int sort_desc;		 /* 1 descending, 0 ascending, -1: the view's default */
 };
 
-/* The default of --traffic-interval, in seconds. */
-#define TRAFFIC_INTERVAL_DEF 1
-
 struct config {
 	int batch;
 	unsigned long iterations;

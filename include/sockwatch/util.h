@@ -14,6 +14,8 @@ void *xcalloc(size_t n, size_t size);
 void *xreallocarray(void *p, size_t n, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/* A new string, formatted as by printf. */
+char *xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Grow *v (element size esz) so that it holds at least need elements. */
 void *xgrow(void *v, size_t *cap, size_t need, size_t esz);

@@ -79,19 +79,6 @@ static uint32_t crc(const unsigned char *p, size_t n, uint32_t c)
 	return (uint32_t)crc32(c, p, (uInt)n);
 }
 
-static char *cause_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *cause_printf(const char *fmt, ...)
-{
-	struct strbuf sb;
-	va_list ap;
-
-	sb_init(&sb);
-	va_start(ap, fmt);
-	sb_vprintf(&sb, fmt, ap);
-	va_end(ap);
-	return sb.buf;
-}
-
 /* Read exactly n bytes at off: n, fewer at the end of the file, -1 on error. */
 static ssize_t read_at(int fd, void *buf, size_t n, off_t off)
 {
@@ -119,23 +106,22 @@ static int check_header(int fd, const char *path, char **cause)
 	unsigned version;
 
 	if (n < 0) {
-		*cause = cause_printf("%s: %s", path, strerror(errno));
+		*cause = xprintf("%s: %s", path, strerror(errno));
 		return -1;
 	}
 	if (n < (ssize_t)sizeof h || memcmp(h, rec_magic, sizeof rec_magic) != 0) {
-		*cause =
-			cause_printf("%s: not a sockwatch recording (no header at offset 0)", path);
+		*cause = xprintf("%s: not a sockwatch recording (no header at offset 0)", path);
 		return -1;
 	}
 	if (get32(h + 12) != crc(h, 12, 0)) {
-		*cause = cause_printf("%s: damaged header at offset 0 (checksum)", path);
+		*cause = xprintf("%s: damaged header at offset 0 (checksum)", path);
 		return -1;
 	}
 	version = get16(h + 8);
 	if (version > REC_VERSION) {
-		*cause = cause_printf("%s: recording format version %u, newer than this "
-				      "sockwatch reads (%u)",
-				      path, version, REC_VERSION);
+		*cause = xprintf("%s: recording format version %u, newer than this "
+				 "sockwatch reads (%u)",
+				 path, version, REC_VERSION);
 		return -1;
 	}
 	return 0;
@@ -147,7 +133,7 @@ struct rec_reader *rec_reader_open(const char *path, char **cause)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0) {
-		*cause = cause_printf("%s: %s", path, strerror(errno));
+		*cause = xprintf("%s: %s", path, strerror(errno));
 		return NULL;
 	}
 	if (check_header(fd, path, cause) < 0) {
@@ -176,15 +162,15 @@ int rec_next(struct rec_reader *r, struct rec_frame *f, const void **data, char 
 
 	*cause = NULL;
 	if (n < 0) {
-		*cause = cause_printf("read error at offset %lld: %s", (long long)r->off,
-				      strerror(errno));
+		*cause = xprintf("read error at offset %lld: %s", (long long)r->off,
+				 strerror(errno));
 		return -1;
 	}
 	if (n == 0)
 		return 0;
 	if (n < (ssize_t)sizeof h) {
-		*cause = cause_printf("cut record at offset %lld (%zd of %d header bytes)",
-				      (long long)r->off, n, REC_FRAME_SIZE);
+		*cause = xprintf("cut record at offset %lld (%zd of %d header bytes)",
+				 (long long)r->off, n, REC_FRAME_SIZE);
 		return -1;
 	}
 	f->len = get32(h);
@@ -195,22 +181,21 @@ int rec_next(struct rec_reader *r, struct rec_frame *f, const void **data, char 
 	f->offset = r->off;
 	if (f->len > REC_MAX_PAYLOAD || f->raw_len > REC_MAX_PAYLOAD || f->codec > REC_ZLIB ||
 	    get16(h + 10) != 0) {
-		*cause = cause_printf("damaged record at offset %lld (impossible header)",
-				      (long long)r->off);
+		*cause = xprintf("damaged record at offset %lld (impossible header)",
+				 (long long)r->off);
 		return -1;
 	}
 	r->raw = xgrow(r->raw, &r->rawcap, f->len + 1, 1);
 	n = read_at(r->fd, r->raw, f->len, r->off + REC_FRAME_SIZE);
 	if (n < 0 || (size_t)n < f->len) {
-		*cause = cause_printf("cut record at offset %lld (%zd of %u payload bytes)",
-				      (long long)r->off, n < 0 ? 0 : n, f->len);
+		*cause = xprintf("cut record at offset %lld (%zd of %u payload bytes)",
+				 (long long)r->off, n < 0 ? 0 : n, f->len);
 		return -1;
 	}
 	c = crc(h + 8, REC_FRAME_SIZE - 8, 0);
 	c = crc(r->raw, f->len, c);
 	if (c != get32(h + 4)) {
-		*cause =
-			cause_printf("damaged record at offset %lld (checksum)", (long long)r->off);
+		*cause = xprintf("damaged record at offset %lld (checksum)", (long long)r->off);
 		return -1;
 	}
 	if (f->codec == REC_ZLIB) {
@@ -218,15 +203,15 @@ int rec_next(struct rec_reader *r, struct rec_frame *f, const void **data, char 
 
 		r->out = xgrow(r->out, &r->outcap, (size_t)f->raw_len + 1, 1);
 		if (uncompress(r->out, &out, r->raw, f->len) != Z_OK || out != f->raw_len) {
-			*cause = cause_printf("damaged record at offset %lld (does not inflate)",
-					      (long long)r->off);
+			*cause = xprintf("damaged record at offset %lld (does not inflate)",
+					 (long long)r->off);
 			return -1;
 		}
 		*data = r->out;
 	} else {
 		if (f->raw_len != f->len) {
-			*cause = cause_printf("damaged record at offset %lld (sizes differ)",
-					      (long long)r->off);
+			*cause = xprintf("damaged record at offset %lld (sizes differ)",
+					 (long long)r->off);
 			return -1;
 		}
 		*data = r->raw;
@@ -287,7 +272,7 @@ struct rec_writer *rec_writer_open(const char *path, char **cause)
 	int fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 
 	if (fd < 0 || fstat(fd, &st) < 0) {
-		*cause = cause_printf("%s: %s", path, strerror(errno));
+		*cause = xprintf("%s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return NULL;
@@ -303,7 +288,7 @@ struct rec_writer *rec_writer_open(const char *path, char **cause)
 		put16(h + 10, 0);
 		put32(h + 12, crc(h, 12, 0));
 		if ((err = write_all(fd, h, sizeof h)) < 0) {
-			*cause = cause_printf("%s: %s", path, strerror(-err));
+			*cause = xprintf("%s: %s", path, strerror(-err));
 			rec_writer_close(w);
 			return NULL;
 		}
@@ -317,7 +302,7 @@ struct rec_writer *rec_writer_open(const char *path, char **cause)
 	}
 	/* A record cut by a crash is cut off: what follows must be readable. */
 	if (w->size < st.st_size && ftruncate(fd, w->size) < 0) {
-		*cause = cause_printf("%s: %s", path, strerror(errno));
+		*cause = xprintf("%s: %s", path, strerror(errno));
 		rec_writer_close(w);
 		return NULL;
 	}

@@ -136,6 +136,18 @@ __attribute__((format(printf, 2, 0))) void sb_vprintf(struct strbuf *sb, const c
 	sb->len += (size_t)n;
 }
 
+char *xprintf(const char *fmt, ...)
+{
+	struct strbuf sb;
+	va_list ap;
+
+	sb_init(&sb);
+	va_start(ap, fmt);
+	sb_vprintf(&sb, fmt, ap);
+	va_end(ap);
+	return sb.buf;
+}
+
 void sb_printf(struct strbuf *sb, const char *fmt, ...)
 {
 	va_list ap;
