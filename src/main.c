@@ -23,6 +23,7 @@
 #include "sockwatch/model.h"
 #include "sockwatch/out.h"
 #include "sockwatch/present.h"
+#include "sockwatch/record.h"
 #include "sockwatch/proc.h"
 #include "sockwatch/ui.h"
 #include "sockwatch/view.h"
@@ -140,6 +141,16 @@ static void usage(FILE *f)
 	      "                           alone tests them (to compare; slower)\n"
 	      "      --no-traffic         no tcp_info: no RX/s, TX/s, RETR/s, RTT (a smaller,\n"
 	      "                           faster TCP dump)\n"
+	      "      --record PATH        append every refresh to the recording PATH (with -b,\n"
+	      "                           stdout stays quiet unless -o is given); a cap and\n"
+	      "                           rotation bound it: --record-size, --record-keep\n"
+	      "      --record-sockets     --record: every socket too (else the rows of the\n"
+	      "                           other views and the listening sockets)\n"
+	      "      --replay PATH        show the recording PATH (with its rotated files)\n"
+	      "                           instead of the kernel's tables; -b: every record\n"
+	      "      --from TIME          --replay: from TIME on: HH:MM[:SS], -30m (before the\n"
+	      "                           end), +10m (after the start), YYYY-MM-DDTHH:MM[:SS]\n"
+	      "      --to TIME            --replay: up to TIME\n"
 	      "      --no-color           no colours (NO_COLOR in the environment does too)\n"
 	      "      --config FILE        settings file (default ~/.config/sockwatch/config,\n"
 	      "                           then /etc/sockwatch.conf): key = value lines\n"
@@ -295,6 +306,11 @@ enum {
 	OPT_NO_PUSHDOWN,
 	OPT_NO_TRAFFIC,
 	OPT_NUMERIC,
+	OPT_RECORD,
+	OPT_RECORD_SOCKETS,
+	OPT_REPLAY,
+	OPT_FROM,
+	OPT_TO,
 	OPT_SETTING = 512
 };
 
@@ -323,6 +339,11 @@ static const struct option base_opts[] = {
 	{ "no-pushdown", no_argument, NULL, OPT_NO_PUSHDOWN },
 	{ "no-traffic", no_argument, NULL, OPT_NO_TRAFFIC },
 	{ "numeric", no_argument, NULL, OPT_NUMERIC },
+	{ "record", required_argument, NULL, OPT_RECORD },
+	{ "record-sockets", no_argument, NULL, OPT_RECORD_SOCKETS },
+	{ "replay", required_argument, NULL, OPT_REPLAY },
+	{ "from", required_argument, NULL, OPT_FROM },
+	{ "to", required_argument, NULL, OPT_TO },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 };
@@ -386,9 +407,41 @@ static void config_file(struct config *c, int argc, char **argv)
 		snprintf(c->config_read, sizeof c->config_read, "%s", path);
 }
 
+/* --record and --replay: what goes with them. */
+static void config_check_replay(struct config *c)
+{
+	if (c->record_sockets && c->record == NULL)
+		die_usage(c, "--record-sockets goes with --record");
+	if ((c->from != NULL || c->to != NULL) && c->replay == NULL)
+		die_usage(c, "%s goes with --replay", c->from != NULL ? "--from" : "--to");
+	if (c->record != NULL && c->check)
+		die_usage(c, "--record does not go with --check");
+	if (c->replay == NULL)
+		return;
+	/* A replay shows what was recorded: what chooses what to collect has no say. */
+	if (c->record != NULL)
+		die_usage(c, "--record does not go with --replay");
+	if (c->check)
+		die_usage(c, "--check does not go with --replay");
+	if (c->listen != NULL)
+		die_usage(c, "--listen does not go with --replay");
+	if (c->filter.npids > 0 || c->filter.uid >= 0 || c->filter.service != NULL ||
+	    c->expr != NULL || c->netns_arg != NULL)
+		die_usage(c,
+			  "%s does not go with --replay (it chooses what is collected: a "
+			  "replay shows what was recorded)",
+			  c->filter.npids > 0	      ? "-p"
+			  : c->filter.uid >= 0	      ? "-u"
+			  : c->filter.service != NULL ? "--service"
+			  : c->netns_arg != NULL      ? "--netns"
+						      : "a filter expression");
+	if (!c->batch)
+		die_usage(c, "--replay needs -b (the interactive replay is not built yet)");
+}
+
 static void config_parse(struct config *c, int argc, char **argv)
 {
-	struct option longopts[ARRAY_LEN(base_opts) + 16];
+	struct option longopts[ARRAY_LEN(base_opts) + 32];
 	char shortopts[64] = ":bn:o:p:u:w:c:t:hV";
 	const struct setting *s;
 	size_t i, n = 0, ns = strlen(shortopts);
@@ -493,6 +546,25 @@ static void config_parse(struct config *c, int argc, char **argv)
 		case OPT_REPLACE:
 			c->replace = 1;
 			break;
+		case OPT_RECORD:
+			if (optarg[0] == '\0')
+				die_usage(c, "--record needs a file name");
+			c->record = optarg;
+			break;
+		case OPT_RECORD_SOCKETS:
+			c->record_sockets = 1;
+			break;
+		case OPT_REPLAY:
+			if (optarg[0] == '\0')
+				die_usage(c, "--replay needs a file name");
+			c->replay = optarg;
+			break;
+		case OPT_FROM:
+			c->from = optarg;
+			break;
+		case OPT_TO:
+			c->to = optarg;
+			break;
 		case 'w':
 		case 'c':
 			if (check_opts_threshold(&c->checkopts, optarg, ch == 'c', &cause) != 0)
@@ -577,6 +649,7 @@ static void config_parse(struct config *c, int argc, char **argv)
 			  "--listen does not go with --check (a plugin run ends after its line)");
 	if (c->replace && c->output_file == NULL)
 		die_usage(c, "--replace goes with --output-file");
+	config_check_replay(c);
 	if (c->checkopts.allow_partial && c->checkopts.require_full)
 		die_usage(c, "--allow-partial and --require-full contradict each other");
 	if (c->check) {
@@ -591,6 +664,8 @@ static void config_parse(struct config *c, int argc, char **argv)
 	/* The leak detector needs two refreshes to see a trend; thresholds alone, one. */
 	if (!c->iterations_set)
 		c->iterations = c->check && check_needs_history(&c->checkopts) ? 2 : 1;
+	if (c->replay != NULL && !c->iterations_set)
+		c->iterations = 0; /* every record of the range */
 	if (c->check && c->iterations == 0)
 		die_usage(c, "--check needs a number of refreshes (-n 1 or more)");
 }
@@ -635,6 +710,7 @@ enum {
 	SAID_STARVED = 1u << (DD_COUNT + 1),
 	SAID_NO_MATCH = 1u << (DD_COUNT + 2),
 	SAID_NETNS = 1u << (DD_COUNT + 3),
+	SAID_NO_SOCKETS = 1u << (DD_COUNT + 4), /* --replay of records without every socket */
 };
 
 /*
@@ -970,21 +1046,78 @@ static mode_t file_mode(void)
 	return 0644 & ~mask;
 }
 
-/* The batch loop: refresh, judge leaks, write; publish to --listen. */
+/* --replay: the records of --from to --to, as [*first, *end); 0, or -1 (said). */
+static int replay_range(const struct config *c, struct replay *rp, size_t *first, size_t *end)
+{
+	size_t n = replay_count(rp);
+	double t0, t1, from, to;
+
+	if (n == 0) {
+		const char *damage = replay_damage(rp);
+
+		if (damage != NULL)
+			fprintf(stderr, "sockwatch: %s\n", damage);
+		else
+			fprintf(stderr, "sockwatch: %s: no records\n", c->replay);
+		return -1;
+	}
+	t0 = replay_time(rp, 0);
+	t1 = replay_time(rp, n - 1);
+	from = t0;
+	to = t1;
+	if (c->from != NULL && replay_parse_time(c->from, t0, t1, &from) < 0) {
+		fprintf(stderr,
+			"sockwatch: invalid time '%s' for --from (HH:MM, -30m, an ISO time)\n",
+			c->from);
+		return -1;
+	}
+	if (c->to != NULL && replay_parse_time(c->to, t0, t1, &to) < 0) {
+		fprintf(stderr,
+			"sockwatch: invalid time '%s' for --to (HH:MM, -30m, an ISO time)\n",
+			c->to);
+		return -1;
+	}
+	*first = replay_find(rp, from);
+	if (replay_time(rp, *first) < from)
+		(*first)++;
+	*end = replay_find(rp, to) + 1;
+	if (replay_time(rp, *end - 1) > to || *first >= *end) {
+		struct strbuf a, b;
+		struct timespec ta = { (time_t)t0, 0 }, tb = { (time_t)t1, 0 };
+
+		sb_init(&a);
+		sb_init(&b);
+		out_format_time(&a, &ta);
+		out_format_time(&b, &tb);
+		fprintf(stderr,
+			"sockwatch: no record in the range asked for (the recording runs from %s to %s)\n",
+			a.buf, b.buf);
+		sb_fini(&a);
+		sb_fini(&b);
+		return -1;
+	}
+	return 0;
+}
+
+/* The batch loop: refresh (or read a recording), judge leaks, write; publish to --listen. */
 static int run_batch(const struct config *c, struct exporter *ex)
 {
 	struct out_opts oo = { c->format, c->view, &c->filter, c->delay, 0 };
-	struct collector *col;
+	struct collector *col = NULL;
+	struct recorder *rec = NULL;
+	struct replay *rp = NULL;
 	struct snapshot snap;
 	struct timespec next;
 	struct strbuf out;
 	char *cause = NULL;
 	unsigned said = 0;
+	struct record_info info = { c->record_sockets ? REC_F_SOCKETS : 0, c->delay };
 	int rc = 0, ofd = STDOUT_FILENO;
-	/* An exporter (--listen) writes nothing to stdout unless asked to by -o. */
-	int quiet = ex != NULL && !c->format_set && c->output_file == NULL;
+	/* An exporter (--listen) or a recorder writes nothing to stdout unless asked to by -o. */
+	int quiet = (ex != NULL || c->record != NULL) && !c->format_set && c->output_file == NULL;
 	const char *oname = "standard output";
 	mode_t mode = file_mode();
+	size_t ri = 0, rend = 0;
 	uint64_t i;
 
 	if (c->replace) {
@@ -998,26 +1131,74 @@ static int run_batch(const struct config *c, struct exporter *ex)
 		fprintf(stderr, "sockwatch: cannot write %s: %s\n", oname, strerror(errno));
 		return 1;
 	}
-	col = collector_new(c, &cause);
-	if (col == NULL) {
+	if (c->replay != NULL) {
+		if ((rp = replay_open(c->replay, &cause)) == NULL) {
+			fprintf(stderr, "sockwatch: %s\n", cause);
+			free(cause);
+			return 1;
+		}
+		if (replay_range(c, rp, &ri, &rend) < 0) {
+			replay_close(rp);
+			return 1;
+		}
+	} else if ((col = collector_new(c, &cause)) == NULL) {
 		fprintf(stderr, "sockwatch: cannot open sock_diag: %s\n", cause);
 		free(cause);
+		return 1;
+	}
+	if (c->record != NULL && (rec = recorder_open(c->record, (uint64_t)c->record_size << 20,
+						      c->record_keep, &cause)) == NULL) {
+		fprintf(stderr, "sockwatch: cannot record: %s\n", cause);
+		free(cause);
+		collector_free(col);
 		return 1;
 	}
 	snapshot_init(&snap);
 	sb_init(&out);
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	for (i = 1; c->iterations == 0 || i <= c->iterations; i++) {
-		if (collector_refresh(col, &snap, mono_now(), &cause) < 0) {
+		if (rp != NULL) {
+			if (ri >= rend)
+				break;
+			if (replay_load(rp, ri++, &snap, &info, &cause) < 0) {
+				fprintf(stderr, "sockwatch: %s\n", cause);
+				free(cause);
+				rc = 1;
+				break;
+			}
+			if (c->leaks_only)
+				snapshot_keep_leaking(&snap);
+			oo.interval = info.interval;
+			if (c->view == VIEW_SOCKETS && !(info.flags & REC_F_SOCKETS) &&
+			    !(said & SAID_NO_SOCKETS)) {
+				said |= SAID_NO_SOCKETS;
+				fprintf(stderr,
+					"sockwatch: %s: recorded without --record-sockets: "
+					"only the listening sockets\n",
+					c->replay);
+			}
+		} else if (collector_refresh(col, &snap, mono_now(), &cause) < 0) {
 			fprintf(stderr, "sockwatch: %s\n", cause);
 			free(cause);
 			rc = 1;
 			break;
+		} else {
+			report_once(&snap, &c->filter, c->netns_hint && !c->check, &said);
 		}
-		report_once(&snap, &c->filter, c->netns_hint && !c->check, &said);
+		if (rec != NULL && recorder_write(rec, &snap, &info, &cause) < 0) {
+			/* Said once; the other outputs go on, if there are any. */
+			fprintf(stderr, "sockwatch: recording stopped: %s\n", cause);
+			free(cause);
+			recorder_close(rec);
+			rec = NULL;
+			rc = 1;
+			if (quiet && ex == NULL)
+				break;
+		}
 		if (ex != NULL)
 			exporter_publish(ex, &snap, &c->filter);
-		oo.iteration = i;
+		/* A replay numbers each refresh as the run that recorded it did. */
+		oo.iteration = rp != NULL ? snap.refreshes : i;
 		sb_reset(&out);
 		if (!quiet)
 			out_write(&out, &snap, &oo);
@@ -1032,12 +1213,19 @@ static int run_batch(const struct config *c, struct exporter *ex)
 		}
 		if (got_stop || (c->iterations != 0 && i == c->iterations))
 			break;
-		if (wait_next(&next, c->delay) < 0)
+		if (rp == NULL && wait_next(&next, c->delay) < 0)
 			break;
+	}
+	/* A replay that ran to the last valid record says what stopped the recording there. */
+	if (rp != NULL && rc == 0 && ri == replay_count(rp) && replay_damage(rp) != NULL) {
+		fprintf(stderr, "sockwatch: %s\n", replay_damage(rp));
+		rc = 1;
 	}
 	sb_fini(&out);
 	snapshot_fini(&snap);
 	collector_free(col);
+	recorder_close(rec);
+	replay_close(rp);
 	if (ofd >= 0 && ofd != STDOUT_FILENO && close(ofd) != 0 && rc == 0) {
 		fprintf(stderr, "sockwatch: cannot write %s: %s\n", oname, strerror(errno));
 		rc = 1;

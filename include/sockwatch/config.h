@@ -49,6 +49,12 @@ struct config {
 	int no_pushdown; /* --no-pushdown: the kernel lists every socket, sockwatch filters */
 	int traffic;	 /* ask for tcp_info: rates, retransmits, RTT (--no-traffic: not) */
 	double traffic_interval; /* ... every this many seconds, at most (--traffic-interval) */
+	const char *record;	 /* --record PATH: each refresh appended to a recording */
+	int record_sockets;	 /* --record-sockets: every socket in each record */
+	uint32_t record_size;	 /* MiB a file of the recording may reach (--record-size) */
+	uint32_t record_keep;	 /* older files kept (--record-keep) */
+	const char *replay;    /* --replay PATH: show a recording instead of the kernel's tables */
+	const char *from, *to; /* --from, --to: the part of it to replay (NULL: all) */
 	int numeric; /* --numeric: tables show ports as numbers, not /etc/services names */
 	struct sock_expr *expr; /* the FILTER words parsed (filter.expr), owned; NULL: none */
 	struct view_prefs views[VIEW_COUNT];

@@ -36,8 +36,13 @@ struct rec_writer;
  * *cause (a string to free) on failure: not a recording, a newer version, I/O.
  */
 struct rec_writer *rec_writer_open(const char *path, char **cause);
-/* Append one record (compressed with zlib when that makes it smaller); 0 or -errno. */
-int rec_append(struct rec_writer *w, uint8_t type, double time, const void *data, size_t len);
+/*
+ * Append one record (compressed with zlib when that makes it smaller); 0 or
+ * -errno. With limit > 0, a record that would take the file past limit bytes
+ * is not written: -EFBIG (the caller starts another file).
+ */
+int rec_append(struct rec_writer *w, uint8_t type, double time, const void *data, size_t len,
+	       off_t limit);
 off_t rec_writer_size(const struct rec_writer *w); /* bytes in the file so far */
 void rec_writer_close(struct rec_writer *w);
 
@@ -59,6 +64,12 @@ struct rec_reader *rec_reader_open(const char *path, char **cause);
  * what and at which byte offset (the records before it were all valid).
  */
 int rec_next(struct rec_reader *r, struct rec_frame *f, const void **data, char **cause);
+/*
+ * The next record's frame, its payload skipped unread and unchecked (what an
+ * index is built from): 1, 0 at the end, -1 when the header is damaged or
+ * the payload runs past the end of the file (*cause as rec_next's).
+ */
+int rec_skip(struct rec_reader *r, struct rec_frame *f, char **cause);
 /* Go to the record whose frame starts at offset (from a rec_frame): 0 or -errno. */
 int rec_seek(struct rec_reader *r, off_t offset);
 void rec_reader_close(struct rec_reader *r);

@@ -154,11 +154,10 @@ int rec_seek(struct rec_reader *r, off_t offset)
 	return 0;
 }
 
-int rec_next(struct rec_reader *r, struct rec_frame *f, const void **data, char **cause)
+/* Read and check the frame header at r->off into f (h: its bytes): 1, 0 at the end, -1. */
+static int read_frame(struct rec_reader *r, struct rec_frame *f, unsigned char *h, char **cause)
 {
-	unsigned char h[REC_FRAME_SIZE];
-	ssize_t n = read_at(r->fd, h, sizeof h, r->off);
-	uint32_t c;
+	ssize_t n = read_at(r->fd, h, REC_FRAME_SIZE, r->off);
 
 	*cause = NULL;
 	if (n < 0) {
@@ -168,7 +167,7 @@ int rec_next(struct rec_reader *r, struct rec_frame *f, const void **data, char 
 	}
 	if (n == 0)
 		return 0;
-	if (n < (ssize_t)sizeof h) {
+	if (n < REC_FRAME_SIZE) {
 		*cause = xprintf("cut record at offset %lld (%zd of %d header bytes)",
 				 (long long)r->off, n, REC_FRAME_SIZE);
 		return -1;
@@ -185,6 +184,41 @@ int rec_next(struct rec_reader *r, struct rec_frame *f, const void **data, char 
 				 (long long)r->off);
 		return -1;
 	}
+	return 1;
+}
+
+int rec_skip(struct rec_reader *r, struct rec_frame *f, char **cause)
+{
+	unsigned char h[REC_FRAME_SIZE];
+	struct stat st;
+	int rc = read_frame(r, f, h, cause);
+
+	if (rc <= 0)
+		return rc;
+	if (fstat(r->fd, &st) < 0) {
+		*cause = xprintf("read error at offset %lld: %s", (long long)r->off,
+				 strerror(errno));
+		return -1;
+	}
+	if (st.st_size < r->off + REC_FRAME_SIZE + (off_t)f->len) {
+		*cause = xprintf("cut record at offset %lld (%lld of %u payload bytes)",
+				 (long long)r->off,
+				 (long long)(st.st_size - r->off - REC_FRAME_SIZE), f->len);
+		return -1;
+	}
+	r->off += REC_FRAME_SIZE + (off_t)f->len;
+	return 1;
+}
+
+int rec_next(struct rec_reader *r, struct rec_frame *f, const void **data, char **cause)
+{
+	unsigned char h[REC_FRAME_SIZE];
+	ssize_t n;
+	uint32_t c;
+	int rc = read_frame(r, f, h, cause);
+
+	if (rc <= 0)
+		return rc;
 	r->raw = xgrow(r->raw, &r->rawcap, f->len + 1, 1);
 	n = read_at(r->fd, r->raw, f->len, r->off + REC_FRAME_SIZE);
 	if (n < 0 || (size_t)n < f->len) {
@@ -309,7 +343,8 @@ struct rec_writer *rec_writer_open(const char *path, char **cause)
 	return w;
 }
 
-int rec_append(struct rec_writer *w, uint8_t type, double time, const void *data, size_t len)
+int rec_append(struct rec_writer *w, uint8_t type, double time, const void *data, size_t len,
+	       off_t limit)
 {
 	uLongf clen = compressBound((uLong)len);
 	size_t plen = len;
@@ -326,6 +361,8 @@ int rec_append(struct rec_writer *w, uint8_t type, double time, const void *data
 	} else {
 		memcpy(w->buf + REC_FRAME_SIZE, data, len);
 	}
+	if (limit > 0 && w->size + (off_t)(REC_FRAME_SIZE + plen) > limit)
+		return -EFBIG;
 	put32(w->buf, (uint32_t)plen);
 	w->buf[8] = type;
 	w->buf[9] = codec;
@@ -333,8 +370,18 @@ int rec_append(struct rec_writer *w, uint8_t type, double time, const void *data
 	put32(w->buf + 12, (uint32_t)len);
 	put_double(w->buf + 16, time);
 	put32(w->buf + 4, crc(w->buf + 8, REC_FRAME_SIZE - 8 + plen, 0));
-	if ((err = write_all(w->fd, w->buf, REC_FRAME_SIZE + plen)) < 0)
+	if ((err = write_all(w->fd, w->buf, REC_FRAME_SIZE + plen)) < 0) {
+		int cut;
+
+		/*
+		 * A part written (the disk filled up) must not stand before the next
+		 * record; when even that fails, readers stop at the cut, and the next
+		 * rec_writer_open cuts it off.
+		 */
+		cut = ftruncate(w->fd, w->size);
+		(void)cut;
 		return err;
+	}
 	w->size += (off_t)(REC_FRAME_SIZE + plen);
 	return 0;
 }

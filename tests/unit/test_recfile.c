@@ -43,7 +43,8 @@ static void write_records(int from, int to)
 	assert_non_null(w);
 	for (i = from; i < to; i++) {
 		assert_int_equal(
-			rec_append(w, (uint8_t)(i % 3 + 1), 1000.0 + i, buf, payload(i, buf)), 0);
+			rec_append(w, (uint8_t)(i % 3 + 1), 1000.0 + i, buf, payload(i, buf), 0),
+			0);
 		ends[i] = rec_writer_size(w);
 	}
 	rec_writer_close(w);
