@@ -147,7 +147,8 @@ static void usage(FILE *f)
 	      "      --record-sockets     --record: every socket too (else the rows of the\n"
 	      "                           other views and the listening sockets)\n"
 	      "      --replay PATH        show the recording PATH (with its rotated files)\n"
-	      "                           instead of the kernel's tables; -b: every record\n"
+	      "                           instead of the kernel's tables: the view steps\n"
+	      "                           and plays it ([ ] t Space), -b writes each record\n"
 	      "      --from TIME          --replay: from TIME on: HH:MM[:SS], -30m (before the\n"
 	      "                           end), +10m (after the start), YYYY-MM-DDTHH:MM[:SS]\n"
 	      "      --to TIME            --replay: up to TIME\n"
@@ -435,8 +436,6 @@ static void config_check_replay(struct config *c)
 			  : c->filter.service != NULL ? "--service"
 			  : c->netns_arg != NULL      ? "--netns"
 						      : "a filter expression");
-	if (!c->batch)
-		die_usage(c, "--replay needs -b (the interactive replay is not built yet)");
 }
 
 static void config_parse(struct config *c, int argc, char **argv)

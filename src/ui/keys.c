@@ -57,15 +57,38 @@ const struct key_binding ui_keys[] = {
 };
 const size_t ui_nkeys = sizeof ui_keys / sizeof ui_keys[0];
 
-enum ui_action ui_key_action(uint32_t key)
+static enum ui_action find_action(const struct key_binding *keys, size_t n, uint32_t key)
 {
 	size_t i;
 
-	for (i = 0; i < ui_nkeys; i++) {
-		if (ui_keys[i].key == key)
-			return ui_keys[i].action;
+	for (i = 0; i < n; i++) {
+		if (keys[i].key == key)
+			return keys[i].action;
 	}
 	return ACT_NONE;
+}
+
+enum ui_action ui_key_action(uint32_t key)
+{
+	return find_action(ui_keys, ui_nkeys, key);
+}
+
+const struct key_binding ui_replay_keys[] = {
+	{ '[', ACT_REPLAY_BACK, "[ ]", "replay: one record back / forward" },
+	{ ']', ACT_REPLAY_FORWARD, NULL, NULL },
+	{ 't', ACT_REPLAY_JUMP, "t",
+	  "replay: jump to a time (02:50, -30m, +10m, 2026-12-04T02:50)" },
+	{ ' ', ACT_REPLAY_PLAY, "Space z", "replay: play / pause" },
+	{ 'z', ACT_REPLAY_PLAY, NULL, NULL },
+	{ '+', ACT_REPLAY_FASTER, "+ -", "replay: play faster / slower (1x, 10x, 60x)" },
+	{ '=', ACT_REPLAY_FASTER, NULL, NULL },
+	{ '-', ACT_REPLAY_SLOWER, NULL, NULL },
+};
+const size_t ui_nreplay_keys = sizeof ui_replay_keys / sizeof ui_replay_keys[0];
+
+enum ui_action ui_replay_key_action(uint32_t key)
+{
+	return find_action(ui_replay_keys, ui_nreplay_keys, key);
 }
 
 const struct ui_signal ui_signals[] = {

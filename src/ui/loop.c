@@ -17,6 +17,7 @@
 #include "sockwatch/collect.h"
 #include "sockwatch/export.h"
 #include "sockwatch/proc.h"
+#include "sockwatch/record.h"
 #include "term.h"
 #include "ui_int.h"
 
@@ -315,17 +316,62 @@ static void feed_set(struct feed *fd, double delay, int paused, const struct soc
 	pthread_mutex_unlock(&fd->lock);
 }
 
-/* One key or click: to the interface, and what it asks of the loop to the thread. */
-static void take_event(struct ui *u, struct feed *fd, struct term *t, const struct ui_event *ev)
+/* The signals the loop takes through ppoll (blocked otherwise): handled, in block. */
+static void loop_signals(sigset_t *block)
 {
-	int expr_set = 0;
+	struct sigaction sa;
 
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGWINCH, &sa, NULL);
+	sigemptyset(block);
+	sigaddset(block, SIGINT);
+	sigaddset(block, SIGTERM);
+	sigaddset(block, SIGHUP);
+	sigaddset(block, SIGWINCH);
+	sigprocmask(SIG_BLOCK, block, NULL);
+}
+
+/* The terminal's side of an event, before the interface's. */
+static void term_event(struct ui *u, struct term *t, const struct ui_event *ev)
+{
 	if (ev->key == UK_RESIZE) {
 		term_size(t, &u->w, &u->h);
 		ui_rebuild(u);
 	} else if (ev->key == UK_CTRL_L) {
 		term_invalidate(t);
 	}
+}
+
+/* A SIGWINCH or a new palette since the last frame: 1 when the screen must be drawn. */
+static int term_changes(struct ui *u, struct term *t)
+{
+	int dirty = 0;
+
+	if (sig_winch) {
+		sig_winch = 0;
+		term_resize(t);
+		term_size(t, &u->w, &u->h);
+		ui_rebuild(u);
+		dirty = 1;
+	}
+	if (u->color_changed) {
+		u->color_changed = 0;
+		term_set_color(t, u->no_color);
+		dirty = 1;
+	}
+	return dirty;
+}
+
+/* One key or click: to the interface, and what it asks of the loop to the thread. */
+static void take_event(struct ui *u, struct feed *fd, struct term *t, const struct ui_event *ev)
+{
+	int expr_set = 0;
+
+	term_event(u, t, ev);
 	switch (ui_handle(u, ev)) {
 	case UI_KILL:
 		do_kill(u);
@@ -341,6 +387,237 @@ static void take_event(struct ui *u, struct feed *fd, struct term *t, const stru
 
 #define UI_TYPEAHEAD 64 /* keys typed before the first refresh is in, kept for it */
 
+/*
+ * --replay: a recording's records shown in turn, in the live view's screens.
+ * There is no collection thread: a record is one read away (the replay's
+ * index), loaded into the snapshot not shown, then swapped in.
+ */
+struct player {
+	struct replay *rp;
+	struct snapshot snaps[2];
+	struct snapshot *front;
+	size_t first, end; /* the records of --from to --to */
+	double shown_at;   /* monotonic time the record shown came up (to play on) */
+};
+
+/* A gap in the recording (sockwatch did not run) plays as this at most, at 1x. */
+#define REPLAY_MAX_GAP 10.0
+
+/* The message line: text (a file name is in it) escaped, then more. */
+static void set_msg(struct ui *u, const char *text, const char *more)
+{
+	struct strbuf sb;
+
+	sb_init(&sb);
+	esc_text(&sb, text, strlen(text));
+	snprintf(u->msg, sizeof u->msg, "%s%s", sb.buf, more);
+	sb_fini(&sb);
+}
+
+static int player_show(struct player *pl, struct ui *u, size_t i)
+{
+	struct snapshot *back = pl->front == &pl->snaps[0] ? &pl->snaps[1] : &pl->snaps[0];
+	struct record_info info;
+	char *cause = NULL;
+
+	if (replay_load(pl->rp, i, back, &info, &cause) < 0) {
+		set_msg(u, cause, "");
+		free(cause);
+		u->rp.playing = 0;
+		return -1;
+	}
+	if (u->cfg->leaks_only)
+		snapshot_keep_leaking(back);
+	pl->front = back;
+	pl->shown_at = mono_now();
+	u->snap = back;
+	u->rp.index = i;
+	u->rp.interval = info.interval;
+	u->rp.partial = !(info.flags & REC_F_SOCKETS);
+	ui_rebuild(u);
+	return 0;
+}
+
+/* Seconds until the next record is due while playing; <= 0: now. */
+static double player_due(const struct player *pl, const struct ui *u)
+{
+	size_t i = u->rp.index;
+	double gap;
+
+	if (i + 1 >= pl->end)
+		return 0;
+	gap = replay_time(pl->rp, i + 1) - replay_time(pl->rp, i);
+	gap = gap < 0 ? 0 : gap > REPLAY_MAX_GAP ? REPLAY_MAX_GAP : gap;
+	return pl->shown_at + gap / ui_replay_speeds[u->rp.speed] - mono_now();
+}
+
+/* What a replay key asked: a step, a jump, play or pause. */
+static void player_key(struct player *pl, struct ui *u)
+{
+	struct ui_replay *rp = &u->rp;
+
+	if (rp->step != 0) {
+		size_t i = rp->index;
+
+		if (rp->step < 0 && i == pl->first)
+			snprintf(u->msg, sizeof u->msg, "%s", "the first record");
+		else if (rp->step > 0 && i + 1 >= pl->end)
+			snprintf(u->msg, sizeof u->msg, "%s", "the last record");
+		else
+			player_show(pl, u, rp->step < 0 ? i - 1 : i + 1);
+		rp->step = 0;
+	}
+	if (rp->jump) {
+		double t0 = replay_time(pl->rp, pl->first), t1 = replay_time(pl->rp, pl->end - 1),
+		       to;
+		size_t i;
+
+		rp->jump = 0;
+		if (replay_parse_time(rp->jump_text, t0, t1, &to) < 0) {
+			struct strbuf sb;
+
+			sb_init(&sb);
+			esc_text(&sb, rp->jump_text, strlen(rp->jump_text));
+			snprintf(u->msg, sizeof u->msg,
+				 "not a time: %.60s (02:50, -30m, +10m, 2026-12-04T02:50)", sb.buf);
+			sb_fini(&sb);
+			return;
+		}
+		i = replay_find(pl->rp, to);
+		i = i < pl->first ? pl->first : i >= pl->end ? pl->end - 1 : i;
+		player_show(pl, u, i);
+	}
+	if (rp->playing && rp->index + 1 >= pl->end) {
+		rp->playing = 0;
+		snprintf(u->msg, sizeof u->msg, "%s", "the last record: nothing to play");
+	}
+	pl->shown_at = mono_now();
+}
+
+/* --from and --to as records [first, end) of the replay: 0, or -1 with *cause. */
+static int player_range(const struct config *cfg, struct player *pl, char **cause)
+{
+	size_t n = replay_count(pl->rp);
+	double t0 = replay_time(pl->rp, 0), t1 = replay_time(pl->rp, n - 1), from = t0, to = t1;
+
+	if ((cfg->from != NULL && replay_parse_time(cfg->from, t0, t1, &from) < 0) ||
+	    (cfg->to != NULL && replay_parse_time(cfg->to, t0, t1, &to) < 0)) {
+		*cause =
+			xprintf("invalid time '%s' (HH:MM, -30m, an ISO time)",
+				cfg->from != NULL && replay_parse_time(cfg->from, t0, t1, &from) < 0
+					? cfg->from
+					: cfg->to);
+		return -1;
+	}
+	pl->first = replay_find(pl->rp, from);
+	if (replay_time(pl->rp, pl->first) < from)
+		pl->first++;
+	pl->end = replay_find(pl->rp, to) + 1;
+	if (pl->first >= pl->end || replay_time(pl->rp, pl->end - 1) > to) {
+		*cause = xstrdup("no record in the range asked for");
+		return -1;
+	}
+	return 0;
+}
+
+static int run_replay(const struct config *cfg)
+{
+	struct player pl;
+	struct cellbuf cb;
+	struct term *t;
+	struct ui u;
+	sigset_t block, empty;
+	char *cause = NULL;
+	const char *base = strrchr(cfg->replay, '/');
+	int dirty = 1;
+
+	memset(&pl, 0, sizeof pl);
+	if ((pl.rp = replay_open(cfg->replay, &cause)) == NULL ||
+	    (replay_count(pl.rp) == 0 &&
+	     (cause = xprintf("%s", replay_damage(pl.rp) != NULL ? replay_damage(pl.rp)
+								 : "no records")) != NULL) ||
+	    player_range(cfg, &pl, &cause) < 0) {
+		fprintf(stderr, "sockwatch: %s\n", cause);
+		free(cause);
+		replay_close(pl.rp);
+		return 1;
+	}
+	t = term_open(cfg->no_color, &cause);
+	if (t == NULL) {
+		fprintf(stderr,
+			"sockwatch: cannot start the interactive view: %s; use -b for "
+			"batch output\n",
+			cause);
+		free(cause);
+		replay_close(pl.rp);
+		return 1;
+	}
+	loop_signals(&block);
+	sigemptyset(&empty);
+	cellbuf_init(&cb);
+	ui_init(&u, cfg);
+	snapshot_init(&pl.snaps[0]);
+	snapshot_init(&pl.snaps[1]);
+	u.rp.on = 1;
+	u.rp.count = replay_count(pl.rp);
+	snprintf(u.rp.name, sizeof u.rp.name, "%s", base != NULL ? base + 1 : cfg->replay);
+	term_size(t, &u.w, &u.h);
+	if (player_show(&pl, &u, pl.first) == 0 && replay_damage(pl.rp) != NULL)
+		set_msg(&u, replay_damage(pl.rp), ": the records before it are shown");
+	while (u.snap != NULL && !u.quit && !sig_stop) {
+		struct pollfd pfd = { STDIN_FILENO, POLLIN, 0 };
+		struct ui_event ev;
+		struct timespec ts = { 1, 0 };
+
+		if (u.rp.playing) {
+			double due = player_due(&pl, &u);
+
+			if (due <= 0) {
+				if (u.rp.index + 1 < pl.end) {
+					player_show(&pl, &u, u.rp.index + 1);
+				} else {
+					u.rp.playing = 0;
+					snprintf(u.msg, sizeof u.msg, "%s",
+						 "the end of the recording");
+				}
+				dirty = 1;
+				due = u.rp.playing ? player_due(&pl, &u) : 1;
+			}
+			due = due < 0.001 ? 0.001 : due > 1 ? 1 : due;
+			ts.tv_sec = (time_t)due;
+			ts.tv_nsec = (long)((due - (double)ts.tv_sec) * 1e9);
+		}
+		dirty |= term_changes(&u, t);
+		if (dirty) {
+			ui_render(&u, &cb);
+			term_draw(t, &cb);
+			dirty = 0;
+		}
+		if (ppoll(&pfd, 1, &ts, &empty) < 0)
+			continue;
+		if (pfd.revents & (POLLHUP | POLLERR | POLLNVAL))
+			break;
+		if (!(pfd.revents & POLLIN))
+			continue;
+		while (term_read(t, &ev)) {
+			term_event(&u, t, &ev);
+			if (ui_handle(&u, &ev) == UI_REPLAY)
+				player_key(&pl, &u);
+			dirty = 1;
+		}
+	}
+	term_close(t);
+	sigprocmask(SIG_UNBLOCK, &block, NULL);
+	if (u.snap == NULL)
+		fprintf(stderr, "sockwatch: %s\n", u.msg); /* the first record did not load */
+	ui_fini(&u);
+	cellbuf_fini(&cb);
+	snapshot_fini(&pl.snaps[0]);
+	snapshot_fini(&pl.snaps[1]);
+	replay_close(pl.rp);
+	return u.snap == NULL ? 1 : 0;
+}
+
 int ui_run(const struct config *cfg, struct exporter *ex)
 {
 	struct ui_event ahead[UI_TYPEAHEAD];
@@ -351,12 +628,13 @@ int ui_run(const struct config *cfg, struct exporter *ex)
 	struct cellbuf cb;
 	struct term *t;
 	struct ui u;
-	struct sigaction sa;
 	sigset_t block, empty;
 	char *cause = NULL;
 	double last = -1;
 	int dirty = 1, first = 1;
 
+	if (cfg->replay != NULL)
+		return run_replay(cfg);
 	col = collector_new(cfg, &cause);
 	if (col == NULL) {
 		fprintf(stderr, "sockwatch: cannot open sock_diag: %s\n", cause);
@@ -373,19 +651,8 @@ int ui_run(const struct config *cfg, struct exporter *ex)
 		collector_free(col);
 		return 1;
 	}
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGWINCH, &sa, NULL);
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGHUP);
-	sigaddset(&block, SIGWINCH);
 	/* Blocked before the thread starts, which keeps the mask: only ppoll takes them. */
-	sigprocmask(SIG_BLOCK, &block, NULL);
+	loop_signals(&block);
 	sigemptyset(&empty);
 
 	cellbuf_init(&cb);
@@ -441,18 +708,7 @@ int ui_run(const struct config *cfg, struct exporter *ex)
 			first = 0;
 			dirty = 1;
 		}
-		if (sig_winch) {
-			sig_winch = 0;
-			term_resize(t);
-			term_size(t, &u.w, &u.h);
-			ui_rebuild(&u);
-			dirty = 1;
-		}
-		if (u.color_changed) {
-			u.color_changed = 0;
-			term_set_color(t, u.no_color);
-			dirty = 1;
-		}
+		dirty |= term_changes(&u, t);
 		if (dirty) {
 			ui_render(&u, &cb);
 			term_draw(t, &cb);

@@ -116,22 +116,12 @@ static int put_tcp_states(struct cellbuf *cb, int x, int y, const struct totals 
 		    t->tcp_states[TS_FIN_WAIT1] + t->tcp_states[TS_FIN_WAIT2]);
 }
 
-/*
- * Host and time; sockets per protocol, files and processes; TCP states and the
- * machine's walls. With -p or -u the process counts are those of the processes shown
- * and come first; the figures after "machine:" are the whole machine's.
- */
-static void render_header(const struct ui *u, struct cellbuf *cb)
+/* The first line, live: host, time, interval, what a refresh costs. */
+static void render_live_line(const struct ui *u, struct cellbuf *cb, const char *when)
 {
 	const struct snapshot *s = u->snap;
-	const struct totals *t = &s->totals;
-	int lines = ui_header_lines(u), x, y = 0;
-	int scoped = filter_active(&u->cfg->filter);
-	char when[16] = "--:--:--";
-	struct tm tm;
+	int x, y = 0;
 
-	if (s->time.tv_sec != 0 && localtime_r(&s->time.tv_sec, &tm) != NULL)
-		strftime(when, sizeof when, "%H:%M:%S", &tm);
 	x = put(cb, 0, y, "sockwatch ", AT_VALUE);
 	x = put(cb, x, y, u->host, AT_NORMAL);
 	x = putf(cb, x, y, AT_NORMAL, "  %s  every %.1fs", when, u->delay);
@@ -149,6 +139,57 @@ static void render_header(const struct ui *u, struct cellbuf *cb)
 		x = putf(cb, x, y, AT_DIM, "  refresh %.0fms", s->refresh_s * 1e3);
 	if (u->paused)
 		put(cb, x + 2, y, "[PAUSED]", AT_WARN);
+}
+
+/*
+ * The first line of a replay: REPLAY, the recorded date and time (a recording
+ * spans days), which record of how many, playing or paused.
+ */
+static void render_replay_line(const struct ui *u, struct cellbuf *cb)
+{
+	const struct snapshot *s = u->snap;
+	const struct ui_replay *rp = &u->rp;
+	char when[32] = "----------- --:--:--";
+	struct strbuf name;
+	struct tm tm;
+	int x, y = 0;
+
+	if (localtime_r(&s->time.tv_sec, &tm) != NULL)
+		strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+	x = put(cb, 0, y, "sockwatch ", AT_VALUE);
+	x = put(cb, x, y, "REPLAY", AT_WARN);
+	sb_init(&name);
+	esc_text(&name, rp->name, strlen(rp->name));
+	x = putf(cb, x, y, AT_NORMAL, " %s  %s  record %zu/%zu  every %.1fs", name.buf, when,
+		 rp->index + 1, rp->count, rp->interval);
+	sb_fini(&name);
+	if (rp->playing)
+		putf(cb, x + 2, y, AT_INFO, "[PLAYING %dx]", ui_replay_speeds[rp->speed]);
+	else
+		put(cb, x + 2, y, "[PAUSED]", AT_DIM);
+}
+
+/*
+ * Host and time; sockets per protocol, files and processes; TCP states and the
+ * machine's walls. With -p or -u the process counts are those of the processes shown
+ * and come first; the figures after "machine:" are the whole machine's.
+ */
+static void render_header(const struct ui *u, struct cellbuf *cb)
+{
+	const struct snapshot *s = u->snap;
+	const struct totals *t = &s->totals;
+	int lines = ui_header_lines(u), x, y = 0;
+	int scoped = filter_active(&u->cfg->filter);
+	char when[16] = "--:--:--";
+	struct tm tm;
+
+	if (u->rp.on) {
+		render_replay_line(u, cb);
+	} else {
+		if (s->time.tv_sec != 0 && localtime_r(&s->time.tv_sec, &tm) != NULL)
+			strftime(when, sizeof when, "%H:%M:%S", &tm);
+		render_live_line(u, cb, when);
+	}
 	if (lines < 2)
 		return;
 	y++;
@@ -214,6 +255,9 @@ static void render_tabs(const struct ui *u, struct cellbuf *cb)
 	}
 	if (u->ndrill > 0)
 		x = putf(cb, x + 1, y, AT_INFO, "> %s", u->drill[u->ndrill - 1].label);
+	if (u->rp.on && u->rp.partial && u->view == VIEW_SOCKETS)
+		x = put(cb, x + 1, y, "[listening sockets only: recorded without --record-sockets]",
+			AT_WARN);
 	if (u->expr_text[0] != '\0') {
 		struct strbuf sb;
 
@@ -372,19 +416,34 @@ static void render_footer(const struct ui *u, struct cellbuf *cb)
 		{ "<>", "Sort" }, { "t", "Tree" },   { "Enter", "Drill" }, { "k", "Kill" },
 		{ "z", "Pause" }, { "q", "Quit" },
 	};
+	static const char *const rkeys[][2] = {
+		{ "[]", "Step" },
+		{ "t", "Jump" },
+		{ "Spc", "Play" },
+		{ "+-", "Speed" },
+	};
 	int y = cb->h - 1, x = 0;
 	size_t i;
 
-	if (u->mode == MODE_FILTER || u->mode == MODE_SEARCH) {
+	if (u->mode == MODE_FILTER || u->mode == MODE_SEARCH || u->mode == MODE_JUMP) {
 		struct strbuf sb;
-		const char *t = u->mode == MODE_FILTER ? u->filter : u->search;
+		const char *t = u->mode == MODE_FILTER	 ? u->filter
+				: u->mode == MODE_SEARCH ? u->search
+							 : u->rp.jump_text;
 
 		sb_init(&sb);
 		esc_text(&sb, t, strlen(t));
-		x = put(cb, 0, y, u->mode == MODE_FILTER ? "Filter: " : "Search: ", AT_KEY);
+		x = put(cb, 0, y,
+			u->mode == MODE_FILTER ? "Filter: "
+			: u->mode == MODE_SEARCH
+				? "Search: "
+				: "Jump to (02:50, -30m, +10m, 2026-12-04T02:50): ",
+			AT_KEY);
 		x = put(cb, x, y, sb.buf != NULL ? sb.buf : "", AT_NORMAL);
 		put(cb, x, y, "_", AT_SELECTED);
-		put(cb, x + 3, y, "Enter: keep  Esc: clear", AT_DIM);
+		put(cb, x + 3, y,
+		    u->mode == MODE_JUMP ? "Enter: jump  Esc: cancel" : "Enter: keep  Esc: clear",
+		    AT_DIM);
 		sb_fini(&sb);
 		return;
 	}
@@ -400,7 +459,14 @@ static void render_footer(const struct ui *u, struct cellbuf *cb)
 		cellbuf_fill(cb, x, y, cb->w - x, ' ', AT_KEYTEXT);
 		return;
 	}
+	for (i = 0; u->rp.on && i < sizeof rkeys / sizeof rkeys[0]; i++) {
+		x = put(cb, x, y, rkeys[i][0], AT_KEY);
+		x = putf(cb, x, y, AT_KEYTEXT, "%s ", rkeys[i][1]);
+	}
 	for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		if (u->rp.on &&
+		    (keys[i][0][0] == 't' || keys[i][0][0] == 'k' || keys[i][0][0] == 'z'))
+			continue; /* replay keys, or none */
 		x = put(cb, x, y, keys[i][0], AT_KEY);
 		x = putf(cb, x, y, AT_KEYTEXT, "%s ", keys[i][1]);
 	}
@@ -422,11 +488,21 @@ static void render_help(const struct ui *u, struct cellbuf *cb)
 		put(cb, 14, y, ui_keys[k].help, AT_NORMAL);
 		y++;
 	}
-	if (y < cb->h - 2) {
+	if (y < cb->h - 2 && line++ >= top) {
 		put(cb, 2, y++, "mouse", AT_INFO);
 		put(cb, 14, y - 1,
 		    "click a row to select it, a column title to sort by it; the wheel scrolls",
 		    AT_NORMAL);
+	}
+	/* A replay's keys come first there (t jumps; F5 is the tree, k sends nothing). */
+	if (y < cb->h - 2 && line++ >= top)
+		put(cb, 0, y++, "with --replay (before the keys above):", AT_VALUE);
+	for (k = 0; k < ui_nreplay_keys && y < cb->h - 2; k++) {
+		if (ui_replay_keys[k].name == NULL || line++ < top)
+			continue;
+		put(cb, 2, y, ui_replay_keys[k].name, AT_INFO);
+		put(cb, 14, y, ui_replay_keys[k].help, AT_NORMAL);
+		y++;
 	}
 	i = cb->h - 1;
 	put(cb, 0, i,

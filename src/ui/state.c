@@ -200,10 +200,12 @@ int ui_detail_proc(const struct ui *u)
 int ui_help_lines(void)
 {
 	size_t k;
-	int n = 1; /* the mouse */
+	int n = 2; /* the mouse, and the replay's heading */
 
 	for (k = 0; k < ui_nkeys; k++)
 		n += ui_keys[k].name != NULL;
+	for (k = 0; k < ui_nreplay_keys; k++)
+		n += ui_replay_keys[k].name != NULL;
 	return n;
 }
 
@@ -527,6 +529,12 @@ static void commit_filter(struct ui *u)
 
 	if (u->filter[0] == '\0')
 		return;
+	if (u->rp.on) {
+		/* An expression narrows what is collected; a replay collects nothing. */
+		snprintf(u->msg, sizeof u->msg, "%s",
+			 "text filter (a replay shows what was recorded: no filter expressions)");
+		return;
+	}
 	sb_init(&err);
 	e = sock_expr_parse_str(u->filter, &err);
 	if (e != NULL) {
@@ -864,6 +872,51 @@ static void user_picker_key(struct ui *u, uint32_t key)
 	}
 }
 
+const int ui_replay_speeds[UI_REPLAY_SPEEDS] = { 1, 10, 60 };
+
+/*
+ * A replay's own keys: [ and ] step a record, t asks for a time, Space and z
+ * play and pause, + and - change the speed; k sends no signal to a recorded
+ * pid. UI_REPLAY when the key asks the loop to move (or play), 1 when it was
+ * one of them all the same, 0 when it is not.
+ */
+static int replay_key(struct ui *u, uint32_t key)
+{
+	struct ui_replay *rp = &u->rp;
+
+	if (key == 'k' || key == UK_F9) {
+		snprintf(u->msg, sizeof u->msg, "%s",
+			 "a replay sends no signals: its processes are gone");
+		return 1;
+	}
+	switch (ui_replay_key_action(key)) {
+	case ACT_REPLAY_BACK:
+	case ACT_REPLAY_FORWARD:
+		rp->step = key == '[' ? -1 : 1;
+		rp->playing = 0;
+		return UI_REPLAY;
+	case ACT_REPLAY_JUMP:
+		rp->jump_text[0] = '\0';
+		u->mode = MODE_JUMP;
+		u->msg[0] = '\0';
+		return 1;
+	case ACT_REPLAY_PLAY:
+		rp->playing = !rp->playing;
+		return UI_REPLAY;
+	case ACT_REPLAY_FASTER:
+	case ACT_REPLAY_SLOWER:
+		rp->speed += ui_replay_key_action(key) == ACT_REPLAY_SLOWER ? -1 : 1;
+		if (rp->speed < 0)
+			rp->speed = 0;
+		if (rp->speed >= UI_REPLAY_SPEEDS)
+			rp->speed = UI_REPLAY_SPEEDS - 1;
+		snprintf(u->msg, sizeof u->msg, "replay at %dx", ui_replay_speeds[rp->speed]);
+		return UI_REPLAY;
+	default:
+		return 0;
+	}
+}
+
 static int handle_event(struct ui *u, const struct ui_event *ev);
 
 int ui_handle(struct ui *u, const struct ui_event *ev)
@@ -880,7 +933,7 @@ int ui_handle(struct ui *u, const struct ui_event *ev)
 
 static int handle_event(struct ui *u, const struct ui_event *ev)
 {
-	int page = ui_table_rows(u) > 1 ? ui_table_rows(u) - 1 : 1;
+	int page = ui_table_rows(u) > 1 ? ui_table_rows(u) - 1 : 1, rk;
 	enum ui_action a;
 
 	if (ev->key == UK_RESIZE)
@@ -921,6 +974,17 @@ static int handle_event(struct ui *u, const struct ui_event *ev)
 	case MODE_SETUP:
 		ui_setup_key(u, ev->key);
 		return 0;
+	case MODE_JUMP:
+		if (ev->key == UK_ENTER || ev->key == '\r') {
+			u->mode = MODE_NORMAL;
+			u->rp.jump = u->rp.jump_text[0] != '\0';
+			return u->rp.jump ? UI_REPLAY : 0;
+		}
+		if (ev->key == UK_ESC)
+			u->mode = MODE_NORMAL;
+		else
+			edit_line(u->rp.jump_text, sizeof u->rp.jump_text, ev->key);
+		return 0;
 	case MODE_FILTER:
 	case MODE_SEARCH:
 		if (ev->key == UK_UP || ev->key == UK_DOWN) {
@@ -943,6 +1007,8 @@ static int handle_event(struct ui *u, const struct ui_event *ev)
 		move_cursor(u, to < 0 ? 0 : to >= (int)u->rows.n ? (int)u->rows.n - 1 : to);
 		return 0;
 	}
+	if (u->rp.on && (rk = replay_key(u, ev->key)) != 0)
+		return rk == UI_REPLAY ? UI_REPLAY : 0;
 	a = ui_key_action(ev->key);
 	if (a != ACT_NONE && a != ACT_REDRAW)
 		u->msg[0] = '\0';

@@ -82,6 +82,13 @@ enum ui_action {
 	ACT_USER,
 	ACT_SETUP,
 	ACT_REDRAW,
+	/* --replay's own (ui_replay_keys) */
+	ACT_REPLAY_BACK,
+	ACT_REPLAY_FORWARD,
+	ACT_REPLAY_JUMP,
+	ACT_REPLAY_PLAY,
+	ACT_REPLAY_FASTER,
+	ACT_REPLAY_SLOWER,
 };
 
 struct key_binding {
@@ -95,8 +102,21 @@ struct key_binding {
 extern const struct key_binding ui_keys[];
 extern const size_t ui_nkeys;
 enum ui_action ui_key_action(uint32_t key);
+/* A replay's keys, which come before the table's (t jumps there; F5 is the tree). */
+extern const struct key_binding ui_replay_keys[];
+extern const size_t ui_nreplay_keys;
+enum ui_action ui_replay_key_action(uint32_t key);
 
-enum ui_mode { MODE_NORMAL, MODE_FILTER, MODE_SEARCH, MODE_HELP, MODE_KILL, MODE_USER, MODE_SETUP };
+enum ui_mode {
+	MODE_NORMAL,
+	MODE_FILTER,
+	MODE_SEARCH,
+	MODE_HELP,
+	MODE_KILL,
+	MODE_USER,
+	MODE_SETUP,
+	MODE_JUMP, /* --replay: the t prompt, a time to jump to */
+};
 
 struct view_state {
 	int sort_col;
@@ -162,6 +182,25 @@ struct ui_user {
 
 struct history;
 
+/*
+ * --replay: the snapshots are a recording's records. The keys ask (step,
+ * jump, playing, speed) and the loop moves through the recording.
+ */
+#define UI_REPLAY_SPEEDS 3 /* 1x, 10x, 60x */
+extern const int ui_replay_speeds[UI_REPLAY_SPEEDS];
+struct ui_replay {
+	int on;
+	size_t index, count; /* the record shown (0-based), of how many */
+	double interval;     /* seconds between the recording's refreshes */
+	int partial;	     /* the record holds the listening sockets only */
+	int playing;
+	int speed; /* index in ui_replay_speeds */
+	int step;  /* asked: -1 one record back, +1 forward, 0 none */
+	int jump;  /* asked: the time in jump_text */
+	char jump_text[64];
+	char name[64]; /* the recording's file name, for the header */
+};
+
 struct ui {
 	const struct config *cfg;
 	const struct snapshot *snap;
@@ -224,6 +263,7 @@ struct ui {
 	int norder[VIEW_COUNT];
 	int w, h;
 	struct strbuf scratch;
+	struct ui_replay rp;
 };
 
 /* The signals offered by the kill dialog. */
@@ -265,9 +305,11 @@ void ui_rebuild(struct ui *u);
 void ui_toggle_names(struct ui *u);
 /*
  * One input event; may set u->quit. Returns 0, UI_KILL (send the signal of
- * u->kill) or UI_EXPR (the filter expression changed: ui_expr says to what).
+ * u->kill), UI_EXPR (the filter expression changed: ui_expr says to what) or,
+ * in a replay, UI_REPLAY (u->rp.step or u->rp.jump asks for another record, or
+ * playing changed).
  */
-enum { UI_KILL = 1, UI_EXPR = 2 };
+enum { UI_KILL = 1, UI_EXPR = 2, UI_REPLAY = 3 /* u->rp asks to move */ };
 int ui_handle(struct ui *u, const struct ui_event *ev);
 /* The filter expression in force: the TUI's, else the command line's (NULL: none). */
 const struct sock_expr *ui_expr(const struct ui *u);

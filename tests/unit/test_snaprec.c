@@ -226,6 +226,71 @@ static void test_damaged_records_stay_in_bounds(void **state)
 	snapshot_fini(&s);
 }
 
+/* Seconds since the epoch of a local time. */
+static double local(int y, int mo, int d, int h, int mi, int sec)
+{
+	struct tm tm = { 0 };
+
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	tm.tm_isdst = -1;
+	return (double)mktime(&tm);
+}
+
+/* --from, --to and the t prompt: every form, and what is not a time. */
+static void test_replay_times(void **state)
+{
+	double first = local(2026, 12, 3, 22, 0, 0), last = local(2026, 12, 4, 3, 15, 0), t;
+	static const char *const bad[] = { "",
+					   "soon",
+					   "25:00",
+					   "02:60",
+					   "2:50",
+					   "-30",
+					   "-30x",
+					   "+-5m",
+					   "@",
+					   "@12x",
+					   "2026-13-01T00:00",
+					   "2026-12-04 02:50Z1",
+					   "02:50:7" };
+
+	(void)state;
+	assert_int_equal(replay_parse_time("02:50", first, last, &t), 0);
+	assert_true(t == local(2026, 12, 4, 2, 50, 0));
+	assert_int_equal(replay_parse_time("02:50:30", first, last, &t), 0);
+	assert_true(t == local(2026, 12, 4, 2, 50, 30));
+	/* Later than the last record on its day: the day before. */
+	assert_int_equal(replay_parse_time("23:30", first, last, &t), 0);
+	assert_true(t == local(2026, 12, 3, 23, 30, 0));
+	assert_int_equal(replay_parse_time("-30m", first, last, &t), 0);
+	assert_true(t == last - 1800);
+	assert_int_equal(replay_parse_time("-2h", first, last, &t), 0);
+	assert_true(t == last - 7200);
+	assert_int_equal(replay_parse_time("-1.5d", first, last, &t), 0);
+	assert_true(t == last - 1.5 * 86400);
+	assert_int_equal(replay_parse_time("+10m", first, last, &t), 0);
+	assert_true(t == first + 600);
+	assert_int_equal(replay_parse_time("+0s", first, last, &t), 0);
+	assert_true(t == first);
+	assert_int_equal(replay_parse_time("2026-12-04T02:50", first, last, &t), 0);
+	assert_true(t == local(2026, 12, 4, 2, 50, 0));
+	assert_int_equal(replay_parse_time("2026-12-04 02:50:05", first, last, &t), 0);
+	assert_true(t == local(2026, 12, 4, 2, 50, 5));
+	assert_int_equal(replay_parse_time("2026-12-04T02:50:00Z", first, last, &t), 0);
+	assert_true(t == 1796352600.0);
+	assert_int_equal(replay_parse_time("@1796353800.5", first, last, &t), 0);
+	assert_true(t == 1796353800.5);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		if (replay_parse_time(bad[i], first, last, &t) != -1)
+			fail_msg("'%s' was taken for a time", bad[i]);
+	}
+}
+
 static off_t file_size(const char *path)
 {
 	struct stat st;
@@ -327,6 +392,7 @@ int main(void)
 		cmocka_unit_test(test_summary_keeps_every_view_but_sockets),
 		cmocka_unit_test(test_damaged_records_stay_in_bounds),
 		cmocka_unit_test(test_day_under_cap),
+		cmocka_unit_test(test_replay_times),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

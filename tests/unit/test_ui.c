@@ -337,6 +337,69 @@ static void test_kill_dialog_and_help(void **state)
 	assert_int_equal(f->u.quit, 1);
 }
 
+/*
+ * A replay: [ ] t Space + - ask the loop to move and come before the table (t is
+ * not the tree there, k opens no kill dialog), the header says REPLAY with the
+ * record's date, the t prompt takes a time, and a filter expression stays text.
+ */
+static void test_replay_keys(void **state)
+{
+	struct fixture *f = *state;
+	struct ui_event ev = { '[', 0, 0 };
+	const char *scr;
+
+	f->u.rp.on = 1;
+	f->u.rp.index = 4;
+	f->u.rp.count = 9;
+	f->u.rp.interval = 1;
+	snprintf(f->u.rp.name, sizeof f->u.rp.name, "rec");
+	f->s.time.tv_sec = 1796000000;
+	scr = screen(f);
+	assert_non_null(strstr(scr, "sockwatch REPLAY rec  20"));
+	assert_non_null(strstr(scr, "record 5/9"));
+	assert_non_null(strstr(scr, "[PAUSED]"));
+	assert_non_null(strstr(scr, "[]Step"));
+	assert_int_equal(ui_handle(&f->u, &ev), UI_REPLAY);
+	assert_int_equal(f->u.rp.step, -1);
+	f->u.rp.step = 0;
+	ev.key = ']';
+	assert_int_equal(ui_handle(&f->u, &ev), UI_REPLAY);
+	assert_int_equal(f->u.rp.step, 1);
+	ev.key = ' ';
+	assert_int_equal(ui_handle(&f->u, &ev), UI_REPLAY);
+	assert_int_equal(f->u.rp.playing, 1);
+	keys(f, "++++");
+	assert_int_equal(ui_replay_speeds[f->u.rp.speed], 60);
+	scr = screen(f);
+	assert_non_null(strstr(scr, "[PLAYING 60x]"));
+	keys(f, "-");
+	assert_int_equal(ui_replay_speeds[f->u.rp.speed], 10);
+	key(f, 'k');
+	assert_int_equal(f->u.mode, MODE_NORMAL);
+	assert_non_null(strstr(f->u.msg, "sends no signals"));
+	key(f, 't');
+	assert_int_equal(f->u.mode, MODE_JUMP);
+	assert_int_equal(f->u.tree_on, 0);
+	keys(f, "-30m");
+	assert_non_null(strstr(screen(f), "Jump to"));
+	ev.key = UK_ENTER;
+	assert_int_equal(ui_handle(&f->u, &ev), UI_REPLAY);
+	assert_int_equal(f->u.rp.jump, 1);
+	assert_string_equal(f->u.rp.jump_text, "-30m");
+	assert_int_equal(f->u.mode, MODE_NORMAL);
+	key(f, UK_F5); /* the tree is still there */
+	assert_int_equal(f->u.tree_on, 1);
+	key(f, '\\');
+	keys(f, "state close-wait");
+	ev.key = UK_ENTER;
+	assert_int_equal(ui_handle(&f->u, &ev), 0);
+	assert_null(f->u.expr);
+	assert_string_equal(f->u.filter, "state close-wait");
+	key(f, '?');
+	key(f, UK_END);
+	assert_non_null(strstr(screen(f), "replay: play faster"));
+}
+
 static void test_small_screen_and_mouse(void **state)
 {
 	struct fixture *f = *state;
@@ -1344,6 +1407,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_processes_view, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_replay_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_views_and_drill, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_services_view_and_drill, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_filter_then_drill, setup, teardown),
