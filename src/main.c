@@ -1172,8 +1172,8 @@ static int run_batch(const struct config *c, struct exporter *ex)
 			    !(said & SAID_NO_SOCKETS)) {
 				said |= SAID_NO_SOCKETS;
 				fprintf(stderr,
-					"sockwatch: %s: recorded without --record-sockets: "
-					"only the listening sockets\n",
+					"sockwatch: %s: recorded without --record-sockets: only the "
+					"listening sockets (and one of the busiest TIME_WAIT peer's)\n",
 					c->replay);
 			}
 		} else if (collector_refresh(col, &snap, mono_now(), &cause) < 0) {

@@ -427,6 +427,8 @@ static int64_t fd_permille(const struct proc_rec *p)
 		return -1;
 	if (p->fd_limit == 0)
 		return p->fds > 0 ? FD_OVER : 0;
+	if (p->fds > INT64_MAX / 1000) /* no kernel gives that; a crafted recording may */
+		return FD_OVER;
 	return p->fds * 1000 / p->fd_limit;
 }
 static void p_fdpct(struct strbuf *sb, const struct snapshot *s, uint32_t r)

@@ -3,6 +3,7 @@
  * layout). Each section is a table of one struct's fields; the same tables
  * encode, decode and check the indices a record carries.
  */
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -34,12 +35,16 @@ enum ref {
 };
 
 enum {
-	F_SIGNED = 1, /* widened with its sign */
-	F_NONE = 2,   /* may be NONE (all bits set) */
-	F_DOWN = 4,   /* a chain: the next is an earlier element (so chains end) */
-	F_UP = 8,     /* a chain: the next is a later element */
-	F_OWNERS = 16 /* may be REL_OWNERS */
+	F_SIGNED = 1,  /* widened with its sign */
+	F_NONE = 2,    /* may be NONE (all bits set) */
+	F_DOWN = 4,    /* a chain: the next is an earlier element (so chains end) */
+	F_UP = 8,      /* a chain: the next is a later element */
+	F_OWNERS = 16, /* may be REL_OWNERS */
+	F_REAL = 32,   /* a float or a double: finite */
+	F_COUNT = 64,  /* a signed count: -1 (unknown), 0 to 2^40, or INT64_MAX (unlimited) */
 };
+
+#define COUNT_MAX ((int64_t)1 << 40) /* fds, limits, counters: far above any real one */
 
 struct field {
 	uint16_t off; /* in the struct */
@@ -52,37 +57,26 @@ struct field {
 };
 
 #define MW(T, m) ((uint8_t)sizeof(((T *)0)->m))
-/* A scalar field of struct T: same width in memory and in the file. */
-#define FV(T, m)                                                                                   \
+#define NE(T, m) ((uint8_t)(sizeof(((T *)0)->m) / sizeof(((T *)0)->m[0])))
+/* A field of struct T, of the same width in memory and in the file. */
+#define FIELD(T, m, ref, flags, lim)                                                               \
 	{                                                                                          \
-		offsetof(T, m), MW(T, m), MW(T, m), 1, R_VALUE, 0, 0                               \
+		offsetof(T, m), MW(T, m), MW(T, m), 1, ref, flags, lim                             \
 	}
-#define FS(T, m)                                                                                   \
-	{                                                                                          \
-		offsetof(T, m), MW(T, m), MW(T, m), 1, R_VALUE, F_SIGNED, 0                        \
-	}
-#define FR(T, m, ref, flags)                                                                       \
-	{                                                                                          \
-		offsetof(T, m), MW(T, m), MW(T, m), 1, ref, flags, 0                               \
-	}
-#define FL(T, m, lim)                                                                              \
-	{                                                                                          \
-		offsetof(T, m), MW(T, m), MW(T, m), 1, R_VALUE, 0, lim                             \
-	}
-#define FZ(T, m, flags)                                                                            \
-	{                                                                                          \
-		offsetof(T, m), MW(T, m), 8, 1, R_VALUE, flags, 0                                  \
-	}
+#define FV(T, m)	     FIELD(T, m, R_VALUE, 0, 0)			 /* a value */
+#define FS(T, m)	     FIELD(T, m, R_VALUE, F_SIGNED, 0)		 /* signed */
+#define FD(T, m)	     FIELD(T, m, R_VALUE, F_REAL, 0)		 /* a float or double */
+#define FC(T, m)	     FIELD(T, m, R_VALUE, F_SIGNED | F_COUNT, 0) /* a count */
+#define FL(T, m, lim)	     FIELD(T, m, R_VALUE, 0, lim)		 /* below lim */
+#define FR(T, m, ref, flags) FIELD(T, m, ref, flags, 0)			 /* an index */
+/* An array: each element as a field. */
 #define FA(T, m)                                                                                   \
 	{                                                                                          \
-		offsetof(T, m), MW(T, m[0]), MW(T, m[0]),                                          \
-			(uint8_t)(sizeof(((T *)0)->m) / sizeof(((T *)0)->m[0])), R_VALUE, 0, 0     \
+		offsetof(T, m), MW(T, m[0]), MW(T, m[0]), NE(T, m), R_VALUE, 0, 0                  \
 	}
 #define FASIGNED(T, m)                                                                             \
 	{                                                                                          \
-		offsetof(T, m), MW(T, m[0]), MW(T, m[0]),                                          \
-			(uint8_t)(sizeof(((T *)0)->m) / sizeof(((T *)0)->m[0])), R_VALUE,          \
-			F_SIGNED, 0                                                                \
+		offsetof(T, m), MW(T, m[0]), MW(T, m[0]), NE(T, m), R_VALUE, F_SIGNED, 0           \
 	}
 
 /* The record's scalars: the snapshot's own, its totals, counters and statuses. */
@@ -108,40 +102,40 @@ struct rec_head {
 		FV(T, m.rtt_max), FV(T, m.rtt_min)
 
 static const struct field head_f[] = {
-	FS(struct rec_head, tv_sec),
+	FC(struct rec_head, tv_sec),
 	FS(struct rec_head, tv_nsec),
-	FV(struct rec_head, refresh_s),
+	FD(struct rec_head, refresh_s),
 	FV(struct rec_head, refreshes),
 	FV(struct rec_head, now_ds),
 	FV(struct rec_head, first_ds),
 	FV(struct rec_head, procs_scanned),
 	FV(struct rec_head, tcp_info),
 	FV(struct rec_head, flags),
-	FV(struct rec_head, interval),
-	FV(struct rec_head, traffic_dt),
+	FD(struct rec_head, interval),
+	FD(struct rec_head, traffic_dt),
 	FV(struct rec_head, tcp_closed),
 	FASIGNED(struct rec_head, err),
-	FS(struct rec_head, sys.max_orphans),
-	FS(struct rec_head, sys.port_lo),
-	FS(struct rec_head, sys.port_hi),
-	FS(struct rec_head, sys.listen_overflows),
-	FS(struct rec_head, sys.listen_drops),
+	FC(struct rec_head, sys.max_orphans),
+	FC(struct rec_head, sys.port_lo),
+	FC(struct rec_head, sys.port_hi),
+	FC(struct rec_head, sys.listen_overflows),
+	FC(struct rec_head, sys.listen_drops),
 	FV(struct rec_head, totals.sockets),
 	FA(struct rec_head, totals.proto),
 	FA(struct rec_head, totals.tcp_states),
-	FS(struct rec_head, totals.fds_alloc),
-	FS(struct rec_head, totals.fds_max),
+	FC(struct rec_head, totals.fds_alloc),
+	FC(struct rec_head, totals.fds_max),
 	FV(struct rec_head, totals.orphans),
 	FV(struct rec_head, totals.tw_peer_max),
 	FR(struct rec_head, totals.tw_peer_sock, R_SOCK, F_NONE),
-	FS(struct rec_head, totals.overflows_window),
-	FS(struct rec_head, totals.drops_window),
+	FC(struct rec_head, totals.overflows_window),
+	FC(struct rec_head, totals.drops_window),
 	TRAFFIC_FIELDS(struct rec_head, totals.traffic),
 	FV(struct rec_head, denied),
 	FV(struct rec_head, starved),
 	FS(struct rec_head, starved_err),
-	FS(struct rec_head, file_nr),
-	FS(struct rec_head, file_max),
+	FC(struct rec_head, file_nr),
+	FC(struct rec_head, file_max),
 };
 
 static const struct field sock_f[] = {
@@ -178,9 +172,9 @@ static const struct field tcpi_f[] = {
 	FV(struct sock_tcpi, rtt_us),
 	FV(struct sock_tcpi, rttvar_us),
 	FV(struct sock_tcpi, lost),
-	FV(struct sock_tcpi, rx),
-	FV(struct sock_tcpi, tx),
-	FV(struct sock_tcpi, retr),
+	FD(struct sock_tcpi, rx),
+	FD(struct sock_tcpi, tx),
+	FD(struct sock_tcpi, retr),
 	FV(struct sock_tcpi, have),
 };
 
@@ -201,12 +195,12 @@ static const struct field proc_f[] = {
 	FV(struct proc_rec, start),
 	FS(struct proc_rec, ppid),
 	FV(struct proc_rec, state),
-	FS(struct proc_rec, uid),
+	FC(struct proc_rec, uid),
 	FA(struct proc_rec, comm),
 	FR(struct proc_rec, cmdline, R_STR_PROC, 0),
 	FR(struct proc_rec, user, R_STR_PROC, 0),
-	FS(struct proc_rec, fds),
-	FS(struct proc_rec, fd_limit),
+	FC(struct proc_rec, fds),
+	FC(struct proc_rec, fd_limit),
 	FL(struct proc_rec, fd_readable, 2),
 	FV(struct proc_rec, ino_n),
 	FV(struct proc_rec, netns),
@@ -269,8 +263,8 @@ static const struct field leak_f[] = {
 	FL(struct leak_verdict, reasons, 1u << LR_COUNT),
 	FL(struct leak_verdict, has_growth, 2),
 	FL(struct leak_verdict, has_eta, 2),
-	FV(struct leak_verdict, growth_per_min),
-	FV(struct leak_verdict, eta_seconds),
+	FD(struct leak_verdict, growth_per_min),
+	FD(struct leak_verdict, eta_seconds),
 	FV(struct leak_verdict, cw_old),
 	FV(struct leak_verdict, dead_old),
 	FV(struct leak_verdict, queue_full),
@@ -296,7 +290,7 @@ static const struct field service_f[] = {
 	FV(struct service_row, unix_),
 	FV(struct service_row, other),
 	FV(struct service_row, dead),
-	FS(struct service_row, fds),
+	FC(struct service_row, fds),
 	FA(struct service_row, states),
 	TRAFFIC_FIELDS(struct service_row, traffic),
 };
@@ -697,6 +691,27 @@ static int str_ok(const struct strpool *p, uint64_t off)
 	return l < p->len - off && p->buf[off + l] == '\0';
 }
 
+static int real_ok(const unsigned char *p, unsigned w)
+{
+	double d;
+	float x;
+
+	if (w == sizeof d) {
+		memcpy(&d, p, sizeof d);
+		return isfinite(d);
+	}
+	memcpy(&x, p, sizeof x);
+	return isfinite(x);
+}
+
+/* A count of width w (sign-extended into v): what live data can hold. */
+static int count_ok(uint64_t v, unsigned w)
+{
+	int64_t c = (int64_t)v;
+
+	return c >= -1 && (c <= COUNT_MAX || (w == 8 && c == INT64_MAX));
+}
+
 static size_t ref_count(const struct snapshot *s, unsigned ref)
 {
 	switch (ref) {
@@ -740,7 +755,11 @@ static int check_elems(const struct snapshot *s, const void *base, size_t msize,
 
 			if (f[i].n != 1)
 				continue;
-			if (f[i].lim != 0)
+			if (f[i].flags & F_REAL)
+				ok = real_ok(m + f[i].off, f[i].w);
+			else if (f[i].flags & F_COUNT)
+				ok = count_ok(widen(v, f[i].w, F_SIGNED), f[i].w);
+			else if (f[i].lim != 0)
 				ok = v < f[i].lim;
 			else if (f[i].ref == R_STR_NAMES)
 				ok = str_ok(&s->socks.names, v);

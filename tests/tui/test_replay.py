@@ -8,6 +8,7 @@ change to the earlier record); `t` with "+0s" jumps to the first, with the fifth
 HH:MM:SS to the last record before that second began; Space plays to the end, which
 the message line says; the sockets view lists sockets; `k` sends nothing and says so;
 q quits with status 0. A recording without --record-sockets marks its sockets view.
+The live view with --record writes records that replay.
 """
 
 import datetime
@@ -99,6 +100,20 @@ def main(t):
         tm.keys("4")
         tm.wait(lambda s: "listening sockets only" in s,
                 "its sockets view says only the listening sockets were recorded")
+        tm.keys("q")
+        t.check_eq(tm.exit_status(), "0", "q quits with status 0")
+    finally:
+        tm.kill()
+    # The interactive view records too.
+    lpath = os.path.join(t.tmpdir, "live.rec")
+    tm = Tmux(t, "%s -d 0.2 --record %s" % (t.sockwatch_path, lpath), w=160, h=40)
+    try:
+        tm.wait(lambda s: "Sockets " in s, "the live view runs with --record")
+
+        def recorded():
+            rc, out, _ = t.sockwatch("-b", "--replay", lpath, "-o", "json")
+            return rc == 0 and len(swtest.parse_json_lines(out) or []) >= 3
+        t.check(swtest.wait_for(recorded, 20, 0.2), "... and its refreshes replay")
         tm.keys("q")
         t.check_eq(tm.exit_status(), "0", "q quits with status 0")
     finally:
