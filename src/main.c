@@ -427,15 +427,14 @@ static void config_check_replay(struct config *c)
 	if (c->listen != NULL)
 		die_usage(c, "--listen does not go with --replay");
 	if (c->filter.npids > 0 || c->filter.uid >= 0 || c->filter.service != NULL ||
-	    c->expr != NULL || c->netns_arg != NULL)
+	    c->netns_arg != NULL)
 		die_usage(c,
 			  "%s does not go with --replay (it chooses what is collected: a "
-			  "replay shows what was recorded)",
+			  "replay shows what was recorded; a filter expression narrows it)",
 			  c->filter.npids > 0	      ? "-p"
 			  : c->filter.uid >= 0	      ? "-u"
 			  : c->filter.service != NULL ? "--service"
-			  : c->netns_arg != NULL      ? "--netns"
-						      : "a filter expression");
+						      : "--netns");
 }
 
 static void config_parse(struct config *c, int argc, char **argv)
@@ -1098,6 +1097,26 @@ static int replay_range(const struct config *c, struct replay *rp, size_t *first
 	return 0;
 }
 
+/* --replay FILTER: the record joined again under the expression; 0, or -1 (said). */
+static int replay_filter(const struct config *c, struct snapshot *s, const struct record_info *info)
+{
+	char *cause = NULL;
+
+	if (!(info->flags & REC_F_SOCKETS)) {
+		fprintf(stderr,
+			"sockwatch: %s: recorded without --record-sockets: a filter expression "
+			"needs every socket\n",
+			c->replay);
+		return -1;
+	}
+	if (record_rejoin(s, c->expr, &cause) < 0) {
+		fprintf(stderr, "sockwatch: %s: %s\n", c->replay, cause);
+		free(cause);
+		return -1;
+	}
+	return 0;
+}
+
 /* The batch loop: refresh (or read a recording), judge leaks, write; publish to --listen. */
 static int run_batch(const struct config *c, struct exporter *ex)
 {
@@ -1162,6 +1181,10 @@ static int run_batch(const struct config *c, struct exporter *ex)
 			if (replay_load(rp, ri++, &snap, &info, &cause) < 0) {
 				fprintf(stderr, "sockwatch: %s\n", cause);
 				free(cause);
+				rc = 1;
+				break;
+			}
+			if (c->expr != NULL && replay_filter(c, &snap, &info) < 0) {
 				rc = 1;
 				break;
 			}

@@ -46,6 +46,18 @@ int record_decode(struct snapshot *s, struct record_info *info, const void *data
 		  char **cause);
 
 /*
+ * Join a record just read back (record_decode; with REC_F_SOCKETS: every
+ * socket) again, under
+ * filter expression e: what a live run under e would have shown, with the
+ * recorded leak verdicts (the detector is not run again). The processes'
+ * socket inodes are rebuilt from the owner links and the unlisted sockets.
+ * 0, or -1 with *cause when the record does not hold what that needs (a
+ * summary record, or a process with sockets the record lacks).
+ */
+struct sock_expr;
+int record_rejoin(struct snapshot *s, const struct sock_expr *e, char **cause);
+
+/*
  * The recorder (--record): each refresh's record appended to path, which is
  * at most max_size bytes (0: no cap). A record that would pass the cap starts
  * a new file: path becomes path.1, path.1 path.2, ..., and path.KEEP is

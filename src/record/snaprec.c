@@ -940,3 +940,141 @@ int record_decode(struct snapshot *s, struct record_info *info, const void *data
 	s->expr = NULL;
 	return 0;
 }
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Each process's socket inodes, from its owner links and unlisted sockets: 0, or -1. */
+static int rebuild_inodes(struct snapshot *s, char **cause)
+{
+	struct proc_table *pt = &s->procs;
+	uint32_t *fill;
+	size_t i, p, total = s->nlinks + s->nunlisted;
+
+	pt->inodes = xgrow(pt->inodes, &pt->inocap, total ? total : 1, sizeof *pt->inodes);
+	fill = xcalloc(pt->n + 1, sizeof *fill);
+	for (i = 0; i < s->nlinks; i++)
+		fill[s->links[i].proc + 1]++;
+	for (i = 0; i < s->nunlisted; i++)
+		fill[s->unlisted[i].proc + 1]++;
+	for (p = 0; p < pt->n; p++)
+		fill[p + 1] += fill[p];
+	for (p = 0; p < pt->n; p++)
+		pt->v[p].ino_off = fill[p];
+	for (i = 0; i < s->socks.n; i++) {
+		uint32_t l;
+
+		for (l = s->socks.v[i].owner; l != NONE; l = s->links[l].next)
+			pt->inodes[fill[s->links[l].proc]++] = s->socks.v[i].inode;
+	}
+	for (i = 0; i < s->nunlisted; i++)
+		pt->inodes[fill[s->unlisted[i].proc]++] = s->unlisted[i].inode;
+	for (p = 0; p < pt->n; p++) {
+		struct proc_rec *pr = &pt->v[p];
+		uint32_t *v = pt->inodes + pr->ino_off;
+		size_t n = fill[p] - pr->ino_off, k, u = 0;
+
+		qsort(v, n, sizeof *v, cmp_u32);
+		for (k = 0; k < n; k++) {
+			if (v[k] != 0 && (u == 0 || v[u - 1] != v[k]))
+				v[u++] = v[k];
+		}
+		if (u != pr->ino_n) {
+			*cause = xprintf("pid %d held %u sockets, the record names %zu", pr->pid,
+					 pr->ino_n, u);
+			free(fill);
+			return -1;
+		}
+	}
+	pt->ninodes = total;
+	free(fill);
+	return 0;
+}
+
+/* Indices of unlisted sockets (arg) by their inodes. */
+static int cmp_unlisted(const void *a, const void *b, void *arg)
+{
+	const struct unlisted_sock *u = arg;
+	uint32_t x = u[*(const uint32_t *)a].inode, y = u[*(const uint32_t *)b].inode;
+
+	return x < y ? -1 : x > y;
+}
+
+int record_rejoin(struct snapshot *s, const struct sock_expr *e, char **cause)
+{
+	struct filter f = { NULL, 0, -1, 0, NULL, e };
+	struct leak_verdict *svc = NULL;
+	struct service_row *old = NULL;
+	uint8_t *protos = NULL;
+	uint32_t *inos = NULL;
+	size_t nold = s->nservices, nun = s->nunlisted, i, k;
+	int64_t overflows = s->totals.overflows_window, drops = s->totals.drops_window;
+	struct strpool names;
+
+	if (rebuild_inodes(s, cause) < 0)
+		return -1;
+	/* What the join forgets and the record knew: the unlisted sockets' protocols, and
+	 * the services' verdicts (their rows are made again, by name). */
+	inos = xmalloc((nun + 1) * sizeof *inos);
+	for (i = 0; i < nun; i++)
+		inos[i] = (uint32_t)i;
+	qsort_r(inos, nun, sizeof *inos, cmp_unlisted, s->unlisted);
+	protos = xmalloc(nun + 1);
+	for (i = 0; i < nun; i++)
+		protos[i] = s->unlisted[inos[i]].proto;
+	for (i = 0; i < nun; i++)
+		inos[i] = s->unlisted[inos[i]].inode;
+	strpool_init(&names);
+	if (s->svc_leak != NULL && nold > 0) {
+		svc = xmalloc(nold * sizeof *svc);
+		old = xmalloc(nold * sizeof *old);
+		memcpy(svc, s->svc_leak, nold * sizeof *svc);
+		for (i = 0; i < nold; i++) {
+			size_t len;
+			const char *name = strpool_get(&s->strs, s->services[i].name, &len);
+
+			old[i] = s->services[i];
+			old[i].name = strpool_add(&names, name, len);
+		}
+	}
+	snapshot_relate(s, &f);
+	for (i = 0; i < s->nunlisted; i++) {
+		const uint32_t *at =
+			bsearch(&s->unlisted[i].inode, inos, nun, sizeof *inos, cmp_u32);
+
+		s->unlisted[i].proto = at != NULL ? protos[at - inos] : UL_UNASKED;
+	}
+	snapshot_count_unlisted(s);
+	snapshot_traffic(s);
+	s->totals.overflows_window = overflows;
+	s->totals.drops_window = drops;
+	if (svc != NULL) {
+		s->svc_leak = xgrow(s->svc_leak, &s->svcleakcap, s->nservices ? s->nservices : 1,
+				    sizeof *s->svc_leak);
+		for (i = 0; i < s->nservices; i++) {
+			size_t len, olen;
+			const char *name = strpool_get(&s->strs, s->services[i].name, &len);
+
+			memset(&s->svc_leak[i], 0, sizeof s->svc_leak[i]);
+			for (k = 0; k < nold; k++) {
+				const char *oname = strpool_get(&names, old[k].name, &olen);
+
+				if (old[k].kind == s->services[i].kind && olen == len &&
+				    memcmp(oname, name, len) == 0) {
+					s->svc_leak[i] = svc[k];
+					break;
+				}
+			}
+		}
+	}
+	strpool_fini(&names);
+	free(svc);
+	free(old);
+	free(protos);
+	free(inos);
+	return 0;
+}

@@ -442,6 +442,23 @@ static int player_show(struct player *pl, struct ui *u, size_t i)
 		u->rp.playing = 0;
 		return -1;
 	}
+	/* A filter expression: the record joined again under it, when it holds every socket. */
+	if (ui_expr(u) != NULL) {
+		if (!(info.flags & REC_F_SOCKETS)) {
+			snprintf(u->msg, sizeof u->msg, "%s",
+				 "recorded without --record-sockets: not filtered (an expression "
+				 "needs every socket)");
+		} else if (record_rejoin(back, ui_expr(u), &cause) < 0) {
+			set_msg(u, cause, ": not filtered");
+			free(cause);
+			cause = NULL;
+			if (replay_load(pl->rp, i, back, &info, &cause) < 0) {
+				set_msg(u, cause, "");
+				free(cause);
+				return -1;
+			}
+		}
+	}
 	if (u->cfg->leaks_only)
 		snapshot_keep_leaking(back);
 	pl->front = back;
@@ -611,8 +628,14 @@ static int run_replay(const struct config *cfg)
 			continue;
 		while (term_read(t, &ev)) {
 			term_event(&u, t, &ev);
-			if (ui_handle(&u, &ev) == UI_REPLAY)
+			switch (ui_handle(&u, &ev)) {
+			case UI_REPLAY:
 				player_key(&pl, &u);
+				break;
+			case UI_EXPR: /* the record shown, under the new expression (or none) */
+				player_show(&pl, &u, u.rp.index);
+				break;
+			}
 			dirty = 1;
 		}
 	}

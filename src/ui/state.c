@@ -529,12 +529,6 @@ static void commit_filter(struct ui *u)
 
 	if (u->filter[0] == '\0')
 		return;
-	if (u->rp.on) {
-		/* An expression narrows what is collected; a replay collects nothing. */
-		snprintf(u->msg, sizeof u->msg, "%s",
-			 "text filter (a replay shows what was recorded: no filter expressions)");
-		return;
-	}
 	sb_init(&err);
 	e = sock_expr_parse_str(u->filter, &err);
 	if (e != NULL) {

@@ -8,6 +8,8 @@
  *              follow every index and string offset it holds).
  *   fixpoint   a record taken, written again, reads back and writes the same
  *              bytes again: nothing it held was taken half.
+ *   rejoin     joined again (what a filter expression in a replay does), it is
+ *              refused in one line or written in every view and format.
  * Seeds: the unit tests' fixture snapshot, with and without every socket.
  */
 #include <stdint.h>
@@ -61,6 +63,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(info2.flags == info.flags);
 	record_encode(&again, &info2, &rec2);
 	CHECK(rec2.len == rec.len && memcmp(rec2.buf, rec.buf, rec.len) == 0);
+	/* Joined again (as under a filter expression): refused in one line, or written. */
+	if (record_rejoin(&again, NULL, &cause) < 0) {
+		CHECK(cause != NULL && strchr(cause, '\n') == NULL);
+		free(cause);
+	} else {
+		write_all_views(&again);
+	}
 	sb_fini(&rec);
 	sb_fini(&rec2);
 	return 0;

@@ -6,8 +6,10 @@
   pile replays in batch JSON byte for byte as the live run printed it: the same
   per-process counts and leak levels, refresh by refresh, the leaker's level
   rising from ok during it.
-- --record-sockets replays the sockets view as live; without it the sockets view
-  says once that only the listening sockets were recorded.
+- --record-sockets replays the sockets view as live, and a filter expression
+  (state close-wait sport = :PORT) joins each record again: the CLOSE_WAIT pile's 20
+  sockets and its process alone; without --record-sockets the sockets view says once
+  that only the listening sockets were recorded, and an expression is one line, status 1.
 - --from/--to cut the range by ISO time, -Ns and +Ns; a range with no record,
   or a time that does not parse, is one line and status 1.
 - A copy cut at a random byte replays the records before the cut, then names the
@@ -97,7 +99,7 @@ def check_long_run(t, sanitized):
             "an empty range: one line, status 1", got=(rc, err))
     rc, out, err = replay(t, path, "--from", "yesterday")
     t.check(rc == 1 and "invalid time" in err, "a bad time: one line, status 1", got=(rc, err))
-    return path, want
+    return path, want, cw
 
 
 def frame_offsets(data):
@@ -179,7 +181,7 @@ def check_kill9(t):
             "the next recorder appends readable records", got=(rc, len(lines(out)), n, err))
 
 
-def check_sockets_and_rotation(t):
+def check_sockets_and_rotation(t, cw):
     path = os.path.join(t.tmpdir, "socks.rec")
     rc, live, _ = t.sockwatch("-b", "-o", "json", "--view", "sockets", "-n", 3, "-d", 0.2,
                               "--record", path, "--record-sockets")
@@ -187,12 +189,25 @@ def check_sockets_and_rotation(t):
     rc, out, err = replay(t, path, "-o", "json", "--view", "sockets")
     t.check(rc == 0 and lines(out) == lines(live) and err == "",
             "--record-sockets: the sockets view replays as live", got=(rc, err))
+    # A filter expression joins each record again: only the CLOSE_WAIT pile is left.
+    rc, out, err = replay(t, path, "-o", "json", "state", "close-wait", "sport", "=",
+                          ":%d" % cw.port)
+    snaps = swtest.parse_json_lines(out) or []
+    want = [(20, [cw.pid])] * 3
+    got = [(get(s, "totals", "tcp", "close_wait"),
+            [p["pid"] for p in s.get("processes", [])]) for s in snaps]
+    t.check(rc == 0 and got == want and all(get(s, "totals", "sockets") == 20 for s in snaps),
+            "--replay with a filter expression: the 20 CLOSE_WAIT sockets of the pile, its "
+            "process alone, in each record", got=(rc, got, err))
     spath = os.path.join(t.tmpdir, "summary.rec")
     t.sockwatch("-b", "-n", 2, "-d", 0.1, "--record", spath)
     rc, out, err = replay(t, spath, "-o", "json", "--view", "sockets")
     socks = [s for snap in (swtest.parse_json_lines(out) or []) for s in snap.get("sockets", [])]
     t.check(rc == 0 and len(lines(err)) == 1 and "without --record-sockets" in err,
             "a summary recording's sockets view: said once", got=(rc, err))
+    rc, out, err = replay(t, spath, "-o", "json", "state", "close-wait")
+    t.check(rc == 1 and out == "" and "needs every socket" in err and len(lines(err)) == 1,
+            "a summary recording with a filter expression: one line, status 1", got=(rc, err))
     states = [s.get("state") for s in socks]
     t.check(all(st in ("listen", "close", "time_wait") for st in states)
             and states.count("time_wait") <= 2,
@@ -227,10 +242,10 @@ def check_sockets_and_rotation(t):
 
 def main(t):
     sanitized = "asan" in t.sockwatch_path
-    path, want = check_long_run(t, sanitized)
+    path, want, cw = check_long_run(t, sanitized)
     check_damage(t, path, want)
     check_kill9(t)
-    check_sockets_and_rotation(t)
+    check_sockets_and_rotation(t, cw)
 
 
 swtest.run(main, __doc__)

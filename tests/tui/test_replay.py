@@ -7,6 +7,8 @@ count; `]` three times shows the fourth record's, `[` the third's (time and coun
 change to the earlier record); `t` with "+0s" jumps to the first, with the fifth's
 HH:MM:SS to the last record before that second began; Space plays to the end, which
 the message line says; the sockets view lists sockets; `k` sends nothing and says so;
+a filter expression (\\ state close-wait) joins the record again (fewer sockets), Esc
+drops it;
 q quits with status 0. A recording without --record-sockets marks its sockets view.
 The live view with --record writes records that replay.
 """
@@ -87,6 +89,17 @@ def main(t):
                 "4: the recorded sockets are listed")
         tm.keys("k")
         tm.wait(lambda s: "a replay sends no signals" in s, "k sends nothing, and says so")
+        # A filter expression joins the record again under it; Esc drops it.
+        total = "Sockets %d " % recs[-1]["totals"]["sockets"]
+        tm.keys("1", "\\")
+        tm.literal("state close-wait")
+        tm.keys("Enter")
+        tm.wait(lambda s: "[state close-wait]" in s and "filter expression" in s
+                and re.search(r"Sockets (\d+) ", s) and total not in s,
+                "\\ state close-wait: the record joined again, fewer sockets")
+        tm.keys("Escape")
+        tm.wait(lambda s: total in s and "[state close-wait]" not in s,
+                "Esc drops it: the record's own count again")
         tm.keys("q")
         t.check_eq(tm.exit_status(), "0", "q quits with status 0")
     finally:

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "snapfix.h"
+#include "sockwatch/expr.h"
 #include "sockwatch/out.h"
 #include "sockwatch/record.h"
 #include "sockwatch/recfile.h"
@@ -162,6 +163,87 @@ static void test_summary_keeps_every_view_but_sockets(void **state)
 	sb_fini(&sum);
 	snapshot_fini(&t);
 	snapshot_fini(&s);
+}
+
+/* Verdicts by pid and by service name, the same whatever the join's order. */
+static void judge_like_build(struct snapshot *s)
+{
+	s->leak = xgrow(s->leak, &s->leakcap, s->procs.n, sizeof *s->leak);
+	memset(s->leak, 0, s->procs.n * sizeof *s->leak);
+	for (size_t i = 0; i < s->procs.n; i++) {
+		if (s->procs.v[i].pid == 100) {
+			s->leak[i].level = LEAK_CRITICAL;
+			s->leak[i].reasons = LR_CLOSE_WAIT;
+			s->leak[i].cw_old = 1;
+		}
+	}
+	s->svc_leak = xgrow(s->svc_leak, &s->svcleakcap, s->nservices + 1, sizeof *s->svc_leak);
+	memset(s->svc_leak, 0, (s->nservices + 1) * sizeof *s->svc_leak);
+	for (size_t i = 0; i < s->nservices; i++) {
+		size_t len;
+		const char *name = strpool_get(&s->strs, s->services[i].name, &len);
+
+		if (len == 11 && memcmp(name, "web.service", 11) == 0)
+			s->svc_leak[i].level = LEAK_WARNING;
+	}
+}
+
+/*
+ * A record of every socket joined again under a filter expression writes what
+ * the live join under it writes, in every view and format; a summary record
+ * cannot be.
+ */
+static void test_rejoin_under_expression(void **state)
+{
+	static const char *const exprs[] = {
+		"state close-wait", "sport = :80", "dport = :80",
+		"src unix:/run/*",  "comm p200",   "( sport = :443 ) or src 127.0.0.1"
+	};
+	struct snapshot live, rec, t;
+	struct strbuf full, sum;
+	struct record_info info;
+	char *cause = NULL;
+
+	(void)state;
+	build_judged(&rec);
+	judge_like_build(&rec);
+	sb_init(&full);
+	sb_init(&sum);
+	record_encode(&rec, &full_info, &full);
+	record_encode(&rec, &sum_info, &sum);
+	snapshot_init(&t);
+	for (size_t i = 0; i < sizeof exprs / sizeof exprs[0]; i++) {
+		struct strbuf err;
+		struct sock_expr *e;
+		struct filter f = { NULL, 0, -1, 0, NULL, NULL };
+
+		sb_init(&err);
+		e = sock_expr_parse_str(exprs[i], &err);
+		assert_non_null(e);
+		f.expr = e;
+		build_judged(&live);
+		snapshot_join(&live, &f);
+		judge_like_build(&live);
+		assert_int_equal(record_decode(&t, &info, full.buf, full.len, &cause), 0);
+		if (record_rejoin(&t, e, &cause) != 0)
+			fail_msg("%s: %s", exprs[i], cause);
+		assert_same_output(&live, &t, 1);
+		/* And without an expression: the record as it was. */
+		assert_int_equal(record_decode(&t, &info, full.buf, full.len, &cause), 0);
+		assert_int_equal(record_rejoin(&t, NULL, &cause), 0);
+		assert_same_output(&rec, &t, 1);
+		snapshot_fini(&live);
+		sock_expr_free(e);
+		sb_fini(&err);
+	}
+	assert_int_equal(record_decode(&t, &info, sum.buf, sum.len, &cause), 0);
+	assert_int_equal(record_rejoin(&t, NULL, &cause), -1);
+	assert_non_null(strstr(cause, "pid"));
+	free(cause);
+	sb_fini(&full);
+	sb_fini(&sum);
+	snapshot_fini(&t);
+	snapshot_fini(&rec);
 }
 
 /* Decode a damaged record; when it is taken, write it in every way. */
@@ -390,6 +472,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip_with_sockets),
 		cmocka_unit_test(test_summary_keeps_every_view_but_sockets),
+		cmocka_unit_test(test_rejoin_under_expression),
 		cmocka_unit_test(test_damaged_records_stay_in_bounds),
 		cmocka_unit_test(test_day_under_cap),
 		cmocka_unit_test(test_replay_times),
