@@ -18,7 +18,9 @@ struct collector {
 	struct proc_scanner *scanner;
 	struct history *hist;
 	struct trend overflows, drops;
-	struct u32map ages[2]; /* cookie (low 32 bits) -> first seen; this and the last refresh */
+	/* cookie (low 32 bits) -> first seen; this and the last refresh (unless alternate) */
+	struct u32map ages[2];
+	const struct snapshot *last; /* the last refresh's, when alternate: alive, unchanged */
 	int cur;
 	struct u32map protos[2]; /* unlisted socket inode -> PROTO_SEEN or its protocol + 1 */
 	int pcur;
@@ -159,12 +161,31 @@ static void chase_unowned(struct collector *c, const struct snapshot *s)
 static void age_sockets(struct collector *c, struct snapshot *s, double now)
 {
 	struct u32map *old = &c->ages[c->cur], *cur = &c->ages[!c->cur];
+	const struct snapshot *last = c->last;
 	size_t i;
 
 	if (c->start < 0)
 		c->start = now;
 	s->now_ds = (uint32_t)((now - c->start) * 10.0) + 1;
 	s->first_ds = 1;
+	/*
+	 * The TUI keeps the last refresh's snapshot alive (it is shown) and
+	 * unchanged: its own records and cookie map say when each socket was first
+	 * seen, and two maps of a key and a value per socket (at a million sockets,
+	 * 32 MiB) are not needed. Only its records and its map are read (the
+	 * interface reads them too; what it writes at the swap is elsewhere).
+	 */
+	if (c->alternate) {
+		for (i = 0; i < s->socks.n; i++) {
+			struct sock_rec *r = &s->socks.v[i];
+			uint32_t k = last != NULL ? snapshot_find_cookie(last, r->cookie, r->proto)
+						  : NONE;
+
+			r->seen = k != NONE ? last->socks.v[k].seen : s->now_ds;
+		}
+		c->last = s;
+		return;
+	}
 	u32map_clear(cur);
 	for (i = 0; i < s->socks.n; i++) {
 		struct sock_rec *r = &s->socks.v[i];
