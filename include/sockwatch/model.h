@@ -262,7 +262,8 @@ struct snapshot {
 	size_t leakcap;
 
 	/* Hash tables of the aggregation passes, kept across refreshes. */
-	struct u32map inode_map;  /* inode -> first owner link */
+	struct u32map *inode_map; /* inode -> first owner link: own_inodes, or shared */
+	struct u32map own_inodes;
 	struct u32map cookie_map; /* cookie's low 32 bits -> socket (duplicates in a dump) */
 	struct hmap listen_map;	  /* (netns, family, proto, address, port) -> first lsocks index */
 	uint8_t listen_ports[SP_UNIX_STREAM][65536 / 8]; /* netns 0's ports with a listener */
@@ -295,6 +296,12 @@ struct snapshot {
  */
 void snapshot_count_dump(const struct snapshot *s, struct totals *t);
 void snapshot_init(struct snapshot *s);
+/*
+ * s's joins use the inode map of with (a key and a value per socket inode, only
+ * needed during a join): for a caller that alternates two snapshots and never
+ * joins both at once (the TUI). with must be finished after s.
+ */
+void snapshot_share_inode_map(struct snapshot *s, struct snapshot *with);
 void snapshot_fini(struct snapshot *s);
 /* Forget the last refresh's data (keeps allocations). */
 void snapshot_reset(struct snapshot *s);

@@ -41,7 +41,8 @@ void snapshot_init(struct snapshot *s)
 	memset(s, 0, sizeof *s);
 	sock_table_init(&s->socks);
 	proc_table_init(&s->procs);
-	u32map_init(&s->inode_map, 1024);
+	u32map_init(&s->own_inodes, 1024);
+	s->inode_map = &s->own_inodes;
 	u32map_init(&s->cookie_map, 1024);
 	hmap_init(&s->listen_map, sizeof(struct addr_key), 256);
 	s->port_rows = xcalloc((size_t)SP_UNIX_STREAM * 2 * 65536, sizeof *s->port_rows);
@@ -54,6 +55,13 @@ void snapshot_init(struct snapshot *s)
 	u32map_init(&s->ns_map, 16);
 	u32map_init(&s->unix_peers, 16);
 	strpool_init(&s->strs);
+}
+
+void snapshot_share_inode_map(struct snapshot *s, struct snapshot *with)
+{
+	u32map_fini(&s->own_inodes);
+	u32map_init(&s->own_inodes, 1);
+	s->inode_map = with->inode_map;
 }
 
 void snapshot_fini(struct snapshot *s)
@@ -81,7 +89,7 @@ void snapshot_fini(struct snapshot *s)
 	hmap_fini(&s->svc_map);
 	u32map_fini(&s->ns_map);
 	u32map_fini(&s->unix_peers);
-	u32map_fini(&s->inode_map);
+	u32map_fini(&s->own_inodes);
 	u32map_fini(&s->cookie_map);
 	free(s->port_rows);
 	hmap_fini(&s->listen_map);
@@ -259,7 +267,7 @@ static void join_owners(struct snapshot *s)
 	size_t p, i;
 	int isnew;
 
-	u32map_clear(&s->inode_map);
+	u32map_clear(s->inode_map);
 	s->links = xgrow(s->links, &s->linkcap, pt->ninodes, sizeof *s->links);
 	s->nlinks = 0;
 	/* Backwards, so that each list (built by prepending) is in process order. */
@@ -273,7 +281,7 @@ static void join_owners(struct snapshot *s)
 
 			if (ino == 0)
 				continue;
-			slot = u32map_put(&s->inode_map, ino, &isnew);
+			slot = u32map_put(s->inode_map, ino, &isnew);
 			struct owner_link *l = &s->links[s->nlinks];
 
 			l->proc = (uint32_t)p;
@@ -333,7 +341,7 @@ static void count_unowned(struct snapshot *s, const struct sock_rec *r, uint32_t
 /* A socket's first owner link (r->owner), from the processes' socket inodes. */
 static void find_owner(struct snapshot *s, struct sock_rec *r)
 {
-	const uint32_t *slot = r->inode != 0 ? u32map_get(&s->inode_map, r->inode) : NULL;
+	const uint32_t *slot = r->inode != 0 ? u32map_get(s->inode_map, r->inode) : NULL;
 
 	r->owner = slot != NULL ? *slot : NONE;
 }
