@@ -834,8 +834,8 @@ static int get_table(struct snapshot *s, const struct table *t, const struct sec
 		return -1;
 	}
 	if (t->parallel && n != snap_n(s, t)) {
-		*cause = xprintf("%s: %zu elements for %zu %ss", sect_names[t->id], n, snap_n(s, t),
-				 sect_names[t->parallel]);
+		*cause = xprintf("%s: %zu elements, where the %s section has %zu",
+				 sect_names[t->id], n, sect_names[t->parallel], snap_n(s, t));
 		return -1;
 	}
 	*arr = xgrow(*arr, cap, n ? n : 1, t->msize);
