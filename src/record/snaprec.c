@@ -520,7 +520,7 @@ static uint32_t subset_add(struct sock_subset *sub, const struct snapshot *s, ui
 static void subset_build(struct sock_subset *sub, const struct snapshot *s)
 {
 	uint32_t *map = xmalloc((s->socks.n + 1) * sizeof *map);
-	size_t i, room = s->nlsocks + 1;
+	size_t i, room = s->nlsocks + s->nlisteners + 1; /* a crafted record's rows may differ */
 
 	memset(map, 0xff, (s->socks.n + 1) * sizeof *map);
 	memset(sub, 0, sizeof *sub);
