@@ -298,13 +298,15 @@ static void rate_sockets(struct collector *c, struct snapshot *s, double t)
 		x->have |= TCPI_RATED;
 	}
 	c->tclosed = c->tlast >= 0 && was > kept ? (uint32_t)(was - kept) : 0;
-	c->nprev = s->socks.nti;
+	/* The run's last refresh (-n): no rate will start from this sample. */
+	c->nprev = c->cfg->iterations != 0 && c->refreshes + 1 >= c->cfg->iterations ? 0
+										     : s->socks.nti;
 	if (c->nprev > 0) { /* none with tcp_info: prev may still be NULL */
 		c->prev = xgrow(c->prev, &c->prevcap, c->nprev, sizeof *c->prev);
 		memset(c->prev, 0, c->nprev * sizeof *c->prev);
 	}
 	/* The join dropped the second listing of a socket: its entry names nobody. */
-	for (i = 0; i < s->socks.n; i++) {
+	for (i = 0; i < s->socks.n && c->nprev > 0; i++) {
 		const struct sock_rec *r = &s->socks.v[i];
 		const struct sock_tcpi *x;
 		struct tcpi_prev *p;

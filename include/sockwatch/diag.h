@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
 
 #include "sockwatch/util.h"
 
@@ -61,8 +63,11 @@ struct sock_tcpi {
 
 /*
  * One socket as the kernel reported it. Fixed size, no pointers: a dump is
- * one flat array. Addresses are in network order (as inet_ntop wants), a v4
- * address in the first 4 bytes; ports in host order.
+ * one flat array of 72 bytes a record. Ports are in host order. An IPv4
+ * address is held in the record (sa, da: its 4 bytes in network order); an
+ * IPv6 one is an index in its table's a6, where each distinct address is
+ * kept once (a server's local addresses are few, and 32 bytes of addresses
+ * were a third of a record). sock_addr gives either as 16 bytes.
  */
 struct sock_rec {
 	uint64_t cookie;
@@ -91,8 +96,8 @@ struct sock_rec {
 	uint8_t timer;
 	uint8_t match; /* set by the join: the filter expression matches it (1 without one) */
 	uint8_t dup;   /* set by the join: another record of its inode counted for its owners */
-	uint8_t saddr[16];
-	uint8_t daddr[16];
+	uint32_t sa;   /* local address: AF_INET its bytes, AF_INET6 its index in a6 */
+	uint32_t da;   /* remote address, the same way */
 };
 
 struct sock_table {
@@ -102,6 +107,10 @@ struct sock_table {
 	struct strpool names; /* UNIX paths; may hold NUL bytes (abstract names) */
 	struct sock_tcpi *ti; /* tcp_info of the records that have one (sock_rec.tcpi) */
 	size_t nti, ticap;
+	uint8_t (*a6)[16]; /* the distinct IPv6 addresses of the records */
+	size_t na6, a6cap;
+	struct hmap a6map;  /* IPv6 address -> index in a6 */
+	uint32_t a6last[2]; /* the local and the remote address interned last, NONE */
 };
 
 void sock_table_init(struct sock_table *t);
@@ -111,6 +120,28 @@ void sock_table_reset(struct sock_table *t);
 struct sock_rec *sock_table_add(struct sock_table *t);
 /* Give record r a zeroed tcp_info entry and return it. */
 struct sock_tcpi *sock_table_add_tcpi(struct sock_table *t, struct sock_rec *r);
+/*
+ * Set an address of r (remote: the peer's, else the local one) from the 4
+ * (AF_INET) or 16 (AF_INET6) bytes at a; r->family must be set. AF_UNIX
+ * records have none (0).
+ */
+void sock_set_addr(struct sock_table *t, struct sock_rec *r, int remote, const void *a);
+/*
+ * An address of r as 16 bytes in network order (an IPv4 one in the first 4,
+ * zeros after; AF_UNIX: zeros): a pointer into t, or to buf, filled.
+ */
+static inline const uint8_t *sock_addr(const struct sock_table *t, const struct sock_rec *r,
+				       int remote, uint8_t buf[16])
+{
+	uint32_t v = remote ? r->da : r->sa;
+
+	if (r->family == AF_INET6 && v < t->na6)
+		return t->a6[v];
+	memset(buf, 0, 16);
+	if (r->family == AF_INET)
+		memcpy(buf, &v, 4);
+	return buf;
+}
 /* Record r's tcp_info, NULL when it has none. */
 static inline const struct sock_tcpi *sock_tcpi(const struct sock_table *t,
 						const struct sock_rec *r)

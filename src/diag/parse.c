@@ -124,13 +124,8 @@ static int diag_parse_inet(const struct nlmsghdr *nlh, struct diag_parse_run *ru
 	r->proto = diag_dump_proto(run->ctx->dump);
 	r->sport = ntohs(m.id.idiag_sport);
 	r->dport = ntohs(m.id.idiag_dport);
-	if (m.idiag_family == AF_INET) {
-		memcpy(r->saddr, m.id.idiag_src, 4);
-		memcpy(r->daddr, m.id.idiag_dst, 4);
-	} else {
-		memcpy(r->saddr, m.id.idiag_src, 16);
-		memcpy(r->daddr, m.id.idiag_dst, 16);
-	}
+	sock_set_addr(run->ctx->t, r, 0, m.id.idiag_src);
+	sock_set_addr(run->ctx->t, r, 1, m.id.idiag_dst);
 
 	/* struct tcp_info grows with the kernel: copy what both sides know. */
 	if (tb[INET_DIAG_INFO] != NULL) {

@@ -4,6 +4,8 @@
 
 #include "sockwatch/diag.h"
 
+_Static_assert(sizeof(struct sock_rec) == 72, "a socket record grew: see the memory budget");
+
 void sock_table_init(struct sock_table *t)
 {
 	t->v = NULL;
@@ -12,6 +14,11 @@ void sock_table_init(struct sock_table *t)
 	t->ti = NULL;
 	t->nti = 0;
 	t->ticap = 0;
+	t->a6 = NULL;
+	t->na6 = 0;
+	t->a6cap = 0;
+	t->a6last[0] = t->a6last[1] = UINT32_MAX;
+	hmap_init(&t->a6map, 16, 16);
 	strpool_init(&t->names);
 }
 
@@ -25,6 +32,11 @@ void sock_table_fini(struct sock_table *t)
 	t->ti = NULL;
 	t->nti = 0;
 	t->ticap = 0;
+	free(t->a6);
+	t->a6 = NULL;
+	t->na6 = 0;
+	t->a6cap = 0;
+	hmap_fini(&t->a6map);
 	strpool_fini(&t->names);
 }
 
@@ -33,6 +45,9 @@ void sock_table_reset(struct sock_table *t)
 {
 	t->n = 0;
 	t->nti = 0;
+	t->na6 = 0;
+	t->a6last[0] = t->a6last[1] = UINT32_MAX;
+	hmap_clear(&t->a6map);
 	strpool_reset(&t->names);
 }
 
@@ -58,4 +73,36 @@ struct sock_tcpi *sock_table_add_tcpi(struct sock_table *t, struct sock_rec *r)
 	memset(ti, 0, sizeof(*ti));
 	r->tcpi = (uint32_t)t->nti++;
 	return ti;
+}
+
+/* The index of IPv6 address a in t->a6, added when new (remote: a peer's). */
+static uint32_t intern_addr6(struct sock_table *t, const uint8_t *a, int remote)
+{
+	uint32_t *slot, *last = &t->a6last[remote != 0];
+	int isnew;
+
+	if (*last < t->na6 && memcmp(t->a6[*last], a, 16) == 0)
+		return *last;
+	slot = hmap_put(&t->a6map, a, &isnew);
+	if (isnew) {
+		t->a6 = xgrow(t->a6, &t->a6cap, t->na6 + 1, sizeof *t->a6);
+		memcpy(t->a6[t->na6], a, 16);
+		*slot = (uint32_t)t->na6++;
+	}
+	*last = *slot;
+	return *slot;
+}
+
+void sock_set_addr(struct sock_table *t, struct sock_rec *r, int remote, const void *a)
+{
+	uint32_t v = 0;
+
+	if (r->family == AF_INET)
+		memcpy(&v, a, 4);
+	else if (r->family == AF_INET6)
+		v = intern_addr6(t, a, remote);
+	if (remote)
+		r->da = v;
+	else
+		r->sa = v;
 }

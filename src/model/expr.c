@@ -767,9 +767,10 @@ static int bits_match(const uint8_t *a, const uint8_t *b, unsigned plen)
 static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
 /* The kernel's INET_DIAG_BC_S_COND / D_COND on an inet socket. */
-static int host_match(const struct enode *n, const struct sock_rec *r)
+static int host_match(const struct enode *n, const struct snapshot *s, const struct sock_rec *r)
 {
-	const uint8_t *addr = n->dst ? r->daddr : r->saddr;
+	uint8_t buf[16];
+	const uint8_t *addr = sock_addr(&s->socks, r, n->dst, buf);
 	unsigned port = n->dst ? r->dport : r->sport;
 
 	if (n->port != -1 && (int32_t)port != n->port)
@@ -874,7 +875,7 @@ static int eval(const struct enode *n, const struct snapshot *s, uint32_t sock, 
 		 */
 		if (unix_)
 			return (n->port == -1 || unix_port(r, n->dst) == n->port) && n->plen == 0;
-		return host_match(n, r);
+		return host_match(n, s, r);
 	case EN_PORT_GE:
 	case EN_PORT_LE: {
 		int64_t port, bound = n->port;

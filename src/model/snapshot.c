@@ -46,7 +46,7 @@ void snapshot_init(struct snapshot *s)
 	u32map_init(&s->cookie_map, 1024);
 	hmap_init(&s->listen_map, sizeof(struct addr_key), 256);
 	s->port_rows = xcalloc((size_t)SP_UNIX_STREAM * 2 * 65536, sizeof *s->port_rows);
-	hmap_init(&s->peer_set, 20, 1024);
+	hmap_init(&s->peer_set, 3 * sizeof(uint32_t), 1024);
 	hmap_init(&s->pid_set, 8, 1024);
 	hmap_init(&s->tw_map, sizeof(struct addr_key), 256);
 	hmap_init(&s->port_map, sizeof(struct nsport_key), 64);
@@ -304,6 +304,15 @@ static void addr_key_make(struct addr_key *k, const struct sock_rec *r, const ui
 		memcpy(k->addr, addr, r->family == AF_INET ? 4 : 16);
 }
 
+/* The key of one of r's addresses (remote: its peer's) and a port. */
+static void addr_key_sock(struct addr_key *k, const struct snapshot *s, const struct sock_rec *r,
+			  int remote, uint16_t port)
+{
+	uint8_t buf[16];
+
+	addr_key_make(k, r, sock_addr(&s->socks, r, remote, buf), port);
+}
+
 /*
  * System-wide pressure from sockets nobody holds: orphans (closed by their
  * owner, still finishing; capped by tcp_max_orphans) and TIME_WAIT sockets
@@ -328,7 +337,7 @@ static void count_unowned(struct snapshot *s, const struct sock_rec *r, uint32_t
 		s->totals.orphans++;
 		return;
 	case TS_TIME_WAIT:
-		addr_key_make(&k, r, r->daddr, r->dport);
+		addr_key_sock(&k, s, r, 1, r->dport);
 		n = hmap_put(&s->tw_map, &k, NULL);
 		if (++*n > s->totals.tw_peer_max) {
 			s->totals.tw_peer_max = *n;
@@ -470,7 +479,7 @@ static const struct addr_key *listen_key(const struct snapshot *s, const struct 
 			return NULL;
 		unix_key_make(k, s, r);
 	} else {
-		addr_key_make(k, r, r->saddr, r->sport);
+		addr_key_sock(k, s, r, 0, r->sport);
 	}
 	return k;
 }
@@ -550,7 +559,7 @@ static void build_listeners(struct snapshot *s, const struct filter *f)
 			/* Most sockets are on a port nobody listens on: no lookup for them. */
 			if (r->state == TS_LISTEN || !port_listening(s, r))
 				continue;
-			addr_key_make(&k, r, r->saddr, r->sport);
+			addr_key_sock(&k, s, r, 0, r->sport);
 			slot = hmap_get(h, &k);
 			if (slot == NULL) {
 				addr_key_make(&k, r, NULL, r->sport);
@@ -597,7 +606,7 @@ static int row_pid_cmp(const void *a, const void *b)
  */
 /* What a port row saw last: most sockets of a row share their peer and owner. */
 struct row_last {
-	uint8_t peer[16];
+	uint32_t peer[2]; /* family, remote address (an IPv6 one by its index: unique) */
 	uint32_t pid;
 	uint8_t has_peer, has_pid;
 };
@@ -617,7 +626,7 @@ static void build_ports(struct snapshot *s, const struct filter *f)
 	for (i = 0; i < s->socks.n; i++) {
 		const struct sock_rec *r = &s->socks.v[i];
 		uint32_t *slot, row, l;
-		uint8_t dir, peerkey[20];
+		uint8_t dir;
 		uint16_t port;
 
 		if (r->family == AF_UNIX || is_listener(r))
@@ -660,13 +669,15 @@ static void build_ports(struct snapshot *s, const struct filter *f)
 		s->rel[i].port = row;
 		s->ports[row].total++;
 		s->ports[row].states[state_index(r->state)]++;
-		if (!last[row].has_peer || memcmp(last[row].peer, r->daddr, 16) != 0) {
-			memcpy(peerkey, &row, 4);
-			memcpy(peerkey + 4, r->daddr, 16);
+		if (!last[row].has_peer || last[row].peer[0] != r->family ||
+		    last[row].peer[1] != r->da) {
+			uint32_t peerkey[3] = { row, r->family, r->da };
+
 			hmap_put(peers, peerkey, &isnew);
 			if (isnew)
 				s->ports[row].peers++;
-			memcpy(last[row].peer, r->daddr, 16);
+			last[row].peer[0] = r->family;
+			last[row].peer[1] = r->da;
 			last[row].has_peer = 1;
 		}
 		for (l = sock_owner_first(s, (uint32_t)i); l != NONE; l = sock_owner_next(s, l)) {

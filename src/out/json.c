@@ -50,12 +50,15 @@ static void json_states(struct strbuf *sb, const uint32_t *states)
 	sb_putc(sb, '}');
 }
 
-static void json_addr(struct strbuf *sb, int family, const uint8_t *addr)
+/* An address of socket r (remote: its peer's) as a JSON string. */
+static void json_addr(struct strbuf *sb, const struct snapshot *s, const struct sock_rec *r,
+		      int remote)
 {
+	uint8_t buf[16];
 	struct strbuf t;
 
 	sb_init(&t);
-	sock_addr_format(&t, family, addr);
+	sock_addr_format(&t, r->family, sock_addr(&s->socks, r, remote, buf));
 	json_str(sb, t.buf, t.len);
 	sb_fini(&t);
 }
@@ -382,7 +385,7 @@ static void json_listener(struct strbuf *sb, const struct snapshot *s, const str
 		sb_printf(sb, "\", \"port\": null, \"port_name\": null, \"abstract\": %s",
 			  abstract ? "true" : "false");
 	} else {
-		json_addr(sb, r->family, r->saddr);
+		json_addr(sb, s, r, 0);
 		json_port_fields(sb, r->proto, r->sport);
 	}
 	sb_printf(sb, ", \"family\": \"%s\"",
@@ -457,10 +460,10 @@ static void json_socket(struct strbuf *sb, const struct snapshot *s, uint32_t so
 			  r->peer);
 	} else {
 		sb_puts(sb, ", \"local\": {\"address\": ");
-		json_addr(sb, r->family, r->saddr);
+		json_addr(sb, s, r, 0);
 		json_port_fields(sb, r->proto, r->sport);
 		sb_puts(sb, "}, \"remote\": {\"address\": ");
-		json_addr(sb, r->family, r->daddr);
+		json_addr(sb, s, r, 1);
 		json_port_fields(sb, r->proto, r->dport);
 		sb_putc(sb, '}');
 	}
@@ -499,7 +502,7 @@ static void json_system(struct strbuf *sb, const struct snapshot *s)
 		const struct sock_rec *r = &s->socks.v[t->tw_peer_sock];
 
 		sb_puts(sb, "{\"address\": ");
-		json_addr(sb, r->family, r->daddr);
+		json_addr(sb, s, r, 1);
 		json_port_fields(sb, r->proto, r->dport);
 		sb_printf(sb, ", \"time_wait\": %u}", t->tw_peer_max);
 	}

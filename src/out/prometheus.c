@@ -324,6 +324,7 @@ static const struct {
 static void prom_listeners(struct strbuf *sb, const struct snapshot *s, const struct row_list *rl)
 {
 	uint32_t(*sum)[LM_COUNT] = xcalloc(s->nlisteners + 1, sizeof *sum);
+	uint8_t abuf[16];
 	struct strbuf a;
 	size_t i;
 	unsigned m;
@@ -349,7 +350,7 @@ static void prom_listeners(struct strbuf *sb, const struct snapshot *s, const st
 			if (r->proto != SP_TCP || li->group != rl->v[i])
 				continue;
 			sb_reset(&a);
-			sock_addr_format(&a, r->family, r->saddr);
+			sock_addr_format(&a, r->family, sock_addr(&s->socks, r, 0, abuf));
 			sb_printf(sb, "%s{proto=\"tcp\",address=\"%s\",port=\"%u\",",
 				  lsn_metrics[m].name, a.buf, r->sport);
 			prom_netns(sb, s, r->netns);
@@ -392,7 +393,7 @@ static void prom_listeners(struct strbuf *sb, const struct snapshot *s, const st
 				    rated[li->group] == 0)
 					continue;
 				sb_reset(&a);
-				sock_addr_format(&a, r->family, r->saddr);
+				sock_addr_format(&a, r->family, sock_addr(&s->socks, r, 0, abuf));
 				sb_printf(sb, "%s{proto=\"tcp\",address=\"%s\",port=\"%u\",",
 					  tm[m].name, a.buf, r->sport);
 				prom_netns(sb, s, r->netns);

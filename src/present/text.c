@@ -10,6 +10,7 @@ static void endpoint(struct strbuf *sb, const struct snapshot *s, const struct s
 		     int local, int numeric)
 {
 	unsigned port = local ? r->sport : r->dport;
+	uint8_t buf[16];
 
 	if (r->family == AF_UNIX) {
 		size_t len;
@@ -40,7 +41,7 @@ static void endpoint(struct strbuf *sb, const struct snapshot *s, const struct s
 	}
 	if (r->family == AF_INET6)
 		sb_putc(sb, '[');
-	sock_addr_format(sb, r->family, local ? r->saddr : r->daddr);
+	sock_addr_format(sb, r->family, sock_addr(&s->socks, r, !local, buf));
 	if (r->family == AF_INET6)
 		sb_putc(sb, ']');
 	sb_putc(sb, ':');

@@ -15,6 +15,15 @@
 
 #define CMP(a, b) ((a) < (b) ? -1 : (a) > (b))
 
+/* Two sockets' local (or remote) addresses in byte order, as 16 bytes. */
+static int addr_cmp(const struct snapshot *s, const struct sock_rec *x, const struct sock_rec *y,
+		    int remote)
+{
+	uint8_t bx[16], by[16];
+
+	return memcmp(sock_addr(&s->socks, x, remote, bx), sock_addr(&s->socks, y, remote, by), 16);
+}
+
 static const struct proc_rec *P(const struct snapshot *s, uint32_t row)
 {
 	return &s->procs.v[row];
@@ -631,7 +640,7 @@ static int c_llocal(const struct snapshot *s, uint32_t a, uint32_t b)
 	if (c == 0)
 		c = CMP(x->family, y->family);
 	if (c == 0)
-		c = memcmp(x->saddr, y->saddr, 16);
+		c = addr_cmp(s, x, y, 0);
 	if (c == 0)
 		c = CMP(x->name, y->name);
 	return c;
@@ -951,7 +960,7 @@ static int c_slocal(const struct snapshot *s, uint32_t a, uint32_t b)
 	const struct sock_rec *x = SR(s, a), *y = SR(s, b);
 	int c = CMP(x->sport, y->sport);
 
-	return c != 0 ? c : memcmp(x->saddr, y->saddr, 16);
+	return c != 0 ? c : addr_cmp(s, x, y, 0);
 }
 
 static void s_remote(struct strbuf *sb, const struct snapshot *s, uint32_t r)
@@ -967,7 +976,7 @@ static int c_sremote(const struct snapshot *s, uint32_t a, uint32_t b)
 	const struct sock_rec *x = SR(s, a), *y = SR(s, b);
 	int c = CMP(x->dport, y->dport);
 
-	return c != 0 ? c : memcmp(x->daddr, y->daddr, 16);
+	return c != 0 ? c : addr_cmp(s, x, y, 1);
 }
 
 static void s_rq(struct strbuf *sb, const struct snapshot *s, uint32_t r)

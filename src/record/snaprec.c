@@ -138,30 +138,37 @@ static const struct field head_f[] = {
 	FC(struct rec_head, file_max),
 };
 
+/*
+ * A socket as a record holds it: the record layout of version 1, where the
+ * two addresses are 16 bytes each (in memory an IPv6 one is an index in its
+ * table's a6, which the record does not carry).
+ */
+struct sock_wire {
+	uint64_t cookie;
+	uint32_t inode, uid, rqueue, wqueue, expires, last_ack;
+	uint32_t peer; /* UNIX: the peer's inode; TCP: last_data */
+	uint32_t name, owner, seen, tcpi;
+	uint16_t sport, dport, netns;
+	uint8_t family, proto, state, timer, match, dup;
+	uint8_t saddr[16], daddr[16];
+};
+
+#define SOCK_FIELDS(T, a, b)                                                                       \
+	FV(T, cookie), FV(T, inode), FV(T, uid), FV(T, rqueue), FV(T, wqueue), FV(T, expires),     \
+		FV(T, last_ack), FV(T, peer), FR(T, name, R_STR_NAMES, 0),                         \
+		FR(T, owner, R_LINK, F_NONE), FV(T, seen), FR(T, tcpi, R_TCPI, F_NONE),            \
+		FV(T, sport), FV(T, dport), FR(T, netns, R_NETNS, 0), FV(T, family),               \
+		FL(T, proto, SP_COUNT), FV(T, state), FV(T, timer), FL(T, match, 2),               \
+		FL(T, dup, 2), a, b
+
+/* In the file. */
+static const struct field sock_wire_f[] = {
+	SOCK_FIELDS(struct sock_wire, FA(struct sock_wire, saddr), FA(struct sock_wire, daddr)),
+};
+
+/* The same fields in memory, in the same order: what a decoded record's are checked by. */
 static const struct field sock_f[] = {
-	FV(struct sock_rec, cookie),
-	FV(struct sock_rec, inode),
-	FV(struct sock_rec, uid),
-	FV(struct sock_rec, rqueue),
-	FV(struct sock_rec, wqueue),
-	FV(struct sock_rec, expires),
-	FV(struct sock_rec, last_ack),
-	FV(struct sock_rec, peer),
-	FR(struct sock_rec, name, R_STR_NAMES, 0),
-	FR(struct sock_rec, owner, R_LINK, F_NONE),
-	FV(struct sock_rec, seen),
-	FR(struct sock_rec, tcpi, R_TCPI, F_NONE),
-	FV(struct sock_rec, sport),
-	FV(struct sock_rec, dport),
-	FR(struct sock_rec, netns, R_NETNS, 0),
-	FV(struct sock_rec, family),
-	FL(struct sock_rec, proto, SP_COUNT),
-	FV(struct sock_rec, state),
-	FV(struct sock_rec, timer),
-	FL(struct sock_rec, match, 2),
-	FL(struct sock_rec, dup, 2),
-	FA(struct sock_rec, saddr),
-	FA(struct sock_rec, daddr),
+	SOCK_FIELDS(struct sock_rec, FV(struct sock_rec, sa), FV(struct sock_rec, da)),
 };
 
 static const struct field tcpi_f[] = {
@@ -446,6 +453,84 @@ static const struct table *table_of(unsigned id)
 	return NULL;
 }
 
+#define NSOCK_WIRE_F (sizeof sock_wire_f / sizeof sock_wire_f[0])
+#define WIRE_CHUNK   1024 /* sockets converted at a time */
+
+static void wire_from(struct sock_wire *w, const struct sock_table *t, const struct sock_rec *r)
+{
+	uint8_t buf[16];
+
+	memset(w, 0, sizeof *w);
+	w->cookie = r->cookie;
+	w->inode = r->inode;
+	w->uid = r->uid;
+	w->rqueue = r->rqueue;
+	w->wqueue = r->wqueue;
+	w->expires = r->expires;
+	w->last_ack = r->last_ack;
+	w->peer = r->peer;
+	w->name = r->name;
+	w->owner = r->owner;
+	w->seen = r->seen;
+	w->tcpi = r->tcpi;
+	w->sport = r->sport;
+	w->dport = r->dport;
+	w->netns = r->netns;
+	w->family = r->family;
+	w->proto = r->proto;
+	w->state = r->state;
+	w->timer = r->timer;
+	w->match = r->match;
+	w->dup = r->dup;
+	memcpy(w->saddr, sock_addr(t, r, 0, buf), 16);
+	memcpy(w->daddr, sock_addr(t, r, 1, buf), 16);
+}
+
+static void wire_to(struct sock_rec *r, struct sock_table *t, const struct sock_wire *w)
+{
+	memset(r, 0, sizeof *r);
+	r->cookie = w->cookie;
+	r->inode = w->inode;
+	r->uid = w->uid;
+	r->rqueue = w->rqueue;
+	r->wqueue = w->wqueue;
+	r->expires = w->expires;
+	r->last_ack = w->last_ack;
+	r->peer = w->peer;
+	r->name = w->name;
+	r->owner = w->owner;
+	r->seen = w->seen;
+	r->tcpi = w->tcpi;
+	r->sport = w->sport;
+	r->dport = w->dport;
+	r->netns = w->netns;
+	r->family = w->family;
+	r->proto = w->proto;
+	r->state = w->state;
+	r->timer = w->timer;
+	r->match = w->match;
+	r->dup = w->dup;
+	sock_set_addr(t, r, 0, w->saddr); /* an IPv6 address interned in t */
+	sock_set_addr(t, r, 1, w->daddr);
+}
+
+/* The socket section: n records of v, whose IPv6 addresses t holds, in the file's layout. */
+static void put_socks(struct strbuf *out, const struct sock_table *t, const struct sock_rec *v,
+		      size_t n)
+{
+	struct sock_wire *w = xmalloc(WIRE_CHUNK * sizeof *w);
+	size_t i, j, k;
+
+	put_sect_header(out, S_SOCK, field_bytes(sock_wire_f, NSOCK_WIRE_F), n);
+	for (i = 0; i < n; i += k) {
+		k = n - i < WIRE_CHUNK ? n - i : WIRE_CHUNK;
+		for (j = 0; j < k; j++)
+			wire_from(&w[j], t, &v[i + j]);
+		put_elems(out, sock_wire_f, NSOCK_WIRE_F, w, sizeof *w, k);
+	}
+	free(w);
+}
+
 static void put_snapshot_table(struct strbuf *out, unsigned id, const void *base, size_t n)
 {
 	const struct table *t = table_of(id);
@@ -621,14 +706,14 @@ void record_encode(const struct snapshot *s, const struct record_info *info, str
 		sb_append(out, p->buf, p->len);
 	}
 	if (flags & REC_F_SOCKETS) {
-		put_snapshot_table(out, S_SOCK, s->socks.v, s->socks.n);
+		put_socks(out, &s->socks, s->socks.v, s->socks.n);
 		put_snapshot_table(out, S_TCPI, s->socks.ti, s->socks.nti);
 		put_snapshot_table(out, S_REL, s->rel, s->socks.n);
 		put_snapshot_table(out, S_LINK, s->links, s->nlinks);
 		put_snapshot_table(out, S_LSOCK, s->lsocks, s->nlsocks);
 		put_snapshot_table(out, S_LISTENER, s->listeners, s->nlisteners);
 	} else {
-		put_snapshot_table(out, S_SOCK, sub.socks, sub.n);
+		put_socks(out, &s->socks, sub.socks, sub.n);
 		put_snapshot_table(out, S_REL, sub.rel, sub.n);
 		put_snapshot_table(out, S_LINK, sub.links, sub.nlinks);
 		put_snapshot_table(out, S_LSOCK, sub.lsocks, s->nlsocks);
@@ -815,6 +900,33 @@ static int get_pool(struct strpool *p, const struct sect *sec, const char *what,
 	return 0;
 }
 
+static int get_socks(struct snapshot *s, const struct sect *sec, char **cause)
+{
+	size_t n = sec->present ? sec->n : 0, i, j, k;
+	struct sock_wire *w;
+
+	if (sec->present && sec->esize < field_bytes(sock_wire_f, NSOCK_WIRE_F)) {
+		*cause = xprintf("%s: elements of %zu bytes, fewer than %zu", sect_names[S_SOCK],
+				 sec->esize, field_bytes(sock_wire_f, NSOCK_WIRE_F));
+		return -1;
+	}
+	s->socks.v = xgrow(s->socks.v, &s->socks.cap, n ? n : 1, sizeof *s->socks.v);
+	w = xmalloc(WIRE_CHUNK * sizeof *w);
+	for (i = 0; i < n; i += k) {
+		struct sect part;
+
+		k = n - i < WIRE_CHUNK ? n - i : WIRE_CHUNK;
+		part = (struct sect){ sec->data + i * sec->esize, sec->esize, k, 1 };
+		memset(w, 0, k * sizeof *w);
+		get_elems(w, sizeof *w, sock_wire_f, NSOCK_WIRE_F, &part);
+		for (j = 0; j < k; j++)
+			wire_to(&s->socks.v[i + j], &s->socks, &w[j]);
+	}
+	free(w);
+	s->socks.n = n;
+	return 0;
+}
+
 static int get_table(struct snapshot *s, const struct table *t, const struct sect *sec,
 		     char **cause)
 {
@@ -902,7 +1014,10 @@ int record_decode(struct snapshot *s, struct record_info *info, const void *data
 			return -1;
 	}
 	for (i = 0; i < sizeof tables / sizeof tables[0]; i++) {
-		if (get_table(s, &tables[i], &sects[tables[i].id], cause) < 0)
+		const struct table *t = &tables[i];
+
+		if ((t->id == S_SOCK ? get_socks(s, &sects[S_SOCK], cause)
+				     : get_table(s, t, &sects[t->id], cause)) < 0)
 			return -1;
 	}
 	for (i = 0; i < sizeof tables / sizeof tables[0]; i++) {

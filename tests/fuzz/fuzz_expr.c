@@ -75,7 +75,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(kernel_audit(pd.bc, (int)pd.bclen));
 	for (i = 0; i < snap.socks.n; i++) {
 		const struct sock_rec *r = &snap.socks.v[i];
-		struct kentry en = { r->saddr, r->daddr, r->sport, r->dport, r->family };
+		uint8_t sa[16], da[16];
+		struct kentry en = { sock_addr(&snap.socks, r, 0, sa),
+				     sock_addr(&snap.socks, r, 1, da), r->sport, r->dport,
+				     r->family };
 		uint32_t mask = r->family == AF_UNIX ? pd.unix_states
 				: r->proto == SP_TCP ? pd.tcp_states
 						     : pd.udp_states;

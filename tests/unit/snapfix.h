@@ -40,6 +40,7 @@ static inline struct sock_rec *add_tcp(struct sock_table *t, int family, const c
 				       const char *dst, int dport, int state, uint32_t ino)
 {
 	struct sock_rec *r = sock_table_add(t);
+	uint8_t a[16];
 
 	r->family = (uint8_t)family;
 	r->proto = SP_TCP;
@@ -48,8 +49,10 @@ static inline struct sock_rec *add_tcp(struct sock_table *t, int family, const c
 	r->cookie = t->n;
 	r->sport = (uint16_t)sport;
 	r->dport = (uint16_t)dport;
-	inet_pton(family, src, r->saddr);
-	inet_pton(family, dst, r->daddr);
+	inet_pton(family, src, a);
+	sock_set_addr(t, r, 0, a);
+	inet_pton(family, dst, a);
+	sock_set_addr(t, r, 1, a);
 	return r;
 }
 

@@ -66,6 +66,14 @@ struct inet_spec {
 	uint64_t cookie;
 };
 
+/* An address of r as 16 bytes (a buffer each for the local and the remote one). */
+static const uint8_t *addr_of(const struct sock_table *t, const struct sock_rec *r, int remote)
+{
+	static uint8_t buf[2][16];
+
+	return sock_addr(t, r, remote, buf[remote != 0]);
+}
+
 static struct nlmsghdr *nb_begin(struct nlbuf *nb, uint16_t type)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(nb->b + nb->len);
@@ -210,6 +218,69 @@ static void test_table(void **state)
 	sock_table_fini(&t);
 }
 
+/*
+ * Addresses: an IPv4 one in the record, each distinct IPv6 one once in the
+ * table whatever order they come in (the one-entry caches only save lookups),
+ * every record giving back its own 16 bytes; a reset forgets them.
+ */
+static void test_table_addrs(void **state)
+{
+	struct sock_table t;
+	uint8_t a[16], b[16];
+	size_t i, round;
+
+	(void)state;
+	sock_table_init(&t);
+	for (round = 0; round < 2; round++) {
+		for (i = 0; i < 3000; i++) {
+			struct sock_rec *r = sock_table_add(&t);
+
+			r->family = i % 3 == 0 ? AF_INET : AF_INET6;
+			memset(a, 0, sizeof a);
+			a[0] = 0x20;
+			a[15] = (uint8_t)(i % 7); /* local: 7 addresses, in turn */
+			sock_set_addr(&t, r, 0, a);
+			memset(a, 0, sizeof a);
+			a[0] = 0xfd;
+			a[14] = (uint8_t)((i * 13) % 500 >> 8);
+			a[15] = (uint8_t)((i * 13) % 500); /* remote: 500, scattered */
+			sock_set_addr(&t, r, 1, a);
+		}
+		for (i = 0; i < t.n; i++) {
+			const struct sock_rec *r = &t.v[i];
+
+			memset(a, 0, sizeof a);
+			a[0] = 0x20;
+			if (r->family == AF_INET6)
+				a[15] = (uint8_t)(i % 7);
+			else
+				memset(a + 4, 0, 12); /* IPv4: 4 bytes, zeros after */
+			assert_memory_equal(addr_of(&t, r, 0), a, 16);
+			memset(b, 0, sizeof b);
+			b[0] = 0xfd;
+			if (r->family == AF_INET6) {
+				b[14] = (uint8_t)((i * 13) % 500 >> 8);
+				b[15] = (uint8_t)((i * 13) % 500);
+			}
+			assert_memory_equal(addr_of(&t, r, 1), b, 16);
+		}
+		/* 7 local and 500 remote IPv6 addresses (every i % 3 != 0 reaches all of them) */
+		assert_int_equal(t.na6, 507);
+		sock_table_reset(&t);
+		assert_int_equal(t.na6, 0);
+	}
+	{
+		struct sock_rec *r = sock_table_add(&t);
+
+		r->family = AF_UNIX;
+		sock_set_addr(&t, r, 0, a);
+		memset(b, 0, sizeof b);
+		assert_memory_equal(addr_of(&t, r, 0), b, 16);
+		assert_int_equal(t.na6, 0);
+	}
+	sock_table_fini(&t);
+}
+
 static void test_dump_names(void **state)
 {
 	(void)state;
@@ -255,9 +326,9 @@ static void test_tcp4_record(void **state)
 	assert_int_equal(r->proto, SP_TCP);
 	assert_int_equal(r->sport, 8080);
 	assert_int_equal(r->dport, 51234);
-	assert_memory_equal(r->saddr, "\x7f\x00\x00\x01", 4);
-	assert_memory_equal(r->daddr, "\x0a\x01\x02\x03", 4);
-	assert_memory_equal(r->saddr + 4, "\0\0\0\0\0\0\0\0\0\0\0\0", 12);
+	assert_memory_equal(addr_of(&t, r, 0), "\x7f\x00\x00\x01", 4);
+	assert_memory_equal(addr_of(&t, r, 1), "\x0a\x01\x02\x03", 4);
+	assert_memory_equal(addr_of(&t, r, 0) + 4, "\0\0\0\0\0\0\0\0\0\0\0\0", 12);
 	assert_int_equal(r->last_ack, SOCK_NO_AGE);
 	assert_int_equal(r->owner, UINT32_MAX);
 	assert_int_equal(r->name, 0);
@@ -299,9 +370,9 @@ static void test_inet6_record(void **state)
 	assert_int_equal(r->dport, 65535);
 	assert_int_equal(r->cookie, 7);
 	inet_pton(AF_INET6, "2001:db8::1", a6);
-	assert_memory_equal(r->saddr, a6, 16);
+	assert_memory_equal(addr_of(&t, r, 0), a6, 16);
 	inet_pton(AF_INET6, "::ffff:127.0.0.1", a6);
-	assert_memory_equal(r->daddr, a6, 16);
+	assert_memory_equal(addr_of(&t, r, 1), a6, 16);
 	assert_int_equal(t.v[1].sport, 53);
 
 	/* The protocol comes from the dump, not from the message. */
@@ -490,8 +561,8 @@ static void test_compat_records(void **state)
 	assert_int_equal(r->state, TS_ESTABLISHED);
 	assert_true(r->cookie == 0x5566778811223344ull);
 	assert_int_equal(r->inode, 123456);
-	assert_memory_equal(r->saddr, "\x7f\x00\x00\x01", 4);
-	assert_memory_equal(r->saddr + 4, "\0\0\0\0\0\0\0\0\0\0\0\0", 12);
+	assert_memory_equal(addr_of(&t, r, 0), "\x7f\x00\x00\x01", 4);
+	assert_memory_equal(addr_of(&t, r, 0) + 4, "\0\0\0\0\0\0\0\0\0\0\0\0", 12);
 	assert_int_equal(r->last_ack, SOCK_NO_AGE);
 	r = &t.v[1];
 	assert_int_equal(r->family, AF_INET6);
@@ -501,9 +572,9 @@ static void test_compat_records(void **state)
 	assert_int_equal(r->dport, 40000);
 	assert_true(r->cookie == 0x1000000002ull);
 	inet_pton(AF_INET6, "2001:db8::1", a6);
-	assert_memory_equal(r->saddr, a6, 16);
+	assert_memory_equal(addr_of(&t, r, 0), a6, 16);
 	inet_pton(AF_INET6, "2001:db8::2", a6);
-	assert_memory_equal(r->daddr, a6, 16);
+	assert_memory_equal(addr_of(&t, r, 1), a6, 16);
 	assert_int_equal(r->last_ack, 1234); /* idiag_ext is honoured for both families */
 	r = &t.v[2];
 	assert_int_equal(r->family, AF_INET);
@@ -1163,7 +1234,7 @@ static void test_fixture_tcp(void **state)
 	assert_int_equal(r->rqueue, 1);
 	assert_int_equal(r->wqueue, REC_BACKLOG);
 	assert_int_not_equal(r->inode, 0);
-	assert_memory_equal(r->saddr, "\x7f\0\0\x01", 4);
+	assert_memory_equal(addr_of(&t, r, 0), "\x7f\0\0\x01", 4);
 	/* the queued child: ESTAB, no inode yet */
 	for (i = 0; i < t.n; i++)
 		if (t.v[i].sport == REC_TCP4_PORT && t.v[i].state == TS_ESTABLISHED &&
@@ -1201,21 +1272,22 @@ static void test_fixture_tcp(void **state)
 	r = find_inet(&t, TS_LISTEN, REC_TCP6_PORT, 0);
 	assert_non_null(r);
 	assert_int_equal(r->family, AF_INET6);
-	assert_memory_equal(r->saddr, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x01", 16);
+	assert_memory_equal(addr_of(&t, r, 0), "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x01", 16);
 	assert_int_equal(count_state(&t, TS_ESTABLISHED), 2);
 	sock_table_fini(&t);
 }
 
 /* Whether two records of one socket, from two dumps of the same moment, agree. */
-static void assert_same_socket(const struct sock_rec *a, const struct sock_rec *b)
+static void assert_same_socket(const struct sock_table *ta, const struct sock_rec *a,
+			       const struct sock_table *tb, const struct sock_rec *b)
 {
 	assert_int_equal(a->family, b->family);
 	assert_int_equal(a->proto, b->proto);
 	assert_int_equal(a->state, b->state);
 	assert_int_equal(a->sport, b->sport);
 	assert_int_equal(a->dport, b->dport);
-	assert_memory_equal(a->saddr, b->saddr, 16);
-	assert_memory_equal(a->daddr, b->daddr, 16);
+	assert_memory_equal(addr_of(ta, a, 0), addr_of(tb, b, 0), 16);
+	assert_memory_equal(addr_of(ta, a, 1), addr_of(tb, b, 1), 16);
 	assert_int_equal(a->inode, b->inode);
 	assert_int_equal(a->uid, b->uid);
 	assert_int_equal(a->rqueue, b->rqueue);
@@ -1244,7 +1316,7 @@ static void test_fixture_tcp_both(void **state)
 	qsort(split.v, split.n, sizeof(*split.v), rec_key_cmp);
 	for (i = 0; i < both.n; i++) {
 		assert_int_equal(rec_key_cmp(&both.v[i], &split.v[i]), 0);
-		assert_same_socket(&both.v[i], &split.v[i]);
+		assert_same_socket(&both, &both.v[i], &split, &split.v[i]);
 		assert_int_equal(both.v[i].proto, SP_TCP);
 		v4 += both.v[i].family == AF_INET;
 		v6 += both.v[i].family == AF_INET6;
@@ -1468,7 +1540,7 @@ static void live6_check(const struct live6 *v, const struct sock_table *t)
 	assert_non_null(r);
 	assert_int_equal(r->family, AF_INET6);
 	assert_int_equal(r->state, TS_ESTABLISHED);
-	assert_memory_equal(r->daddr, &in6addr_loopback, 16);
+	assert_memory_equal(addr_of(t, r, 1), &in6addr_loopback, 16);
 	assert_int_equal(r->last_ack, SOCK_NO_AGE);
 	r = find_inode(t, fd_inode(v->a2));
 	assert_non_null(r);
@@ -1546,7 +1618,7 @@ static void test_live_dump(void **state)
 	assert_int_equal(r->state, TS_ESTABLISHED);
 	assert_int_equal(r->sport, port);
 	assert_int_equal(r->dport, cport);
-	assert_memory_equal(r->daddr, "\x7f\0\0\x01", 4);
+	assert_memory_equal(addr_of(&t, r, 1), "\x7f\0\0\x01", 4);
 	r = find_inode(&t, fd_inode(a2));
 	assert_non_null(r);
 	assert_int_equal(r->state, TS_CLOSE_WAIT);
@@ -1878,6 +1950,7 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_table_addrs),
 		cmocka_unit_test(test_dump_names),
 		cmocka_unit_test(test_tcp4_record),
 		cmocka_unit_test(test_inet6_record),

@@ -482,7 +482,10 @@ static void test_program(void **state)
 			fail_msg("'%s': the kernel would refuse the program", exprs[i]);
 		for (k = 0; k < s.socks.n; k++) {
 			const struct sock_rec *r = &s.socks.v[k];
-			struct kentry en = { r->saddr, r->daddr, r->sport, r->dport, r->family };
+			uint8_t sa[16], da[16];
+			struct kentry en = { sock_addr(&s.socks, r, 0, sa),
+					     sock_addr(&s.socks, r, 1, da), r->sport, r->dport,
+					     r->family };
 			int m = sock_expr_match(e, &s, (uint32_t)k);
 			int inmask = (pd.tcp_states >> r->state) & 1;
 			int kept_here =

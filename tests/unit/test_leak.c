@@ -106,8 +106,7 @@ static struct sock_rec *sim_tcp(struct sim *m, uint32_t ino, uint64_t cookie, in
 	r->inode = ino;
 	r->cookie = cookie;
 	r->sport = (uint16_t)(1000 + (cookie & 0x7fff));
-	r->saddr[0] = 127;
-	r->saddr[3] = 1;
+	sock_set_addr(&m->s.socks, r, 0, "\x7f\0\0\x01");
 	return r;
 }
 
