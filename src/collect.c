@@ -44,6 +44,11 @@ struct collector {
 	const struct snapshot *tsnap;
 	const struct sock_tcpi *tti;
 	int alternate; /* the caller alternates snapshots, both alive (collector_alternate) */
+	/*
+	 * The refresh under way is the run's last (-n N): what only a later one
+	 * would read (the first-seen map, the tcp_info sample) is not kept.
+	 */
+	int final;
 	void (*on_dump)(void *arg, const struct snapshot *s); /* collector_on_dump */
 	void *on_dump_arg;
 	double tlast;	  /* monotonic time of the last sample's dump, < 0: none */
@@ -192,7 +197,8 @@ static void age_sockets(struct collector *c, struct snapshot *s, double now)
 		uint32_t *was = u32map_get(old, sock_cookie_key(r));
 
 		r->seen = was != NULL ? *was : s->now_ds;
-		*u32map_put(cur, sock_cookie_key(r), NULL) = r->seen;
+		if (!c->final) /* no later refresh reads the map */
+			*u32map_put(cur, sock_cookie_key(r), NULL) = r->seen;
 	}
 	c->cur = !c->cur;
 }
@@ -298,10 +304,8 @@ static void rate_sockets(struct collector *c, struct snapshot *s, double t)
 		x->have |= TCPI_RATED;
 	}
 	c->tclosed = c->tlast >= 0 && was > kept ? (uint32_t)(was - kept) : 0;
-	/* The run's last refresh (-n): no rate will start from this sample. */
-	c->nprev = c->cfg->iterations != 0 && c->refreshes + 1 >= c->cfg->iterations ? 0
-										     : s->socks.nti;
-	if (c->nprev > 0) { /* none with tcp_info: prev may still be NULL */
+	c->nprev = c->final ? 0 : s->socks.nti; /* no rate will start from this sample */
+	if (c->nprev > 0) {			/* none with tcp_info: prev may still be NULL */
 		c->prev = xgrow(c->prev, &c->prevcap, c->nprev, sizeof *c->prev);
 		memset(c->prev, 0, c->nprev * sizeof *c->prev);
 	}
@@ -561,6 +565,8 @@ int collector_collect(struct collector *c, struct snapshot *s, double now, char 
 	double t0 = mono_now();
 	int sample, err;
 
+	/* A batch run's -n only: the TUI ignores it (its default of 1 is the batch's). */
+	c->final = cfg->batch && cfg->iterations != 0 && c->refreshes + 1 >= cfg->iterations;
 	keep_sample(c, s);
 	sample = traffic_due(c, s, t0);
 	snapshot_reset(s);
