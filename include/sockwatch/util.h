@@ -93,6 +93,26 @@ void u32map_clear(struct u32map *m);
 uint32_t *u32map_put(struct u32map *m, uint32_t key, int *isnew);
 /* Slot of key's value, or NULL. */
 uint32_t *u32map_get(const struct u32map *m, uint32_t key);
+/* Where key's search starts (an index in keys and vals). */
+static inline size_t u32map_slot(const struct u32map *m, uint32_t key)
+{
+	return (size_t)(((uint64_t)key * 0x9e3779b97f4a7c15ULL) >> 32) & (m->cap - 1);
+}
+/*
+ * Key is looked up or put a little later: start fetching its slot. A map of
+ * a million keys is far bigger than the cache, and a pass that looks up one
+ * key after another otherwise waits on memory at each (u32map_put may grow
+ * the map in between: the hint is then only wasted).
+ */
+static inline void u32map_prefetch(const struct u32map *m, uint32_t key)
+{
+	size_t i = u32map_slot(m, key);
+
+	__builtin_prefetch(&m->keys[i]);
+	__builtin_prefetch(&m->vals[i]);
+}
+/* How far ahead a pass over an array prefetches (elements). */
+#define PREFETCH_AHEAD 16
 
 /*
  * Decode one UTF-8 sequence at s (n > 0 bytes available): its length, with

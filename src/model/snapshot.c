@@ -279,6 +279,9 @@ static void join_owners(struct snapshot *s)
 			uint32_t ino = pt->inodes[pr->ino_off + i];
 			uint32_t *slot;
 
+			if (i + PREFETCH_AHEAD < pr->ino_n)
+				u32map_prefetch(s->inode_map,
+						pt->inodes[pr->ino_off + i + PREFETCH_AHEAD]);
 			if (ino == 0)
 				continue;
 			slot = u32map_put(s->inode_map, ino, &isnew);
@@ -347,12 +350,22 @@ static void count_unowned(struct snapshot *s, const struct sock_rec *r, uint32_t
 	}
 }
 
-/* A socket's first owner link (r->owner), from the processes' socket inodes. */
-static void find_owner(struct snapshot *s, struct sock_rec *r)
+/*
+ * Each socket's first owner link (r->owner), from the processes' socket
+ * inodes. A pass of its own, so that the map's slots can be fetched ahead.
+ */
+static void find_owners(struct snapshot *s)
 {
-	const uint32_t *slot = r->inode != 0 ? u32map_get(s->inode_map, r->inode) : NULL;
+	size_t i, n = s->socks.n;
 
-	r->owner = slot != NULL ? *slot : NONE;
+	for (i = 0; i < n; i++) {
+		struct sock_rec *r = &s->socks.v[i];
+		const uint32_t *slot = r->inode != 0 ? u32map_get(s->inode_map, r->inode) : NULL;
+
+		if (i + PREFETCH_AHEAD < n && s->socks.v[i + PREFETCH_AHEAD].inode != 0)
+			u32map_prefetch(s->inode_map, s->socks.v[i + PREFETCH_AHEAD].inode);
+		r->owner = slot != NULL ? *slot : NONE;
+	}
 }
 
 /* Count one socket (index i) into totals and into each owner's stats. */
@@ -625,7 +638,7 @@ static void build_ports(struct snapshot *s, const struct filter *f)
 	hmap_clear(&s->port_map);
 	for (i = 0; i < s->socks.n; i++) {
 		const struct sock_rec *r = &s->socks.v[i];
-		uint32_t *slot, row, l;
+		uint32_t *slot, row, l, one;
 		uint8_t dir;
 		uint16_t port;
 
@@ -680,9 +693,25 @@ static void build_ports(struct snapshot *s, const struct filter *f)
 			last[row].peer[1] = r->da;
 			last[row].has_peer = 1;
 		}
-		for (l = sock_owner_first(s, (uint32_t)i); l != NONE; l = sock_owner_next(s, l)) {
-			struct row_pid rp = { row, (uint32_t)s->procs.v[owner_proc(s, l)].pid };
+		/*
+		 * Its owners' pids. One owner: the join said which, and no link is
+		 * followed (the links are in the processes' order, the sockets in the
+		 * kernel's: each would miss the cache).
+		 */
+		one = s->rel[i].proc;
+		l = one < REL_OWNERS ? NONE : sock_owner_first(s, (uint32_t)i);
+		for (;;) {
+			struct row_pid rp = { row, 0 };
 
+			if (one < REL_OWNERS) {
+				rp.pid = (uint32_t)s->procs.v[one].pid;
+				one = NONE;
+			} else if (l != NONE) {
+				rp.pid = (uint32_t)s->procs.v[owner_proc(s, l)].pid;
+				l = sock_owner_next(s, l);
+			} else {
+				break;
+			}
 			if (last[row].has_pid && last[row].pid == rp.pid)
 				continue;
 			last[row].pid = rp.pid;
@@ -818,7 +847,12 @@ static void dedupe_sockets(struct snapshot *s)
 	for (i = 0; i < s->socks.n; i++) {
 		const struct sock_rec *r = &s->socks.v[i];
 		int isnew;
-		uint32_t *slot = u32map_put(&s->cookie_map, sock_cookie_key(r), &isnew);
+		uint32_t *slot;
+
+		if (i + PREFETCH_AHEAD < s->socks.n)
+			u32map_prefetch(&s->cookie_map,
+					sock_cookie_key(&s->socks.v[i + PREFETCH_AHEAD]));
+		slot = u32map_put(&s->cookie_map, sock_cookie_key(r), &isnew);
 
 		if (!isnew) {
 			const struct sock_rec *o = &s->socks.v[*slot];
@@ -1053,13 +1087,17 @@ void snapshot_relate(struct snapshot *s, const struct filter *f)
 	hmap_clear(&s->tw_map);
 	s->totals.tw_peer_sock = NONE;
 	s->rel = xgrow(s->rel, &s->relcap, s->socks.n, sizeof *s->rel);
+	find_owners(s);
 	for (i = 0; i < s->socks.n; i++) {
 		struct sock_rec *r = &s->socks.v[i];
 
+		/* Its owner's link (the sockets are in the kernel's order, the links in the
+		 * processes'): fetched ahead too. */
+		if (i + PREFETCH_AHEAD < s->socks.n && s->socks.v[i + PREFETCH_AHEAD].owner != NONE)
+			__builtin_prefetch(&s->links[s->socks.v[i + PREFETCH_AHEAD].owner]);
 		s->rel[i].listener = NONE;
 		s->rel[i].port = NONE;
 		s->rel[i].proc = NONE;
-		find_owner(s, r);
 		/* The expression sees the owners; what it does not match counts nowhere. */
 		r->match = (uint8_t)(s->expr == NULL || sock_expr_match(s->expr, s, (uint32_t)i));
 		if (!r->match)

@@ -456,32 +456,38 @@ static const struct table *table_of(unsigned id)
 #define NSOCK_WIRE_F (sizeof sock_wire_f / sizeof sock_wire_f[0])
 #define WIRE_CHUNK   1024 /* sockets converted at a time */
 
+/* The fields a socket record and its file layout share, copied from src to dst. */
+#define SOCK_COPY(dst, src)                                                                        \
+	do {                                                                                       \
+		(dst)->cookie = (src)->cookie;                                                     \
+		(dst)->inode = (src)->inode;                                                       \
+		(dst)->uid = (src)->uid;                                                           \
+		(dst)->rqueue = (src)->rqueue;                                                     \
+		(dst)->wqueue = (src)->wqueue;                                                     \
+		(dst)->expires = (src)->expires;                                                   \
+		(dst)->last_ack = (src)->last_ack;                                                 \
+		(dst)->peer = (src)->peer;                                                         \
+		(dst)->name = (src)->name;                                                         \
+		(dst)->owner = (src)->owner;                                                       \
+		(dst)->seen = (src)->seen;                                                         \
+		(dst)->tcpi = (src)->tcpi;                                                         \
+		(dst)->sport = (src)->sport;                                                       \
+		(dst)->dport = (src)->dport;                                                       \
+		(dst)->netns = (src)->netns;                                                       \
+		(dst)->family = (src)->family;                                                     \
+		(dst)->proto = (src)->proto;                                                       \
+		(dst)->state = (src)->state;                                                       \
+		(dst)->timer = (src)->timer;                                                       \
+		(dst)->match = (src)->match;                                                       \
+		(dst)->dup = (src)->dup;                                                           \
+	} while (0)
+
 static void wire_from(struct sock_wire *w, const struct sock_table *t, const struct sock_rec *r)
 {
 	uint8_t buf[16];
 
 	memset(w, 0, sizeof *w);
-	w->cookie = r->cookie;
-	w->inode = r->inode;
-	w->uid = r->uid;
-	w->rqueue = r->rqueue;
-	w->wqueue = r->wqueue;
-	w->expires = r->expires;
-	w->last_ack = r->last_ack;
-	w->peer = r->peer;
-	w->name = r->name;
-	w->owner = r->owner;
-	w->seen = r->seen;
-	w->tcpi = r->tcpi;
-	w->sport = r->sport;
-	w->dport = r->dport;
-	w->netns = r->netns;
-	w->family = r->family;
-	w->proto = r->proto;
-	w->state = r->state;
-	w->timer = r->timer;
-	w->match = r->match;
-	w->dup = r->dup;
+	SOCK_COPY(w, r);
 	memcpy(w->saddr, sock_addr(t, r, 0, buf), 16);
 	memcpy(w->daddr, sock_addr(t, r, 1, buf), 16);
 }
@@ -489,27 +495,7 @@ static void wire_from(struct sock_wire *w, const struct sock_table *t, const str
 static void wire_to(struct sock_rec *r, struct sock_table *t, const struct sock_wire *w)
 {
 	memset(r, 0, sizeof *r);
-	r->cookie = w->cookie;
-	r->inode = w->inode;
-	r->uid = w->uid;
-	r->rqueue = w->rqueue;
-	r->wqueue = w->wqueue;
-	r->expires = w->expires;
-	r->last_ack = w->last_ack;
-	r->peer = w->peer;
-	r->name = w->name;
-	r->owner = w->owner;
-	r->seen = w->seen;
-	r->tcpi = w->tcpi;
-	r->sport = w->sport;
-	r->dport = w->dport;
-	r->netns = w->netns;
-	r->family = w->family;
-	r->proto = w->proto;
-	r->state = w->state;
-	r->timer = w->timer;
-	r->match = w->match;
-	r->dup = w->dup;
+	SOCK_COPY(r, w);
 	sock_set_addr(t, r, 0, w->saddr); /* an IPv6 address interned in t */
 	sock_set_addr(t, r, 1, w->daddr);
 }

@@ -127,11 +127,6 @@ uint32_t *hmap_get(const struct hmap *h, const void *key)
 	return found ? &h->vals[i] : NULL;
 }
 
-static inline size_t u32_slot(uint32_t key, size_t mask)
-{
-	return (size_t)(((uint64_t)key * 0x9e3779b97f4a7c15ULL) >> 32) & mask;
-}
-
 static void u32map_alloc(struct u32map *m, size_t cap)
 {
 	m->cap = cap;
@@ -178,7 +173,7 @@ uint32_t *u32map_put(struct u32map *m, uint32_t key, int *isnew)
 		free(old.vals);
 	}
 	mask = m->cap - 1;
-	for (i = u32_slot(key, mask); m->keys[i] != 0; i = (i + 1) & mask) {
+	for (i = u32map_slot(m, key); m->keys[i] != 0; i = (i + 1) & mask) {
 		if (m->keys[i] == key) {
 			if (isnew != NULL)
 				*isnew = 0;
@@ -197,7 +192,7 @@ uint32_t *u32map_get(const struct u32map *m, uint32_t key)
 {
 	size_t mask = m->cap - 1, i;
 
-	for (i = u32_slot(key, mask); m->keys[i] != 0; i = (i + 1) & mask) {
+	for (i = u32map_slot(m, key); m->keys[i] != 0; i = (i + 1) & mask) {
 		if (m->keys[i] == key)
 			return &m->vals[i];
 	}
