@@ -37,13 +37,15 @@ struct collector {
 	 * The last tcp_info sample. Its nprev figures stay in the table of the
 	 * snapshot it was read into (tsnap, its array tti) until the next sample;
 	 * prev[j] names the socket of entry j and holds the counters the next
-	 * sample's rates start from.
+	 * sample's rates start from (not when alternate: the last refresh's
+	 * snapshot names them, see rate_from_last).
 	 */
 	struct tcpi_prev *prev;
 	size_t nprev, prevcap;
 	const struct snapshot *tsnap;
 	const struct sock_tcpi *tti;
-	int alternate; /* the caller alternates snapshots, both alive (collector_alternate) */
+	uint32_t named; /* alternate: the sockets that named an entry of the last sample */
+	int alternate;	/* the caller alternates snapshots, both alive (collector_alternate) */
 	/*
 	 * The refresh under way is the run's last (-n N): what only a later one
 	 * would read (the first-seen map, the tcp_info sample) is not kept.
@@ -159,6 +161,25 @@ static void chase_unowned(struct collector *c, const struct snapshot *s)
 }
 
 /*
+ * Socket r's record in the last refresh's snapshot (alternate: alive and
+ * unchanged while the interface shows it), NONE. The kernel lists the sockets
+ * in the same order from one dump to the next: the record after the last one
+ * found (*next) is tried before the cookie map.
+ */
+static uint32_t last_sock(const struct snapshot *last, const struct sock_rec *r, uint32_t *next)
+{
+	const struct sock_rec *o = *next < last->socks.n ? &last->socks.v[*next] : NULL;
+	uint32_t k;
+
+	if (o != NULL && o->cookie == r->cookie && o->proto == r->proto)
+		k = *next;
+	else if ((k = snapshot_find_cookie(last, r->cookie, r->proto)) == NONE)
+		return NONE;
+	*next = k + 1;
+	return k;
+}
+
+/*
  * Each socket's first-seen time, carried from the last refresh's map into a
  * new one (so sockets that closed are forgotten). A socket of the first
  * refresh predates sockwatch: its age is a lower bound.
@@ -167,6 +188,7 @@ static void age_sockets(struct collector *c, struct snapshot *s, double now)
 {
 	struct u32map *old = &c->ages[c->cur], *cur = &c->ages[!c->cur];
 	const struct snapshot *last = c->last;
+	uint32_t next = 0;
 	size_t i;
 
 	if (c->start < 0)
@@ -183,12 +205,10 @@ static void age_sockets(struct collector *c, struct snapshot *s, double now)
 	if (c->alternate) {
 		for (i = 0; i < s->socks.n; i++) {
 			struct sock_rec *r = &s->socks.v[i];
-			uint32_t k = last != NULL ? snapshot_find_cookie(last, r->cookie, r->proto)
-						  : NONE;
+			uint32_t k = last != NULL ? last_sock(last, r, &next) : NONE;
 
 			r->seen = k != NONE ? last->socks.v[k].seen : s->now_ds;
 		}
-		c->last = s;
 		return;
 	}
 	u32map_clear(cur);
@@ -329,6 +349,79 @@ static void rate_sockets(struct collector *c, struct snapshot *s, double t)
 	c->tti = s->socks.ti;
 	c->tdt = dt;
 	c->tlast = t;
+}
+
+/*
+ * rate_sockets for a caller that alternates two snapshots (the TUI): the last
+ * refresh's snapshot, alive and unchanged while it is shown, holds each
+ * socket's entry of the last sample (the sample itself, or a refresh since
+ * then that carried the entries), so no copy of the counters is kept: 32
+ * bytes a socket, 32 MiB at a million. tcp_closed counts the same sockets:
+ * those that named an entry at the last sample (c->named) less those found
+ * with tcp_info now.
+ */
+static void rate_from_last(struct collector *c, struct snapshot *s, double t)
+{
+	const struct snapshot *last = c->last;
+	double dt = c->tlast >= 0 ? t - c->tlast : 0;
+	uint32_t next = 0, named = 0, kept = 0;
+	size_t i;
+
+	for (i = 0; i < s->socks.n; i++) {
+		const struct sock_rec *r = &s->socks.v[i];
+		const struct sock_tcpi *p;
+		struct sock_tcpi *x;
+		uint32_t k;
+
+		if (r->tcpi == SOCK_NO_TCPI)
+			continue;
+		named++;
+		x = &s->socks.ti[r->tcpi];
+		if (last == NULL || c->tlast < 0 || !(x->have & TCPI_BYTES))
+			continue;
+		k = last_sock(last, r, &next);
+		if (k == NONE || last->socks.v[k].tcpi >= last->socks.nti)
+			continue;
+		p = &last->socks.ti[last->socks.v[k].tcpi];
+		kept++;
+		if (dt <= 0 || !(p->have & TCPI_BYTES) || x->bytes_acked < p->bytes_acked ||
+		    x->bytes_received < p->bytes_received || x->total_retrans < p->total_retrans)
+			continue;
+		x->tx = (float)((double)(x->bytes_acked - p->bytes_acked) / dt);
+		x->rx = (float)((double)(x->bytes_received - p->bytes_received) / dt);
+		x->retr = (float)((double)(x->total_retrans - p->total_retrans) / dt);
+		x->have |= TCPI_RATED;
+	}
+	c->tclosed = c->tlast >= 0 && c->named > kept ? c->named - kept : 0;
+	c->named = named;
+	c->nprev = s->socks.nti;
+	c->tsnap = s;
+	c->tti = s->socks.ti;
+	c->tdt = dt;
+	c->tlast = t;
+}
+
+/*
+ * carry_rates for a caller that alternates two snapshots: s holds a copy of
+ * the last sample's entries (keep_sample), and each socket still there takes
+ * the entry its record in the last refresh's snapshot named.
+ */
+static void carry_from_last(const struct collector *c, struct snapshot *s)
+{
+	const struct snapshot *last = c->last;
+	uint32_t next = 0, k;
+	size_t i;
+
+	for (i = 0; last != NULL && i < s->socks.n; i++) {
+		struct sock_rec *r = &s->socks.v[i];
+
+		if (r->proto != SP_TCP || r->state == TS_TIME_WAIT || r->state == TS_SYN_RECV ||
+		    r->state == TS_NEW_SYN_RECV)
+			continue;
+		k = last_sock(last, r, &next);
+		if (k != NONE && last->socks.v[k].tcpi < s->socks.nti)
+			r->tcpi = last->socks.v[k].tcpi;
+	}
 }
 
 /*
@@ -567,6 +660,8 @@ int collector_collect(struct collector *c, struct snapshot *s, double now, char 
 
 	/* A batch run's -n only: the TUI ignores it (its default of 1 is the batch's). */
 	c->final = cfg->batch && cfg->iterations != 0 && c->refreshes + 1 >= cfg->iterations;
+	if (c->last == s)
+		c->last = NULL; /* not the other snapshot: the caller did not alternate */
 	keep_sample(c, s);
 	sample = traffic_due(c, s, t0);
 	snapshot_reset(s);
@@ -604,8 +699,12 @@ int collector_collect(struct collector *c, struct snapshot *s, double now, char 
 	f.expr = c->expr;
 	snapshot_relate(s, &f);
 	/* The rates find each socket by cookie, as the join left the table. */
-	if (sample)
+	if (sample && c->alternate)
+		rate_from_last(c, s, t0);
+	else if (sample)
 		rate_sockets(c, s, t0);
+	else if (cfg->traffic && c->alternate)
+		carry_from_last(c, s);
 	else if (cfg->traffic)
 		carry_rates(c, s);
 	if (cfg->traffic) {
@@ -623,6 +722,8 @@ int collector_collect(struct collector *c, struct snapshot *s, double now, char 
 		age_sockets(c, s, now);
 	s->refreshes = c->refreshes;
 	s->refresh_s = mono_now() - t0;
+	if (c->alternate)
+		c->last = s; /* read by the next refresh's ages and rates */
 	return 0;
 }
 

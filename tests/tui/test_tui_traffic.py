@@ -4,13 +4,16 @@
 talker.py paces 4 MB/s over loopback to a sink. The TUI at -d 0.5, narrowed to the
 sender's pid, shows its TX/s within 15% of the rate in the processes view and keeps
 showing it over the refreshes that follow (the header's refresh time changes, the
-rate stays: each refresh's rates start from the sample of the one before); the sockets
-view shows it on the sender's socket; --no-traffic shows no rate at all.
+rate stays: each sample's rates start from the one before, which the other snapshot
+holds), also with --traffic-interval 1.5 (refreshes between samples carry the last
+sample's figures); the sockets view shows it on the sender's socket; --no-traffic
+shows no rate at all.
 """
 
 import os
 import re
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
 sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
@@ -57,26 +60,36 @@ def main(t):
     _, sender, _ = tk.start("send", sink["port"], RATE, 60)
     pid = sender["pid"]
 
-    tm = Tmux(t, "%s -d 0.5 -p %d" % (t.sockwatch_path, pid), w=200)
-    try:
-        s = tm.wait(lambda s: near(column(s, "TX/s", pid)),
-                    "processes view: the sender's TX/s is within 15%% of %.0f" % RATE)
-        first = refresh_time(s)
-        # Three more refreshes of the clock (the header's time moves every second).
-        seen = {first}
-        for k in range(3):
-            s = tm.wait(lambda s: refresh_time(s) not in seen and near(column(s, "TX/s", pid)),
-                        "refresh %d later: a new header time, the TX/s still near the rate"
-                        % (k + 1), timeout=4)
-            seen.add(refresh_time(s))
-        tm.keys("4")
-        tm.wait(lambda s: any(":%d" % sink["port"] in line and re.search(r"\b[34]\.\d+M\b", line)
-                              for line in s.splitlines()),
-                "sockets view: the sender's socket shows its rate")
-        tm.keys("q")
-        t.check_eq(tm.exit_status(), "0", "q quits")
-    finally:
-        tm.kill()
+    for extra in ("", "--traffic-interval 1.5"):
+        what = extra or "default"
+        tm = Tmux(t, "%s -d 0.5 %s -p %d" % (t.sockwatch_path, extra, pid), w=200)
+        try:
+            s = tm.wait(lambda s: near(column(s, "TX/s", pid)),
+                        "%s: the sender's TX/s is within 15%% of %.0f" % (what, RATE))
+            # Then every screen for 3 s (six refreshes, samples or not) shows it too.
+            screens, seen, end = 0, {refresh_time(s)}, time.monotonic() + 3
+            bad = None
+            while time.monotonic() < end:
+                s = tm.screen()
+                cell = column(s, "TX/s", pid)
+                if cell is not None:
+                    screens += 1
+                    seen.add(refresh_time(s))
+                    if not near(cell) and bad is None:
+                        bad = cell
+                time.sleep(0.05)
+            t.check(bad is None and screens >= 20 and len(seen) >= 3,
+                    "%s: over 3 s (%d screens, %d header times) the TX/s stays near the rate"
+                    % (what, screens, len(seen)), got=bad)
+            tm.keys("4")
+            tm.wait(lambda s: any(":%d" % sink["port"] in line
+                                  and re.search(r"\b[34]\.\d+M\b", line)
+                                  for line in s.splitlines()),
+                    "%s: the sockets view shows the sender's socket's rate" % what)
+            tm.keys("q")
+            t.check_eq(tm.exit_status(), "0", "%s: q quits" % what)
+        finally:
+            tm.kill()
 
     tm = Tmux(t, "%s -d 0.5 --no-traffic -p %d" % (t.sockwatch_path, pid), w=200)
     try:
