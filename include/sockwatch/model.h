@@ -221,6 +221,20 @@ struct service_row {
 	struct traffic traffic; /* of its distinct sockets */
 };
 
+/*
+ * What a join uses only while it runs, kept for the next one: two snapshots
+ * that are never joined at once (the TUI's) share it (snapshot_share_scratch).
+ * At a million sockets the inode map is 16 MiB and the RTT buffers 8.
+ */
+struct join_scratch {
+	struct u32map inodes; /* inode -> first owner link */
+	uint32_t *tr_sorted;  /* the RTT medians: one kind's RTTs, row by row */
+	uint32_t *tr_off;     /* where each row's RTTs go on in tr_sorted */
+	uint32_t *tr_rtt;     /* parallel to socks.v: the RTT the medians take, or UINT32_MAX */
+	size_t tr_rttcap;
+	size_t tr_sortcap, tr_offcap;
+};
+
 struct snapshot {
 	struct sock_table socks;
 	struct proc_table procs;
@@ -262,8 +276,6 @@ struct snapshot {
 	size_t leakcap;
 
 	/* Hash tables of the aggregation passes, kept across refreshes. */
-	struct u32map *inode_map; /* inode -> first owner link: own_inodes, or shared */
-	struct u32map own_inodes;
 	struct u32map cookie_map; /* cookie's low 32 bits -> socket (duplicates in a dump) */
 	struct hmap listen_map;	  /* (netns, family, proto, address, port) -> first lsocks index */
 	uint8_t listen_ports[SP_UNIX_STREAM][65536 / 8]; /* netns 0's ports with a listener */
@@ -283,11 +295,8 @@ struct snapshot {
 	double traffic_dt;   /* seconds the socket rates are over; 0: none has a rate */
 	uint32_t tcp_closed; /* TCP sockets of the last refresh with no tcp_info now (closed
 			      * or TIME_WAIT): their bytes since the last sample are not seen */
-	uint32_t *tr_sorted; /* scratch of the RTT medians: one kind's RTTs, row by row */
-	uint32_t *tr_off;    /* where each row's RTTs go on in tr_sorted */
-	uint32_t *tr_rtt;    /* parallel to socks.v: the RTT the medians take, or UINT32_MAX */
-	size_t tr_rttcap;
-	size_t tr_sortcap, tr_offcap;
+	struct join_scratch *scratch; /* own_scratch, or another snapshot's */
+	struct join_scratch own_scratch;
 };
 
 /*
@@ -297,11 +306,12 @@ struct snapshot {
 void snapshot_count_dump(const struct snapshot *s, struct totals *t);
 void snapshot_init(struct snapshot *s);
 /*
- * s's joins use the inode map of with (a key and a value per socket inode, only
- * needed during a join): for a caller that alternates two snapshots and never
- * joins both at once (the TUI). with must be finished after s.
+ * s's joins use the scratch of with (the inode map, a key and a value per
+ * socket inode, and the RTT medians' buffers, 8 bytes a socket): for a caller
+ * that alternates two snapshots and never joins both at once (the TUI). with
+ * must be finished after s.
  */
-void snapshot_share_inode_map(struct snapshot *s, struct snapshot *with);
+void snapshot_share_scratch(struct snapshot *s, struct snapshot *with);
 void snapshot_fini(struct snapshot *s);
 /* Forget the last refresh's data (keeps allocations). */
 void snapshot_reset(struct snapshot *s);

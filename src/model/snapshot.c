@@ -41,8 +41,9 @@ void snapshot_init(struct snapshot *s)
 	memset(s, 0, sizeof *s);
 	sock_table_init(&s->socks);
 	proc_table_init(&s->procs);
-	u32map_init(&s->own_inodes, 1024);
-	s->inode_map = &s->own_inodes;
+	memset(&s->own_scratch, 0, sizeof s->own_scratch);
+	u32map_init(&s->own_scratch.inodes, 1024);
+	s->scratch = &s->own_scratch;
 	u32map_init(&s->cookie_map, 1024);
 	hmap_init(&s->listen_map, sizeof(struct addr_key), 256);
 	s->port_rows = xcalloc((size_t)SP_UNIX_STREAM * 2 * 65536, sizeof *s->port_rows);
@@ -57,11 +58,20 @@ void snapshot_init(struct snapshot *s)
 	strpool_init(&s->strs);
 }
 
-void snapshot_share_inode_map(struct snapshot *s, struct snapshot *with)
+static void scratch_fini(struct join_scratch *j)
 {
-	u32map_fini(&s->own_inodes);
-	u32map_init(&s->own_inodes, 1);
-	s->inode_map = with->inode_map;
+	u32map_fini(&j->inodes);
+	free(j->tr_sorted);
+	free(j->tr_off);
+	free(j->tr_rtt);
+	memset(j, 0, sizeof *j);
+}
+
+void snapshot_share_scratch(struct snapshot *s, struct snapshot *with)
+{
+	scratch_fini(&s->own_scratch);
+	u32map_init(&s->own_scratch.inodes, 1);
+	s->scratch = with->scratch;
 }
 
 void snapshot_fini(struct snapshot *s)
@@ -80,16 +90,13 @@ void snapshot_fini(struct snapshot *s)
 	free(s->svc_leak);
 	free(s->netns);
 	free(s->services);
-	free(s->tr_sorted);
-	free(s->tr_off);
-	free(s->tr_rtt);
 	strpool_fini(&s->strs);
 	hmap_fini(&s->port_map);
 	hmap_fini(&s->nsport_set);
 	hmap_fini(&s->svc_map);
 	u32map_fini(&s->ns_map);
 	u32map_fini(&s->unix_peers);
-	u32map_fini(&s->own_inodes);
+	scratch_fini(&s->own_scratch);
 	u32map_fini(&s->cookie_map);
 	free(s->port_rows);
 	hmap_fini(&s->listen_map);
@@ -267,7 +274,7 @@ static void join_owners(struct snapshot *s)
 	size_t p, i;
 	int isnew;
 
-	u32map_clear(s->inode_map);
+	u32map_clear(&s->scratch->inodes);
 	s->links = xgrow(s->links, &s->linkcap, pt->ninodes, sizeof *s->links);
 	s->nlinks = 0;
 	/* Backwards, so that each list (built by prepending) is in process order. */
@@ -280,11 +287,11 @@ static void join_owners(struct snapshot *s)
 			uint32_t *slot;
 
 			if (i + PREFETCH_AHEAD < pr->ino_n)
-				u32map_prefetch(s->inode_map,
+				u32map_prefetch(&s->scratch->inodes,
 						pt->inodes[pr->ino_off + i + PREFETCH_AHEAD]);
 			if (ino == 0)
 				continue;
-			slot = u32map_put(s->inode_map, ino, &isnew);
+			slot = u32map_put(&s->scratch->inodes, ino, &isnew);
 			struct owner_link *l = &s->links[s->nlinks];
 
 			l->proc = (uint32_t)p;
@@ -360,10 +367,11 @@ static void find_owners(struct snapshot *s)
 
 	for (i = 0; i < n; i++) {
 		struct sock_rec *r = &s->socks.v[i];
-		const uint32_t *slot = r->inode != 0 ? u32map_get(s->inode_map, r->inode) : NULL;
+		const uint32_t *slot =
+			r->inode != 0 ? u32map_get(&s->scratch->inodes, r->inode) : NULL;
 
 		if (i + PREFETCH_AHEAD < n && s->socks.v[i + PREFETCH_AHEAD].inode != 0)
-			u32map_prefetch(s->inode_map, s->socks.v[i + PREFETCH_AHEAD].inode);
+			u32map_prefetch(&s->scratch->inodes, s->socks.v[i + PREFETCH_AHEAD].inode);
 		r->owner = slot != NULL ? *slot : NONE;
 	}
 }

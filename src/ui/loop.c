@@ -203,8 +203,8 @@ static struct feed *feed_start(struct collector *col, double delay, char **cause
 	fd->delay = delay;
 	snapshot_init(&fd->snaps[0]);
 	snapshot_init(&fd->snaps[1]);
-	/* The thread joins one at a time: one inode map serves both (16 MiB at 1M sockets). */
-	snapshot_share_inode_map(&fd->snaps[1], &fd->snaps[0]);
+	/* The thread joins one at a time: one scratch serves both (24 MiB at 1M sockets). */
+	snapshot_share_scratch(&fd->snaps[1], &fd->snaps[0]);
 	fd->work = &fd->snaps[0];
 	collector_alternate(col);
 	collector_on_dump(col, feed_dumped, fd);

@@ -450,75 +450,73 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/*
- * The RTT medians against a sort of each row's members (sock_member), for
- * rows of 1 to 9 established sockets, a socket two processes hold, and
- * other states mixed in: the medians of one or two come from the range, the
- * others from runs laid out per kind, which must not spill into each other.
- */
-static void test_traffic_medians(void **state)
+/* Rows of 1 to 9 established sockets (times scale), each with an RTT from seed. */
+static void medians_fixture(struct snapshot *s, unsigned seed, int scale)
 {
 	static const int nest[] = { 1, 2, 3, 4, 9 };
-	struct snapshot s;
-	uint32_t ino[64], vals[64], ino0 = 1000;
+	uint32_t ino[160], ino0 = 1000;
 	size_t nproc = sizeof nest / sizeof nest[0], p, i;
-	unsigned seed = 7;
-	int k;
 
-	(void)state;
-	snapshot_init(&s);
-	add_tcp(&s.socks, AF_INET, "127.0.0.5", 9100, "0.0.0.0", 0, TS_LISTEN, ino0);
+	add_tcp(&s->socks, AF_INET, "127.0.0.5", 9100, "0.0.0.0", 0, TS_LISTEN, ino0);
 	for (p = 0; p < nproc; p++) {
 		size_t n = 0;
 
 		ino[n++] = ino0; /* the forked listener */
 		if (p == 1)
 			ino[n++] = ino0 + 1; /* pid 501 also holds pid 500's first socket */
-		for (i = 0; i < (size_t)nest[p] + 1; i++) {
-			uint32_t me = ino0 + 1 + (uint32_t)(p * 16 + i);
+		for (i = 0; i < (size_t)(nest[p] * scale) + 1; i++) {
+			uint32_t me = ino0 + 1 + (uint32_t)(p * 128 + i);
 			/* The last one of each is in CLOSE_WAIT: rates, no RTT. */
-			int st = i == (size_t)nest[p] ? TS_CLOSE_WAIT : TS_ESTABLISHED;
+			int st = i == (size_t)(nest[p] * scale) ? TS_CLOSE_WAIT : TS_ESTABLISHED;
 
-			add_tcp(&s.socks, AF_INET, "127.0.0.5", 9100, "127.0.0.1",
-				(int)(20000 + p * 16 + i), st, me);
+			add_tcp(&s->socks, AF_INET, "127.0.0.5", 9100, "127.0.0.1",
+				(int)(20000 + p * 128 + i), st, me);
 			ino[n++] = me;
 		}
-		add_proc(&s.procs, (int)(500 + p), ino, n, 1);
+		add_proc(&s->procs, (int)(500 + p), ino, n, 1);
 	}
-	for (i = 0; i < s.socks.n; i++) {
-		struct sock_tcpi *x = sock_table_add_tcpi(&s.socks, &s.socks.v[i]);
+	for (i = 0; i < s->socks.n; i++) {
+		struct sock_tcpi *x = sock_table_add_tcpi(&s->socks, &s->socks.v[i]);
 
 		x->have = TCPI_BYTES;
 		seed = seed * 1103515245u + 12345u;
 		x->rtt_us = 50 + (seed >> 16) % 1000;
 	}
-	s.tcp_info = 1;
-	snapshot_join(&s, NULL);
+	s->tcp_info = 1;
+}
+
+/* Each row's median and maximum RTT against a sort of its members (sock_member). */
+static void check_medians(const struct snapshot *s)
+{
+	uint32_t vals[256];
+	size_t i;
+	int k;
+
 	for (k = ROW_PROC; k <= ROW_KIND_COUNT; k++) {
-		size_t nrows = k == ROW_PROC	   ? s.procs.n
-			       : k == ROW_SERVICE  ? s.nservices
-			       : k == ROW_LISTENER ? s.nlisteners
-			       : k == ROW_PORT	   ? s.nports
+		size_t nrows = k == ROW_PROC	   ? s->procs.n
+			       : k == ROW_SERVICE  ? s->nservices
+			       : k == ROW_LISTENER ? s->nlisteners
+			       : k == ROW_PORT	   ? s->nports
 			       : k == ROW_SOCKET   ? 0
 						   : 1;
 		size_t row;
 
 		for (row = 0; row < nrows; row++) {
-			const struct traffic *t = row_traffic(&s, (enum row_kind)k, (uint32_t)row);
+			const struct traffic *t = row_traffic(s, (enum row_kind)k, (uint32_t)row);
 			size_t n = 0;
 			double want;
 
-			for (i = 0; i < s.socks.n; i++) {
-				const struct sock_rec *r = &s.socks.v[i];
+			for (i = 0; i < s->socks.n; i++) {
+				const struct sock_rec *r = &s->socks.v[i];
 
 				if (r->state != TS_ESTABLISHED ||
 				    (k != ROW_KIND_COUNT &&
-				     !sock_member(&s, (uint32_t)i, (enum row_kind)k,
+				     !sock_member(s, (uint32_t)i, (enum row_kind)k,
 						  (uint32_t)row)) ||
 				    ((k == ROW_PROC || k == ROW_SERVICE) && r->dup))
 					continue;
-				assert_true(n < 64);
-				vals[n++] = snapshot_tcpi(&s, (uint32_t)i)->rtt_us;
+				assert_true(n < sizeof vals / sizeof vals[0]);
+				vals[n++] = snapshot_tcpi(s, (uint32_t)i)->rtt_us;
 			}
 			assert_non_null(t);
 			assert_int_equal(t->rtt_n, n);
@@ -531,8 +529,52 @@ static void test_traffic_medians(void **state)
 					 row, t->rtt_med, t->rtt_max, want, vals[n - 1]);
 		}
 	}
+}
+
+/*
+ * The RTT medians against a sort of each row's members, for rows of 1 to 9
+ * established sockets, a socket two processes hold, and other states mixed
+ * in: the medians of one or two come from the range, the others from runs
+ * laid out per kind, which must not spill into each other.
+ */
+static void test_traffic_medians(void **state)
+{
+	struct snapshot s;
+
+	(void)state;
+	snapshot_init(&s);
+	medians_fixture(&s, 7, 1);
+	snapshot_join(&s, NULL);
+	check_medians(&s);
 	assert_int_equal(s.totals.traffic.rtt_n, 1 + 2 + 3 + 4 + 9);
 	snapshot_fini(&s);
+}
+
+/*
+ * Two snapshots that share a join's scratch (the TUI's), joined in turn, the
+ * bigger one in between: each one's medians are its own, as joined alone.
+ */
+static void test_shared_scratch(void **state)
+{
+	struct snapshot a, b;
+
+	(void)state;
+	snapshot_init(&a);
+	snapshot_init(&b);
+	snapshot_share_scratch(&b, &a);
+	medians_fixture(&a, 7, 1);
+	medians_fixture(&b, 11, 10);
+	snapshot_join(&b, NULL);
+	snapshot_join(&a, NULL);
+	check_medians(&a);
+	check_medians(&b);
+	assert_int_equal(a.totals.traffic.rtt_n, 1 + 2 + 3 + 4 + 9);
+	assert_int_equal(b.totals.traffic.rtt_n, 10 + 20 + 30 + 40 + 90);
+	snapshot_join(&b, NULL);
+	check_medians(&b);
+	check_medians(&a);
+	snapshot_fini(&b);
+	snapshot_fini(&a);
 }
 
 int main(void)
@@ -547,6 +589,7 @@ int main(void)
 		cmocka_unit_test(test_severity_follows_thresholds),
 		cmocka_unit_test(test_traffic_sums),
 		cmocka_unit_test(test_traffic_medians),
+		cmocka_unit_test(test_shared_scratch),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
