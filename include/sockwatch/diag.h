@@ -107,6 +107,15 @@ struct sock_table {
 	struct strpool names; /* UNIX paths; may hold NUL bytes (abstract names) */
 	struct sock_tcpi *ti; /* tcp_info of the records that have one (sock_rec.tcpi) */
 	size_t nti, ticap;
+	/*
+	 * Set by the caller before a dump: keep only each TCP socket's RTT of its
+	 * tcp_info, in rtt (sock_rec.tcpi indexes it; ti stays empty). For a run
+	 * whose one refresh shows no socket's tcp_info: the sums need the RTTs
+	 * alone (4 bytes a socket rather than 56), as no rate can exist yet.
+	 */
+	uint8_t rtt_only;
+	uint32_t *rtt;
+	size_t nrtt, rttcap;
 	uint8_t (*a6)[16]; /* the distinct IPv6 addresses of the records */
 	size_t na6, a6cap;
 	struct hmap a6map;  /* IPv6 address -> index in a6 */
@@ -120,6 +129,8 @@ void sock_table_reset(struct sock_table *t);
 struct sock_rec *sock_table_add(struct sock_table *t);
 /* Give record r a zeroed tcp_info entry and return it. */
 struct sock_tcpi *sock_table_add_tcpi(struct sock_table *t, struct sock_rec *r);
+/* rtt_only: give record r an RTT (µs) instead. */
+void sock_table_add_rtt(struct sock_table *t, struct sock_rec *r, uint32_t rtt_us);
 /*
  * Set an address of r (remote: the peer's, else the local one) from the 4
  * (AF_INET) or 16 (AF_INET6) bytes at a; r->family must be set. AF_UNIX
@@ -142,11 +153,11 @@ static inline const uint8_t *sock_addr(const struct sock_table *t, const struct 
 		memcpy(buf, &v, 4);
 	return buf;
 }
-/* Record r's tcp_info, NULL when it has none. */
+/* Record r's tcp_info, NULL when it has none (or only its RTT: rtt_only). */
 static inline const struct sock_tcpi *sock_tcpi(const struct sock_table *t,
 						const struct sock_rec *r)
 {
-	return r->tcpi != SOCK_NO_TCPI ? &t->ti[r->tcpi] : NULL;
+	return r->tcpi != SOCK_NO_TCPI && !t->rtt_only ? &t->ti[r->tcpi] : NULL;
 }
 
 /*

@@ -143,7 +143,9 @@ static int diag_parse_inet(const struct nlmsghdr *nlh, struct diag_parse_run *ru
 			r->last_data = ti.tcpi_last_data_recv;
 		}
 		/* Every kernel with sock_diag has these; the byte counters came later. */
-		if (len >= TCPI_HAS(tcpi_total_retrans)) {
+		if (len >= TCPI_HAS(tcpi_total_retrans) && run->ctx->t->rtt_only) {
+			sock_table_add_rtt(run->ctx->t, r, ti.tcpi_rtt);
+		} else if (len >= TCPI_HAS(tcpi_total_retrans)) {
 			struct sock_tcpi *x = sock_table_add_tcpi(run->ctx->t, r);
 
 			x->rtt_us = ti.tcpi_rtt;

@@ -18,6 +18,10 @@ void sock_table_init(struct sock_table *t)
 	t->na6 = 0;
 	t->a6cap = 0;
 	t->a6last[0] = t->a6last[1] = UINT32_MAX;
+	t->rtt_only = 0;
+	t->rtt = NULL;
+	t->nrtt = 0;
+	t->rttcap = 0;
 	hmap_init(&t->a6map, 16, 16);
 	strpool_init(&t->names);
 }
@@ -32,6 +36,10 @@ void sock_table_fini(struct sock_table *t)
 	t->ti = NULL;
 	t->nti = 0;
 	t->ticap = 0;
+	free(t->rtt);
+	t->rtt = NULL;
+	t->nrtt = 0;
+	t->rttcap = 0;
 	free(t->a6);
 	t->a6 = NULL;
 	t->na6 = 0;
@@ -46,6 +54,7 @@ void sock_table_reset(struct sock_table *t)
 	t->n = 0;
 	t->nti = 0;
 	t->na6 = 0;
+	t->nrtt = 0;
 	t->a6last[0] = t->a6last[1] = UINT32_MAX;
 	hmap_clear(&t->a6map);
 	strpool_reset(&t->names);
@@ -73,6 +82,13 @@ struct sock_tcpi *sock_table_add_tcpi(struct sock_table *t, struct sock_rec *r)
 	memset(ti, 0, sizeof(*ti));
 	r->tcpi = (uint32_t)t->nti++;
 	return ti;
+}
+
+void sock_table_add_rtt(struct sock_table *t, struct sock_rec *r, uint32_t rtt_us)
+{
+	t->rtt = xgrow(t->rtt, &t->rttcap, t->nrtt + 1, sizeof(*t->rtt));
+	t->rtt[t->nrtt] = rtt_us;
+	r->tcpi = (uint32_t)t->nrtt++;
 }
 
 /* The index of IPv6 address a in t->a6, added when new (remote: a peer's). */

@@ -274,12 +274,19 @@ void snapshot_traffic(struct snapshot *s)
 	for (i = 0; i < st->n; i++) {
 		const struct sock_rec *r = &st->v[i];
 		const struct sock_tcpi *x;
+		struct sock_tcpi rtt_only; /* st->rtt_only: the RTT, no counters, no rates */
 		int est;
 
 		s->scratch->tr_rtt[i] = TR_NO_RTT;
 		if (r->tcpi == SOCK_NO_TCPI || !r->match)
 			continue;
-		x = &st->ti[r->tcpi];
+		if (st->rtt_only) {
+			memset(&rtt_only, 0, sizeof rtt_only);
+			rtt_only.rtt_us = st->rtt[r->tcpi];
+			x = &rtt_only;
+		} else {
+			x = &st->ti[r->tcpi];
+		}
 		est = r->state == TS_ESTABLISHED;
 		tr_add(tot, x, est);
 		if (est) {

@@ -110,6 +110,13 @@ def main(t):
         return swtest.find_process(snap, pid)
 
     first = snaps[0]
+    # One refresh outside the sockets view keeps each socket's RTT alone (no rate can
+    # exist yet): the sums are the same as from whole tcp_info.
+    rc, one, _, err = t.sockwatch_json("-p", str(sender["pid"]))
+    got = traffic(proc_of(one[0], sender["pid"])) if rc == 0 and one else err
+    t.check(isinstance(got, dict) and got.get("tx_bytes_per_second") is None
+            and (got.get("rtt_seconds") or {}).get("median") is not None,
+            "-b -n 1: the sender's RTT median is known and its rates are null", got=got)
     t.check(traffic(proc_of(first, sender["pid"])).get("tx_bytes_per_second") is None,
             "first refresh: the sender has no rate yet (null, not 0)",
             got=traffic(proc_of(first, sender["pid"])))

@@ -471,6 +471,58 @@ static int tcpi_of(size_t info_len, struct sock_tcpi *out)
 	return have;
 }
 
+/*
+ * rtt_only (a one-refresh run that shows no socket's tcp_info): the table
+ * keeps each TCP socket's RTT alone, no tcp_info entry, and a CLOSE_WAIT
+ * socket still gets its ages from it.
+ */
+static void test_rtt_only(void **state)
+{
+	struct nlbuf nb = { .len = 0 };
+	struct inet_spec s = tcp4_estab;
+	struct tcp_info ti;
+	struct sock_table t;
+	struct nlmsghdr *nlh;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		memset(&ti, 0, sizeof(ti));
+		ti.tcpi_state = i == 2 ? TS_CLOSE_WAIT : TS_ESTABLISHED;
+		ti.tcpi_rtt = 1000u + (unsigned)i;
+		ti.tcpi_last_ack_recv = 4024;
+		ti.tcpi_last_data_recv = 6024;
+		s.state = (uint8_t)ti.tcpi_state;
+		s.cookie = 100u + (unsigned)i;
+		nlh = nb_inet(&nb, &s);
+		mnl_attr_put(nlh, INET_DIAG_INFO, sizeof(ti), &ti);
+		nb_end(&nb, nlh);
+	}
+	nb_done(&nb, 0);
+	sock_table_init(&t);
+	t.rtt_only = 1;
+	assert_int_equal(parse(nb.b, nb.len, &t, DD_TCP4, NULL), 0);
+	assert_int_equal(t.n, 3);
+	assert_int_equal(t.nti, 0);
+	assert_int_equal(t.nrtt, 3);
+	for (i = 0; i < 3; i++) {
+		assert_int_not_equal(t.v[i].tcpi, SOCK_NO_TCPI);
+		assert_int_equal(t.rtt[t.v[i].tcpi], 1000 + i);
+		assert_null(sock_tcpi(&t, &t.v[i]));
+	}
+	assert_int_equal(t.v[2].last_ack, 4024);
+	assert_int_equal(t.v[2].last_data, 6024);
+	/* A reset table keeps the mode (the caller sets it) and forgets the RTTs. */
+	sock_table_reset(&t);
+	assert_int_equal(t.nrtt, 0);
+	t.rtt_only = 0;
+	assert_int_equal(parse(nb.b, nb.len, &t, DD_TCP4, NULL), 0);
+	assert_int_equal(t.nti, 3);
+	assert_int_equal(t.nrtt, 0);
+	assert_int_equal(sock_tcpi(&t, &t.v[1])->rtt_us, 1001);
+	sock_table_fini(&t);
+}
+
 /* tcp_info grows with the kernel: each field is read only when the attribute holds it. */
 static void test_tcp_info_fields(void **state)
 {
@@ -1955,6 +2007,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_tcp4_record),
 		cmocka_unit_test(test_inet6_record),
 		cmocka_unit_test(test_close_wait_info),
+		cmocka_unit_test(test_rtt_only),
 		cmocka_unit_test(test_tcp_info_fields),
 		cmocka_unit_test(test_compat_records),
 		cmocka_unit_test(test_compat_other_dumps),

@@ -451,7 +451,7 @@ static int cmp_u32(const void *a, const void *b)
 }
 
 /* Rows of 1 to 9 established sockets (times scale), each with an RTT from seed. */
-static void medians_fixture(struct snapshot *s, unsigned seed, int scale)
+static void medians_fixture(struct snapshot *s, unsigned seed, int scale, int rtt_only)
 {
 	static const int nest[] = { 1, 2, 3, 4, 9 };
 	uint32_t ino[160], ino0 = 1000;
@@ -475,14 +475,28 @@ static void medians_fixture(struct snapshot *s, unsigned seed, int scale)
 		}
 		add_proc(&s->procs, (int)(500 + p), ino, n, 1);
 	}
+	s->socks.rtt_only = (uint8_t)rtt_only;
 	for (i = 0; i < s->socks.n; i++) {
-		struct sock_tcpi *x = sock_table_add_tcpi(&s->socks, &s->socks.v[i]);
+		struct sock_tcpi *x;
 
-		x->have = TCPI_BYTES;
 		seed = seed * 1103515245u + 12345u;
+		if (rtt_only) {
+			sock_table_add_rtt(&s->socks, &s->socks.v[i], 50 + (seed >> 16) % 1000);
+			continue;
+		}
+		x = sock_table_add_tcpi(&s->socks, &s->socks.v[i]);
+		x->have = TCPI_BYTES;
 		x->rtt_us = 50 + (seed >> 16) % 1000;
 	}
 	s->tcp_info = 1;
+}
+
+/* Socket i's RTT, whether the table holds its tcp_info or its RTT alone. */
+static uint32_t rtt_of(const struct snapshot *s, size_t i)
+{
+	const struct sock_rec *r = &s->socks.v[i];
+
+	return s->socks.rtt_only ? s->socks.rtt[r->tcpi] : snapshot_tcpi(s, (uint32_t)i)->rtt_us;
 }
 
 /* Each row's median and maximum RTT against a sort of its members (sock_member). */
@@ -516,7 +530,7 @@ static void check_medians(const struct snapshot *s)
 				    ((k == ROW_PROC || k == ROW_SERVICE) && r->dup))
 					continue;
 				assert_true(n < sizeof vals / sizeof vals[0]);
-				vals[n++] = snapshot_tcpi(s, (uint32_t)i)->rtt_us;
+				vals[n++] = rtt_of(s, i);
 			}
 			assert_non_null(t);
 			assert_int_equal(t->rtt_n, n);
@@ -543,11 +557,52 @@ static void test_traffic_medians(void **state)
 
 	(void)state;
 	snapshot_init(&s);
-	medians_fixture(&s, 7, 1);
+	medians_fixture(&s, 7, 1, 0);
 	snapshot_join(&s, NULL);
 	check_medians(&s);
 	assert_int_equal(s.totals.traffic.rtt_n, 1 + 2 + 3 + 4 + 9);
 	snapshot_fini(&s);
+}
+
+/*
+ * The same sockets with their RTTs alone (rtt_only: a one-refresh run that
+ * shows no socket's tcp_info): every row's traffic is the same, field by field.
+ */
+static void test_rtt_only_sums(void **state)
+{
+	struct snapshot full, lean;
+	uint32_t row;
+	int k;
+
+	(void)state;
+	snapshot_init(&full);
+	snapshot_init(&lean);
+	medians_fixture(&full, 7, 3, 0);
+	medians_fixture(&lean, 7, 3, 1);
+	snapshot_join(&full, NULL);
+	snapshot_join(&lean, NULL);
+	check_medians(&lean);
+	assert_int_equal(lean.socks.nti, 0);
+	for (k = ROW_PROC; k < ROW_KIND_COUNT; k++) {
+		size_t nrows = k == ROW_PROC	   ? full.procs.n
+			       : k == ROW_SERVICE  ? full.nservices
+			       : k == ROW_LISTENER ? full.nlisteners
+			       : k == ROW_PORT	   ? full.nports
+						   : 0;
+
+		for (row = 0; row < nrows; row++) {
+			const struct traffic *a = row_traffic(&full, (enum row_kind)k, row);
+			const struct traffic *b = row_traffic(&lean, (enum row_kind)k, row);
+
+			assert_non_null(a);
+			assert_non_null(b);
+			assert_memory_equal(a, b, sizeof *a);
+		}
+	}
+	assert_memory_equal(&full.totals.traffic, &lean.totals.traffic, sizeof full.totals.traffic);
+	assert_true(full.totals.traffic.rtt_n > 0);
+	snapshot_fini(&full);
+	snapshot_fini(&lean);
 }
 
 /*
@@ -562,8 +617,8 @@ static void test_shared_scratch(void **state)
 	snapshot_init(&a);
 	snapshot_init(&b);
 	snapshot_share_scratch(&b, &a);
-	medians_fixture(&a, 7, 1);
-	medians_fixture(&b, 11, 10);
+	medians_fixture(&a, 7, 1, 0);
+	medians_fixture(&b, 11, 10, 0);
 	snapshot_join(&b, NULL);
 	snapshot_join(&a, NULL);
 	check_medians(&a);
@@ -590,6 +645,7 @@ int main(void)
 		cmocka_unit_test(test_traffic_sums),
 		cmocka_unit_test(test_traffic_medians),
 		cmocka_unit_test(test_shared_scratch),
+		cmocka_unit_test(test_rtt_only_sums),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
