@@ -287,6 +287,23 @@ static uint32_t prev_sock(const struct snapshot *s, const struct tcpi_prev *p, u
 }
 
 /*
+ * x's rates: the growth of its counters since the last sample's (with bits
+ * have), over dt seconds. None when the last sample had no byte counters or
+ * a counter went back (then it is not the same socket's).
+ */
+static void set_rates(struct sock_tcpi *x, unsigned have, uint64_t acked, uint64_t received,
+		      uint32_t retrans, double dt)
+{
+	if (dt <= 0 || !(have & TCPI_BYTES) || x->bytes_acked < acked ||
+	    x->bytes_received < received || x->total_retrans < retrans)
+		return;
+	x->tx = (float)((double)(x->bytes_acked - acked) / dt);
+	x->rx = (float)((double)(x->bytes_received - received) / dt);
+	x->retr = (float)((double)(x->total_retrans - retrans) / dt);
+	x->have |= TCPI_RATED;
+}
+
+/*
  * A sample: each TCP socket's rates are the growth of its tcp_info counters
  * since the last sample, by cookie, over the time between the two dumps. A
  * socket new since then has none (TCPI_RATED unset). Those of the last sample
@@ -315,13 +332,7 @@ static void rate_sockets(struct collector *c, struct snapshot *s, double t)
 		if (!(x->have & TCPI_BYTES))
 			continue;
 		kept++;
-		if (dt <= 0 || !(p->have & TCPI_BYTES) || x->bytes_acked < p->bytes_acked ||
-		    x->bytes_received < p->bytes_received || x->total_retrans < p->total_retrans)
-			continue;
-		x->tx = (float)((double)(x->bytes_acked - p->bytes_acked) / dt);
-		x->rx = (float)((double)(x->bytes_received - p->bytes_received) / dt);
-		x->retr = (float)((double)(x->total_retrans - p->total_retrans) / dt);
-		x->have |= TCPI_RATED;
+		set_rates(x, p->have, p->bytes_acked, p->bytes_received, p->total_retrans, dt);
 	}
 	c->tclosed = c->tlast >= 0 && was > kept ? (uint32_t)(was - kept) : 0;
 	c->nprev = c->final ? 0 : s->socks.nti; /* no rate will start from this sample */
@@ -384,13 +395,7 @@ static void rate_from_last(struct collector *c, struct snapshot *s, double t)
 			continue;
 		p = &last->socks.ti[last->socks.v[k].tcpi];
 		kept++;
-		if (dt <= 0 || !(p->have & TCPI_BYTES) || x->bytes_acked < p->bytes_acked ||
-		    x->bytes_received < p->bytes_received || x->total_retrans < p->total_retrans)
-			continue;
-		x->tx = (float)((double)(x->bytes_acked - p->bytes_acked) / dt);
-		x->rx = (float)((double)(x->bytes_received - p->bytes_received) / dt);
-		x->retr = (float)((double)(x->total_retrans - p->total_retrans) / dt);
-		x->have |= TCPI_RATED;
+		set_rates(x, p->have, p->bytes_acked, p->bytes_received, p->total_retrans, dt);
 	}
 	c->tclosed = c->tlast >= 0 && c->named > kept ? c->named - kept : 0;
 	c->named = named;
