@@ -363,6 +363,15 @@ static void rate_sockets(struct collector *c, struct snapshot *s, double t)
 }
 
 /*
+ * Whether a TCP socket between samples shows its last sample's entry: not
+ * once it waits in TIME_WAIT (which keeps the cookie) or is a request socket.
+ */
+static int carries_tcpi(const struct sock_rec *r)
+{
+	return r->state != TS_TIME_WAIT && r->state != TS_SYN_RECV && r->state != TS_NEW_SYN_RECV;
+}
+
+/*
  * rate_sockets for a caller that alternates two snapshots (the TUI): the last
  * refresh's snapshot, alive and unchanged while it is shown, holds each
  * socket's entry of the last sample (the sample itself, or a refresh since
@@ -420,8 +429,7 @@ static void carry_from_last(const struct collector *c, struct snapshot *s)
 	for (i = 0; last != NULL && i < s->socks.n; i++) {
 		struct sock_rec *r = &s->socks.v[i];
 
-		if (r->proto != SP_TCP || r->state == TS_TIME_WAIT || r->state == TS_SYN_RECV ||
-		    r->state == TS_NEW_SYN_RECV)
+		if (r->proto != SP_TCP || !carries_tcpi(r))
 			continue;
 		k = last_sock(last, r, &next);
 		if (k != NONE && last->socks.v[k].tcpi < s->socks.nti)
@@ -447,8 +455,7 @@ static void carry_rates(const struct collector *c, struct snapshot *s)
 		if (k == NONE)
 			continue;
 		r = &s->socks.v[k];
-		if (r->state == TS_TIME_WAIT || r->state == TS_SYN_RECV ||
-		    r->state == TS_NEW_SYN_RECV)
+		if (!carries_tcpi(r))
 			continue;
 		r->tcpi = (uint32_t)j;
 	}

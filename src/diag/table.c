@@ -8,44 +8,22 @@ _Static_assert(sizeof(struct sock_rec) == 72, "a socket record grew: see the mem
 
 void sock_table_init(struct sock_table *t)
 {
-	t->v = NULL;
-	t->n = 0;
-	t->cap = 0;
-	t->ti = NULL;
-	t->nti = 0;
-	t->ticap = 0;
-	t->a6 = NULL;
-	t->na6 = 0;
-	t->a6cap = 0;
+	memset(t, 0, sizeof *t);
 	t->a6last[0] = t->a6last[1] = UINT32_MAX;
-	t->rtt_only = 0;
-	t->rtt = NULL;
-	t->nrtt = 0;
-	t->rttcap = 0;
 	hmap_init(&t->a6map, 16, 16);
 	strpool_init(&t->names);
 }
 
+/* Free everything; t is then empty (a second fini does nothing). */
 void sock_table_fini(struct sock_table *t)
 {
 	free(t->v);
-	t->v = NULL;
-	t->n = 0;
-	t->cap = 0;
 	free(t->ti);
-	t->ti = NULL;
-	t->nti = 0;
-	t->ticap = 0;
 	free(t->rtt);
-	t->rtt = NULL;
-	t->nrtt = 0;
-	t->rttcap = 0;
 	free(t->a6);
-	t->a6 = NULL;
-	t->na6 = 0;
-	t->a6cap = 0;
 	hmap_fini(&t->a6map);
 	strpool_fini(&t->names);
+	memset(t, 0, sizeof *t);
 }
 
 /* Forget every record but keep the memory for the next round. */

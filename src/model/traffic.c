@@ -160,19 +160,19 @@ static inline void tr_place(struct snapshot *s, const struct traffic *t, uint32_
  */
 static void tr_medians(struct snapshot *s, enum row_kind k, size_t ngroups)
 {
+	struct join_scratch *js = s->scratch;
 	const struct sock_rel *rel = s->rel;
-	const uint32_t *rtt = s->scratch->tr_rtt;
+	const uint32_t *rtt = js->tr_rtt;
 	uint32_t svc[TR_SVC_MAX], l, row;
 	size_t i, j, n, m = 0;
 
 	if (ngroups == 0)
 		return;
-	s->scratch->tr_off = xgrow(s->scratch->tr_off, &s->scratch->tr_offcap, ngroups,
-				   sizeof *s->scratch->tr_off);
+	js->tr_off = xgrow(js->tr_off, &js->tr_offcap, ngroups, sizeof *js->tr_off);
 	for (i = 0; i < ngroups; i++) {
 		struct traffic *t = traffic_at(s, k, (uint32_t)i);
 
-		s->scratch->tr_off[i] = (uint32_t)m;
+		js->tr_off[i] = (uint32_t)m;
 		if (TR_RUN(t->rtt_n))
 			m += t->rtt_n;
 		else if (t->rtt_n > 0)
@@ -180,8 +180,7 @@ static void tr_medians(struct snapshot *s, enum row_kind k, size_t ngroups)
 	}
 	if (m == 0)
 		return;
-	s->scratch->tr_sorted = xgrow(s->scratch->tr_sorted, &s->scratch->tr_sortcap, m,
-				      sizeof *s->scratch->tr_sorted);
+	js->tr_sorted = xgrow(js->tr_sorted, &js->tr_sortcap, m, sizeof *js->tr_sorted);
 	/* One loop per kind, so that the test of the kind is not made per socket. */
 	switch (k) {
 	case ROW_PROC:
@@ -189,14 +188,12 @@ static void tr_medians(struct snapshot *s, enum row_kind k, size_t ngroups)
 			if (rtt[i] == TR_NO_RTT || (row = rel[i].proc) == NONE)
 				continue;
 			if (row != REL_OWNERS) {
-				tr_place(s, &s->pstats[row].traffic, &s->scratch->tr_off[row],
-					 rtt[i]);
+				tr_place(s, &s->pstats[row].traffic, &js->tr_off[row], rtt[i]);
 				continue;
 			}
 			for (l = s->socks.v[i].owner; l != NONE; l = sock_owner_next(s, l)) {
 				row = owner_proc(s, l);
-				tr_place(s, &s->pstats[row].traffic, &s->scratch->tr_off[row],
-					 rtt[i]);
+				tr_place(s, &s->pstats[row].traffic, &js->tr_off[row], rtt[i]);
 			}
 		}
 		break;
@@ -206,8 +203,8 @@ static void tr_medians(struct snapshot *s, enum row_kind k, size_t ngroups)
 				continue;
 			n = sock_services(s, (uint32_t)i, svc);
 			for (j = 0; j < n; j++)
-				tr_place(s, &s->services[svc[j]].traffic,
-					 &s->scratch->tr_off[svc[j]], rtt[i]);
+				tr_place(s, &s->services[svc[j]].traffic, &js->tr_off[svc[j]],
+					 rtt[i]);
 		}
 		break;
 	case ROW_LISTENER:
@@ -215,14 +212,14 @@ static void tr_medians(struct snapshot *s, enum row_kind k, size_t ngroups)
 			if (rtt[i] == TR_NO_RTT || rel[i].listener == NONE ||
 			    (row = s->lsocks[rel[i].listener].row) == NONE)
 				continue;
-			tr_place(s, &s->listeners[row].traffic, &s->scratch->tr_off[row], rtt[i]);
+			tr_place(s, &s->listeners[row].traffic, &js->tr_off[row], rtt[i]);
 		}
 		break;
 	case ROW_PORT:
 		for (i = 0; i < s->socks.n; i++) {
 			if (rtt[i] == TR_NO_RTT || (row = rel[i].port) == NONE)
 				continue;
-			tr_place(s, &s->ports[row].traffic, &s->scratch->tr_off[row], rtt[i]);
+			tr_place(s, &s->ports[row].traffic, &js->tr_off[row], rtt[i]);
 		}
 		break;
 	default:
@@ -233,8 +230,7 @@ static void tr_medians(struct snapshot *s, enum row_kind k, size_t ngroups)
 		struct traffic *t = traffic_at(s, k, (uint32_t)i);
 
 		if (TR_RUN(t->rtt_n))
-			t->rtt_med = median_u32(
-				s->scratch->tr_sorted + s->scratch->tr_off[i] - t->rtt_n, t->rtt_n);
+			t->rtt_med = median_u32(js->tr_sorted + js->tr_off[i] - t->rtt_n, t->rtt_n);
 	}
 }
 
@@ -261,6 +257,7 @@ static void tr_reset(struct snapshot *s)
  */
 void snapshot_traffic(struct snapshot *s)
 {
+	struct join_scratch *js = s->scratch;
 	const struct sock_table *st = &s->socks;
 	struct traffic *tot = &s->totals.traffic;
 	uint32_t svc[TR_SVC_MAX], l, row;
@@ -269,15 +266,14 @@ void snapshot_traffic(struct snapshot *s)
 	tr_reset(s);
 	if (!s->tcp_info)
 		return;
-	s->scratch->tr_rtt = xgrow(s->scratch->tr_rtt, &s->scratch->tr_rttcap,
-				   st->n > 0 ? st->n : 1, sizeof *s->scratch->tr_rtt);
+	js->tr_rtt = xgrow(js->tr_rtt, &js->tr_rttcap, st->n > 0 ? st->n : 1, sizeof *js->tr_rtt);
 	for (i = 0; i < st->n; i++) {
 		const struct sock_rec *r = &st->v[i];
 		const struct sock_tcpi *x;
 		struct sock_tcpi rtt_only; /* st->rtt_only: the RTT, no counters, no rates */
 		int est;
 
-		s->scratch->tr_rtt[i] = TR_NO_RTT;
+		js->tr_rtt[i] = TR_NO_RTT;
 		if (r->tcpi == SOCK_NO_TCPI || !r->match)
 			continue;
 		if (st->rtt_only) {
@@ -291,12 +287,11 @@ void snapshot_traffic(struct snapshot *s)
 		tr_add(tot, x, est);
 		if (est) {
 			/* UINT32_MAX µs (71 minutes) is no RTT the kernel keeps. */
-			s->scratch->tr_rtt[i] = x->rtt_us < TR_NO_RTT ? x->rtt_us : TR_NO_RTT - 1;
-			if (m == s->scratch->tr_sortcap) /* not before a record shares an entry */
-				s->scratch->tr_sorted =
-					xgrow(s->scratch->tr_sorted, &s->scratch->tr_sortcap, m + 1,
-					      sizeof *s->scratch->tr_sorted);
-			s->scratch->tr_sorted[m++] = s->scratch->tr_rtt[i];
+			js->tr_rtt[i] = x->rtt_us < TR_NO_RTT ? x->rtt_us : TR_NO_RTT - 1;
+			if (m == js->tr_sortcap) /* not before a record shares an entry */
+				js->tr_sorted = xgrow(js->tr_sorted, &js->tr_sortcap, m + 1,
+						      sizeof *js->tr_sorted);
+			js->tr_sorted[m++] = js->tr_rtt[i];
 		}
 		/* A process counts an inode once: so does its traffic, and its service's. */
 		if ((row = s->rel[i].proc) != NONE) {
@@ -317,7 +312,7 @@ void snapshot_traffic(struct snapshot *s)
 			tr_add(&s->ports[row].traffic, x, est);
 	}
 	if (m > 0)
-		tot->rtt_med = median_u32(s->scratch->tr_sorted, m);
+		tot->rtt_med = median_u32(js->tr_sorted, m);
 	tr_medians(s, ROW_PROC, s->procs.n);
 	tr_medians(s, ROW_SERVICE, s->nservices);
 	tr_medians(s, ROW_LISTENER, s->nlisteners);
